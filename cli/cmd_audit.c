@@ -1,0 +1,339 @@
+/* sohoa audit note|verify|show|export */
+#include "cli.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#define NOTE_MAX_BYTES 4000
+
+static void print_help(void)
+{
+    printf(_("Usage: sohoa audit note TEXT [--subject S]\n"
+             "       sohoa audit verify\n"
+             "       sohoa audit show [--since TIME] [--action A]\n"
+             "       sohoa audit export FILE\n"
+             "\n"
+             "The audit log records every action: who, when, on which station, on what.\n"
+             "Each entry is chained to the one before by SHA-256, so an edited, deleted,\n"
+             "inserted or reordered entry is found by \"audit verify\".\n"
+             "\n"
+             "  note TEXT          record an event, such as the handover or return of a paper\n"
+             "                     dossier (biên bản giao nhận)\n"
+             "  --subject S        what the note is about, for example a dossier folder\n"
+             "  verify             recompute the chain; exit 1 naming the first bad entry\n"
+             "  show               list entries, filtered by --since 2026-11-01 or\n"
+             "                     2026-11-01T08:00 (UTC), and by --action audit.note or\n"
+             "                     --action audit for every audit.* action\n"
+             "  export FILE        write the log as JSON Lines with the head hash, for\n"
+             "                     inspectors; FILE must not exist yet\n"));
+}
+
+typedef struct {
+    const cli_globals *g;
+    sh_workspace ws;
+    sh_ledger *ledger;
+    sh_error err;
+} audit_ctx;
+
+static int do_note(audit_ctx *c, int nargs, char **args, const char *subject)
+{
+    if (nargs != 1)
+        return sh_fail(&c->err, SH_USAGE,
+                       _("audit note: give the text as one argument, in quotes"));
+    const char *text = args[0];
+    size_t len = strlen(text);
+    if (len == 0 || len > NOTE_MAX_BYTES || !sh_utf8_valid(text, len))
+        return sh_fail(&c->err, SH_USAGE, _("audit note: the text must be UTF-8, 1 to %d bytes"),
+                       NOTE_MAX_BYTES);
+    sh_actor actor;
+    if (cli_actor(c->g, &c->ws, &actor, &c->err) != SH_OK)
+        return c->err.status;
+    sh_json *j = sh_json_new();
+    sh_json_begin_object(j);
+    sh_json_key(j, "text");
+    sh_json_string(j, text);
+    sh_json_end_object(j);
+    const char *details = sh_json_finish(j, &c->err);
+    int64_t id = 0;
+    sh_status st =
+        details ? sh_audit_record(c->ledger, &actor, "audit.note", subject, details, &id, &c->err)
+                : SH_INTERNAL;
+    sh_json_free(j);
+    if (st != SH_OK)
+        return st;
+    if (c->g->json) {
+        j = sh_json_new();
+        sh_json_begin_object(j);
+        sh_json_key(j, "id");
+        sh_json_int(j, id);
+        sh_json_end_object(j);
+        st = cli_print_json(j, SH_OK);
+        sh_json_free(j);
+        return st;
+    }
+    sh_info(_("Recorded audit entry %lld."), (long long)id);
+    return SH_OK;
+}
+
+static int do_verify(audit_ctx *c)
+{
+    sh_audit_verdict v;
+    if (sh_audit_verify(c->ledger, &v, &c->err) != SH_OK)
+        return c->err.status;
+    int status = v.intact ? SH_OK : SH_FINDINGS;
+    if (c->g->json) {
+        sh_json *j = sh_json_new();
+        sh_json_begin_object(j);
+        sh_json_key(j, "intact");
+        sh_json_bool(j, v.intact);
+        sh_json_key(j, "entries");
+        sh_json_int(j, v.entries);
+        sh_json_key(j, "head");
+        sh_json_begin_object(j);
+        sh_json_key(j, "id");
+        sh_json_int(j, v.head_id);
+        sh_json_key(j, "hash");
+        sh_json_string(j, v.head_hash);
+        sh_json_end_object(j);
+        if (!v.intact) {
+            sh_json_key(j, "first_bad");
+            sh_json_begin_object(j);
+            sh_json_key(j, "id");
+            sh_json_int(j, v.first_bad_id);
+            sh_json_key(j, "reason");
+            sh_json_string(j, v.reason);
+            sh_json_end_object(j);
+        }
+        sh_json_end_object(j);
+        status = cli_print_json(j, status);
+        sh_json_free(j);
+        return status;
+    }
+    if (v.intact) {
+        printf(ngettext("Audit chain intact: %lld entry; latest entry %lld, hash %s\n",
+                        "Audit chain intact: %lld entries; latest entry %lld, hash %s\n",
+                        (unsigned long)v.entries),
+               (long long)v.entries, (long long)v.head_id, v.head_hash);
+    } else {
+        printf(_("Audit chain BROKEN at entry %lld: %s\n"), (long long)v.first_bad_id, v.reason);
+        printf(_("Keep this ledger as evidence and report it to the person responsible for "
+                 "the station.\n"));
+    }
+    return status;
+}
+
+/* ---- show ---- */
+
+typedef struct {
+    bool json;
+    int64_t count;
+} show_state;
+
+static sh_status show_one(const sh_audit_entry *e, void *ctx, sh_error *err)
+{
+    show_state *s = ctx;
+    if (s->json) {
+        sh_json *j = sh_json_new();
+        sh_audit_entry_json(j, e);
+        const char *text = sh_json_finish(j, err);
+        if (text)
+            printf("%s%s", s->count ? "," : "", text);
+        sh_json_free(j);
+        if (!text)
+            return err->status;
+    } else {
+        printf("%6lld  %s  %s@%s  %s", (long long)e->id, e->time, e->operator_name, e->station,
+               e->action);
+        if (e->subject && *e->subject)
+            printf("  [%s]", e->subject);
+        printf("  %s\n", e->details);
+    }
+    s->count++;
+    return SH_OK;
+}
+
+static int do_show(audit_ctx *c, const char *since, const char *action)
+{
+    if (since && !sh_time_filter_valid(since))
+        return sh_fail(&c->err, SH_USAGE,
+                       _("audit show: --since %s: expected a UTC date or time such as 2026-11-01 "
+                         "or 2026-11-01T08:30"),
+                       since);
+    show_state s = {c->g->json, 0};
+    sh_audit_filter filter = {since, action};
+    if (s.json)
+        printf("{\"entries\":[");
+    sh_status st = sh_audit_each(c->ledger, &filter, show_one, &s, &c->err);
+    if (s.json)
+        printf("],\"count\":%lld}\n", (long long)s.count);
+    else if (st == SH_OK)
+        sh_info(ngettext("%lld entry.", "%lld entries.", (unsigned long)s.count),
+                (long long)s.count);
+    return st;
+}
+
+/* ---- export ---- */
+
+typedef struct {
+    sh_atomic_file *file;
+    int64_t count;
+} export_state;
+
+static sh_status export_one(const sh_audit_entry *e, void *ctx, sh_error *err)
+{
+    export_state *s = ctx;
+    sh_json *j = sh_json_new();
+    sh_audit_entry_json(j, e);
+    const char *text = sh_json_finish(j, err);
+    sh_status st = text ? sh_atomic_write(s->file, text, strlen(text), err) : SH_INTERNAL;
+    if (st == SH_OK)
+        st = sh_atomic_write(s->file, "\n", 1, err);
+    sh_json_free(j);
+    s->count++;
+    return st;
+}
+
+static int do_export(audit_ctx *c, int nargs, char **args)
+{
+    if (nargs != 1)
+        return sh_fail(&c->err, SH_USAGE, _("audit export: give one output FILE"));
+    const char *path = args[0];
+    sh_actor actor;
+    if (cli_actor(c->g, &c->ws, &actor, &c->err) != SH_OK)
+        return c->err.status;
+    sh_audit_verdict v;
+    export_state s = {sh_atomic_open(path, SH_ATOMIC_NO_REPLACE, &c->err), 0};
+    if (!s.file)
+        return c->err.status;
+    /* One read transaction: the entries and the head written below are the same snapshot,
+     * whatever other processes append meanwhile. */
+    sh_status st = sh_ledger_begin_read(c->ledger, &c->err);
+    if (st == SH_OK) {
+        st = sh_audit_verify(c->ledger, &v, &c->err);
+        if (st == SH_OK)
+            st = sh_audit_each(c->ledger, NULL, export_one, &s, &c->err);
+        sh_ledger_rollback(c->ledger);
+    }
+    char now[32];
+    sh_utc_now(now);
+    sh_json *j = sh_json_new();
+    sh_json_begin_object(j);
+    sh_json_key(j, "format");
+    sh_json_string(j, "sohoa-audit-export/1");
+    sh_json_key(j, "exported_at");
+    sh_json_string(j, now);
+    sh_json_key(j, "station");
+    sh_json_string(j, actor.station);
+    sh_json_key(j, "operator");
+    sh_json_string(j, actor.operator_name);
+    sh_json_key(j, "entries");
+    sh_json_int(j, v.entries);
+    sh_json_key(j, "intact");
+    sh_json_bool(j, v.intact);
+    sh_json_key(j, "head");
+    sh_json_begin_object(j);
+    sh_json_key(j, "id");
+    sh_json_int(j, v.head_id);
+    sh_json_key(j, "hash");
+    sh_json_string(j, v.head_hash);
+    sh_json_end_object(j);
+    sh_json_end_object(j);
+    const char *trailer = st == SH_OK ? sh_json_finish(j, &c->err) : NULL;
+    if (trailer)
+        st = sh_atomic_write(s.file, trailer, strlen(trailer), &c->err);
+    else if (st == SH_OK)
+        st = SH_INTERNAL;
+    if (st == SH_OK)
+        st = sh_atomic_write(s.file, "\n", 1, &c->err);
+    sh_json_free(j);
+    if (st != SH_OK) {
+        sh_atomic_abort(s.file);
+        return st;
+    }
+    if ((st = sh_atomic_commit(s.file, &c->err)) != SH_OK)
+        return st;
+
+    char *abs = g_canonicalize_filename(path, NULL);
+    j = sh_json_new();
+    sh_json_begin_object(j);
+    sh_json_key(j, "file");
+    sh_json_string(j, abs);
+    sh_json_key(j, "entries");
+    sh_json_int(j, v.entries);
+    sh_json_key(j, "head_hash");
+    sh_json_string(j, v.head_hash);
+    sh_json_end_object(j);
+    const char *details = sh_json_finish(j, &c->err);
+    st = details ? sh_audit_record(c->ledger, &actor, "audit.export", abs, details, NULL, &c->err)
+                 : SH_INTERNAL;
+    sh_json_free(j);
+    g_free(abs);
+    if (st != SH_OK)
+        return st;
+    sh_info(ngettext("Exported %lld entry to %s; latest entry %lld, hash %s.",
+                     "Exported %lld entries to %s; latest entry %lld, hash %s.",
+                     (unsigned long)v.entries),
+            (long long)v.entries, path, (long long)v.head_id, v.head_hash);
+    if (!v.intact) {
+        sh_warn(_("the chain is broken at entry %lld: %s"), (long long)v.first_bad_id, v.reason);
+        return SH_FINDINGS;
+    }
+    return SH_OK;
+}
+
+int cmd_audit(const cli_globals *g, int argc, char **argv)
+{
+    if (g->help) {
+        print_help();
+        return SH_OK;
+    }
+    audit_ctx c = {.g = g};
+    sh_error_clear(&c.err);
+    const char *subject = NULL, *since = NULL, *action = NULL;
+    const cli_opt opts[] = {
+        {"--subject", &subject, NULL},
+        {"--since", &since, NULL},
+        {"--action", &action, NULL},
+        {NULL, NULL, NULL},
+    };
+    char **args = NULL;
+    int nargs = 0;
+    if (cli_parse(argc, argv, opts, false, "audit", &args, &nargs, &c.err) != SH_OK)
+        return cli_report(&c.err);
+    const char *verb = nargs > 0 ? args[0] : "";
+    bool known = strcmp(verb, "note") == 0 || strcmp(verb, "verify") == 0 ||
+                 strcmp(verb, "show") == 0 || strcmp(verb, "export") == 0;
+    int status = SH_OK;
+    if (!known) {
+        status = sh_fail(&c.err, SH_USAGE,
+                         _("audit: expected note, verify, show or export; see \"sohoa audit "
+                           "--help\""));
+    } else if ((subject && strcmp(verb, "note") != 0) ||
+               ((since || action) && strcmp(verb, "show") != 0)) {
+        status =
+            sh_fail(&c.err, SH_USAGE,
+                    _("audit %s: --subject goes with note, --since and --action with show"), verb);
+    } else if ((status = cli_open_workspace(g, &c.ws, &c.ledger, &c.err)) == SH_OK) {
+        if (strcmp(verb, "note") == 0)
+            status = do_note(&c, nargs - 1, args + 1, subject);
+        else if (strcmp(verb, "verify") == 0)
+            status = nargs == 1
+                         ? (int)do_verify(&c)
+                         : (int)sh_fail(&c.err, SH_USAGE,
+                                        _("audit verify takes only options, no other arguments"));
+        else if (strcmp(verb, "show") == 0)
+            status = nargs == 1
+                         ? (int)do_show(&c, since, action)
+                         : (int)sh_fail(&c.err, SH_USAGE,
+                                        _("audit show takes only options, no other arguments"));
+        else
+            status = do_export(&c, nargs - 1, args + 1);
+        sh_ledger_close(c.ledger);
+        sh_workspace_close(&c.ws);
+    }
+    if (c.err.status != SH_OK && c.err.status != SH_FINDINGS)
+        status = cli_report(&c.err);
+    g_free(args);
+    return status;
+}

@@ -1,0 +1,333 @@
+/* core — the foundation every other sohoa module stands on.
+ *
+ * Errors as values, atomic file writes, streaming SHA-256, a JSON writer, a thread pool,
+ * a progress bar, gettext, the workspace and its configuration, the SQLite ledger and the
+ * hash-chained audit log. Nothing here calls exit(); every failure is returned as an
+ * sh_status with an operator-facing message in an sh_error.
+ */
+#ifndef SOHOA_CORE_H
+#define SOHOA_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libintl.h>
+
+#define SOHOA_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------------------------------------
+ * Errors. The status values are the process exit statuses of DESIGN.md, so a command can return
+ * the status of whatever failed without translating it.
+ */
+typedef enum {
+    SH_OK = 0,
+    SH_FINDINGS = 1, /* a check failed, a signature is invalid, the audit chain is broken */
+    SH_USAGE = 2,    /* bad arguments or configuration: the operator must change the command */
+    SH_INPUT = 3,    /* an input could not be read, or a key could not be used */
+    SH_INTERNAL = 4, /* a bug or an environment failure (disk full, out of memory) */
+} sh_status;
+
+#define SH_ERROR_MAX 2048
+
+typedef struct {
+    sh_status status;
+    char msg[SH_ERROR_MAX]; /* what happened, to which file, what to do; already translated */
+} sh_error;
+
+/* Fill err (when not NULL) and return status, so callers can write `return sh_fail(err, ...)`. */
+sh_status sh_fail(sh_error *err, sh_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Like sh_fail, appending strerror(errnum). */
+sh_status sh_fail_errno(sh_error *err, sh_status status, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void sh_error_clear(sh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Messages: gettext with the Vietnamese catalog, and stderr logging with -q / -v.
+ */
+#define _(s) gettext(s)
+#define N_(s) (s)
+
+typedef enum { SH_LANG_EN, SH_LANG_VI } sh_lang;
+
+/* Choose the language: `override` ("vi", "en" or NULL), else LC_ALL / LC_MESSAGES / LANG /
+ * LANGUAGE. Works whether or not the vi_VN locale is generated on the machine. Returns
+ * SH_USAGE for an unknown override. Call once, before any thread starts. */
+sh_status sh_i18n_init(const char *override, sh_error *err);
+sh_lang sh_i18n_lang(void);
+/* Where the .mo catalogs are looked up: $SOHOA_LOCALEDIR, the build tree, or the install prefix. */
+const char *sh_i18n_localedir(void);
+
+typedef enum { SH_LOG_QUIET = 0, SH_LOG_NORMAL = 1, SH_LOG_VERBOSE = 2 } sh_log_level;
+void sh_log_set_level(sh_log_level level);
+sh_log_level sh_log_get_level(void);
+void sh_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* unless -q */
+void sh_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* unless -q */
+void sh_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* only with -v */
+
+/* ---------------------------------------------------------------------------------------------
+ * Atomic file writes: a temp file in the destination's folder, fsync of the file, rename over
+ * the destination, fsync of the folder. A reader sees the old file or the whole new one.
+ */
+enum {
+    SH_ATOMIC_NO_REPLACE = 1 << 0, /* fail with SH_USAGE if the destination exists */
+    SH_ATOMIC_PRIVATE = 1 << 1,    /* mode 0600 instead of 0644 */
+};
+
+typedef struct sh_atomic_file sh_atomic_file;
+
+sh_atomic_file *sh_atomic_open(const char *path, int flags, sh_error *err);
+sh_status sh_atomic_write(sh_atomic_file *f, const void *data, size_t len, sh_error *err);
+/* Publish the file. The handle is freed whatever the outcome. */
+sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err);
+/* Drop the temp file; the destination is untouched. NULL is accepted. */
+void sh_atomic_abort(sh_atomic_file *f);
+/* The three steps above for a buffer held in memory. */
+sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, int flags,
+                               sh_error *err);
+
+/* Read a whole file of at most max_bytes (a bound: user files are untrusted). The result is
+ * NUL-terminated for convenience; free() it. */
+sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len, sh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * SHA-256, streaming: memory use is constant whatever the file size.
+ */
+#define SH_SHA256_LEN 32
+#define SH_SHA256_HEX_LEN 64
+
+sh_status sh_sha256_file(const char *path, uint8_t digest[SH_SHA256_LEN], sh_error *err);
+void sh_sha256_buf(const void *data, size_t len, uint8_t digest[SH_SHA256_LEN]);
+void sh_hex(const uint8_t *bytes, size_t len, char *out /* 2*len+1 */);
+
+/* ---------------------------------------------------------------------------------------------
+ * JSON writer: compact output, keys in the order written. Errors are sticky: the first misuse
+ * (invalid UTF-8, a value where a key is due, NaN, unbalanced nesting) is kept and reported by
+ * sh_json_finish, and everything after it is ignored, so callers check once at the end.
+ */
+typedef struct sh_json sh_json;
+
+sh_json *sh_json_new(void);
+void sh_json_free(sh_json *j);
+void sh_json_begin_object(sh_json *j);
+void sh_json_end_object(sh_json *j);
+void sh_json_begin_array(sh_json *j);
+void sh_json_end_array(sh_json *j);
+void sh_json_key(sh_json *j, const char *key);
+void sh_json_string(sh_json *j, const char *s); /* NULL writes null */
+void sh_json_string_len(sh_json *j, const char *s, size_t len);
+void sh_json_int(sh_json *j, int64_t v);
+void sh_json_double(sh_json *j, double v);
+void sh_json_bool(sh_json *j, bool v);
+void sh_json_null(sh_json *j);
+/* Insert a value that is already valid JSON text (for example stored details). Checked. */
+void sh_json_raw(sh_json *j, const char *json_text);
+/* The document, once complete and error-free; owned by j. NULL with err filled otherwise. */
+const char *sh_json_finish(sh_json *j, sh_error *err);
+
+bool sh_utf8_valid(const char *s, size_t len);
+/* Is text one well-formed JSON value (bounded depth)? Used to check details before storing. */
+bool sh_json_valid(const char *text, size_t len);
+
+/* ---------------------------------------------------------------------------------------------
+ * Thread pool with a bounded queue: sh_pool_submit blocks while the queue is full, so a producer
+ * can never queue more work than memory allows.
+ */
+typedef struct sh_pool sh_pool;
+typedef void (*sh_task_fn)(void *arg);
+
+int sh_cpu_count(void);
+/* threads <= 0 means one per core. */
+sh_pool *sh_pool_new(int threads, sh_error *err);
+sh_status sh_pool_submit(sh_pool *pool, sh_task_fn fn, void *arg, sh_error *err);
+/* Wait until every submitted task has finished. The pool stays usable. */
+void sh_pool_wait(sh_pool *pool);
+/* Wait, then stop the workers and free the pool. NULL is accepted. */
+void sh_pool_free(sh_pool *pool);
+int sh_pool_threads(const sh_pool *pool);
+
+/* ---------------------------------------------------------------------------------------------
+ * Progress bar on stderr, only on a terminal and not with -q. Safe to advance from many threads.
+ */
+typedef struct sh_progress sh_progress;
+
+sh_progress *sh_progress_new(const char *label, uint64_t total);
+/* For tests and special outputs: draw on `out` when `enabled`. */
+sh_progress *sh_progress_new_on(FILE *out, bool enabled, const char *label, uint64_t total);
+void sh_progress_add(sh_progress *p, uint64_t n);
+/* Draw the final state, end the line, free. NULL is accepted. */
+void sh_progress_done(sh_progress *p);
+
+/* ---------------------------------------------------------------------------------------------
+ * Workspace and configuration (sohoa.ini, a GKeyFile). Every key is documented in
+ * docs/configuration.md; an unknown key or a bad value is an error naming file, line and key.
+ */
+typedef enum { SH_SPACES_ALLOW, SH_SPACES_FORBID } sh_spaces_policy;
+
+#define SH_MAX_REQUIRED_TYPES 104
+
+typedef struct {
+    char *path; /* the ini file it was read from */
+    /* [station] */
+    char *station_id;
+    char *operator_name; /* may be NULL: then --operator is required to change state */
+    /* [naming] */
+    sh_spaces_policy spaces;
+    char *signed_suffix; /* "_signed" or ".signed" */
+    /* [validate] */
+    int min_dpi;
+    double max_skew_deg;
+    int required_types[SH_MAX_REQUIRED_TYPES];
+    int n_required_types;
+    int jobs; /* 0: one per core */
+    /* [sign] */
+    char *sign_pkcs11_module;
+    char *sign_token_label;
+    char *sign_key_label;
+    char *sign_organisation;
+    char *sign_seal_image;
+    char *sign_font;
+    double sign_stamp_width_mm;
+    double sign_stamp_margin_mm;
+    /* [upload] */
+    char *upload_endpoint;
+    char *upload_bundle_dir;
+    char *upload_receiver_cert;
+    int upload_max_bundle_mb;
+} sh_config;
+
+/* Defaults for every key; station_id is NULL until a file provides it. */
+void sh_config_defaults(sh_config *cfg);
+sh_status sh_config_load(const char *path, sh_config *cfg, sh_error *err);
+/* The same from text in memory; `name` is the file name used in messages. */
+sh_status sh_config_parse(const char *name, const char *text, size_t len, sh_config *cfg,
+                          sh_error *err);
+void sh_config_free(sh_config *cfg);
+/* The text of a new sohoa.ini, commented, for `sohoa init`. g_free() it. */
+char *sh_config_template(const char *station_id, const char *operator_name);
+
+typedef struct {
+    char *root;        /* absolute path of the workspace folder */
+    char *config_path; /* root/sohoa.ini unless --config said otherwise */
+    char *ledger_path; /* root/.sohoa/ledger.db */
+    sh_config config;
+} sh_workspace;
+
+#define SH_WORKSPACE_CONFIG "sohoa.ini"
+#define SH_WORKSPACE_STATE_DIR ".sohoa"
+#define SH_WORKSPACE_LEDGER "ledger.db"
+
+/* Find the workspace: `dir` when given (it must be one), else walk up from `start` (the current
+ * directory when NULL). `config_override` replaces root/sohoa.ini when not NULL. */
+sh_status sh_workspace_open(const char *dir, const char *start, const char *config_override,
+                            sh_workspace *ws, sh_error *err);
+void sh_workspace_close(sh_workspace *ws);
+
+/* Make `dir` (created if needed) a workspace: .sohoa/ledger.db with a "workspace.init" audit
+ * entry, then sohoa.ini. Refuses an existing workspace, and one nested inside another. On
+ * failure nothing is left behind. */
+sh_status sh_workspace_create(const char *dir, const char *station_id, const char *operator_name,
+                              sh_error *err);
+
+/* Station and operator checks shared by init and the config loader: printable, no newline. */
+sh_status sh_check_station_id(const char *id, sh_error *err);
+sh_status sh_check_operator_name(const char *name, sh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * The ledger: SQLite in WAL mode with a busy timeout and forward schema migrations.
+ */
+typedef struct sh_ledger sh_ledger;
+
+#define SH_LEDGER_SCHEMA_VERSION 1
+
+/* Open (creating when `create`) and migrate to SH_LEDGER_SCHEMA_VERSION. A ledger written by a
+ * newer sohoa is refused rather than misread. */
+sh_status sh_ledger_open(const char *path, bool create, sh_ledger **out, sh_error *err);
+void sh_ledger_close(sh_ledger *l);
+int sh_ledger_schema_version(sh_ledger *l);
+/* The raw handle, for modules that keep their own tables in the ledger. */
+struct sqlite3 *sh_ledger_db(sh_ledger *l);
+
+/* Write transactions take the write lock up front (BEGIN IMMEDIATE) so that concurrent writers
+ * queue on the busy timeout instead of failing. */
+sh_status sh_ledger_begin(sh_ledger *l, sh_error *err);
+sh_status sh_ledger_commit(sh_ledger *l, sh_error *err);
+void sh_ledger_rollback(sh_ledger *l);
+/* A read transaction: every query until the rollback sees one snapshot of the ledger. */
+sh_status sh_ledger_begin_read(sh_ledger *l, sh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * The audit chain. hash = SHA-256(prev_hash ‖ canonical entry), where the canonical entry is the
+ * compact JSON array [id, time, station, operator, action, subject, details] (docs/audit.md).
+ * Entries are appended inside the caller's transaction, with the ledger change they record.
+ */
+typedef struct {
+    const char *station;
+    const char *operator_name;
+} sh_actor;
+
+typedef struct {
+    int64_t id;
+    char time[32]; /* 2026-11-21T13:01:15.123Z */
+    char *station;
+    char *operator_name;
+    char *action;
+    char *subject; /* may be empty */
+    char *details; /* JSON text */
+    char prev_hash[SH_SHA256_HEX_LEN + 1];
+    char hash[SH_SHA256_HEX_LEN + 1];
+} sh_audit_entry;
+
+void sh_audit_entry_clear(sh_audit_entry *e);
+
+/* Check that actor names a station and an operator; the message says how to name one. */
+sh_status sh_actor_check(const sh_actor *actor, sh_error *err);
+
+/* Append one entry; must be inside sh_ledger_begin/commit. details: JSON text or NULL ("{}").
+ * Fills out_id when not NULL. */
+sh_status sh_audit_append(sh_ledger *l, const sh_actor *actor, const char *action,
+                          const char *subject, const char *details, int64_t *out_id,
+                          sh_error *err);
+/* begin + append + commit, for actions whose only ledger change is the audit entry itself. */
+sh_status sh_audit_record(sh_ledger *l, const sh_actor *actor, const char *action,
+                          const char *subject, const char *details, int64_t *out_id,
+                          sh_error *err);
+
+/* The canonical encoding and hash of an entry (id, fields and prev_hash as filled in). */
+char *sh_audit_canonical(const sh_audit_entry *e); /* g_free() */
+void sh_audit_compute_hash(const sh_audit_entry *e, char hash[SH_SHA256_HEX_LEN + 1]);
+
+typedef struct {
+    bool intact;
+    int64_t entries;     /* how many entries were read */
+    int64_t head_id;     /* last entry (0 for an empty chain) */
+    char head_hash[SH_SHA256_HEX_LEN + 1];
+    int64_t first_bad_id;   /* when !intact: the first entry that does not verify */
+    char reason[512];       /* when !intact: what is wrong with it, translated */
+} sh_audit_verdict;
+
+/* Recompute the whole chain in id order, streaming (constant memory). Returns SH_OK when the
+ * chain could be read (look at verdict->intact), an error status when the ledger could not be. */
+sh_status sh_audit_verify(sh_ledger *l, sh_audit_verdict *verdict, sh_error *err);
+
+typedef struct {
+    const char *since;  /* ISO 8601 date or time prefix, inclusive; NULL for all */
+    const char *action; /* "audit.note" exactly, or "audit" for every "audit.*"; NULL for all */
+} sh_audit_filter;
+
+/* Call fn for each matching entry in id order; a non-OK return from fn stops the walk. */
+typedef sh_status (*sh_audit_visit_fn)(const sh_audit_entry *e, void *ctx, sh_error *err);
+sh_status sh_audit_each(sh_ledger *l, const sh_audit_filter *filter, sh_audit_visit_fn fn,
+                        void *ctx, sh_error *err);
+/* Write e as one compact JSON object (all fields) into j. */
+void sh_audit_entry_json(sh_json *j, const sh_audit_entry *e);
+
+/* Is `t` an acceptable --since value (YYYY-MM-DD, optionally THH:MM[:SS[.mmm]][Z])? */
+bool sh_time_filter_valid(const char *t);
+/* Current UTC time as 2026-11-21T13:01:15.123Z. */
+void sh_utc_now(char out[32]);
+
+#endif

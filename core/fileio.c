@@ -1,0 +1,261 @@
+/* Atomic file writes and bounded whole-file reads. */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct sh_atomic_file {
+    int fd;
+    int flags;
+    char *path;     /* destination */
+    char *tmp_path; /* .<name>.tmp-XXXXXX beside it */
+};
+
+/* Split path into its folder ("." when none) and base name. */
+static void split_path(const char *path, char **dir, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        *dir = strdup(".");
+        *base = path;
+    } else if (slash == path) {
+        *dir = strdup("/");
+        *base = slash + 1;
+    } else {
+        *dir = strndup(path, (size_t)(slash - path));
+        *base = slash + 1;
+    }
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+sh_atomic_file *sh_atomic_open(const char *path, int flags, sh_error *err)
+{
+    char *dir = NULL;
+    const char *base = NULL;
+    split_path(path, &dir, &base);
+    if (!dir || !*base) {
+        free(dir);
+        sh_fail(err, SH_USAGE, _("%s: not a file name"), path);
+        return NULL;
+    }
+    if ((flags & SH_ATOMIC_NO_REPLACE) && access(path, F_OK) == 0) {
+        free(dir);
+        sh_fail(err, SH_USAGE, _("%s already exists; it is left as it is"), path);
+        return NULL;
+    }
+    sh_atomic_file *f = calloc(1, sizeof *f);
+    size_t tmp_len = strlen(dir) + strlen(base) + 16;
+    char *tmp = malloc(tmp_len);
+    if (!f || !tmp) {
+        free(f);
+        free(tmp);
+        free(dir);
+        sh_fail(err, SH_INTERNAL, _("out of memory"));
+        return NULL;
+    }
+    snprintf(tmp, tmp_len, "%s/.%s.tmp-XXXXXX", dir, base);
+    free(dir);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        sh_fail_errno(err, errno == ENOENT ? SH_USAGE : SH_INPUT, errno,
+                      _("cannot create a file beside %s"), path);
+        free(tmp);
+        free(f);
+        return NULL;
+    }
+    if (fchmod(fd, (flags & SH_ATOMIC_PRIVATE) ? 0600 : 0644) != 0) {
+        sh_fail_errno(err, SH_INTERNAL, errno, _("cannot set permissions on %s"), tmp);
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        free(f);
+        return NULL;
+    }
+    f->fd = fd;
+    f->flags = flags;
+    f->path = strdup(path);
+    f->tmp_path = tmp;
+    if (!f->path) {
+        sh_atomic_abort(f);
+        sh_fail(err, SH_INTERNAL, _("out of memory"));
+        return NULL;
+    }
+    return f;
+}
+
+sh_status sh_atomic_write(sh_atomic_file *f, const void *data, size_t len, sh_error *err)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(f->fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return sh_fail_errno(err, SH_INTERNAL, errno, _("cannot write %s"), f->path);
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return SH_OK;
+}
+
+static void atomic_free(sh_atomic_file *f)
+{
+    free(f->path);
+    free(f->tmp_path);
+    free(f);
+}
+
+void sh_atomic_abort(sh_atomic_file *f)
+{
+    if (!f)
+        return;
+    if (f->fd >= 0)
+        close(f->fd);
+    unlink(f->tmp_path);
+    atomic_free(f);
+}
+
+/* rename, or with NO_REPLACE a rename that fails if the destination appeared meanwhile. */
+static int publish(const char *tmp, const char *dest, bool no_replace)
+{
+    if (!no_replace)
+        return rename(tmp, dest);
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* File systems without RENAME_NOREPLACE: link() also refuses an existing name. */
+    if (link(tmp, dest) != 0)
+        return -1;
+    unlink(tmp);
+    return 0;
+}
+
+sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err)
+{
+    sh_status st = SH_OK;
+    if (fsync(f->fd) != 0) {
+        st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot flush %s to disk"), f->path);
+        sh_atomic_abort(f);
+        return st;
+    }
+    if (close(f->fd) != 0) {
+        f->fd = -1;
+        st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot write %s"), f->path);
+        sh_atomic_abort(f);
+        return st;
+    }
+    f->fd = -1;
+    if (publish(f->tmp_path, f->path, f->flags & SH_ATOMIC_NO_REPLACE) != 0) {
+        if (errno == EEXIST)
+            st = sh_fail(err, SH_USAGE, _("%s already exists; it is left as it is"), f->path);
+        else
+            st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot put %s in place"), f->path);
+        sh_atomic_abort(f);
+        return st;
+    }
+    char *dir = NULL;
+    const char *base;
+    split_path(f->path, &dir, &base);
+    if (!dir || fsync_dir(dir) != 0)
+        st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot flush the folder of %s to disk"),
+                           f->path);
+    free(dir);
+    atomic_free(f);
+    return st;
+}
+
+sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, int flags,
+                               sh_error *err)
+{
+    sh_atomic_file *f = sh_atomic_open(path, flags, err);
+    if (!f)
+        return err ? err->status : SH_INTERNAL;
+    sh_status st = sh_atomic_write(f, data, len, err);
+    if (st != SH_OK) {
+        sh_atomic_abort(f);
+        return st;
+    }
+    return sh_atomic_commit(f, err);
+}
+
+sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len, sh_error *err)
+{
+    *data = NULL;
+    if (len)
+        *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return sh_fail_errno(err, SH_INPUT, errno, _("cannot open %s"), path);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return sh_fail(err, SH_INPUT, _("%s is not a regular file"), path);
+    }
+    if ((uint64_t)st.st_size > max_bytes) {
+        close(fd);
+        return sh_fail(err, SH_INPUT, _("%s is too large (%lld bytes, at most %zu expected)"), path,
+                       (long long)st.st_size, max_bytes);
+    }
+    /* Read up to max_bytes + 1 whatever fstat said: the file may grow while we read. */
+    size_t cap = (size_t)st.st_size + 1, used = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return sh_fail(err, SH_INTERNAL, _("out of memory"));
+    }
+    for (;;) {
+        if (used == cap) {
+            if (cap > max_bytes)
+                break;
+            cap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+            char *bigger = realloc(buf, cap + 1);
+            if (!bigger) {
+                free(buf);
+                close(fd);
+                return sh_fail(err, SH_INTERNAL, _("out of memory"));
+            }
+            buf = bigger;
+        }
+        ssize_t n = read(fd, buf + used, cap - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return sh_fail_errno(err, SH_INPUT, e, _("cannot read %s"), path);
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+    }
+    close(fd);
+    if (used > max_bytes) {
+        free(buf);
+        return sh_fail(err, SH_INPUT, _("%s is too large (at most %zu bytes expected)"), path,
+                       max_bytes);
+    }
+    buf[used] = '\0';
+    *data = buf;
+    if (len)
+        *len = used;
+    return SH_OK;
+}

@@ -1,0 +1,195 @@
+/* Finding, opening and creating workspaces. */
+#include "core.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+static bool is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool exists(const char *p)
+{
+    struct stat st;
+    return lstat(p, &st) == 0;
+}
+
+/* Does `dir` look like a workspace (either of its two marks present)? */
+static bool has_workspace_mark(const char *dir)
+{
+    char *ini = g_build_filename(dir, SH_WORKSPACE_CONFIG, NULL);
+    char *state = g_build_filename(dir, SH_WORKSPACE_STATE_DIR, NULL);
+    bool found = is_file(ini) || exists(state);
+    g_free(ini);
+    g_free(state);
+    return found;
+}
+
+/* The nearest folder at or above `start` that carries a workspace mark, or NULL. */
+static char *find_upwards(const char *start)
+{
+    char *dir = realpath(start, NULL);
+    if (!dir)
+        return NULL;
+    for (;;) {
+        if (has_workspace_mark(dir))
+            return dir; /* malloc()ed by realpath: free() it */
+        if (strcmp(dir, "/") == 0)
+            break;
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    free(dir);
+    return NULL;
+}
+
+sh_status sh_workspace_open(const char *dir, const char *start, const char *config_override,
+                            sh_workspace *ws, sh_error *err)
+{
+    memset(ws, 0, sizeof *ws);
+    sh_config_defaults(&ws->config);
+    char *root = NULL;
+    sh_status st = SH_OK;
+    if (dir) {
+        root = realpath(dir, NULL);
+        if (!root)
+            st = sh_fail_errno(err, SH_USAGE, errno, _("workspace %s"), dir);
+        else if (!has_workspace_mark(root))
+            st = sh_fail(err, SH_USAGE,
+                         _("%s is not a sohoa workspace (no sohoa.ini); create one with "
+                           "\"sohoa init %s --station ID --operator NAME\""),
+                         root, dir);
+    } else {
+        char cwd[PATH_MAX];
+        if (!start && !getcwd(cwd, sizeof cwd))
+            st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot read the current folder"));
+        else if (!(root = find_upwards(start ? start : cwd)))
+            st = sh_fail(err, SH_USAGE,
+                         _("no sohoa workspace here or in any folder above %s; go into one, "
+                           "give --workspace DIR, or create one with \"sohoa init\""),
+                         start ? start : cwd);
+    }
+    if (st != SH_OK) {
+        free(root);
+        sh_workspace_close(ws);
+        return st;
+    }
+    ws->root = g_strdup(root);
+    free(root);
+    ws->config_path = config_override ? g_strdup(config_override)
+                                      : g_build_filename(ws->root, SH_WORKSPACE_CONFIG, NULL);
+    ws->ledger_path = g_build_filename(ws->root, SH_WORKSPACE_STATE_DIR, SH_WORKSPACE_LEDGER, NULL);
+    if (!is_file(ws->ledger_path)) {
+        st = sh_fail(err, SH_INPUT,
+                     _("the ledger %s is missing; restore it from the backup copy "
+                       "before going on"),
+                     ws->ledger_path);
+        sh_workspace_close(ws);
+        return st;
+    }
+    st = sh_config_load(ws->config_path, &ws->config, err);
+    if (st != SH_OK)
+        sh_workspace_close(ws);
+    return st;
+}
+
+void sh_workspace_close(sh_workspace *ws)
+{
+    g_free(ws->root);
+    g_free(ws->config_path);
+    g_free(ws->ledger_path);
+    sh_config_free(&ws->config);
+    memset(ws, 0, sizeof *ws);
+}
+
+static void remove_ledger_files(const char *state_dir)
+{
+    const char *names[] = {SH_WORKSPACE_LEDGER, SH_WORKSPACE_LEDGER "-wal",
+                           SH_WORKSPACE_LEDGER "-shm", SH_WORKSPACE_LEDGER "-journal"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char *p = g_build_filename(state_dir, names[i], NULL);
+        g_unlink(p);
+        g_free(p);
+    }
+    g_rmdir(state_dir);
+}
+
+sh_status sh_workspace_create(const char *dir, const char *station_id, const char *operator_name,
+                              sh_error *err)
+{
+    sh_status st = sh_check_station_id(station_id, err);
+    if (st == SH_OK)
+        st = sh_check_operator_name(operator_name, err);
+    if (st != SH_OK)
+        return st;
+    if (g_mkdir_with_parents(dir, 0755) != 0)
+        return sh_fail_errno(err, SH_USAGE, errno, _("cannot create folder %s"), dir);
+    char *root = realpath(dir, NULL);
+    if (!root)
+        return sh_fail_errno(err, SH_USAGE, errno, "%s", dir);
+    char *ini = g_build_filename(root, SH_WORKSPACE_CONFIG, NULL);
+    char *state = g_build_filename(root, SH_WORKSPACE_STATE_DIR, NULL);
+    char *ledger_path = g_build_filename(state, SH_WORKSPACE_LEDGER, NULL);
+    char *outer = NULL;
+    char *parent = g_path_get_dirname(root);
+    sh_ledger *ledger = NULL;
+
+    if (has_workspace_mark(root)) {
+        st =
+            sh_fail(err, SH_USAGE, _("%s is already a sohoa workspace; nothing was changed"), root);
+        goto out;
+    }
+    if (strcmp(root, "/") != 0 && (outer = find_upwards(parent)) != NULL) {
+        st = sh_fail(err, SH_USAGE,
+                     _("%s is inside the workspace %s; a workspace cannot hold another"), root,
+                     outer);
+        goto out;
+    }
+    if (g_mkdir(state, 0700) != 0) {
+        st = sh_fail_errno(err, SH_INPUT, errno, _("cannot create %s"), state);
+        goto out;
+    }
+    st = sh_ledger_open(ledger_path, true, &ledger, err);
+    if (st == SH_OK) {
+        sh_actor actor = {station_id, operator_name};
+        sh_json *j = sh_json_new();
+        sh_json_begin_object(j);
+        sh_json_key(j, "root");
+        sh_json_string(j, root);
+        sh_json_key(j, "sohoa_version");
+        sh_json_string(j, SOHOA_VERSION);
+        sh_json_end_object(j);
+        const char *details = sh_json_finish(j, err);
+        st = details ? sh_audit_record(ledger, &actor, "workspace.init", root, details, NULL, err)
+                     : SH_INTERNAL;
+        sh_json_free(j);
+    }
+    if (st == SH_OK) {
+        char *text = sh_config_template(station_id, operator_name);
+        st = sh_write_file_atomic(ini, text, strlen(text), SH_ATOMIC_NO_REPLACE, err);
+        g_free(text);
+    }
+    sh_ledger_close(ledger);
+    if (st != SH_OK)
+        remove_ledger_files(state);
+out:
+    g_free(parent);
+    free(outer);
+    g_free(ledger_path);
+    g_free(state);
+    g_free(ini);
+    free(root);
+    return st;
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package sohoa needs to build, test and run. Idempotent.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config gettext clang
+  libglib2.0-dev libsqlite3-dev libssl-dev libcmocka-dev
+  sqlite3 python3 procps bc
+)
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "sohoa: installing packages needs root; run this as root or install sudo" >&2; exit 2
+  fi
+}
+export DEBIAN_FRONTEND=noninteractive
+as_root apt-get update -q
+as_root apt-get install -y -q --no-install-recommends "${packages[@]}"

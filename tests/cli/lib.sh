@@ -1,0 +1,43 @@
+# Shared by the CLI tests: a scratch folder, the sohoa binary, and assertions that say what
+# went wrong. Source it; it sets -euo pipefail.
+set -euo pipefail
+
+SOHOA=${SOHOA:?set SOHOA to the sohoa binary (ctest does)}
+TEST_NAME=$(basename "$0" .sh)
+mkdir -p "${SOHOA_TEST_TMP:-/tmp}"
+TMP=$(mktemp -d "${SOHOA_TEST_TMP:-/tmp}/${TEST_NAME}.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export LANG=C.UTF-8 LC_ALL= LANGUAGE=
+cd "$TMP"
+
+fail() { echo "FAIL ($TEST_NAME): $*" >&2; exit 1; }
+
+# run_sohoa EXPECTED_STATUS ARGS...: run sohoa, keep stdout in $OUT and stderr in $ERR.
+run_sohoa() {
+  local want=$1; shift
+  local got=0
+  "$SOHOA" "$@" >"$TMP/.out" 2>"$TMP/.err" || got=$?
+  OUT=$(cat "$TMP/.out"); ERR=$(cat "$TMP/.err")
+  if [ "$got" != "$want" ]; then
+    echo "--- stdout:"; echo "$OUT"; echo "--- stderr:"; echo "$ERR"
+    fail "sohoa $* exited $got, expected $want"
+  fi
+}
+
+assert_contains() { # HAYSTACK NEEDLE [WHAT]
+  case "$1" in *"$2"*) ;; *) fail "${3:-output} does not contain \"$2\": $1" ;; esac
+}
+assert_not_contains() {
+  case "$1" in *"$2"*) fail "${3:-output} contains \"$2\": $1" ;; *) ;; esac
+}
+assert_eq() { [ "$1" = "$2" ] || fail "${3:-value}: expected \"$2\", got \"$1\""; }
+
+# new_workspace DIR: a workspace for station T-01 and operator "Nguyễn Văn A".
+new_workspace() {
+  "$SOHOA" init "$1" --station T-01 --operator "Nguyễn Văn A" -q
+}
+
+# json_get JSON PYTHON-EXPR: evaluate an expression on the parsed document `d`.
+json_get() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+pass() { echo "PASS ($TEST_NAME)"; }

@@ -1,0 +1,51 @@
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+char *test_tmpdir(const char *tag)
+{
+    const char *base = getenv("SOHOA_TEST_TMP");
+    if (!base || !*base)
+        base = g_get_tmp_dir();
+    g_mkdir_with_parents(base, 0755);
+    char *tmpl = g_strdup_printf("%s/%s-XXXXXX", base, tag);
+    char *dir = g_mkdtemp(tmpl);
+    assert_non_null(dir);
+    return dir;
+}
+
+static void rmtree_inner(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+        const char *name;
+        while ((name = g_dir_read_name(d))) {
+            char *child = g_build_filename(path, name, NULL);
+            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+                rmtree_inner(child);
+            else
+                g_unlink(child);
+            g_free(child);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(path);
+}
+
+void test_rmtree(const char *path)
+{
+    if (path)
+        rmtree_inner(path);
+}
+
+void test_write(const char *path, const char *data, size_t len)
+{
+    assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+}
+
+char *test_path(const char *dir, const char *name) { return g_build_filename(dir, name, NULL); }
