@@ -10,7 +10,7 @@
 static void print_help(void)
 {
     printf(_("Usage: sohoa audit note TEXT [--subject S]\n"
-             "       sohoa audit verify\n"
+             "       sohoa audit verify [--anchor ID:HASH]\n"
              "       sohoa audit show [--since TIME] [--action A]\n"
              "       sohoa audit export FILE\n"
              "\n"
@@ -22,6 +22,8 @@ static void print_help(void)
              "                     dossier (biên bản giao nhận)\n"
              "  --subject S        what the note is about, for example a dossier folder\n"
              "  verify             recompute the chain; exit 1 naming the first bad entry\n"
+             "  --anchor ID:HASH   also check that entry ID still has the HASH written down\n"
+             "                     earlier (on a handover record): finds a chain cut back\n"
              "  show               list entries, filtered by --since 2026-11-01 or\n"
              "                     2026-11-01T08:00 (UTC), and by --action audit.note or\n"
              "                     --action audit for every audit.* action\n"
@@ -76,10 +78,16 @@ static int do_note(audit_ctx *c, int nargs, char **args, const char *subject)
     return SH_OK;
 }
 
-static int do_verify(audit_ctx *c)
+static int do_verify(audit_ctx *c, const char *anchor_text)
 {
+    sh_audit_anchor anchor;
+    if (anchor_text && !sh_audit_anchor_parse(anchor_text, &anchor))
+        return sh_fail(&c->err, SH_USAGE,
+                       _("audit verify: --anchor %s: expected ID:HASH as printed by an earlier "
+                         "\"audit verify\", for example 41:3f9a…(64 hex digits)"),
+                       anchor_text);
     sh_audit_verdict v;
-    if (sh_audit_verify(c->ledger, &v, &c->err) != SH_OK)
+    if (sh_audit_verify(c->ledger, anchor_text ? &anchor : NULL, &v, &c->err) != SH_OK)
         return c->err.status;
     int status = v.intact ? SH_OK : SH_FINDINGS;
     if (c->g->json) {
@@ -210,7 +218,7 @@ static int do_export(audit_ctx *c, int nargs, char **args)
      * whatever other processes append meanwhile. */
     sh_status st = sh_ledger_begin_read(c->ledger, &c->err);
     if (st == SH_OK) {
-        st = sh_audit_verify(c->ledger, &v, &c->err);
+        st = sh_audit_verify(c->ledger, NULL, &v, &c->err);
         if (st == SH_OK)
             st = sh_audit_each(c->ledger, NULL, export_one, &s, &c->err);
         sh_ledger_rollback(c->ledger);
@@ -282,6 +290,27 @@ static int do_export(audit_ctx *c, int nargs, char **args)
     return SH_OK;
 }
 
+/* Which options each verb takes: a misplaced option is a usage error, not silently ignored. */
+static bool options_fit(const char *verb, const char *subject, const char *anchor,
+                        const char *since, const char *action)
+{
+    return (!subject || strcmp(verb, "note") == 0) && (!anchor || strcmp(verb, "verify") == 0) &&
+           (!(since || action) || strcmp(verb, "show") == 0);
+}
+
+static int run_verb(audit_ctx *c, const char *verb, int nargs, char **args, const char *subject,
+                    const char *anchor, const char *since, const char *action)
+{
+    if (strcmp(verb, "note") == 0)
+        return do_note(c, nargs, args, subject);
+    if (strcmp(verb, "export") == 0)
+        return do_export(c, nargs, args);
+    if (nargs != 0)
+        return sh_fail(&c->err, SH_USAGE, _("audit %s takes only options, no other arguments"),
+                       verb);
+    return strcmp(verb, "verify") == 0 ? do_verify(c, anchor) : do_show(c, since, action);
+}
+
 int cmd_audit(const cli_globals *g, int argc, char **argv)
 {
     if (g->help) {
@@ -290,11 +319,10 @@ int cmd_audit(const cli_globals *g, int argc, char **argv)
     }
     audit_ctx c = {.g = g};
     sh_error_clear(&c.err);
-    const char *subject = NULL, *since = NULL, *action = NULL;
+    const char *subject = NULL, *since = NULL, *action = NULL, *anchor = NULL;
     const cli_opt opts[] = {
-        {"--subject", &subject, NULL},
-        {"--since", &since, NULL},
-        {"--action", &action, NULL},
+        {"--subject", &subject, NULL}, {"--anchor", &anchor, NULL},
+        {"--since", &since, NULL},     {"--action", &action, NULL},
         {NULL, NULL, NULL},
     };
     char **args = NULL;
@@ -302,33 +330,19 @@ int cmd_audit(const cli_globals *g, int argc, char **argv)
     if (cli_parse(argc, argv, opts, false, "audit", &args, &nargs, &c.err) != SH_OK)
         return cli_report(&c.err);
     const char *verb = nargs > 0 ? args[0] : "";
-    bool known = strcmp(verb, "note") == 0 || strcmp(verb, "verify") == 0 ||
-                 strcmp(verb, "show") == 0 || strcmp(verb, "export") == 0;
     int status = SH_OK;
-    if (!known) {
+    if (strcmp(verb, "note") != 0 && strcmp(verb, "verify") != 0 && strcmp(verb, "show") != 0 &&
+        strcmp(verb, "export") != 0) {
         status = sh_fail(&c.err, SH_USAGE,
                          _("audit: expected note, verify, show or export; see \"sohoa audit "
                            "--help\""));
-    } else if ((subject && strcmp(verb, "note") != 0) ||
-               ((since || action) && strcmp(verb, "show") != 0)) {
-        status =
-            sh_fail(&c.err, SH_USAGE,
-                    _("audit %s: --subject goes with note, --since and --action with show"), verb);
+    } else if (!options_fit(verb, subject, anchor, since, action)) {
+        status = sh_fail(&c.err, SH_USAGE,
+                         _("audit %s: --subject goes with note, --anchor with verify, --since and "
+                           "--action with show"),
+                         verb);
     } else if ((status = cli_open_workspace(g, &c.ws, &c.ledger, &c.err)) == SH_OK) {
-        if (strcmp(verb, "note") == 0)
-            status = do_note(&c, nargs - 1, args + 1, subject);
-        else if (strcmp(verb, "verify") == 0)
-            status = nargs == 1
-                         ? (int)do_verify(&c)
-                         : (int)sh_fail(&c.err, SH_USAGE,
-                                        _("audit verify takes only options, no other arguments"));
-        else if (strcmp(verb, "show") == 0)
-            status = nargs == 1
-                         ? (int)do_show(&c, since, action)
-                         : (int)sh_fail(&c.err, SH_USAGE,
-                                        _("audit show takes only options, no other arguments"));
-        else
-            status = do_export(&c, nargs - 1, args + 1);
+        status = run_verb(&c, verb, nargs - 1, args + 1, subject, anchor, since, action);
         sh_ledger_close(c.ledger);
         sh_workspace_close(&c.ws);
     }

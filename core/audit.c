@@ -241,7 +241,24 @@ static void report_gap(sh_audit_verdict *v, int64_t first, int64_t next)
                 b, n, a - 1);
 }
 
-sh_status sh_audit_verify(sh_ledger *l, sh_audit_verdict *v, sh_error *err)
+bool sh_audit_anchor_parse(const char *text, sh_audit_anchor *anchor)
+{
+    char *end;
+    long long id = g_ascii_strtoll(text, &end, 10);
+    if (end == text || id < 1 || *end != ':' || strlen(end + 1) != SH_SHA256_HEX_LEN)
+        return false;
+    for (const char *h = end + 1; *h; h++)
+        if (!g_ascii_isxdigit(*h))
+            return false;
+    anchor->id = id;
+    g_strlcpy(anchor->hash, end + 1, sizeof anchor->hash);
+    for (char *h = anchor->hash; *h; h++)
+        *h = g_ascii_tolower(*h);
+    return true;
+}
+
+sh_status sh_audit_verify(sh_ledger *l, const sh_audit_anchor *anchor, sh_audit_verdict *v,
+                          sh_error *err)
 {
     memset(v, 0, sizeof *v);
     v->intact = true;
@@ -276,6 +293,11 @@ sh_status sh_audit_verify(sh_ledger *l, sh_audit_verdict *v, sh_error *err)
                         _("entry %lld was altered after it was written: its contents no longer "
                           "match its hash"),
                         (long long)e.id);
+            else if (anchor && e.id == anchor->id && strcmp(e.hash, anchor->hash) != 0)
+                set_bad(v, e.id,
+                        _("entry %lld is not the one written down earlier (its hash differs): "
+                          "the chain was rewritten from there on"),
+                        (long long)e.id);
         }
         expected_id = e.id + 1;
         g_strlcpy(expected_prev, e.hash, sizeof expected_prev);
@@ -286,6 +308,11 @@ sh_status sh_audit_verify(sh_ledger *l, sh_audit_verdict *v, sh_error *err)
     sh_audit_entry_clear(&e);
     if (rc != SQLITE_DONE)
         return sh_ledger_fail_(l, err, "read the audit chain");
+    if (v->intact && anchor && anchor->id > v->head_id)
+        set_bad(v, v->head_id + 1,
+                _("entries from %lld on are gone: the chain was cut back to entry %lld, but entry "
+                  "%lld was written down earlier"),
+                (long long)v->head_id + 1, (long long)v->head_id, (long long)anchor->id);
     return SH_OK;
 }
 

@@ -309,9 +309,21 @@ typedef struct {
     char reason[512];       /* when !intact: what is wrong with it, translated */
 } sh_audit_verdict;
 
-/* Recompute the whole chain in id order, streaming (constant memory). Returns SH_OK when the
- * chain could be read (look at verdict->intact), an error status when the ledger could not be. */
-sh_status sh_audit_verify(sh_ledger *l, sh_audit_verdict *verdict, sh_error *err);
+/* A head written down earlier (on a handover record, in an export): the chain must still hold
+ * entry `id` with exactly this hash, which exposes a chain cut back or rewritten since. */
+typedef struct {
+    int64_t id;
+    char hash[SH_SHA256_HEX_LEN + 1];
+} sh_audit_anchor;
+
+/* Parse "ID:HASH" (HASH: 64 hex digits). */
+bool sh_audit_anchor_parse(const char *text, sh_audit_anchor *anchor);
+
+/* Recompute the whole chain in id order, streaming (constant memory), and check the anchor when
+ * not NULL. Returns SH_OK when the chain could be read (look at verdict->intact), an error status
+ * when the ledger could not be. */
+sh_status sh_audit_verify(sh_ledger *l, const sh_audit_anchor *anchor, sh_audit_verdict *verdict,
+                          sh_error *err);
 
 typedef struct {
     const char *since;  /* ISO 8601 date or time prefix, inclusive; NULL for all */
