@@ -44,3 +44,6 @@ printf '200 notes: %.2f s, %.1f ms per note (fsync per commit)\n' "$(echo "$e - 
   "$(echo "($e - $s) * 1000 / 200" | bc -l)"
 s=$(date +%s.%N); "$build/cli/sohoa" --workspace "$tmp/ws" audit verify >/dev/null; e=$(date +%s.%N)
 printf 'verify of 201 entries: %.3f s\n' "$(echo "$e - $s" | bc -l)"
+
+echo "== audit chain: 1,000,000 entries appended in batches of 1,000, then verified =="
+"$build/bench/bench_audit" "$tmp/bench-ledger.db" 1000000

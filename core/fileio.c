@@ -185,9 +185,12 @@ sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err)
 sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, int flags,
                                sh_error *err)
 {
+    sh_error local; /* the status must not depend on whether the caller wants the message */
+    if (!err)
+        err = &local;
     sh_atomic_file *f = sh_atomic_open(path, flags, err);
     if (!f)
-        return err ? err->status : SH_INTERNAL;
+        return err->status;
     sh_status st = sh_atomic_write(f, data, len, err);
     if (st != SH_OK) {
         sh_atomic_abort(f);
@@ -201,6 +204,9 @@ sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *
     *data = NULL;
     if (len)
         *len = 0;
+    /* max_bytes + 1 (and one more for the NUL) must not wrap: SIZE_MAX means "no limit". */
+    if (max_bytes > SIZE_MAX - 2)
+        max_bytes = SIZE_MAX - 2;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return sh_fail_errno(err, SH_INPUT, errno, _("cannot open %s"), path);
@@ -225,7 +231,7 @@ sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *
         if (used == cap) {
             if (cap > max_bytes)
                 break;
-            cap = cap * 2 > max_bytes + 1 ? max_bytes + 1 : cap * 2;
+            cap = cap > (max_bytes + 1) / 2 ? max_bytes + 1 : cap * 2;
             char *bigger = realloc(buf, cap + 1);
             if (!bigger) {
                 free(buf);
