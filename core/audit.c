@@ -28,8 +28,7 @@ bool sh_time_filter_valid(const char *t)
     size_t n = strlen(t);
     if (n > 0 && t[n - 1] == 'Z')
         n--;
-    if (n < 10 || n > sizeof shape - 1 || n == 11 || n == 12 || n == 13 || n == 15 || n == 17 ||
-        n == 19 || n == 20 || n == 21 || n == 22)
+    if (n != 10 && n != 16 && n != 19 && n != 23) /* date, THH:MM, :SS, .mmm */
         return false;
     for (size_t i = 0; i < n; i++) {
         if (shape[i] == 'd' ? !g_ascii_isdigit(t[i]) : t[i] != shape[i])

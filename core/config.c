@@ -123,7 +123,9 @@ sh_status sh_check_operator_name(const char *name, sh_error *err)
                              "backslashes"));
         has_letter |= g_unichar_isalpha(c);
     }
-    if (!has_letter || g_unichar_isspace(g_utf8_get_char(name)) || g_ascii_isspace(name[n - 1]))
+    const char *last = g_utf8_find_prev_char(name, name + n);
+    if (!has_letter || g_unichar_isspace(g_utf8_get_char(name)) ||
+        g_unichar_isspace(g_utf8_get_char(last)))
         return sh_fail(err, SH_USAGE,
                        _("operator name must be a person's name, without spaces "
                          "before or after it"));
@@ -280,7 +282,7 @@ static sh_status set_value(const key_spec *k, const char *value, sh_config *cfg,
         char *end;
         errno = 0;
         double v = g_ascii_strtod(value, &end);
-        if (errno || end == value || *end || v < k->min || v > k->max ||
+        if (errno || end == value || *end || !(v >= k->min && v <= k->max) ||
             (k->kind == K_INT && v != (double)(long)v)) {
             g_string_printf(why,
                             k->kind == K_INT ? _("expected a whole number from %g to %g")

@@ -134,6 +134,24 @@ sh_status sh_workspace_create(const char *dir, const char *station_id, const cha
         st = sh_check_operator_name(operator_name, err);
     if (st != SH_OK)
         return st;
+    if (!exists(dir)) {
+        /* Refuse a folder inside another workspace before creating any of its folders. */
+        char *probe = g_path_get_dirname(dir);
+        while (!exists(probe) && strcmp(probe, ".") != 0 && strcmp(probe, "/") != 0) {
+            char *up = g_path_get_dirname(probe);
+            g_free(probe);
+            probe = up;
+        }
+        char *outer = find_upwards(probe);
+        g_free(probe);
+        if (outer) {
+            st = sh_fail(err, SH_USAGE,
+                         _("%s is inside the workspace %s; a workspace cannot hold another"), dir,
+                         outer);
+            free(outer); /* from realpath */
+            return st;
+        }
+    }
     if (g_mkdir_with_parents(dir, 0755) != 0)
         return sh_fail_errno(err, SH_USAGE, errno, _("cannot create folder %s"), dir);
     char *root = realpath(dir, NULL);

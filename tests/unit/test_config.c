@@ -1,0 +1,574 @@
+/* sohoa.ini: the template loads back with the given station and operator and every default;
+ * every key maps to its field; every error names the file, the line and the key (unknown key or
+ * section, bad value of each kind, a key set twice, a key before any section, a line without
+ * '=', a missing or bad station ID, a bad operator); non-UTF-8 text is refused, and files that
+ * are missing, unreadable or over 1 MiB are SH_INPUT. Also the station ID and operator name
+ * checks shared with `sohoa init`. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#define MIB (1024 * 1024)
+
+typedef struct {
+    char *dir;
+    char *ini; /* dir/sohoa.ini */
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->dir = test_tmpdir("config");
+    f->ini = test_path(f->dir, "sohoa.ini");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    test_rmtree(f->dir);
+    g_free(f->ini);
+    g_free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Write text as sohoa.ini and load it over the defaults, as sh_workspace_open does. */
+static sh_status load_text(fixture *f, const char *text, sh_config *cfg, sh_error *err)
+{
+    test_write(f->ini, text, strlen(text));
+    sh_config_defaults(cfg);
+    sh_error_clear(err);
+    return sh_config_load(f->ini, cfg, err);
+}
+
+static void assert_contains(const char *haystack, const char *needle)
+{
+    if (!strstr(haystack, needle))
+        fail_msg("expected \"%s\" in the message: %s", needle, haystack);
+}
+
+/* Does loading `text` fail with SH_USAGE and a message naming the file at `line` and `needle`?
+ * Prints what is wrong and returns false otherwise, so that tables report every bad case. */
+static bool usage_error(fixture *f, const char *text, int line, const char *needle)
+{
+    sh_config cfg;
+    sh_error err;
+    sh_status st = load_text(f, text, &cfg, &err);
+    sh_config_free(&cfg);
+    if (st != SH_USAGE) {
+        print_error("expected SH_USAGE, got %d (%s) for:\n%s", st, st ? err.msg : "", text);
+        return false;
+    }
+    char *where = line > 0 ? g_strdup_printf("%s:%d:", f->ini, line) : g_strdup(f->ini);
+    bool ok = err.status == SH_USAGE && strstr(err.msg, where) &&
+              (!needle || strstr(err.msg, needle));
+    if (!ok)
+        print_error("expected \"%s\" and \"%s\" in: %s\n", where, needle ? needle : "",
+                    err.msg);
+    g_free(where);
+    return ok;
+}
+
+static void expect_usage(fixture *f, const char *text, int line, const char *needle)
+{
+    assert_true(usage_error(f, text, line, needle));
+}
+
+/* ---- the template and values ---- */
+
+static void template_loads_back_with_its_values_and_all_defaults(void **state)
+{
+    fixture *f = *state;
+    char *text = sh_config_template("HN-01", "Nguyễn Văn A");
+    sh_config cfg;
+    sh_error err;
+    sh_status st = load_text(f, text, &cfg, &err);
+    g_free(text);
+    if (st != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_string_equal(cfg.path, f->ini);
+    assert_string_equal(cfg.station_id, "HN-01");
+    assert_string_equal(cfg.operator_name, "Nguyễn Văn A");
+    assert_int_equal(cfg.spaces, SH_SPACES_ALLOW);
+    assert_string_equal(cfg.signed_suffix, "_signed");
+    assert_int_equal(cfg.min_dpi, 200);
+    assert_true(cfg.max_skew_deg == 1.0);
+    assert_int_equal(cfg.n_required_types, 2);
+    assert_int_equal(cfg.required_types[0], 2);
+    assert_int_equal(cfg.required_types[1], 3);
+    assert_int_equal(cfg.jobs, 0);
+    assert_string_equal(cfg.sign_font, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    assert_true(cfg.sign_stamp_width_mm == 70);
+    assert_true(cfg.sign_stamp_margin_mm == 10);
+    assert_string_equal(cfg.upload_bundle_dir, "bundles");
+    assert_int_equal(cfg.upload_max_bundle_mb, 500);
+    /* "key =" with nothing after it means unset. */
+    assert_null(cfg.sign_pkcs11_module);
+    assert_null(cfg.sign_token_label);
+    assert_null(cfg.sign_key_label);
+    assert_null(cfg.sign_organisation);
+    assert_null(cfg.sign_seal_image);
+    assert_null(cfg.upload_endpoint);
+    assert_null(cfg.upload_receiver_cert);
+    sh_config_free(&cfg);
+}
+
+static void template_without_operator_loads_with_no_operator(void **state)
+{
+    fixture *f = *state;
+    char *text = sh_config_template("HN-XA-01", NULL);
+    sh_config cfg;
+    sh_error err;
+    sh_status st = load_text(f, text, &cfg, &err);
+    g_free(text);
+    if (st != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_string_equal(cfg.station_id, "HN-XA-01");
+    assert_null(cfg.operator_name);
+    sh_config_free(&cfg);
+}
+
+static void every_key_is_read_into_its_field(void **state)
+{
+    fixture *f = *state;
+    const char *text = "[station]\n"
+                       "id = QN-07\n"
+                       "operator = Trần Thị Bích Ngọc\n"
+                       "[naming]\n"
+                       "spaces = forbid\n"
+                       "signed_suffix = .signed\n"
+                       "[validate]\n"
+                       "min_dpi = 300\n"
+                       "max_skew_deg = 0.5\n"
+                       "required_types = 1;104\n"
+                       "jobs = 8\n"
+                       "[sign]\n"
+                       "pkcs11_module = /usr/lib/libpkcs11.so\n"
+                       "token_label = TOKEN A\n"
+                       "key_label = key-1\n"
+                       "organisation = Sở Nội vụ\n"
+                       "seal_image = seal.png\n"
+                       "font = /fonts/x.ttf\n"
+                       "stamp_width_mm = 80.5\n"
+                       "stamp_margin_mm = 0\n"
+                       "[upload]\n"
+                       "endpoint = https://example.org/upload\n"
+                       "bundle_dir = out/bundles\n"
+                       "receiver_cert = receiver.pem\n"
+                       "max_bundle_mb = 100000\n";
+    sh_config cfg;
+    sh_error err;
+    if (load_text(f, text, &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_string_equal(cfg.station_id, "QN-07");
+    assert_string_equal(cfg.operator_name, "Trần Thị Bích Ngọc");
+    assert_int_equal(cfg.spaces, SH_SPACES_FORBID);
+    assert_string_equal(cfg.signed_suffix, ".signed");
+    assert_int_equal(cfg.min_dpi, 300);
+    assert_true(cfg.max_skew_deg == 0.5);
+    assert_int_equal(cfg.n_required_types, 2);
+    assert_int_equal(cfg.required_types[0], 1);
+    assert_int_equal(cfg.required_types[1], 104);
+    assert_int_equal(cfg.jobs, 8);
+    assert_string_equal(cfg.sign_pkcs11_module, "/usr/lib/libpkcs11.so");
+    assert_string_equal(cfg.sign_token_label, "TOKEN A");
+    assert_string_equal(cfg.sign_key_label, "key-1");
+    assert_string_equal(cfg.sign_organisation, "Sở Nội vụ");
+    assert_string_equal(cfg.sign_seal_image, "seal.png");
+    assert_string_equal(cfg.sign_font, "/fonts/x.ttf");
+    assert_true(cfg.sign_stamp_width_mm == 80.5);
+    assert_true(cfg.sign_stamp_margin_mm == 0);
+    assert_string_equal(cfg.upload_endpoint, "https://example.org/upload");
+    assert_string_equal(cfg.upload_bundle_dir, "out/bundles");
+    assert_string_equal(cfg.upload_receiver_cert, "receiver.pem");
+    assert_int_equal(cfg.upload_max_bundle_mb, 100000);
+    sh_config_free(&cfg);
+}
+
+static void keys_left_out_keep_their_defaults(void **state)
+{
+    fixture *f = *state;
+    sh_config cfg;
+    sh_error err;
+    if (load_text(f, "[station]\nid = HN-01\n", &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_string_equal(cfg.station_id, "HN-01");
+    assert_null(cfg.operator_name);
+    assert_int_equal(cfg.min_dpi, 200);
+    assert_string_equal(cfg.signed_suffix, "_signed");
+    assert_int_equal(cfg.n_required_types, 2);
+    assert_int_equal(cfg.upload_max_bundle_mb, 500);
+    sh_config_free(&cfg);
+}
+
+static void required_types_accepts_semicolons_commas_spaces_and_empty(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *value;
+        int n;
+        int types[3];
+    } cases[] = {
+        {"2;3", 2, {2, 3}},
+        {"2, 3, 5", 3, {2, 3, 5}},
+        {"7", 1, {7}},
+        {";", 0, {0}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *text = g_strdup_printf("[station]\nid = HN-01\n[validate]\nrequired_types = %s\n",
+                                     cases[i].value);
+        sh_config cfg;
+        sh_error err;
+        sh_status st = load_text(f, text, &cfg, &err);
+        g_free(text);
+        if (st != SH_OK)
+            fail_msg("required_types = %s: %s", cases[i].value, err.msg);
+        assert_int_equal(cfg.n_required_types, cases[i].n);
+        for (int k = 0; k < cases[i].n; k++)
+            assert_int_equal(cfg.required_types[k], cases[i].types[k]);
+        sh_config_free(&cfg);
+    }
+}
+
+static void empty_operator_means_no_operator(void **state)
+{
+    fixture *f = *state;
+    sh_config cfg;
+    sh_error err;
+    if (load_text(f, "[station]\nid = HN-01\noperator =\n", &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_null(cfg.operator_name);
+    sh_config_free(&cfg);
+    if (load_text(f, "[station]\nid = HN-01\noperator =    \n", &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_null(cfg.operator_name);
+    sh_config_free(&cfg);
+}
+
+static void comments_and_blank_lines_are_ignored(void **state)
+{
+    fixture *f = *state;
+    const char *text = "# a comment\n"
+                       "\n"
+                       "   # an indented comment with = and [brackets]\n"
+                       "[station]\n"
+                       "# id = NOT-THIS\n"
+                       "id = HN-01\n"
+                       "  \t  \n"
+                       "[validate]\n"
+                       "#min_dpl = 1\n"
+                       "min_dpi = 400\n"
+                       "\n";
+    sh_config cfg;
+    sh_error err;
+    if (load_text(f, text, &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_string_equal(cfg.station_id, "HN-01");
+    assert_int_equal(cfg.min_dpi, 400);
+    sh_config_free(&cfg);
+    /* Comment lines still count: the error is on line 6 of the file. */
+    expect_usage(f, "# one\n\n# three\n[station]\nid = HN-01\nbogus = 1\n", 6, "bogus");
+}
+
+/* ---- errors name file, line and key ---- */
+
+static void unknown_key_names_file_line_and_key(void **state)
+{
+    fixture *f = *state;
+    expect_usage(f, "[station]\nid = HN-01\n\n[validate]\nmin_dpl = 300\n", 5,
+                 "[validate] min_dpl");
+    /* A key that exists, but in another section. */
+    expect_usage(f, "[station]\nid = HN-01\nmin_dpi = 300\n", 3, "[station] min_dpi");
+}
+
+static void unknown_section_names_file_line_and_section(void **state)
+{
+    fixture *f = *state;
+    expect_usage(f, "[station]\nid = HN-01\n[valdate]\nmin_dpi = 300\n", 3, "[valdate]");
+    expect_usage(f, "[station]\nid = HN-01\n[station\n", 3, NULL);
+}
+
+static void bad_values_name_file_line_and_key(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *group, *key, *value;
+    } cases[] = {
+        {"validate", "min_dpi", "abc"},
+        {"validate", "min_dpi", "10"},
+        {"validate", "min_dpi", "200.5"},
+        {"validate", "min_dpi", "2401"},
+        {"validate", "min_dpi", ""},
+        {"validate", "min_dpi", "300dpi"},
+        {"validate", "min_dpi", "nan"},
+        {"validate", "max_skew_deg", "-1"},
+        {"validate", "max_skew_deg", "46"},
+        {"validate", "max_skew_deg", "nan"},
+        {"validate", "max_skew_deg", "inf"},
+        {"validate", "jobs", "-1"},
+        {"validate", "jobs", "257"},
+        {"validate", "required_types", "2;105"},
+        {"validate", "required_types", "2;x"},
+        {"validate", "required_types", "0"},
+        {"naming", "spaces", "maybe"},
+        {"naming", "spaces", "Allow"},
+        {"naming", "signed_suffix", "-signed"},
+        {"naming", "signed_suffix", ""},
+        {"sign", "stamp_width_mm", "10"},
+        {"sign", "stamp_margin_mm", "nan"},
+        {"upload", "max_bundle_mb", "0"},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *text = g_strdup_printf("[station]\nid = HN-01\n[%s]\n%s = %s\n", cases[i].group,
+                                     cases[i].key, cases[i].value);
+        char *needle = g_strdup_printf("[%s] %s", cases[i].group, cases[i].key);
+        bad += !usage_error(f, text, 4, needle);
+        g_free(needle);
+        g_free(text);
+    }
+    assert_int_equal(bad, 0);
+}
+
+static void key_set_twice_names_both_lines(void **state)
+{
+    fixture *f = *state;
+    expect_usage(f, "[station]\nid = HN-01\n[validate]\nmin_dpi = 300\njobs = 2\nmin_dpi = 400\n",
+                 6, "line 4");
+    /* Also when the section is opened twice. */
+    expect_usage(f, "[validate]\njobs = 1\n[station]\nid = HN-01\n[validate]\njobs = 2\n", 6,
+                 "line 2");
+}
+
+static void key_before_any_section_is_refused(void **state)
+{
+    fixture *f = *state;
+    expect_usage(f, "id = HN-01\n[station]\nid = HN-01\n", 1, "id");
+}
+
+static void line_without_equals_is_refused(void **state)
+{
+    fixture *f = *state;
+    expect_usage(f, "[station]\nid = HN-01\njust some words\n", 3, "just some words");
+}
+
+static void missing_station_id_is_refused(void **state)
+{
+    fixture *f = *state;
+    expect_usage(f, "[station]\noperator = Nguyễn Văn A\n", 0, "[station] id");
+    expect_usage(f, "[validate]\nmin_dpi = 300\n", 0, "[station] id");
+    expect_usage(f, "", 0, "[station] id");
+}
+
+static void bad_station_id_is_refused(void **state)
+{
+    fixture *f = *state;
+    expect_usage(f, "[station]\nid = HN 01\n", 2, "[station] id");
+    expect_usage(f, "[station]\nid = HN/01\n", 2, "[station] id");
+    expect_usage(f, "[station]\nid =\n", 2, "[station] id");
+}
+
+static void operator_with_control_character_is_refused(void **state)
+{
+    fixture *f = *state;
+    expect_usage(f, "[station]\nid = HN-01\noperator = Nguyễn\x01Văn A\n", 3, "operator");
+    /* GKeyFile escapes must not smuggle one in either. */
+    expect_usage(f, "[station]\nid = HN-01\noperator = Nguyễn\\nVăn A\n", 3, "operator");
+    expect_usage(f, "[station]\nid = HN-01\noperator = 12345\n", 3, "operator");
+}
+
+static void non_utf8_file_is_refused(void **state)
+{
+    fixture *f = *state;
+    /* "Nguyễn" in Windows-1258 would not be UTF-8; \xe1 alone is invalid. */
+    expect_usage(f, "[station]\nid = HN-01\noperator = Nguy\xe1n\n", 0, "UTF-8");
+}
+
+/* ---- files that cannot be read ---- */
+
+static char *padded_config(size_t size)
+{
+    const char *head = "[station]\nid = HN-01\n";
+    char *text = malloc(size + 1);
+    assert_non_null(text);
+    memset(text, '#', size);
+    memcpy(text, head, strlen(head));
+    /* Comment lines of 64 bytes up to the end. */
+    for (size_t i = strlen(head) + 63; i < size; i += 64)
+        text[i] = '\n';
+    text[size - 1] = '\n';
+    text[size] = '\0';
+    return text;
+}
+
+static void file_of_exactly_1_mib_is_read(void **state)
+{
+    fixture *f = *state;
+    char *text = padded_config(MIB);
+    sh_config cfg;
+    sh_error err;
+    sh_status st = load_text(f, text, &cfg, &err);
+    free(text);
+    if (st != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_string_equal(cfg.station_id, "HN-01");
+    sh_config_free(&cfg);
+}
+
+static void file_over_1_mib_is_refused(void **state)
+{
+    fixture *f = *state;
+    char *text = padded_config(MIB + 1);
+    sh_config cfg;
+    sh_error err;
+    sh_status st = load_text(f, text, &cfg, &err);
+    free(text);
+    sh_config_free(&cfg);
+    assert_int_equal(st, SH_INPUT);
+    assert_contains(err.msg, f->ini);
+}
+
+static void missing_or_unreadable_file_is_input_error(void **state)
+{
+    fixture *f = *state;
+    sh_config cfg;
+    sh_error err;
+    char *missing = test_path(f->dir, "nope.ini");
+    sh_config_defaults(&cfg);
+    assert_int_equal(sh_config_load(missing, &cfg, &err), SH_INPUT);
+    assert_contains(err.msg, missing);
+    sh_config_free(&cfg);
+    g_free(missing);
+    /* A folder where the file should be (chmod 000 does not stop root). */
+    sh_config_defaults(&cfg);
+    assert_int_equal(sh_config_load(f->dir, &cfg, &err), SH_INPUT);
+    assert_contains(err.msg, f->dir);
+    sh_config_free(&cfg);
+}
+
+/* ---- station ID and operator name checks ---- */
+
+static void station_id_check_table(void **state)
+{
+    (void)state;
+    char *max = g_strnfill(64, 'A'), *over = g_strnfill(65, 'A');
+    const struct {
+        const char *id;
+        bool ok;
+    } cases[] = {
+        {"HN-01", true},  {"HN-XA-01", true}, {"st.2_b", true},   {"7", true},
+        {max, true},      {NULL, false},      {"", false},        {over, false},
+        {"HN 01", false}, {"HN/01", false},   {"HN\\01", false},  {"Hà-Nội", false},
+        {"HN-01\n", false}, {" HN-01", false}, {"HN:01", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sh_error err;
+        sh_status st = sh_check_station_id(cases[i].id, &err);
+        if ((st == SH_OK) != cases[i].ok)
+            fail_msg("station ID \"%s\": expected %s, got %d", cases[i].id ? cases[i].id : "NULL",
+                     cases[i].ok ? "accepted" : "refused", st);
+        if (!cases[i].ok) {
+            assert_int_equal(st, SH_USAGE);
+            assert_true(strlen(err.msg) > 0);
+        }
+    }
+    g_free(max);
+    g_free(over);
+}
+
+static void operator_name_check_table(void **state)
+{
+    (void)state;
+    char *nfd = g_utf8_normalize("Nguyễn Văn A", -1, G_NORMALIZE_NFD);
+    assert_string_not_equal(nfd, "Nguyễn Văn A"); /* really decomposed */
+    char *ascii128 = g_strnfill(128, 'A'), *ascii129 = g_strnfill(129, 'A');
+    GString *e42 = g_string_new(NULL), *e43 = g_string_new(NULL); /* "ễ" is 3 bytes */
+    for (int i = 0; i < 42; i++)
+        g_string_append(e42, "ễ");
+    g_string_append(e43, e42->str);
+    g_string_append(e43, "ễ");
+    assert_int_equal(e42->len, 126);
+    assert_int_equal(e43->len, 129);
+    const struct {
+        const char *name;
+        bool ok;
+    } cases[] = {
+        {"Nguyễn Văn A", true},
+        {"Trần Thị Bích Ngọc", true},
+        {"Đặng Thu Thảo", true},
+        {"Lê Văn Tám 2", true},
+        {nfd, true},
+        {ascii128, true},
+        {e42->str, true},
+        {NULL, false},
+        {"", false},
+        {" Nguyễn Văn A", false},
+        {"Nguyễn Văn A ", false},
+        {"\tNguyễn Văn A", false},
+        {"Nguyễn Văn A\n", false},
+        {"Nguyễn Văn A\xc2\xa0", false}, /* trailing no-break space, as pasted from a web page */
+        {"\xc2\xa0Nguyễn Văn A", false},
+        {"12345", false},
+        {"123 456", false},
+        {"---", false},
+        {"Nguyễn\nVăn A", false},
+        {"Nguyễn\x01Văn A", false},
+        {"Nguyễn\\Văn A", false},
+        {ascii129, false},
+        {e43->str, false},
+        {"Nguy\xe1n", false},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sh_error err;
+        sh_status st = sh_check_operator_name(cases[i].name, &err);
+        if (st != (cases[i].ok ? SH_OK : SH_USAGE) || (st != SH_OK && !*err.msg)) {
+            print_error("operator name case %zu \"%s\": expected %s, got %d\n", i,
+                        cases[i].name ? cases[i].name : "NULL",
+                        cases[i].ok ? "accepted" : "refused", st);
+            bad++;
+        }
+    }
+    g_string_free(e42, TRUE);
+    g_string_free(e43, TRUE);
+    g_free(ascii128);
+    g_free(ascii129);
+    g_free(nfd);
+    assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(template_loads_back_with_its_values_and_all_defaults),
+        T(template_without_operator_loads_with_no_operator),
+        T(every_key_is_read_into_its_field),
+        T(keys_left_out_keep_their_defaults),
+        T(required_types_accepts_semicolons_commas_spaces_and_empty),
+        T(empty_operator_means_no_operator),
+        T(comments_and_blank_lines_are_ignored),
+        T(unknown_key_names_file_line_and_key),
+        T(unknown_section_names_file_line_and_section),
+        T(bad_values_name_file_line_and_key),
+        T(key_set_twice_names_both_lines),
+        T(key_before_any_section_is_refused),
+        T(line_without_equals_is_refused),
+        T(missing_station_id_is_refused),
+        T(bad_station_id_is_refused),
+        T(operator_with_control_character_is_refused),
+        T(non_utf8_file_is_refused),
+        T(file_of_exactly_1_mib_is_read),
+        T(file_over_1_mib_is_refused),
+        T(missing_or_unreadable_file_is_input_error),
+        cmocka_unit_test(station_id_check_table),
+        cmocka_unit_test(operator_name_check_table),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
