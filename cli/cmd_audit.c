@@ -78,6 +78,22 @@ static int do_note(audit_ctx *c, int nargs, char **args, const char *subject)
     return SH_OK;
 }
 
+/* "intact", "entries" and "head": what verify prints and what an export ends with. */
+static void put_chain_state(sh_json *j, const sh_audit_verdict *v)
+{
+    sh_json_key(j, "intact");
+    sh_json_bool(j, v->intact);
+    sh_json_key(j, "entries");
+    sh_json_int(j, v->entries);
+    sh_json_key(j, "head");
+    sh_json_begin_object(j);
+    sh_json_key(j, "id");
+    sh_json_int(j, v->head_id);
+    sh_json_key(j, "hash");
+    sh_json_string(j, v->head_hash);
+    sh_json_end_object(j);
+}
+
 static int do_verify(audit_ctx *c, const char *anchor_text)
 {
     sh_audit_anchor anchor;
@@ -93,17 +109,7 @@ static int do_verify(audit_ctx *c, const char *anchor_text)
     if (c->g->json) {
         sh_json *j = sh_json_new();
         sh_json_begin_object(j);
-        sh_json_key(j, "intact");
-        sh_json_bool(j, v.intact);
-        sh_json_key(j, "entries");
-        sh_json_int(j, v.entries);
-        sh_json_key(j, "head");
-        sh_json_begin_object(j);
-        sh_json_key(j, "id");
-        sh_json_int(j, v.head_id);
-        sh_json_key(j, "hash");
-        sh_json_string(j, v.head_hash);
-        sh_json_end_object(j);
+        put_chain_state(j, &v);
         if (!v.intact) {
             sh_json_key(j, "first_bad");
             sh_json_begin_object(j);
@@ -235,17 +241,7 @@ static int do_export(audit_ctx *c, int nargs, char **args)
     sh_json_string(j, actor.station);
     sh_json_key(j, "operator");
     sh_json_string(j, actor.operator_name);
-    sh_json_key(j, "entries");
-    sh_json_int(j, v.entries);
-    sh_json_key(j, "intact");
-    sh_json_bool(j, v.intact);
-    sh_json_key(j, "head");
-    sh_json_begin_object(j);
-    sh_json_key(j, "id");
-    sh_json_int(j, v.head_id);
-    sh_json_key(j, "hash");
-    sh_json_string(j, v.head_hash);
-    sh_json_end_object(j);
+    put_chain_state(j, &v);
     sh_json_end_object(j);
     const char *trailer = st == SH_OK ? sh_json_finish(j, &c->err) : NULL;
     if (trailer)
@@ -321,9 +317,8 @@ int cmd_audit(const cli_globals *g, int argc, char **argv)
     sh_error_clear(&c.err);
     const char *subject = NULL, *since = NULL, *action = NULL, *anchor = NULL;
     const cli_opt opts[] = {
-        {"--subject", &subject, NULL}, {"--anchor", &anchor, NULL},
-        {"--since", &since, NULL},     {"--action", &action, NULL},
-        {NULL, NULL, NULL},
+        {"--subject", &subject, NULL}, {"--anchor", &anchor, NULL}, {"--since", &since, NULL},
+        {"--action", &action, NULL},   {NULL, NULL, NULL},
     };
     char **args = NULL;
     int nargs = 0;

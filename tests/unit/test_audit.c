@@ -50,12 +50,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!strstr(haystack, needle))
-        fail_msg("expected \"%s\" in: %s", needle, haystack);
-}
-
 static int64_t count_entries(fixture *f)
 {
     return fx_int(sh_ledger_db(f->l), "SELECT count(*) FROM audit");
@@ -73,8 +67,8 @@ static void append_n(fixture *f, int n)
         snprintf(details, sizeof details, "{\"n\":%d,\"note\":\"dòng \\\"%d\\\"\"}", i, i);
         int64_t id = 0;
         sh_error err = {0};
-        if (sh_audit_record(f->l, &ACTOR, i % 2 ? "audit.note" : "document.add", subject,
-                            details, &id, &err) != SH_OK)
+        if (sh_audit_record(f->l, &ACTOR, i % 2 ? "audit.note" : "document.add", subject, details,
+                            &id, &err) != SH_OK)
             fail_msg("append %d: %s", i, err.msg);
         assert_int_equal(id, first + i);
     }
@@ -247,15 +241,15 @@ static void deleted_entries_are_reported_missing(void **state)
     fixture *f = *state;
     append_n(f, 40);
     char *reason = tamper_expect(f, "DELETE FROM audit WHERE id = 20", 20);
-    assert_contains(reason, "20");
-    assert_contains(reason, "missing");
+    test_assert_contains(reason, "20");
+    test_assert_contains(reason, "missing");
     g_free(reason);
     reason = tamper_expect(f, "DELETE FROM audit WHERE id BETWEEN 20 AND 22", 20);
-    assert_contains(reason, "20");
-    assert_contains(reason, "missing");
+    test_assert_contains(reason, "20");
+    test_assert_contains(reason, "missing");
     g_free(reason);
     reason = tamper_expect(f, "DELETE FROM audit WHERE id = 1", 1);
-    assert_contains(reason, "missing");
+    test_assert_contains(reason, "missing");
     g_free(reason);
     assert_intact(f, 40);
 }
@@ -287,10 +281,10 @@ static void forged_entry_with_its_own_correct_hash_breaks_the_next_link(void **s
     sh_sha256_buf(input, strlen(input), digest);
     char hex[SH_SHA256_HEX_LEN + 1];
     sh_hex(digest, sizeof digest, hex);
-    char *sql = g_strdup_printf(
-        "UPDATE audit SET operator = 'Kẻ Giả Mạo', hash = '%s' WHERE id = 20", hex);
+    char *sql =
+        g_strdup_printf("UPDATE audit SET operator = 'Kẻ Giả Mạo', hash = '%s' WHERE id = 20", hex);
     char *reason = tamper_expect(f, sql, 21);
-    assert_contains(reason, "21");
+    test_assert_contains(reason, "21");
     g_free(reason);
     g_free(sql);
     g_free(input);
@@ -356,7 +350,7 @@ static void anchor_exposes_a_rewritten_or_cut_back_tail(void **state)
     assert_int_equal(plain.head_id, 37);
     assert_false(at_head.intact);
     assert_int_equal(at_head.first_bad_id, 38);
-    assert_contains(at_head.reason, "38");
+    test_assert_contains(at_head.reason, "38");
     assert_true(at_middle.intact); /* what was written down is still there */
 }
 
@@ -429,8 +423,11 @@ static void append_outside_a_transaction_is_refused(void **state)
 static void append_without_operator_is_refused(void **state)
 {
     fixture *f = *state;
-    const sh_actor actors[] = {{"HN-01", NULL}, {"HN-01", ""}, {NULL, "Nguyễn Văn A"},
-                               {"", "Nguyễn Văn A"}, {"HN-01", " Nguyễn"}};
+    const sh_actor actors[] = {{"HN-01", NULL},
+                               {"HN-01", ""},
+                               {NULL, "Nguyễn Văn A"},
+                               {"", "Nguyễn Văn A"},
+                               {"HN-01", " Nguyễn"}};
     for (size_t i = 0; i < sizeof actors / sizeof *actors; i++) {
         sh_error err = {0};
         int64_t id = -1;
@@ -449,7 +446,7 @@ static void append_without_operator_is_refused(void **state)
     sh_error err = {0};
     const sh_actor nobody = {"HN-01", NULL};
     sh_audit_record(f->l, &nobody, "audit.note", "", NULL, NULL, &err);
-    assert_contains(err.msg, "--operator");
+    test_assert_contains(err.msg, "--operator");
 }
 
 static void details_that_are_not_json_are_refused(void **state)
@@ -470,8 +467,8 @@ static void bad_action_or_subject_is_refused(void **state)
     const char *actions[] = {"", "Audit.Note", "audit note", "audit-note", NULL};
     for (size_t i = 0; i < sizeof actions / sizeof *actions; i++) {
         sh_error err = {0};
-        assert_int_not_equal(
-            sh_audit_record(f->l, &ACTOR, actions[i], "", NULL, NULL, &err), SH_OK);
+        assert_int_not_equal(sh_audit_record(f->l, &ACTOR, actions[i], "", NULL, NULL, &err),
+                             SH_OK);
     }
     sh_error err = {0};
     assert_int_equal(sh_audit_record(f->l, &ACTOR, "audit.note", "HS\xff", NULL, NULL, &err),
@@ -484,20 +481,17 @@ static void bad_action_or_subject_is_refused(void **state)
 static void set_times_and_actions(fixture *f)
 {
     static const char *const rows[][2] = {
-        {"2026-10-31T23:59:59.999Z", "workspace.init"},
-        {"2026-11-01T00:00:00.000Z", "audit.note"},
-        {"2026-11-01T08:29:59.999Z", "audit.export"},
-        {"2026-11-01T08:30:00.000Z", "auditx.y"},
-        {"2026-11-01T08:30:15.123Z", "audit.note"},
-        {"2026-11-01T08:30:15.124Z", "audit.notes"},
+        {"2026-10-31T23:59:59.999Z", "workspace.init"}, {"2026-11-01T00:00:00.000Z", "audit.note"},
+        {"2026-11-01T08:29:59.999Z", "audit.export"},   {"2026-11-01T08:30:00.000Z", "auditx.y"},
+        {"2026-11-01T08:30:15.123Z", "audit.note"},     {"2026-11-01T08:30:15.124Z", "audit.notes"},
         {"2026-11-02T00:00:00.000Z", "audit"},
     };
     sh_error err = {0};
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
         assert_int_equal(sh_audit_record(f->l, &ACTOR, rows[i][1], "", NULL, NULL, &err), SH_OK);
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        char *sql = g_strdup_printf("UPDATE audit SET time = '%s' WHERE id = %zu", rows[i][0],
-                                    i + 1);
+        char *sql =
+            g_strdup_printf("UPDATE audit SET time = '%s' WHERE id = %zu", rows[i][0], i + 1);
         fx_exec(sh_ledger_db(f->l), sql);
         g_free(sql);
     }

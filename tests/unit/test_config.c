@@ -46,12 +46,6 @@ static sh_status load_text(fixture *f, const char *text, sh_config *cfg, sh_erro
     return sh_config_load(f->ini, cfg, err);
 }
 
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!strstr(haystack, needle))
-        fail_msg("expected \"%s\" in the message: %s", needle, haystack);
-}
-
 /* Does loading `text` fail with SH_USAGE and a message naming the file at `line` and `needle`?
  * Prints what is wrong and returns false otherwise, so that tables report every bad case. */
 static bool usage_error(fixture *f, const char *text, int line, const char *needle)
@@ -65,11 +59,10 @@ static bool usage_error(fixture *f, const char *text, int line, const char *need
         return false;
     }
     char *where = line > 0 ? g_strdup_printf("%s:%d:", f->ini, line) : g_strdup(f->ini);
-    bool ok = err.status == SH_USAGE && strstr(err.msg, where) &&
-              (!needle || strstr(err.msg, needle));
+    bool ok =
+        err.status == SH_USAGE && strstr(err.msg, where) && (!needle || strstr(err.msg, needle));
     if (!ok)
-        print_error("expected \"%s\" and \"%s\" in: %s\n", where, needle ? needle : "",
-                    err.msg);
+        print_error("expected \"%s\" and \"%s\" in: %s\n", where, needle ? needle : "", err.msg);
     g_free(where);
     return ok;
 }
@@ -430,7 +423,7 @@ static void file_over_1_mib_is_refused(void **state)
     free(text);
     sh_config_free(&cfg);
     assert_int_equal(st, SH_INPUT);
-    assert_contains(err.msg, f->ini);
+    test_assert_contains(err.msg, f->ini);
 }
 
 static void missing_or_unreadable_file_is_input_error(void **state)
@@ -441,13 +434,13 @@ static void missing_or_unreadable_file_is_input_error(void **state)
     char *missing = test_path(f->dir, "nope.ini");
     sh_config_defaults(&cfg);
     assert_int_equal(sh_config_load(missing, &cfg, &err), SH_INPUT);
-    assert_contains(err.msg, missing);
+    test_assert_contains(err.msg, missing);
     sh_config_free(&cfg);
     g_free(missing);
     /* A folder where the file should be (chmod 000 does not stop root). */
     sh_config_defaults(&cfg);
     assert_int_equal(sh_config_load(f->dir, &cfg, &err), SH_INPUT);
-    assert_contains(err.msg, f->dir);
+    test_assert_contains(err.msg, f->dir);
     sh_config_free(&cfg);
 }
 
@@ -461,10 +454,10 @@ static void station_id_check_table(void **state)
         const char *id;
         bool ok;
     } cases[] = {
-        {"HN-01", true},  {"HN-XA-01", true}, {"st.2_b", true},   {"7", true},
-        {max, true},      {NULL, false},      {"", false},        {over, false},
-        {"HN 01", false}, {"HN/01", false},   {"HN\\01", false},  {"Hà-Nội", false},
-        {"HN-01\n", false}, {" HN-01", false}, {"HN:01", false},
+        {"HN-01", true},    {"HN-XA-01", true}, {"st.2_b", true},  {"7", true},
+        {max, true},        {NULL, false},      {"", false},       {over, false},
+        {"HN 01", false},   {"HN/01", false},   {"HN\\01", false}, {"Hà-Nội", false},
+        {"HN-01\n", false}, {" HN-01", false},  {"HN:01", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         sh_error err;

@@ -12,19 +12,6 @@
 
 #include <glib.h>
 
-static int setup_tmp(void **state)
-{
-    *state = test_tmpdir("fileio");
-    return 0;
-}
-
-static int teardown_tmp(void **state)
-{
-    test_rmtree(*state);
-    g_free(*state);
-    return 0;
-}
-
 static gint compare_names(gconstpointer a, gconstpointer b)
 {
     /* g_ptr_array_sort passes pointers to the elements. */
@@ -479,7 +466,7 @@ static void read_without_practical_limit(void **state)
     free(data);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_tmp, teardown_tmp)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, test_setup_tmpdir, test_teardown_tmpdir)
 
 int main(void)
 {

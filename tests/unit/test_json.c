@@ -130,12 +130,23 @@ static void writer_escapes_every_control_char_like_python(void **state)
         char in[2] = {(char)c, '\0'};
         char expected[16];
         switch (c) {
-        case '\b': snprintf(expected, sizeof expected, "\"\\b\""); break;
-        case '\t': snprintf(expected, sizeof expected, "\"\\t\""); break;
-        case '\n': snprintf(expected, sizeof expected, "\"\\n\""); break;
-        case '\f': snprintf(expected, sizeof expected, "\"\\f\""); break;
-        case '\r': snprintf(expected, sizeof expected, "\"\\r\""); break;
-        default: snprintf(expected, sizeof expected, "\"\\u%04x\"", (unsigned)c);
+        case '\b':
+            snprintf(expected, sizeof expected, "\"\\b\"");
+            break;
+        case '\t':
+            snprintf(expected, sizeof expected, "\"\\t\"");
+            break;
+        case '\n':
+            snprintf(expected, sizeof expected, "\"\\n\"");
+            break;
+        case '\f':
+            snprintf(expected, sizeof expected, "\"\\f\"");
+            break;
+        case '\r':
+            snprintf(expected, sizeof expected, "\"\\r\"");
+            break;
+        default:
+            snprintf(expected, sizeof expected, "\"\\u%04x\"", (unsigned)c);
         }
         sh_json *j = sh_json_new();
         sh_json_string(j, in);
@@ -246,9 +257,21 @@ static void writer_formats_simple_doubles_shortest(void **state)
 static void writer_doubles_round_trip_exactly(void **state)
 {
     (void)state;
-    const double values[] = {0.1,     1.0 / 3.0, 2.0 / 3.0, 1e300,   -1e-300, 5e-324,
-                             DBL_MAX, -DBL_MAX,  DBL_MIN,   -0.0,    123456789.123456789,
-                             9007199254740993.0, 0.30000000000000004, 1e22, 1e-7};
+    const double values[] = {0.1,
+                             1.0 / 3.0,
+                             2.0 / 3.0,
+                             1e300,
+                             -1e-300,
+                             5e-324,
+                             DBL_MAX,
+                             -DBL_MAX,
+                             DBL_MIN,
+                             -0.0,
+                             123456789.123456789,
+                             9007199254740993.0,
+                             0.30000000000000004,
+                             1e22,
+                             1e-7};
     for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
         sh_json *j = sh_json_new();
         sh_json_double(j, values[i]);
@@ -575,13 +598,13 @@ static void validator_refuses_invalid_documents(void **state)
 {
     (void)state;
     static const doc bad[] = {
-        {"", 0},                  /* empty input */
-        {"   \n\t ", 0},          /* whitespace only */
-        {"[1,]", 0},              /* trailing comma in array */
-        {"{\"a\":1,}", 0},        /* trailing comma in object */
+        {"", 0},           /* empty input */
+        {"   \n\t ", 0},   /* whitespace only */
+        {"[1,]", 0},       /* trailing comma in array */
+        {"{\"a\":1,}", 0}, /* trailing comma in object */
         {"[,1]", 0},
         {"[1 2]", 0},
-        {"01", 0},                /* leading zero */
+        {"01", 0}, /* leading zero */
         {"-01", 0},
         {"[00]", 0},
         {"1.", 0},
@@ -593,22 +616,22 @@ static void validator_refuses_invalid_documents(void **state)
         {"0x10", 0},
         {"NaN", 0},
         {"Infinity", 0},
-        {"\"abc", 0},             /* unterminated string */
-        {"\"abc\\\"", 0},         /* ... ending in an escaped quote */
+        {"\"abc", 0},     /* unterminated string */
+        {"\"abc\\\"", 0}, /* ... ending in an escaped quote */
         {"\"\\", 0},
-        {"\"\\x\"", 0},           /* bad escape */
+        {"\"\\x\"", 0}, /* bad escape */
         {"\"\\u12\"", 0},
         {"\"\\u12g4\"", 0},
         {"\"\\U0041\"", 0},
-        {"\"a\tb\"", 0},          /* raw control chars in strings */
+        {"\"a\tb\"", 0}, /* raw control chars in strings */
         {"\"a\nb\"", 0},
         {"\"\x01\"", 0},
-        {"\"a\0b\"", 5},          /* NUL inside a string */
-        {"\"\\\0\"", 4},          /* backslash followed by NUL */
-        {"\"\xc0\xaf\"", 0},      /* invalid UTF-8 inside a string */
+        {"\"a\0b\"", 5},     /* NUL inside a string */
+        {"\"\\\0\"", 4},     /* backslash followed by NUL */
+        {"\"\xc0\xaf\"", 0}, /* invalid UTF-8 inside a string */
         {"\"\xed\xa0\x80\"", 0},
-        {"\xef\xbb\xbf{}", 0},    /* byte order mark */
-        {"[1] x", 0},             /* trailing garbage */
+        {"\xef\xbb\xbf{}", 0}, /* byte order mark */
+        {"[1] x", 0},          /* trailing garbage */
         {"{} {}", 0},
         {"1\0", 2},
         {"tru", 0},
@@ -697,31 +720,31 @@ static void utf8_valid_cases(void **state)
         {"", 0},
         {"ascii only ~", 0},
         {"Việt Nam đẹp", 0},
-        {"\xc2\x80", 0},            /* U+0080, smallest 2-byte */
-        {"\xe2\x82\xac", 0},        /* € */
-        {"\xef\xbf\xbf", 0},        /* U+FFFF */
-        {"\xf0\x9f\x98\x80", 0},    /* 😀 */
-        {"\xf4\x8f\xbf\xbf", 0},    /* U+10FFFF */
-        {"\x7f", 0},                /* DEL is valid UTF-8 */
+        {"\xc2\x80", 0},         /* U+0080, smallest 2-byte */
+        {"\xe2\x82\xac", 0},     /* € */
+        {"\xef\xbf\xbf", 0},     /* U+FFFF */
+        {"\xf0\x9f\x98\x80", 0}, /* 😀 */
+        {"\xf4\x8f\xbf\xbf", 0}, /* U+10FFFF */
+        {"\x7f", 0},             /* DEL is valid UTF-8 */
     };
     static const doc bad[] = {
-        {"\x80", 0},                /* lone continuation */
+        {"\x80", 0}, /* lone continuation */
         {"a\xbf", 0},
-        {"\xc0\xaf", 0},            /* overlong '/' */
+        {"\xc0\xaf", 0}, /* overlong '/' */
         {"\xc1\xbf", 0},
-        {"\xe0\x80\xaf", 0},        /* overlong 3-byte */
-        {"\xf0\x80\x80\xaf", 0},    /* overlong 4-byte */
-        {"\xed\xa0\x80", 0},        /* surrogate U+D800 */
-        {"\xed\xbf\xbf", 0},        /* surrogate U+DFFF */
-        {"\xf4\x90\x80\x80", 0},    /* U+110000 */
+        {"\xe0\x80\xaf", 0},     /* overlong 3-byte */
+        {"\xf0\x80\x80\xaf", 0}, /* overlong 4-byte */
+        {"\xed\xa0\x80", 0},     /* surrogate U+D800 */
+        {"\xed\xbf\xbf", 0},     /* surrogate U+DFFF */
+        {"\xf4\x90\x80\x80", 0}, /* U+110000 */
         {"\xf5\x80\x80\x80", 0},
         {"\xfe", 0},
         {"\xff", 0},
-        {"\xe1\xba", 0},            /* truncated */
+        {"\xe1\xba", 0}, /* truncated */
         {"\xf0\x9f\x98", 0},
         {"\xc3", 0},
-        {"\xc3(", 0},               /* continuation missing */
-        {"a\0b", 3},                /* embedded NUL */
+        {"\xc3(", 0}, /* continuation missing */
+        {"a\0b", 3},  /* embedded NUL */
         {"\0", 1},
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)

@@ -10,25 +10,6 @@
 
 static const sh_actor ACTOR = {"HN-01", "Nguyễn Văn A"};
 
-static int setup(void **state)
-{
-    *state = test_tmpdir("ledger");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    test_rmtree(*state);
-    g_free(*state);
-    return 0;
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!strstr(haystack, needle))
-        fail_msg("expected \"%s\" in the message: %s", needle, haystack);
-}
-
 static void new_ledger_is_wal_at_current_schema_with_all_tables(void **state)
 {
     sh_ledger *l = fx_ledger_new(*state, "ledger.db");
@@ -101,8 +82,8 @@ static void ledger_from_a_newer_sohoa_is_refused(void **state)
     l = (sh_ledger *)&err; /* must be reset to NULL */
     assert_int_equal(sh_ledger_open(path, true, &l, &err), SH_INPUT);
     assert_null(l);
-    assert_contains(err.msg, "newer");
-    assert_contains(err.msg, path);
+    test_assert_contains(err.msg, "newer");
+    test_assert_contains(err.msg, path);
     /* Left as it was. */
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -122,7 +103,7 @@ static void file_that_is_not_sqlite_is_refused(void **state)
     sh_error err = {0};
     assert_int_equal(sh_ledger_open(path, true, &l, &err), SH_INPUT);
     assert_null(l);
-    assert_contains(err.msg, path);
+    test_assert_contains(err.msg, path);
     /* The file was not overwritten. */
     char *after = NULL;
     gsize len = 0;
@@ -147,7 +128,7 @@ static void missing_file_without_create_is_refused(void **state)
     assert_int_not_equal(st, SH_OK);
     assert_int_equal(st, SH_INPUT);
     assert_null(l);
-    assert_contains(err.msg, path);
+    test_assert_contains(err.msg, path);
     struct stat sb;
     assert_int_not_equal(stat(path, &sb), 0); /* not created */
     g_free(path);
@@ -207,7 +188,7 @@ static void close_accepts_null(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, test_setup_tmpdir, test_teardown_tmpdir)
     const struct CMUnitTest tests[] = {
         T(new_ledger_is_wal_at_current_schema_with_all_tables),
         T(foreign_keys_are_enforced),

@@ -158,8 +158,8 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool open;
-    atomic_bool entered; /* the worker is inside the blocking task */
-    atomic_int ran;      /* tasks finished */
+    atomic_bool entered;  /* the worker is inside the blocking task */
+    atomic_int ran;       /* tasks finished */
     atomic_int submitted; /* sh_pool_submit calls that returned */
     sh_pool *pool;
     int to_submit;

@@ -15,19 +15,6 @@
 
 static const char *const ABC_448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 
-static int setup_tmp(void **state)
-{
-    *state = test_tmpdir("sha256");
-    return 0;
-}
-
-static int teardown_tmp(void **state)
-{
-    test_rmtree(*state);
-    g_free(*state);
-    return 0;
-}
-
 static void hex_of(const uint8_t digest[SH_SHA256_LEN], char out[SH_SHA256_HEX_LEN + 1])
 {
     sh_hex(digest, SH_SHA256_LEN, out);
@@ -119,9 +106,8 @@ static void file_nist_vectors(void **state)
 static void file_matches_buf_at_chunk_boundaries(void **state)
 {
     const char *dir = *state;
-    const size_t sizes[] = {0,         1,         CHUNK - 1,           CHUNK,
-                            CHUNK + 1, 2 * CHUNK, 3 * 1024 * 1024 + 7, 55,
-                            56,        64};
+    const size_t sizes[] = {0,  1,  CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * 1024 * 1024 + 7,
+                            55, 56, 64};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         size_t n = sizes[i];
         char *data = pattern(n);
@@ -256,15 +242,17 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_nist_vectors),
-        cmocka_unit_test_setup_teardown(file_nist_vectors, setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(file_matches_buf_at_chunk_boundaries, setup_tmp,
-                                        teardown_tmp),
-        cmocka_unit_test_setup_teardown(missing_file_is_input_error_naming_path, setup_tmp,
-                                        teardown_tmp),
-        cmocka_unit_test_setup_teardown(folder_is_input_error_naming_path, setup_tmp,
-                                        teardown_tmp),
-        cmocka_unit_test_setup_teardown(null_err_still_returns_status, setup_tmp, teardown_tmp),
-        cmocka_unit_test_setup_teardown(unreadable_file_is_input_error, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(file_nist_vectors, test_setup_tmpdir, test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(file_matches_buf_at_chunk_boundaries, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(missing_file_is_input_error_naming_path, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(folder_is_input_error_naming_path, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(null_err_still_returns_status, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(unreadable_file_is_input_error, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
         cmocka_unit_test(hex_is_lowercase_and_terminated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,19 +20,6 @@
 #define OPERATOR "Nguyễn Văn A"
 #define STATION "HN-01"
 
-static int setup(void **state)
-{
-    *state = test_tmpdir("workspace");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    test_rmtree(*state);
-    g_free(*state);
-    return 0;
-}
-
 static bool path_exists(const char *dir, const char *name)
 {
     char *p = name ? test_path(dir, name) : g_strdup(dir);
@@ -57,12 +44,6 @@ static char *read_text(const char *path, size_t *len)
     if (len)
         *len = n;
     return text;
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-    if (!strstr(haystack, needle))
-        fail_msg("expected \"%s\" in the message: %s", needle, haystack);
 }
 
 /* ---- create ---- */
@@ -101,7 +82,7 @@ static void create_makes_config_ledger_and_init_entry(void **state)
     assert_string_equal(e->subject, root);
     assert_true(sh_json_valid(e->details, strlen(e->details)));
     char *root_json = g_strdup_printf("\"root\":\"%s\"", root);
-    assert_contains(e->details, root_json);
+    test_assert_contains(e->details, root_json);
     g_free(root_json);
     sh_audit_verdict v;
     assert_int_equal(sh_audit_verify(l, NULL, &v, &err), SH_OK);
@@ -195,7 +176,7 @@ static void create_refuses_a_folder_inside_another_workspace(void **state)
     sh_error err = {0};
     assert_int_equal(sh_workspace_create(inner, "QN-02", OPERATOR, &err), SH_USAGE);
     char *root = realpath(dir, NULL);
-    assert_contains(err.msg, root); /* names the outer workspace */
+    test_assert_contains(err.msg, root); /* names the outer workspace */
     assert_false(path_exists(inner, SH_WORKSPACE_CONFIG));
     assert_false(path_exists(inner, SH_WORKSPACE_STATE_DIR));
     free(root);
@@ -224,9 +205,9 @@ static void create_refuses_bad_station_or_operator_and_creates_nothing(void **st
     static const struct {
         const char *station, *op;
     } cases[] = {
-        {"HN 01", OPERATOR}, {"HN/01", OPERATOR}, {"", OPERATOR},
-        {NULL, OPERATOR},    {STATION, ""},       {STATION, NULL},
-        {STATION, " Nguyễn"}, {STATION, "12345"}, {STATION, "Nguyễn\nVăn"},
+        {"HN 01", OPERATOR},  {"HN/01", OPERATOR}, {"", OPERATOR},
+        {NULL, OPERATOR},     {STATION, ""},       {STATION, NULL},
+        {STATION, " Nguyễn"}, {STATION, "12345"},  {STATION, "Nguyễn\nVăn"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *ws = g_build_filename(dir, "new", "ws", NULL);
@@ -298,7 +279,7 @@ static void open_with_dir_requires_a_workspace(void **state)
     for (size_t i = 0; i < 3; i++) {
         sh_error_clear(&err);
         assert_int_equal(sh_workspace_open(cases[i], NULL, NULL, &ws, &err), SH_USAGE);
-        assert_contains(err.msg, cases[i]);
+        test_assert_contains(err.msg, cases[i]);
         assert_null(ws.root);
     }
     /* dir wins over start. */
@@ -319,8 +300,8 @@ static void open_with_no_workspace_above_says_how_to_make_one(void **state)
     sh_workspace ws;
     sh_error err = {0};
     assert_int_equal(sh_workspace_open(NULL, deep, NULL, &ws, &err), SH_USAGE);
-    assert_contains(err.msg, "sohoa init");
-    assert_contains(err.msg, deep);
+    test_assert_contains(err.msg, "sohoa init");
+    test_assert_contains(err.msg, deep);
     /* From the current folder. */
     char cwd[PATH_MAX];
     assert_non_null(getcwd(cwd, sizeof cwd));
@@ -329,7 +310,7 @@ static void open_with_no_workspace_above_says_how_to_make_one(void **state)
     sh_status st = sh_workspace_open(NULL, NULL, NULL, &ws, &err);
     assert_int_equal(chdir(cwd), 0);
     assert_int_equal(st, SH_USAGE);
-    assert_contains(err.msg, "sohoa init");
+    test_assert_contains(err.msg, "sohoa init");
     g_free(deep);
 }
 
@@ -339,8 +320,7 @@ static void open_uses_the_config_override(void **state)
     char *ws_dir = test_path(dir, "ws");
     create_ok(ws_dir);
     char *other = test_path(dir, "station-b.ini");
-    const char *text =
-        "[station]\nid = QN-02\noperator = Trần Thị B\n[validate]\nmin_dpi = 600\n";
+    const char *text = "[station]\nid = QN-02\noperator = Trần Thị B\n[validate]\nmin_dpi = 600\n";
     test_write(other, text, strlen(text));
     sh_workspace ws;
     sh_error err = {0};
@@ -355,7 +335,7 @@ static void open_uses_the_config_override(void **state)
     /* A missing override is an input error, not a silent fallback to sohoa.ini. */
     char *missing = test_path(dir, "nope.ini");
     assert_int_equal(sh_workspace_open(ws_dir, NULL, missing, &ws, &err), SH_INPUT);
-    assert_contains(err.msg, missing);
+    test_assert_contains(err.msg, missing);
     g_free(missing);
     g_free(other);
     g_free(ws_dir);
@@ -371,8 +351,8 @@ static void open_refuses_a_workspace_whose_ledger_is_missing(void **state)
     sh_workspace ws;
     sh_error err = {0};
     assert_int_equal(sh_workspace_open(dir, NULL, NULL, &ws, &err), SH_INPUT);
-    assert_contains(err.msg, "missing");
-    assert_contains(err.msg, SH_WORKSPACE_LEDGER);
+    test_assert_contains(err.msg, "missing");
+    test_assert_contains(err.msg, SH_WORKSPACE_LEDGER);
     /* Nothing was recreated behind the operator's back. */
     assert_false(path_exists(state_dir, NULL));
     g_free(state_dir);
@@ -395,8 +375,8 @@ static void open_refuses_a_broken_config_naming_the_line(void **state)
     assert_int_equal(sh_workspace_open(NULL, dir, NULL, &ws, &err), SH_USAGE);
     char *root = realpath(dir, NULL);
     char *where = g_strdup_printf("%s/%s:%d:", root, SH_WORKSPACE_CONFIG, lines + 1);
-    assert_contains(err.msg, where);
-    assert_contains(err.msg, "max_bundle_mbb");
+    test_assert_contains(err.msg, where);
+    test_assert_contains(err.msg, "max_bundle_mbb");
     assert_null(ws.root);
     free(root);
     g_free(where);
@@ -407,7 +387,7 @@ static void open_refuses_a_broken_config_naming_the_line(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, test_setup_tmpdir, test_teardown_tmpdir)
     const struct CMUnitTest tests[] = {
         T(create_makes_config_ledger_and_init_entry),
         T(create_makes_missing_parent_folders),

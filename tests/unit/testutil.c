@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -49,3 +50,22 @@ void test_write(const char *path, const char *data, size_t len)
 }
 
 char *test_path(const char *dir, const char *name) { return g_build_filename(dir, name, NULL); }
+
+int test_setup_tmpdir(void **state)
+{
+    *state = test_tmpdir("unit");
+    return 0;
+}
+
+int test_teardown_tmpdir(void **state)
+{
+    test_rmtree(*state);
+    g_free(*state);
+    return 0;
+}
+
+void test_assert_contains(const char *haystack, const char *needle)
+{
+    if (!haystack || !strstr(haystack, needle))
+        fail_msg("expected \"%s\" in: %s", needle, haystack ? haystack : "(null)");
+}

@@ -17,6 +17,11 @@ char *test_tmpdir(const char *tag);
 void test_rmtree(const char *path);
 /* Write bytes to a file, failing the test on error. */
 void test_write(const char *path, const char *data, size_t len);
+/* cmocka group fixtures: *state is a fresh scratch folder (char *), removed afterwards. */
+int test_setup_tmpdir(void **state);
+int test_teardown_tmpdir(void **state);
+/* Fail the test, showing both, unless needle occurs in haystack (an error message, say). */
+void test_assert_contains(const char *haystack, const char *needle);
 /* Join a folder and a name; g_free() the result. */
 char *test_path(const char *dir, const char *name);
 
