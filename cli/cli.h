@@ -40,5 +40,7 @@ int cli_print_json(sh_json *j, int status);
 
 int cmd_init(const cli_globals *g, int argc, char **argv);
 int cmd_audit(const cli_globals *g, int argc, char **argv);
+int cmd_catalog(const cli_globals *g, int argc, char **argv);
+int cmd_name(const cli_globals *g, int argc, char **argv);
 
 #endif

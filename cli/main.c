@@ -14,6 +14,8 @@ typedef struct {
 static const command COMMANDS[] = {
     {"init", cmd_init, N_("create a workspace (sohoa.ini and the ledger)")},
     {"audit", cmd_audit, N_("the audit log: note, verify, show, export")},
+    {"catalog", cmd_catalog, N_("the 104 document types of Phụ lục 1")},
+    {"name", cmd_name, N_("canonical file and folder names (Phụ lục 2)")},
 };
 
 static void print_usage(void)

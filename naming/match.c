@@ -1,0 +1,192 @@
+/* Matching a title typed by a person ("QĐ kết nạp ĐV", "ly lich dang vein") to catalog types:
+ * word-level similarity with a small edit-distance tolerance, after expanding the abbreviations
+ * that Party offices write on dossier covers. */
+#include "naming.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#define MAX_WORDS 48
+#define WORD_MAX 32
+#define MIN_WORD_SIMILARITY 0.6
+#define MIN_TYPE_SCORE 0.3 /* below this a type is not a candidate at all */
+
+static const struct {
+    const char *abbr, *words;
+} ABBREVIATIONS[] = {
+    {"qd", "quyet dinh"},
+    {"nq", "nghi quyet"},
+    {"dv", "dang vien"},
+    {"dvdb", "dang vien du bi"},
+    {"cb", "chi bo"},
+    {"tb", "thong bao"},
+    {"gcn", "giay chung nhan"},
+    {"ggt", "giay gioi thieu"},
+    {"cv", "cong van"},
+    {"bc", "bao cao"},
+    {"kl", "ket luan"},
+    {"ll", "ly lich"},
+    {"hs", "ho so"},
+    {"shd", "sinh hoat dang"},
+    {"ubkt", "uy ban kiem tra"},
+    {"hhd", "huy hieu dang"},
+    {"ct", "chinh thuc"},
+};
+
+typedef struct {
+    char w[MAX_WORDS][WORD_MAX];
+    int n;
+} word_list;
+
+static void add_word(word_list *l, const char *w, size_t len)
+{
+    if (l->n < MAX_WORDS && len > 0 && len < WORD_MAX) {
+        memcpy(l->w[l->n], w, len);
+        l->w[l->n][len] = '\0';
+        l->n++;
+    }
+}
+
+/* Lower-case ASCII words of an already transliterated title, abbreviations expanded. */
+static void split_words(const char *ascii_title, bool expand, word_list *out)
+{
+    out->n = 0;
+    char *lower = g_ascii_strdown(ascii_title, -1);
+    for (char *p = lower; *p;) {
+        while (*p == ' ')
+            p++;
+        char *end = p;
+        while (*end && *end != ' ')
+            end++;
+        size_t len = (size_t)(end - p);
+        const char *expansion = NULL;
+        for (size_t i = 0; expand && i < G_N_ELEMENTS(ABBREVIATIONS); i++)
+            if (strlen(ABBREVIATIONS[i].abbr) == len && strncmp(ABBREVIATIONS[i].abbr, p, len) == 0)
+                expansion = ABBREVIATIONS[i].words;
+        if (expansion) {
+            word_list tmp;
+            split_words(expansion, false, &tmp);
+            for (int i = 0; i < tmp.n; i++)
+                add_word(out, tmp.w[i], strlen(tmp.w[i]));
+        } else {
+            add_word(out, p, len);
+        }
+        p = end;
+    }
+    g_free(lower);
+}
+
+/* Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+ * neighbouring letters ("vein" for "vien") each cost 1. Words are < WORD_MAX long. */
+static int edit_distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    int d[WORD_MAX + 1][WORD_MAX + 1];
+    for (int i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (int j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (int i = 1; i <= la; i++)
+        for (int j = 1; j <= lb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            best = MIN(best, d[i - 1][j] + 1);
+            best = MIN(best, d[i][j - 1] + 1);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                best = MIN(best, d[i - 2][j - 2] + 1);
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+static double word_similarity(const char *q, const char *c)
+{
+    if (strcmp(q, c) == 0)
+        return 1.0;
+    size_t lq = strlen(q), lc = strlen(c);
+    double s = 1.0 - (double)edit_distance(q, c) / (double)(lq > lc ? lq : lc);
+    return s >= MIN_WORD_SIMILARITY ? s : 0.0;
+}
+
+/* Mostly "how much of what was typed is in the name", a little "how much of the name was typed",
+ * so that "Giấy giới thiệu" stays ambiguous between the many kinds of giấy giới thiệu. */
+static double name_score(const word_list *q, const char *name)
+{
+    word_list c;
+    split_words(name, false, &c);
+    if (q->n == 0 || c.n == 0)
+        return 0.0;
+    double sum = 0.0;
+    for (int i = 0; i < q->n; i++) {
+        double best = 0.0;
+        for (int j = 0; j < c.n; j++) {
+            double s = word_similarity(q->w[i], c.w[j]);
+            if (s > best)
+                best = s;
+        }
+        sum += best;
+    }
+    double recall = sum / q->n, precision = sum / c.n;
+    double score = 0.7 * recall + 0.3 * (precision > 1.0 ? 1.0 : precision);
+    return score > 1.0 ? 1.0 : score;
+}
+
+static double type_score(const word_list *q, const nm_doc_type *t)
+{
+    double best = name_score(q, t->name_ascii);
+    char **aliases = g_strsplit(t->aliases, "|", -1);
+    for (char **a = aliases; *a; a++)
+        if (**a) {
+            double s = name_score(q, *a);
+            if (s > best)
+                best = s;
+        }
+    g_strfreev(aliases);
+    return best;
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const nm_match *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return x->type->stt - y->type->stt;
+}
+
+size_t nm_match_title(const char *title, nm_match *out, size_t max)
+{
+    if (max == 0 || !title)
+        return 0;
+    char *stripped = g_strstrip(g_strdup(title));
+    char *end;
+    long stt = strtol(stripped, &end, 10);
+    if (*stripped && *end == '\0') {
+        g_free(stripped);
+        const nm_doc_type *t = nm_catalog_find((int)stt);
+        if (!t)
+            return 0;
+        out[0] = (nm_match){t, 1.0};
+        return 1;
+    }
+    char *ascii = nm_document_title(stripped);
+    g_free(stripped);
+    if (!ascii)
+        return 0;
+    word_list q;
+    split_words(ascii, true, &q);
+    g_free(ascii);
+    nm_match all[NM_CATALOG_SIZE];
+    for (int i = 0; i < NM_CATALOG_SIZE; i++)
+        all[i] = (nm_match){&nm_catalog()[i], type_score(&q, &nm_catalog()[i])};
+    qsort(all, NM_CATALOG_SIZE, sizeof *all, by_score);
+    size_t n = 0;
+    for (; n < max && n < NM_CATALOG_SIZE && all[n].score >= MIN_TYPE_SCORE; n++)
+        out[n] = all[n];
+    return n;
+}
+
+bool nm_match_is_clear(const nm_match *m, size_t n)
+{
+    return n > 0 && m[0].score >= 0.6 && (n == 1 || m[0].score - m[1].score >= 0.08);
+}
