@@ -26,7 +26,7 @@ char *nm_ascii(const char *utf8)
         gunichar c = g_utf8_get_char(p);
         if (c == 0x0111) /* đ */
             g_string_append_c(out, 'd');
-        else if (c == 0x0110) /* Đ */
+        else if (c == 0x0110 || c == 0x00D0) /* Đ, and the look-alike Ð of legacy fonts */
             g_string_append_c(out, 'D');
         else if (!is_combining_mark(c))
             g_string_append_unichar(out, c);
