@@ -77,13 +77,11 @@ int main(int argc, char **argv)
     char **args = NULL;
     int nargs = 0;
     /* The language first, so that even a usage error is in the operator's language. */
-    for (int i = 1; i < argc - 1; i++)
-        if (strcmp(argv[i], "--lang") == 0)
-            g.lang = argv[i + 1];
-        else if (strncmp(argv[i], "--lang=", 7) == 0)
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strncmp(argv[i], "--lang=", 7) == 0)
             g.lang = argv[i] + 7;
-    if (argc > 1 && strncmp(argv[argc - 1], "--lang=", 7) == 0)
-        g.lang = argv[argc - 1] + 7;
+        else if (strcmp(argv[i], "--lang") == 0 && i + 1 < argc)
+            g.lang = argv[++i];
     if (sh_i18n_init(g.lang, &err) != SH_OK) {
         sh_i18n_init(NULL, NULL);
         return cli_report(&err);

@@ -126,60 +126,49 @@ static void remove_ledger_files(const char *state_dir)
     g_rmdir(state_dir);
 }
 
-sh_status sh_workspace_create(const char *dir, const char *station_id, const char *operator_name,
-                              sh_error *err)
+/* Refuse a `dir` that is a workspace already or lies inside one. Checked before any folder is
+ * created, so that a refusal leaves nothing behind. */
+static sh_status check_unnested(const char *dir, sh_error *err)
 {
-    sh_status st = sh_check_station_id(station_id, err);
-    if (st == SH_OK)
-        st = sh_check_operator_name(operator_name, err);
-    if (st != SH_OK)
-        return st;
-    if (!exists(dir)) {
-        /* Refuse a folder inside another workspace before creating any of its folders. */
-        char *probe = g_path_get_dirname(dir);
-        while (!exists(probe) && strcmp(probe, ".") != 0 && strcmp(probe, "/") != 0) {
-            char *up = g_path_get_dirname(probe);
-            g_free(probe);
-            probe = up;
-        }
-        char *outer = find_upwards(probe);
-        g_free(probe);
-        if (outer) {
-            st = sh_fail(err, SH_USAGE,
-                         _("%s is inside the workspace %s; a workspace cannot hold another"), dir,
-                         outer);
-            free(outer); /* from realpath */
+    sh_status st = SH_OK;
+    char *self = realpath(dir, NULL); /* NULL while dir does not exist yet */
+    char *start = NULL;
+    if (self) {
+        if (has_workspace_mark(self)) {
+            st = sh_fail(err, SH_USAGE, _("%s is already a sohoa workspace; nothing was changed"),
+                         self);
+            free(self);
             return st;
         }
+        if (strcmp(self, "/") != 0)
+            start = g_path_get_dirname(self);
+    } else {
+        /* The nearest folder above dir that exists: the one mkdir -p would start from. */
+        start = g_path_get_dirname(dir);
+        while (!exists(start) && strcmp(start, ".") != 0 && strcmp(start, "/") != 0) {
+            char *up = g_path_get_dirname(start);
+            g_free(start);
+            start = up;
+        }
     }
-    if (g_mkdir_with_parents(dir, 0755) != 0)
-        return sh_fail_errno(err, SH_USAGE, errno, _("cannot create folder %s"), dir);
-    char *root = realpath(dir, NULL);
-    if (!root)
-        return sh_fail_errno(err, SH_USAGE, errno, "%s", dir);
-    char *ini = g_build_filename(root, SH_WORKSPACE_CONFIG, NULL);
-    char *state = g_build_filename(root, SH_WORKSPACE_STATE_DIR, NULL);
-    char *ledger_path = g_build_filename(state, SH_WORKSPACE_LEDGER, NULL);
-    char *outer = NULL;
-    char *parent = g_path_get_dirname(root);
-    sh_ledger *ledger = NULL;
-
-    if (has_workspace_mark(root)) {
-        st =
-            sh_fail(err, SH_USAGE, _("%s is already a sohoa workspace; nothing was changed"), root);
-        goto out;
-    }
-    if (strcmp(root, "/") != 0 && (outer = find_upwards(parent)) != NULL) {
+    char *outer = start ? find_upwards(start) : NULL;
+    if (outer)
         st = sh_fail(err, SH_USAGE,
-                     _("%s is inside the workspace %s; a workspace cannot hold another"), root,
-                     outer);
-        goto out;
-    }
-    if (g_mkdir(state, 0700) != 0) {
-        st = sh_fail_errno(err, SH_INPUT, errno, _("cannot create %s"), state);
-        goto out;
-    }
-    st = sh_ledger_open(ledger_path, true, &ledger, err);
+                     _("%s is inside the workspace %s; a workspace cannot hold another"),
+                     self ? self : dir, outer);
+    free(outer); /* from realpath */
+    g_free(start);
+    free(self);
+    return st;
+}
+
+/* The ledger with its first audit entry, then sohoa.ini (last: it is what marks a workspace
+ * as finished). */
+static sh_status fill_workspace(const char *root, const char *ledger_path, const char *ini,
+                                const char *station_id, const char *operator_name, sh_error *err)
+{
+    sh_ledger *ledger = NULL;
+    sh_status st = sh_ledger_open(ledger_path, true, &ledger, err);
     if (st == SH_OK) {
         sh_actor actor = {station_id, operator_name};
         sh_json *j = sh_json_new();
@@ -194,17 +183,37 @@ sh_status sh_workspace_create(const char *dir, const char *station_id, const cha
                      : SH_INTERNAL;
         sh_json_free(j);
     }
+    sh_ledger_close(ledger);
     if (st == SH_OK) {
         char *text = sh_config_template(station_id, operator_name);
         st = sh_write_file_atomic(ini, text, strlen(text), SH_ATOMIC_NO_REPLACE, err);
         g_free(text);
     }
-    sh_ledger_close(ledger);
+    return st;
+}
+
+sh_status sh_workspace_create(const char *dir, const char *station_id, const char *operator_name,
+                              sh_error *err)
+{
+    sh_status st = sh_check_station_id(station_id, err);
+    if (st == SH_OK)
+        st = sh_check_operator_name(operator_name, err);
     if (st != SH_OK)
+        return st;
+    if ((st = check_unnested(dir, err)) != SH_OK)
+        return st;
+    if (g_mkdir_with_parents(dir, 0755) != 0)
+        return sh_fail_errno(err, SH_USAGE, errno, _("cannot create folder %s"), dir);
+    char *root = realpath(dir, NULL);
+    if (!root)
+        return sh_fail_errno(err, SH_USAGE, errno, "%s", dir);
+    char *ini = g_build_filename(root, SH_WORKSPACE_CONFIG, NULL);
+    char *state = g_build_filename(root, SH_WORKSPACE_STATE_DIR, NULL);
+    char *ledger_path = g_build_filename(state, SH_WORKSPACE_LEDGER, NULL);
+    if (g_mkdir(state, 0700) != 0)
+        st = sh_fail_errno(err, SH_INPUT, errno, _("cannot create %s"), state);
+    else if ((st = fill_workspace(root, ledger_path, ini, station_id, operator_name, err)) != SH_OK)
         remove_ledger_files(state);
-out:
-    g_free(parent);
-    free(outer);
     g_free(ledger_path);
     g_free(state);
     g_free(ini);
