@@ -4,14 +4,15 @@
 #define SOHOA_CLI_H
 
 #include "core/core.h"
+#include "naming/naming.h"
 
 typedef struct {
-    const char *workspace; /* --workspace */
-    const char *config;    /* --config */
-    const char *lang;      /* --lang */
+    const char *workspace;     /* --workspace */
+    const char *config;        /* --config */
+    const char *lang;          /* --lang */
     const char *operator_name; /* --operator */
-    bool json;             /* --json */
-    bool help;             /* -h / --help after the command */
+    bool json;                 /* --json */
+    bool help;                 /* -h / --help after the command */
 } cli_globals;
 
 /* One option of a command: `--name VALUE` (value != NULL) or a flag `--name` (flag != NULL). */
@@ -27,9 +28,10 @@ typedef struct {
 sh_status cli_parse(int argc, char **argv, const cli_opt *opts, bool keep_unknown,
                     const char *command, char ***args, int *nargs, sh_error *err);
 
-/* The workspace named by --workspace or found above the current folder, and its ledger. */
-sh_status cli_open_workspace(const cli_globals *g, sh_workspace *ws, sh_ledger **ledger,
-                             sh_error *err);
+/* The workspace named by --workspace or found above `start` (the current folder when NULL),
+ * and its ledger. */
+sh_status cli_open_workspace(const cli_globals *g, const char *start, sh_workspace *ws,
+                             sh_ledger **ledger, sh_error *err);
 /* The operator and station for a state-changing command: --operator, else sohoa.ini. */
 sh_status cli_actor(const cli_globals *g, const sh_workspace *ws, sh_actor *actor, sh_error *err);
 
@@ -42,5 +44,18 @@ int cmd_init(const cli_globals *g, int argc, char **argv);
 int cmd_audit(const cli_globals *g, int argc, char **argv);
 int cmd_catalog(const cli_globals *g, int argc, char **argv);
 int cmd_name(const cli_globals *g, int argc, char **argv);
+
+/* The naming rules for a command on `start`: those of the workspace named by --workspace or
+ * found above start (the current folder when NULL), else the defaults (or --config). The rules
+ * point into ws, which the caller closes. */
+sh_status cli_naming_rules(const cli_globals *g, const char *start, sh_workspace *ws,
+                           nm_rules *rules, sh_error *err);
+/* Print a finding for a person, or add it to the JSON document ctx when not NULL. */
+void cli_finding_out(const sh_finding *f, void *ctx);
+
+/* The verbs of "sohoa name" that walk folders (cmd_name_check.c). */
+int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err);
+int name_fix(const cli_globals *g, const char *path, bool apply, const char *undo_journal,
+             sh_error *err);
 
 #endif

@@ -336,7 +336,7 @@ int cmd_audit(const cli_globals *g, int argc, char **argv)
                          _("audit %s: --subject goes with note, --anchor with verify, --since and "
                            "--action with show"),
                          verb);
-    } else if ((status = cli_open_workspace(g, &c.ws, &c.ledger, &c.err)) == SH_OK) {
+    } else if ((status = cli_open_workspace(g, NULL, &c.ws, &c.ledger, &c.err)) == SH_OK) {
         status = run_verb(&c, verb, nargs - 1, args + 1, subject, anchor, since, action);
         sh_ledger_close(c.ledger);
         sh_workspace_close(&c.ws);

@@ -13,90 +13,64 @@
 
 static void print_help(void)
 {
-    printf(_("Usage: sohoa name suggest TITLE-OR-STT [--seq N] [--signed]\n"
+    printf(_("Usage: sohoa name check PATH...\n"
+             "       sohoa name suggest TITLE-OR-STT [--seq N] [--signed]\n"
              "       sohoa name folder --org CODE --cccd NUMBER --name \"Họ và tên\"\n"
+             "       sohoa name fix PATH [--apply]\n"
+             "       sohoa name fix --undo JOURNAL\n"
              "\n"
+             "  check              check every folder and file name under each PATH (a\n"
+             "                     workspace, a folder of organisation folders, an\n"
+             "                     organisation folder, a dossier folder or a file); each\n"
+             "                     problem with its code and the name it should have;\n"
+             "                     exit 1 when there is an error\n"
              "  suggest            the file name of a document type, from its STT or its title\n"
              "                     (with or without diacritics, abbreviated, with typos);\n"
              "                     an unclear title lists the closest types\n"
              "  --seq N            the SoThuTu, when the dossier holds several of that type\n"
              "  --signed           the name of the signed file\n"
              "  folder             the dossier folder: organisation code / CCCD_Name, each\n"
-             "                     part checked\n"));
+             "                     part checked\n"
+             "  fix                plan the renames that make near-miss names right\n"
+             "                     (diacritics, .PDF, padding, spaces, misspelt type names);\n"
+             "                     nothing is renamed without --apply\n"
+             "  --apply            rename, never over an existing file, with a journal in\n"
+             "                     .sohoa/journals and an audit entry\n"
+             "  --undo JOURNAL     give back the old names of a journal's renames\n"
+             "\n"
+             "Inside a workspace its [naming] settings apply (spaces, signed_suffix).\n"));
 }
 
-/* One problem with a name part: finding code, severity and message, printed or put in JSON. */
-typedef struct {
-    const char *code;
-    bool error;
-    char message[512];
-} name_finding;
-
-typedef struct {
-    name_finding items[8];
-    int n;
-} name_findings;
-
-static void add_finding(name_findings *f, const char *code, bool error, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void add_finding(name_findings *f, const char *code, bool error, const char *fmt, ...)
+/* Where findings go: printed for a person, or into the JSON document. */
+static void print_finding(FILE *out, const sh_finding *f)
 {
-    if (f->n == (int)G_N_ELEMENTS(f->items))
-        return;
-    name_finding *x = &f->items[f->n++];
-    x->code = code;
-    x->error = error;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(x->message, sizeof x->message, fmt, ap);
-    va_end(ap);
+    const char *severity = f->severity == SH_ERROR ? _("error") : _("warning");
+    if (f->path)
+        fprintf(out, "%s: %s %s: %s\n", f->path, severity, f->code, f->message);
+    else
+        fprintf(out, "%s %s: %s\n", severity, f->code, f->message);
+    if (f->suggestion)
+        fprintf(out, "    → %s%s\n", f->suggestion, f->fixable ? "" : _(" (to be confirmed)"));
 }
 
-static bool any_error(const name_findings *f)
+void cli_finding_out(const sh_finding *f, void *ctx)
 {
-    for (int i = 0; i < f->n; i++)
-        if (f->items[i].error)
-            return true;
-    return false;
+    if (ctx)
+        sh_finding_json(ctx, f);
+    else
+        print_finding(stdout, f);
 }
 
-static void put_findings(sh_json *j, const name_findings *f)
+/* For commands whose stdout is a result that scripts use (name folder). */
+static void finding_to_stderr(const sh_finding *f, void *ctx)
 {
-    sh_json_key(j, "findings");
-    sh_json_begin_array(j);
-    for (int i = 0; i < f->n; i++) {
-        sh_json_begin_object(j);
-        sh_json_key(j, "code");
-        sh_json_string(j, f->items[i].code);
-        sh_json_key(j, "severity");
-        sh_json_string(j, f->items[i].error ? "error" : "warning");
-        sh_json_key(j, "message");
-        sh_json_string(j, f->items[i].message);
-        sh_json_end_object(j);
-    }
-    sh_json_end_array(j);
-}
-
-static void print_findings(const name_findings *f)
-{
-    for (int i = 0; i < f->n; i++)
-        fprintf(stderr, "%s %s: %s\n", f->items[i].error ? _("error") : _("warning"),
-                f->items[i].code, f->items[i].message);
+    if (ctx)
+        sh_finding_json(ctx, f);
+    else
+        print_finding(stderr, f);
 }
 
 /* ---- suggest ---- */
-
-static const char *signed_suffix(const cli_globals *g)
-{
-    /* Inside a workspace its [naming] signed_suffix applies; elsewhere the default. */
-    static char suffix[16] = "_signed";
-    sh_workspace ws;
-    if (sh_workspace_open(g->workspace, NULL, g->config, &ws, NULL) == SH_OK) {
-        g_strlcpy(suffix, ws.config.signed_suffix, sizeof suffix);
-        sh_workspace_close(&ws);
-    }
-    return suffix;
-}
 
 static int suggest(const cli_globals *g, int nargs, char **args, const char *seq_text,
                    bool is_signed, sh_error *err)
@@ -117,7 +91,18 @@ static int suggest(const cli_globals *g, int nargs, char **args, const char *seq
     size_t n = nm_match_title(title, m, MAX_CANDIDATES);
     bool clear = nm_match_is_clear(m, n);
     int status = clear ? SH_OK : SH_FINDINGS;
-    char *file = clear ? nm_file_name(m[0].type, seq, is_signed ? signed_suffix(g) : NULL) : NULL;
+    char *file = NULL;
+    if (clear) {
+        sh_workspace ws;
+        nm_rules rules;
+        if (cli_naming_rules(g, NULL, &ws, &rules, err) != SH_OK) {
+            g_free(title);
+            return err->status;
+        }
+        nm_file_id id = {m[0].type, seq, is_signed};
+        file = nm_canonical_file_name(&id, &rules);
+        sh_workspace_close(&ws);
+    }
     if (g->json) {
         sh_json *j = sh_json_new();
         sh_json_begin_object(j);
@@ -164,75 +149,46 @@ static int suggest(const cli_globals *g, int nargs, char **args, const char *seq
 
 /* ---- folder ---- */
 
-static int current_year(void)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    return tm.tm_year + 1900;
-}
-
-static void check_cccd(const char *cccd, name_findings *f)
-{
-    int year = 0;
-    switch (nm_cccd_check(cccd, current_year(), &year)) {
-    case NM_CCCD_OK:
-        break;
-    case NM_CCCD_FORMAT:
-        add_finding(f, "name.cccd", true, _("CCCD \"%s\" must be exactly 12 digits"), cccd);
-        break;
-    case NM_CCCD_PROVINCE:
-        add_finding(f, "name.cccd", true,
-                    _("CCCD %s: its first three digits %.3s are not a provincial code (001 Hà "
-                      "Nội … 096 Cà Mau); check the number on the card"),
-                    cccd, cccd);
-        break;
-    case NM_CCCD_IMPLAUSIBLE_AGE:
-        add_finding(f, "name.cccd", false,
-                    _("CCCD %s: digits 4-6 give the year of birth %d, unlikely for a Party "
-                      "member; check the number on the card"),
-                    cccd, year);
-        break;
-    }
-}
-
 static int folder(const cli_globals *g, const char *org, const char *cccd, const char *person,
                   sh_error *err)
 {
     if (!org || !cccd || !person)
         return sh_fail(err, SH_USAGE,
                        _("name folder: give --org CODE, --cccd NUMBER and --name \"Họ và tên\""));
-    name_findings f = {0};
-    if (!nm_org_code_valid(org))
-        add_finding(&f, "name.folder", true,
-                    _("organisation code \"%s\" must be five groups of 2, 3, 3, 3 and 3 digits, "
-                      "like 93.000.036.001.015 (000 where a level does not exist)"),
-                    org);
-    check_cccd(cccd, &f);
-    char *ascii_name = nm_person_name(person);
-    if (!ascii_name)
-        add_finding(&f, "name.person", true,
-                    _("name \"%s\" must be letters and spaces only (a person's full name)"),
-                    person);
-    else if (!nm_person_part_valid(ascii_name))
-        add_finding(&f, "name.person", true,
-                    _("name \"%s\" must be the full name, at least two words (Họ và tên)"), person);
-    bool failed = any_error(&f);
-    char *path = failed ? NULL : g_strdup_printf("%s/%s_%s", org, cccd, ascii_name);
-    int status = failed ? SH_FINDINGS : SH_OK;
-    if (g->json) {
-        sh_json *j = sh_json_new();
+    nm_rules rules;
+    nm_rules_default(&rules);
+    sh_json *j = g->json ? sh_json_new() : NULL;
+    if (j) {
         sh_json_begin_object(j);
+        sh_json_key(j, "findings");
+        sh_json_begin_array(j);
+    }
+    bool ok = nm_check_org_code(org, NULL, &rules, finding_to_stderr, j);
+    ok &= nm_check_cccd(cccd, NULL, &rules, finding_to_stderr, j);
+    char *ascii_name = nm_person_name(person);
+    char text[512] = "";
+    if (!ascii_name)
+        snprintf(text, sizeof text,
+                 _("name \"%s\" must be letters and spaces only (a person's full name)"), person);
+    else if (!nm_person_part_valid(ascii_name))
+        snprintf(text, sizeof text,
+                 _("name \"%s\" must be the full name, at least two words (Họ và tên)"), person);
+    if (text[0]) {
+        sh_finding f = {.code = "name.person", .severity = SH_ERROR, .message = text};
+        finding_to_stderr(&f, j);
+        ok = false;
+    }
+    char *path = ok ? g_strdup_printf("%s/%s_%s", org, cccd, ascii_name) : NULL;
+    int status = ok ? SH_OK : SH_FINDINGS;
+    if (j) {
+        sh_json_end_array(j);
         sh_json_key(j, "folder");
         sh_json_string(j, path);
-        put_findings(j, &f);
         sh_json_end_object(j);
         status = cli_print_json(j, status);
         sh_json_free(j);
-    } else {
-        print_findings(&f);
-        if (path)
-            printf("%s\n", path);
+    } else if (path) {
+        printf("%s\n", path);
     }
     g_free(path);
     g_free(ascii_name);
@@ -245,11 +201,13 @@ int cmd_name(const cli_globals *g, int argc, char **argv)
         print_help();
         return SH_OK;
     }
-    const char *seq = NULL, *org = NULL, *cccd = NULL, *person = NULL;
-    bool is_signed = false;
+    const char *seq = NULL, *org = NULL, *cccd = NULL, *person = NULL, *undo = NULL;
+    bool is_signed = false, apply = false;
     const cli_opt opts[] = {
-        {"--seq", &seq, NULL},   {"--signed", NULL, &is_signed}, {"--org", &org, NULL},
-        {"--cccd", &cccd, NULL}, {"--name", &person, NULL},      {NULL, NULL, NULL},
+        {"--seq", &seq, NULL},     {"--signed", NULL, &is_signed},
+        {"--org", &org, NULL},     {"--cccd", &cccd, NULL},
+        {"--name", &person, NULL}, {"--apply", NULL, &apply},
+        {"--undo", &undo, NULL},   {NULL, NULL, NULL},
     };
     sh_error err;
     sh_error_clear(&err);
@@ -258,15 +216,23 @@ int cmd_name(const cli_globals *g, int argc, char **argv)
     if (cli_parse(argc, argv, opts, false, "name", &args, &nargs, &err) != SH_OK)
         return cli_report(&err);
     const char *verb = nargs > 0 ? args[0] : "";
+    bool folder_opts = org || cccd || person, suggest_opts = seq || is_signed;
+    bool fix_opts = apply || undo;
     int status;
-    if (strcmp(verb, "suggest") == 0 && !org && !cccd && !person)
+    if (strcmp(verb, "check") == 0 && nargs > 1 && !folder_opts && !suggest_opts && !fix_opts)
+        status = name_check(g, nargs - 1, args + 1, &err);
+    else if (strcmp(verb, "suggest") == 0 && !folder_opts && !fix_opts)
         status = suggest(g, nargs - 1, args + 1, seq, is_signed, &err);
-    else if (strcmp(verb, "folder") == 0 && nargs == 1 && !seq && !is_signed)
+    else if (strcmp(verb, "folder") == 0 && nargs == 1 && !suggest_opts && !fix_opts)
         status = folder(g, org, cccd, person, &err);
+    else if (strcmp(verb, "fix") == 0 && !folder_opts && !suggest_opts &&
+             (undo ? nargs == 1 && !apply : nargs == 2))
+        status = name_fix(g, undo ? NULL : args[1], apply, undo, &err);
     else
         status = sh_fail(&err, SH_USAGE,
-                         _("name: expected \"suggest TITLE-OR-STT [--seq N] [--signed]\" or "
-                           "\"folder --org CODE --cccd NUMBER --name NAME\"; see \"sohoa name "
+                         _("name: expected \"check PATH...\", \"suggest TITLE-OR-STT [--seq N] "
+                           "[--signed]\", \"folder --org CODE --cccd NUMBER --name NAME\", "
+                           "\"fix PATH [--apply]\" or \"fix --undo JOURNAL\"; see \"sohoa name "
                            "--help\""));
     if (err.status != SH_OK)
         status = cli_report(&err);

@@ -63,16 +63,26 @@ sh_status cli_parse(int argc, char **argv, const cli_opt *opts, bool keep_unknow
     return SH_OK;
 }
 
-sh_status cli_open_workspace(const cli_globals *g, sh_workspace *ws, sh_ledger **ledger,
-                             sh_error *err)
+sh_status cli_open_workspace(const cli_globals *g, const char *start, sh_workspace *ws,
+                             sh_ledger **ledger, sh_error *err)
 {
     *ledger = NULL;
-    sh_status st = sh_workspace_open(g->workspace, NULL, g->config, ws, err);
+    sh_status st = sh_workspace_open(g->workspace, start, g->config, ws, err);
     if (st != SH_OK)
         return st;
     st = sh_ledger_open(ws->ledger_path, false, ledger, err);
     if (st != SH_OK)
         sh_workspace_close(ws);
+    return st;
+}
+
+sh_status cli_naming_rules(const cli_globals *g, const char *start, sh_workspace *ws,
+                           nm_rules *rules, sh_error *err)
+{
+    bool found;
+    sh_status st = sh_workspace_open_optional(g->workspace, start, g->config, ws, &found, err);
+    if (st == SH_OK)
+        nm_rules_from_config(rules, &ws->config);
     return st;
 }
 

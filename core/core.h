@@ -89,6 +89,11 @@ void sh_atomic_abort(sh_atomic_file *f);
 sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, int flags,
                                sh_error *err);
 
+/* Rename a file or folder without ever replacing what is at `to` (SH_USAGE when something is).
+ * A rename that only changes letter case (02.PDF → 02.pdf) works on case-insensitive file
+ * systems (USB disks, shared Windows folders) too. The folders are flushed to disk. */
+sh_status sh_rename_noreplace(const char *from, const char *to, sh_error *err);
+
 /* Read a whole file of at most max_bytes (a bound: user files are untrusted). The result is
  * NUL-terminated for convenience; free() it. */
 sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len, sh_error *err);
@@ -131,6 +136,39 @@ const char *sh_json_finish(sh_json *j, sh_error *err);
 bool sh_utf8_valid(const char *s, size_t len);
 /* Is text one well-formed JSON value (bounded depth)? Used to check details before storing. */
 bool sh_json_valid(const char *text, size_t len);
+
+/* ---------------------------------------------------------------------------------------------
+ * Findings: what a check found wrong with a name, a file or a page. Checks report each finding
+ * to a sink as they go, so a check over a million files holds none of them in memory. The codes
+ * are stable and documented in docs/ (DESIGN.md lists them); messages are for the operator.
+ */
+typedef enum { SH_WARNING = 1, SH_ERROR = 2 } sh_severity;
+
+#define SH_FINDING_VALUES 4
+
+typedef struct {
+    const char *code; /* "name.file", "page.rotated" … */
+    sh_severity severity;
+    const char *path;       /* the file or folder as the user named it; NULL when none */
+    int page;               /* 1-based; 0 when the finding is not about one page */
+    const char *message;    /* translated: what is wrong and what to do */
+    const char *suggestion; /* the corrected name, or NULL */
+    bool fixable;           /* the suggestion is certain enough to apply without a person */
+    struct {
+        const char *key;
+        double value;
+    } values[SH_FINDING_VALUES]; /* measured values: {"angle", 90} */
+    int n_values;
+} sh_finding;
+
+typedef void (*sh_finding_sink)(const sh_finding *f, void *ctx);
+
+/* Add a measured value (ignored beyond SH_FINDING_VALUES). */
+void sh_finding_value(sh_finding *f, const char *key, double value);
+/* f as one JSON object: code, severity, path, page, message, suggestion, fixable, values. */
+void sh_finding_json(sh_json *j, const sh_finding *f);
+/* "error" / "warning", untranslated, as in JSON. */
+const char *sh_severity_name(sh_severity s);
 
 /* ---------------------------------------------------------------------------------------------
  * Thread pool with a bounded queue: sh_pool_submit blocks while the queue is full, so a producer
@@ -224,6 +262,12 @@ typedef struct {
  * directory when NULL). `config_override` replaces root/sohoa.ini when not NULL. */
 sh_status sh_workspace_open(const char *dir, const char *start, const char *config_override,
                             sh_workspace *ws, sh_error *err);
+/* The same for commands that also work outside a workspace (name check): when `dir` is NULL and
+ * no workspace is found above `start`, *found is false and ws holds the default configuration,
+ * or that of config_override; root and ledger_path are NULL then. */
+sh_status sh_workspace_open_optional(const char *dir, const char *start,
+                                     const char *config_override, sh_workspace *ws, bool *found,
+                                     sh_error *err);
 void sh_workspace_close(sh_workspace *ws);
 
 /* Make `dir` (created if needed) a workspace: .sohoa/ledger.db with a "workspace.init" audit
@@ -289,12 +333,10 @@ sh_status sh_actor_check(const sh_actor *actor, sh_error *err);
 /* Append one entry; must be inside sh_ledger_begin/commit. details: JSON text or NULL ("{}").
  * Fills out_id when not NULL. */
 sh_status sh_audit_append(sh_ledger *l, const sh_actor *actor, const char *action,
-                          const char *subject, const char *details, int64_t *out_id,
-                          sh_error *err);
+                          const char *subject, const char *details, int64_t *out_id, sh_error *err);
 /* begin + append + commit, for actions whose only ledger change is the audit entry itself. */
 sh_status sh_audit_record(sh_ledger *l, const sh_actor *actor, const char *action,
-                          const char *subject, const char *details, int64_t *out_id,
-                          sh_error *err);
+                          const char *subject, const char *details, int64_t *out_id, sh_error *err);
 
 /* The canonical encoding and hash of an entry (id, fields and prev_hash as filled in). */
 char *sh_audit_canonical(const sh_audit_entry *e); /* g_free() */
@@ -302,11 +344,11 @@ void sh_audit_compute_hash(const sh_audit_entry *e, char hash[SH_SHA256_HEX_LEN 
 
 typedef struct {
     bool intact;
-    int64_t entries;     /* how many entries were read */
-    int64_t head_id;     /* last entry (0 for an empty chain) */
+    int64_t entries; /* how many entries were read */
+    int64_t head_id; /* last entry (0 for an empty chain) */
     char head_hash[SH_SHA256_HEX_LEN + 1];
-    int64_t first_bad_id;   /* when !intact: the first entry that does not verify */
-    char reason[512];       /* when !intact: what is wrong with it, translated */
+    int64_t first_bad_id; /* when !intact: the first entry that does not verify */
+    char reason[512];     /* when !intact: what is wrong with it, translated */
 } sh_audit_verdict;
 
 /* A head written down earlier (on a handover record, in an export): the chain must still hold

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 struct sh_atomic_file {
     int fd;
     int flags;
@@ -263,5 +265,67 @@ sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *
     *data = buf;
     if (len)
         *len = used;
+    return SH_OK;
+}
+
+static sh_status fail_exists(const char *from, const char *to, sh_error *err)
+{
+    return sh_fail(err, SH_USAGE, _("%s already exists; %s is left as it is"), to, from);
+}
+
+/* renameat2(RENAME_NOREPLACE); on file systems without it, a check just before a rename. */
+static int rename_noreplace_raw(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    struct stat st;
+    if (lstat(to, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(from, to);
+}
+
+sh_status sh_rename_noreplace(const char *from, const char *to, sh_error *err)
+{
+    struct stat a, b;
+    if (lstat(from, &a) != 0)
+        return sh_fail_errno(err, SH_INPUT, errno, _("cannot rename %s"), from);
+    int rc;
+    if (lstat(to, &b) == 0) {
+        if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+            return fail_exists(from, to, err);
+        /* The same file under another letter case: go through a name of our own. */
+        char *dir = NULL;
+        const char *base = NULL;
+        split_path(from, &dir, &base);
+        char *tmp = dir ? g_strdup_printf("%s/.%s.sohoa-rename", dir, base) : NULL;
+        rc = tmp ? rename_noreplace_raw(from, tmp) : -1;
+        if (rc == 0 && (rc = rename_noreplace_raw(tmp, to)) != 0) {
+            int saved = errno;
+            rename(tmp, from);
+            errno = saved;
+        }
+        g_free(tmp);
+        free(dir);
+    } else {
+        rc = rename_noreplace_raw(from, to);
+    }
+    if (rc != 0)
+        return errno == EEXIST
+                   ? fail_exists(from, to, err)
+                   : sh_fail_errno(err, SH_INPUT, errno, _("cannot rename %s to %s"), from, to);
+    char *from_dir = NULL, *to_dir = NULL;
+    const char *base = NULL;
+    split_path(from, &from_dir, &base);
+    split_path(to, &to_dir, &base);
+    if (from_dir)
+        fsync_dir(from_dir);
+    if (to_dir && (!from_dir || strcmp(from_dir, to_dir) != 0))
+        fsync_dir(to_dir);
+    free(from_dir);
+    free(to_dir);
     return SH_OK;
 }

@@ -105,6 +105,26 @@ sh_status sh_workspace_open(const char *dir, const char *start, const char *conf
     return st;
 }
 
+sh_status sh_workspace_open_optional(const char *dir, const char *start,
+                                     const char *config_override, sh_workspace *ws, bool *found,
+                                     sh_error *err)
+{
+    char *root = NULL;
+    char cwd[PATH_MAX];
+    *found = dir || (root = find_upwards(start ? start : getcwd(cwd, sizeof cwd) ? cwd : "."));
+    free(root);
+    if (*found)
+        return sh_workspace_open(dir, start, config_override, ws, err);
+    memset(ws, 0, sizeof *ws);
+    sh_config_defaults(&ws->config);
+    if (!config_override)
+        return SH_OK;
+    sh_status st = sh_config_load(config_override, &ws->config, err);
+    if (st != SH_OK)
+        sh_workspace_close(ws);
+    return st;
+}
+
 void sh_workspace_close(sh_workspace *ws)
 {
     g_free(ws->root);

@@ -31,8 +31,11 @@ typedef struct {
 const nm_doc_type *nm_catalog(void);
 /* The type with this STT, or NULL. */
 const nm_doc_type *nm_catalog_find(int stt);
-/* Is `name` (ASCII, compared case-insensitively) the canonical name or an alias of t? */
+/* Is `name` (ASCII, compared case-insensitively) the canonical name or an alias of t? A name
+ * without any space also matches with the official spaces left out: LyLichDangVien. */
 bool nm_type_has_name(const nm_doc_type *t, const char *name);
+/* "Ly lich dang vien" → "LyLichDangVien": the form rule 2.3 read strictly asks for. g_free() it. */
+char *nm_spaceless(const char *name);
 
 /* ---- transliteration ---- */
 
@@ -78,6 +81,137 @@ bool nm_person_part_valid(const char *person);
 char *nm_file_name(const nm_doc_type *t, int seq, const char *signed_suffix);
 /* The STT as written in file names: 2 digits, 3 for 100-104. */
 void nm_stt_text(int stt, char out[4]);
+
+/* ---- the rules a workspace applies ([naming] in sohoa.ini) ---- */
+
+typedef struct {
+    sh_spaces_policy spaces;   /* spaces inside the document name: allowed, or not */
+    const char *signed_suffix; /* "_signed" or ".signed" */
+    int current_year;          /* for the CCCD age check */
+} nm_rules;
+
+/* The defaults of docs/configuration.md, and this year. */
+void nm_rules_default(nm_rules *r);
+/* The rules of a workspace's configuration. */
+void nm_rules_from_config(nm_rules *r, const sh_config *cfg);
+
+/* What a document file name says. */
+typedef struct {
+    const nm_doc_type *type;
+    int seq; /* SoThuTu; 0 when none */
+    bool is_signed;
+} nm_file_id;
+
+/* The canonical file name of id under r (spaces policy and signed suffix). g_free() it. */
+char *nm_canonical_file_name(const nm_file_id *id, const nm_rules *r);
+
+/* Is `name` a correct document file name under r? Fills *id when it is. The fast path. */
+bool nm_parse_file_name(const char *name, const nm_rules *r, nm_file_id *id);
+
+/* What is wrong with a file name, as bits of nm_file_diagnosis.problems. */
+enum {
+    NM_BAD_UTF8 = 1 << 0,         /* bytes that are not UTF-8 (an old Windows code page) */
+    NM_NOT_PDF = 1 << 1,          /* another extension, or none */
+    NM_EXT_CASE = 1 << 2,         /* .PDF, .Pdf */
+    NM_DIACRITICS = 1 << 3,       /* letters with marks, đ */
+    NM_STRAY_SPACES = 1 << 4,     /* leading, trailing, doubled, or around a dot */
+    NM_SPACES_FORBIDDEN = 1 << 5, /* spaces in the name under naming.spaces = forbid */
+    NM_NO_STT = 1 << 6,           /* the name does not start with the STT */
+    NM_STT_PADDING = 1 << 7,      /* 2 or 002 instead of 02 */
+    NM_STT_UNKNOWN = 1 << 8,      /* a number that is not an STT of Phụ lục 1 */
+    NM_SEPARATOR = 1 << 9,        /* "02 Ly lich", "02_Ly lich", "02-Ly lich" */
+    NM_NAME_MISSING = 1 << 10,    /* "02.pdf" */
+    NM_NAME_CHARS = 1 << 11,      /* punctuation in the name */
+    NM_NAME_APPROX = 1 << 12,     /* the STT's type, misspelt or abbreviated */
+    NM_NAME_OTHER_TYPE = 1 << 13, /* the name of another type than the STT's */
+    NM_NAME_UNKNOWN = 1 << 14,    /* a name of no type */
+    NM_SEQ_FORMAT = 1 << 15,      /* .01 or .0 */
+    NM_SUFFIX_FORM = 1 << 16,     /* the signed suffix in the form not configured */
+};
+
+typedef struct {
+    unsigned problems;
+    nm_file_id guess;              /* what the name most likely meant; type NULL when unknown */
+    bool sure;                     /* the guess is certain enough to rename without a person */
+    int stt_written;               /* the number the name starts with; -1 when none */
+    const nm_doc_type *named_type; /* with NM_NAME_OTHER_TYPE: the type the name part names */
+} nm_file_diagnosis;
+
+/* Take a file name that nm_parse_file_name refused apart as leniently as a person would read it.
+ * Bounded: names longer than NAME_MAX bytes are read up to that length. */
+void nm_diagnose_file_name(const char *name, const nm_rules *r, nm_file_diagnosis *d);
+
+/* ---- checking a tree of dossiers (check.c) ---- */
+
+typedef struct {
+    size_t org_folders, dossiers, files; /* what was looked at */
+    size_t errors, warnings;             /* findings reported */
+    size_t unreadable;                   /* folders that could not be listed */
+} nm_check_summary;
+
+/* Check the names under `path`: a file, a dossier folder, an organisation folder, or a folder
+ * holding organisation folders (a workspace root). Each finding (name.*) goes to sink, with the
+ * path as the user wrote it, a suggested name where one can be worked out, and whether that
+ * suggestion is certain (fixable). Hidden entries (.name), Thumbs.db and desktop.ini are not
+ * looked at. Returns SH_INPUT when path, or a folder under it, could not be read (the rest is
+ * still checked); findings do not change the status. */
+sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
+                        nm_check_summary *sum, sh_error *err);
+/* The checks of an organisation code (name.folder) and a CCCD (name.cccd) on their own, for
+ * "sohoa name folder"; path may be NULL. False when there is an error (a warning is not one). */
+bool nm_check_org_code(const char *code, const char *path, const nm_rules *r, sh_finding_sink sink,
+                       void *ctx);
+bool nm_check_cccd(const char *cccd, const char *path, const nm_rules *r, sh_finding_sink sink,
+                   void *ctx);
+
+/* ---- repairing names (fix.c) ---- */
+
+typedef struct {
+    char *from, *to; /* paths as the check saw them */
+} nm_rename;
+
+typedef struct {
+    char *path;
+    const char *code;
+    char *message;
+    char *suggestion; /* may be NULL */
+} nm_undecided;
+
+typedef struct {
+    nm_rename *renames; /* in the order to perform: a folder's contents before the folder */
+    size_t n_renames;
+    nm_undecided *undecided; /* what a person must decide: no certain name, or a clash */
+    size_t n_undecided;
+    nm_check_summary summary;
+} nm_fix_plan;
+
+/* Check `path` and turn every certain suggestion into a rename. A rename onto a name that is
+ * taken, or two onto the same name, goes to the undecided list instead. */
+sh_status nm_fix_plan_make(const char *path, const nm_rules *r, nm_fix_plan *plan, sh_error *err);
+void nm_fix_plan_free(nm_fix_plan *plan);
+
+typedef enum {
+    NM_STEP_DONE,    /* renamed */
+    NM_STEP_ALREADY, /* undo: already under its old name */
+    NM_STEP_FAILED,  /* not renamed; `why` says why */
+} nm_step_result;
+
+typedef void (*nm_step_fn)(const char *from, const char *to, nm_step_result result, const char *why,
+                           void *ctx);
+
+/* Write the journal (atomically; an existing one is never replaced), then perform the renames
+ * in order, never overwriting anything; each step is told to fn. Counts in *done / *failed. */
+sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn fn, void *ctx,
+                       size_t *done, size_t *failed, sh_error *err);
+/* Reverse a journal, last rename first: what is found under its new name gets its old name
+ * back; what is already under its old name is left. */
+sh_status nm_fix_undo(const char *journal, nm_step_fn fn, void *ctx, size_t *done, size_t *failed,
+                      sh_error *err);
+
+/* The journal's text form (docs/naming.md): parse, bounded; renames hold absolute paths. */
+sh_status nm_journal_parse(const char *text, size_t len, nm_rename **renames, size_t *n,
+                           sh_error *err);
+void nm_renames_free(nm_rename *renames, size_t n);
 
 /* ---- matching a title typed by a person to a type ---- */
 

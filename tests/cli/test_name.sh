@@ -62,5 +62,6 @@ run_sohoa 1 --json name folder --org 93.000.036.001.015 --cccd 12345 --name "Ngu
 assert_eq "$(json_get "$OUT" 'd["findings"][0]["code"]')" "name.cccd"
 assert_eq "$(json_get "$OUT" 'd["findings"][0]["severity"]')" "error"
 run_sohoa 2 name folder --org 93.000.036.001.015
-run_sohoa 2 name check .
+run_sohoa 2 name rename .
+run_sohoa 2 name check
 pass

@@ -1,0 +1,708 @@
+/* sohoa name check: walk a tree of organisation and dossier folders and report every name that
+ * breaks Phụ lục 2, with the name it should have. Correct names take the strict parser only;
+ * the lenient reading and the title matcher run for the names that fail it. */
+#include "naming.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+/* A folder with more entries than this is not a dossier tree; the bound keeps memory bounded. */
+#define MAX_ENTRIES 1000000
+/* Workspace roots inside a folder of workspaces inside … : deep enough for any real layout. */
+#define MAX_CONTAINER_DEPTH 4
+
+typedef enum { ENTRY_FILE, ENTRY_DIR, ENTRY_OTHER } entry_kind;
+
+typedef struct {
+    char *name;
+    entry_kind kind;
+} entry;
+
+typedef struct {
+    const nm_rules *rules;
+    sh_finding_sink sink;
+    void *ctx;
+    nm_check_summary *sum;
+    const char *only_path; /* when a single file was given: report findings about it only */
+    sh_error first_unreadable;
+} checker;
+
+static void report(checker *c, const char *code, sh_severity severity, const char *path,
+                   const char *suggestion, bool fixable, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+static void report(checker *c, const char *code, sh_severity severity, const char *path,
+                   const char *suggestion, bool fixable, const char *fmt, ...)
+{
+    if (c->only_path && (!path || strcmp(path, c->only_path) != 0))
+        return;
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    /* File names are bytes; findings are UTF-8 text (JSON, terminals). */
+    char *shown = path ? g_utf8_make_valid(path, -1) : NULL;
+    sh_finding f = {
+        .code = code,
+        .severity = severity,
+        .path = shown,
+        .message = message,
+        .suggestion = suggestion,
+        .fixable = suggestion && fixable,
+    };
+    if (severity == SH_ERROR)
+        c->sum->errors++;
+    else
+        c->sum->warnings++;
+    c->sink(&f, c->ctx);
+    g_free(shown);
+}
+
+/* ---- listing folders ---- */
+
+static bool ignored(const char *name, bool container)
+{
+    return name[0] == '.' || g_ascii_strcasecmp(name, "Thumbs.db") == 0 ||
+           g_ascii_strcasecmp(name, "desktop.ini") == 0 ||
+           g_ascii_strcasecmp(name, "ehthumbs.db") == 0 ||
+           (container && strcmp(name, SH_WORKSPACE_CONFIG) == 0);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
+}
+
+static void free_entries(entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(e[i].name);
+    free(e);
+}
+
+/* The entries of a folder, sorted by name (stable output), hidden and system files left out.
+ * A folder that cannot be read is counted and remembered, and yields no entries. */
+static entry *list_folder(checker *c, const char *path, bool container, size_t *count)
+{
+    *count = 0;
+    DIR *d = opendir(path);
+    if (!d) {
+        if (c->sum->unreadable++ == 0)
+            sh_fail_errno(&c->first_unreadable, SH_INPUT, errno, _("cannot read folder %s"), path);
+        return NULL;
+    }
+    size_t n = 0, cap = 64;
+    entry *e = malloc(cap * sizeof *e);
+    struct dirent *de;
+    while (e && (de = readdir(d)) != NULL) {
+        if (ignored(de->d_name, container))
+            continue;
+        if (n == MAX_ENTRIES) {
+            if (c->sum->unreadable++ == 0)
+                sh_fail(&c->first_unreadable, SH_INPUT,
+                        _("folder %s holds more than %d entries; only the first are checked"), path,
+                        MAX_ENTRIES);
+            break;
+        }
+        if (n == cap) {
+            cap *= 2;
+            entry *bigger = realloc(e, cap * sizeof *e);
+            if (!bigger)
+                break;
+            e = bigger;
+        }
+        entry_kind kind = de->d_type == DT_REG   ? ENTRY_FILE
+                          : de->d_type == DT_DIR ? ENTRY_DIR
+                                                 : ENTRY_OTHER;
+        if (de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
+            struct stat st; /* follows links: a linked dossier is checked like any other */
+            kind = ENTRY_OTHER;
+            if (fstatat(dirfd(d), de->d_name, &st, 0) == 0)
+                kind = S_ISREG(st.st_mode)   ? ENTRY_FILE
+                       : S_ISDIR(st.st_mode) ? ENTRY_DIR
+                                             : ENTRY_OTHER;
+        }
+        e[n].name = strdup(de->d_name);
+        e[n].kind = kind;
+        if (e[n].name)
+            n++;
+    }
+    closedir(d);
+    if (e)
+        qsort(e, n, sizeof *e, by_name);
+    *count = n;
+    return e;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    if (n == 0)
+        return g_strdup(name);
+    return g_strdup_printf("%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+}
+
+/* ---- folder names ---- */
+
+/* "93-0-36-1-15", "93 000 036 001 015" → "93.000.036.001.015"; NULL unless five digit groups
+ * that fit the widths. */
+static char *suggest_org_code(const char *name)
+{
+    static const int widths[] = {2, 3, 3, 3, 3};
+    GString *out = g_string_new(NULL);
+    const char *p = name;
+    for (int g = 0; g < 5; g++) {
+        while (*p && strchr(" ._-", *p))
+            p++;
+        const char *start = p;
+        while (g_ascii_isdigit(*p))
+            p++;
+        int len = (int)(p - start);
+        if (len == 0 || len > widths[g]) {
+            g_string_free(out, TRUE);
+            return NULL;
+        }
+        g_string_append_printf(out, "%s%0*d", g ? "." : "", widths[g], atoi(start));
+    }
+    while (*p && strchr(" ._-", *p))
+        p++;
+    if (*p) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    return g_string_free(out, FALSE);
+}
+
+static bool check_org_name(checker *c, const char *path, const char *name)
+{
+    if (nm_org_code_valid(name))
+        return true;
+    char *suggestion = suggest_org_code(name);
+    report(c, "name.folder", SH_ERROR, path, suggestion, true,
+           _("an organisation folder is named by its code M1.M2.M3.M4.M5, five groups of 2, 3, "
+             "3, 3 and 3 digits (000 where a level does not exist), like 93.000.036.001.015"));
+    g_free(suggestion);
+    return false;
+}
+
+/* The CCCD part, shared with "sohoa name folder": false on an error (a warning is not one). */
+static bool check_cccd(checker *c, const char *path, const char *cccd)
+{
+    int year = 0;
+    switch (nm_cccd_check(cccd, c->rules->current_year, &year)) {
+    case NM_CCCD_OK:
+        return true;
+    case NM_CCCD_FORMAT:
+        report(c, "name.cccd", SH_ERROR, path, NULL, false,
+               _("CCCD \"%s\" must be exactly 12 digits"), cccd);
+        return false;
+    case NM_CCCD_PROVINCE:
+        report(c, "name.cccd", SH_ERROR, path, NULL, false,
+               _("CCCD %s: its first three digits %.3s are not a provincial code (001 Hà Nội "
+                 "… 096 Cà Mau); check the number on the card"),
+               cccd, cccd);
+        return false;
+    case NM_CCCD_IMPLAUSIBLE_AGE:
+        report(c, "name.cccd", SH_WARNING, path, NULL, false,
+               _("CCCD %s: digits 4-6 give the year of birth %d, unlikely for a Party member; "
+                 "check the number on the card"),
+               cccd, year);
+        return true;
+    }
+    return false;
+}
+
+bool nm_check_org_code(const char *code, const char *path, const nm_rules *r, sh_finding_sink sink,
+                       void *ctx)
+{
+    nm_check_summary sum = {0};
+    checker c = {.rules = r, .sink = sink, .ctx = ctx, .sum = &sum};
+    return check_org_name(&c, path, code);
+}
+
+bool nm_check_cccd(const char *cccd, const char *path, const nm_rules *r, sh_finding_sink sink,
+                   void *ctx)
+{
+    nm_check_summary sum = {0};
+    checker c = {.rules = r, .sink = sink, .ctx = ctx, .sum = &sum};
+    return check_cccd(&c, path, cccd);
+}
+
+/* The name part of a dossier folder as it should be: "Nguyễn Văn A" or "NguyễnVănA" →
+ * "NguyenVanA"; NULL when no valid name comes out. */
+static char *suggest_person(const char *text)
+{
+    char *person = NULL;
+    if (strpbrk(text, " -'")) {
+        person = nm_person_name(text);
+    } else {
+        person = nm_ascii(text);
+        if (person && *person)
+            person[0] = g_ascii_toupper(person[0]);
+    }
+    if (person && !nm_person_part_valid(person)) {
+        g_free(person);
+        person = NULL;
+    }
+    return person;
+}
+
+static void check_dossier_name(checker *c, const char *path, const char *raw)
+{
+    char cccd[13];
+    const char *person = NULL;
+    if (nm_split_dossier_folder(raw, cccd, &person) && nm_person_part_valid(person)) {
+        check_cccd(c, path, cccd);
+        return;
+    }
+    /* Read it leniently: digits, any separator, the name. */
+    char *valid = g_utf8_make_valid(raw, -1);
+    const char *p = valid;
+    while (*p == ' ')
+        p++;
+    const char *digits = p;
+    while (g_ascii_isdigit(*p))
+        p++;
+    size_t n_digits = (size_t)(p - digits);
+    const char *sep = p;
+    while (*p && strchr(" _-", *p))
+        p++;
+    bool shape_ok = n_digits > 0 && p - sep == 1 && *sep == '_';
+    char *number = g_strndup(digits, n_digits);
+    char *suggested_person = *p ? suggest_person(p) : NULL;
+    bool cccd_ok =
+        n_digits == 12 && nm_cccd_check(number, c->rules->current_year, NULL) != NM_CCCD_PROVINCE;
+    char *suggestion =
+        cccd_ok && suggested_person ? g_strdup_printf("%s_%s", number, suggested_person) : NULL;
+    if (n_digits == 0 || !*p)
+        report(c, "name.folder", SH_ERROR, path, NULL, false,
+               _("a dossier folder is named CCCD_HoTen, like 012345678901_NguyenVanA"));
+    else {
+        if (n_digits == 12)
+            check_cccd(c, path, number);
+        else
+            report(c, "name.cccd", SH_ERROR, path, NULL, false,
+                   _("CCCD \"%s\" must be exactly 12 digits"), number);
+        if (!shape_ok)
+            report(c, "name.folder", SH_ERROR, path, suggestion, true,
+                   _("one underscore separates the CCCD from the name: CCCD_HoTen"));
+        if (!nm_person_part_valid(p))
+            report(c, "name.person", SH_ERROR, path, suggestion, true,
+                   _("the name part must be the full name in ASCII letters, each word "
+                     "capitalised, without spaces: NguyenVanA"));
+    }
+    g_free(suggestion);
+    g_free(suggested_person);
+    g_free(number);
+    g_free(valid);
+}
+
+/* ---- file names ---- */
+
+/* One sentence per problem, joined: what an operator needs to rename the file by hand. */
+static void describe(GString *m, const nm_file_diagnosis *d, const nm_rules *r)
+{
+#define SAY(...)                                                                                   \
+    do {                                                                                           \
+        if (m->len)                                                                                \
+            g_string_append(m, "; ");                                                              \
+        g_string_append_printf(m, __VA_ARGS__);                                                    \
+    } while (0)
+    unsigned p = d->problems;
+    if (p & NM_BAD_UTF8)
+        SAY("%s", _("the name is not Unicode text (typed in an old code page?)"));
+    if (p & NM_NOT_PDF) {
+        SAY("%s", _("not a PDF: a dossier holds PDF documents only; scanned images become PDF "
+                    "with \"sohoa ingest\""));
+        return;
+    }
+    if (p & NM_EXT_CASE)
+        SAY("%s", _("the extension must be .pdf in lower case"));
+    if (p & NM_DIACRITICS)
+        SAY("%s", _("letters with diacritics; names use ASCII letters only"));
+    if (p & NM_NO_STT)
+        SAY("%s", _("the name must start with the STT of the document type (see \"sohoa "
+                    "catalog\")"));
+    if (p & NM_STT_UNKNOWN)
+        SAY(_("%d is not an STT of Phụ lục 1 (1-104)"), d->stt_written);
+    if (p & NM_STT_PADDING)
+        SAY(_("the STT is written with %d digits"), d->guess.type->stt >= 100 ? 3 : 2);
+    if (p & NM_SEPARATOR)
+        SAY("%s", _("one dot separates the STT from the document name"));
+    if (p & NM_STRAY_SPACES)
+        SAY("%s", _("stray spaces"));
+    if (p & NM_SPACES_FORBIDDEN)
+        SAY("%s", _("spaces in the document name (this workspace sets naming.spaces = forbid)"));
+    if (p & NM_NAME_CHARS)
+        SAY("%s", _("punctuation in the document name"));
+    if (p & NM_NAME_MISSING)
+        SAY("%s", _("the document name is missing"));
+    if ((p & NM_NAME_OTHER_TYPE) && d->guess.type)
+        SAY(_("STT %d is \"%s\" but the name is that of type %d, \"%s\": decide which is "
+              "right"),
+            d->guess.type->stt, d->guess.type->name_ascii, d->named_type->stt,
+            d->named_type->name_ascii);
+    if ((p & NM_NAME_UNKNOWN) && d->guess.type)
+        SAY(_("the name is not one of type %d's (\"%s\")"), d->guess.type->stt,
+            d->guess.type->name_ascii);
+    else if (p & NM_NAME_UNKNOWN)
+        SAY("%s", _("the name is not that of a document type in the catalog"));
+    if ((p & NM_NAME_APPROX) && d->guess.type)
+        SAY(_("the name is written differently from the catalog (type %d)"), d->guess.type->stt);
+    if (p & NM_SEQ_FORMAT)
+        SAY("%s", _("the SoThuTu is written 1, 2, 3 … without leading zeros"));
+    if (p & NM_SUFFIX_FORM)
+        SAY(_("signed files end in \"%s\" in this workspace (naming.signed_suffix)"),
+            r->signed_suffix);
+    if (!m->len)
+        SAY("%s", _("the name does not follow STT.Ten tai lieu[.SoThuTu].pdf"));
+#undef SAY
+}
+
+/* A file name with its reading: what the seq rules of the dossier work on. */
+typedef struct {
+    const char *name;
+    char *path;
+    nm_file_id id; /* type NULL when the name could not be read */
+} doc_file;
+
+/* Check a file's own name; fills f->id with what it says (or most likely means). */
+static void check_file_name(checker *c, doc_file *f)
+{
+    if (nm_parse_file_name(f->name, c->rules, &f->id))
+        return;
+    nm_file_diagnosis d;
+    nm_diagnose_file_name(f->name, c->rules, &d);
+    const char *code = d.problems & NM_NOT_PDF             ? "name.file"
+                       : d.problems & NM_STT_UNKNOWN       ? "name.unknown_type"
+                       : d.problems & NM_NAME_OTHER_TYPE   ? "name.type_mismatch"
+                       : d.problems & NM_NO_STT && !d.sure ? "name.unknown_type"
+                                                           : "name.file";
+    GString *m = g_string_new(NULL);
+    describe(m, &d, c->rules);
+    char *suggestion = d.guess.type ? nm_canonical_file_name(&d.guess, c->rules) : NULL;
+    report(c, code, SH_ERROR, f->path, suggestion, d.sure, "%s", m->str);
+    g_free(suggestion);
+    g_string_free(m, TRUE);
+    f->id = d.guess; /* for the seq rules: what the person most likely meant */
+}
+
+static int by_type_then_seq(const void *a, const void *b)
+{
+    const doc_file *x = a, *y = b;
+    if (x->id.type->stt != y->id.type->stt)
+        return x->id.type->stt - y->id.type->stt;
+    if (x->id.is_signed != y->id.is_signed)
+        return x->id.is_signed - y->id.is_signed;
+    if (x->id.seq != y->id.seq)
+        return x->id.seq - y->id.seq;
+    return strcmp(x->name, y->name);
+}
+
+/* name.seq with the file renumbered; takes the message (g_free()d here). */
+static void report_renumber(checker *c, doc_file *f, int seq, char *message)
+{
+    nm_file_id id = f->id;
+    id.seq = seq;
+    char *suggestion = nm_canonical_file_name(&id, c->rules);
+    report(c, "name.seq", SH_ERROR, f->path, suggestion, true, "%s", message);
+    g_free(suggestion);
+    g_free(message);
+}
+
+/* SoThuTu within one type (signed and unsigned files apart): none when the type occurs once;
+ * 1..n without gaps when more; never the same document twice. */
+static void check_group(checker *c, doc_file *g, size_t n)
+{
+    if (n == 1) {
+        if (g[0].id.seq > 0)
+            report_renumber(
+                c, &g[0], 0,
+                g_strdup_printf(_("the only document of type %d in this dossier has no SoThuTu"),
+                                g[0].id.type->stt));
+        return;
+    }
+    /* Sorted by seq: unnumbered files come first, equal numbers side by side. Every file of a
+     * clash is reported, so that "name fix" leaves them all to a person. */
+    bool *dup = g_new0(bool, n);
+    bool clash = false;
+    for (size_t i = 0; i < n; i++) {
+        if (g[i].id.seq == 0)
+            dup[i] = true;
+        if (i > 0 && g[i].id.seq > 0 && g[i].id.seq == g[i - 1].id.seq)
+            dup[i] = dup[i - 1] = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!dup[i])
+            continue;
+        clash = true;
+        size_t k = i + 1 < n ? i + 1 : i - 1;
+        if (g[i].id.seq > 0 && i > 0 && g[i - 1].id.seq == g[i].id.seq)
+            k = i - 1;
+        const char *other = g[k].name;
+        if (g[i].id.seq == 0)
+            report(c, "name.duplicate", SH_ERROR, g[i].path, NULL, false,
+                   _("the same document as %s? Number the documents of one type 1, 2, 3 … by "
+                     "date, or remove the copy"),
+                   other);
+        else
+            report(c, "name.duplicate", SH_ERROR, g[i].path, NULL, false,
+                   _("the same SoThuTu as %s: the same document twice? Renumber or remove the "
+                     "copy"),
+                   other);
+    }
+    g_free(dup);
+    if (clash)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (g[i].id.seq != (int)i + 1)
+            report_renumber(
+                c, &g[i], (int)i + 1,
+                g_strdup_printf(_("the %zu documents of type %d are numbered 1..%zu without gaps"),
+                                n, g[i].id.type->stt, n));
+}
+
+static void check_dossier_files(checker *c, const char *path, entry *e, size_t n)
+{
+    doc_file *files = calloc(n ? n : 1, sizeof *files);
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *child = join(path, e[i].name);
+        if (e[i].kind == ENTRY_DIR) {
+            report(c, "name.folder", SH_ERROR, child, NULL, false,
+                   _("a dossier folder holds document files only, not folders; move what is "
+                     "inside to the dossier or out of it"));
+            g_free(child);
+            continue;
+        }
+        c->sum->files++;
+        if (!files) {
+            g_free(child);
+            continue;
+        }
+        doc_file *f = &files[nf++];
+        f->name = e[i].name;
+        f->path = child;
+        check_file_name(c, f);
+    }
+    /* The seq rules, for the files whose type is known. */
+    size_t known = 0;
+    for (size_t i = 0; i < nf; i++)
+        if (files[i].id.type) {
+            doc_file t = files[known];
+            files[known++] = files[i];
+            files[i] = t;
+        }
+    qsort(files, known, sizeof *files, by_type_then_seq);
+    for (size_t i = 0; i < known;) {
+        size_t j = i + 1;
+        while (j < known && files[j].id.type == files[i].id.type &&
+               files[j].id.is_signed == files[i].id.is_signed)
+            j++;
+        check_group(c, files + i, j - i);
+        i = j;
+    }
+    for (size_t i = 0; i < nf; i++)
+        g_free(files[i].path);
+    free(files);
+}
+
+static void check_dossier(checker *c, const char *path, const char *name)
+{
+    c->sum->dossiers++;
+    check_dossier_name(c, path, name);
+    size_t n;
+    entry *e = list_folder(c, path, false, &n);
+    check_dossier_files(c, path, e, n);
+    free_entries(e, n);
+}
+
+static void report_stray_file(checker *c, const char *path)
+{
+    report(c, "name.file", SH_ERROR, path, NULL, false,
+           _("a file outside a dossier folder: documents belong in "
+             "M1.M2.M3.M4.M5/CCCD_HoTen/"));
+}
+
+static void check_org(checker *c, const char *path, const char *name)
+{
+    c->sum->org_folders++;
+    check_org_name(c, path, name);
+    size_t n;
+    entry *e = list_folder(c, path, false, &n);
+    for (size_t i = 0; i < n; i++) {
+        char *child = join(path, e[i].name);
+        if (e[i].kind == ENTRY_DIR)
+            check_dossier(c, child, e[i].name);
+        else
+            report_stray_file(c, child);
+        g_free(child);
+    }
+    free_entries(e, n);
+}
+
+static bool is_workspace_root(const char *path)
+{
+    char *ini = join(path, SH_WORKSPACE_CONFIG);
+    bool yes = access(ini, F_OK) == 0;
+    g_free(ini);
+    return yes;
+}
+
+static void check_container(checker *c, const char *path, int depth)
+{
+    size_t n;
+    entry *e = list_folder(c, path, true, &n);
+    for (size_t i = 0; i < n; i++) {
+        char *child = join(path, e[i].name);
+        if (e[i].kind != ENTRY_DIR)
+            report_stray_file(c, child);
+        else if (depth < MAX_CONTAINER_DEPTH && !nm_org_code_valid(e[i].name) &&
+                 is_workspace_root(child))
+            check_container(c, child, depth + 1);
+        else
+            check_org(c, child, e[i].name);
+        g_free(child);
+    }
+    free_entries(e, n);
+}
+
+/* ---- what kind of folder the user gave ---- */
+
+static bool looks_like_org(const char *name)
+{
+    int groups = 0;
+    for (const char *p = name; *p;) {
+        if (!g_ascii_isdigit(*p))
+            return false;
+        while (g_ascii_isdigit(*p))
+            p++;
+        groups++;
+        while (*p && strchr(" ._-", *p))
+            p++;
+    }
+    return groups >= 3;
+}
+
+static bool looks_like_dossier(const char *name)
+{
+    int digits = 0;
+    while (g_ascii_isdigit(name[digits]))
+        digits++;
+    return digits >= 9 && name[digits] && !g_ascii_isdigit(name[digits]);
+}
+
+typedef enum { KIND_CONTAINER, KIND_ORG, KIND_DOSSIER } folder_kind;
+
+/* A folder whose own name says nothing: judge by what it holds. Organisation folders inside →
+ * a container; dossier folders inside → a (misnamed) organisation folder; PDF files → a
+ * (misnamed) dossier. */
+static folder_kind kind_by_content(checker *c, const char *path)
+{
+    if (is_workspace_root(path))
+        return KIND_CONTAINER;
+    size_t n;
+    nm_check_summary scratch = {0};
+    nm_check_summary *real = c->sum;
+    c->sum = &scratch; /* a look ahead, not part of the check */
+    entry *e = list_folder(c, path, false, &n);
+    c->sum = real;
+    size_t orgs = 0, dossiers = 0, pdfs = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(e[i].name);
+        if (e[i].kind == ENTRY_DIR) {
+            orgs += looks_like_org(e[i].name);
+            dossiers += looks_like_dossier(e[i].name);
+        } else if (e[i].kind == ENTRY_FILE && len > 4) {
+            pdfs += g_ascii_strcasecmp(e[i].name + len - 4, ".pdf") == 0;
+        }
+    }
+    free_entries(e, n);
+    return orgs ? KIND_CONTAINER : dossiers ? KIND_ORG : pdfs ? KIND_DOSSIER : KIND_CONTAINER;
+}
+
+static void check_single_file(checker *c, const char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    char *abs = g_canonicalize_filename(dir, NULL);
+    char *parent = g_path_get_basename(abs);
+    char *grandparent_path = g_path_get_dirname(abs);
+    char *grandparent = g_path_get_basename(grandparent_path);
+    if (!looks_like_dossier(parent) || !looks_like_org(grandparent)) {
+        c->sum->files++;
+        report_stray_file(c, path);
+    } else {
+        /* The dossier's seq rules need the siblings; only this file's findings are shown. */
+        c->only_path = path;
+        size_t n;
+        entry *e = list_folder(c, dir, false, &n);
+        char *base = g_path_get_basename(path);
+        bool listed = false;
+        for (size_t i = 0; i < n; i++)
+            listed |= strcmp(e[i].name, base) == 0;
+        if (listed) {
+            size_t before = c->sum->files;
+            char *prefix = g_strndup(path, strlen(path) - strlen(base));
+            /* Build paths that compare equal to `path` for the filter. */
+            size_t plen = strlen(prefix);
+            if (plen > 1 && prefix[plen - 1] == '/')
+                prefix[plen - 1] = '\0';
+            check_dossier_files(c, prefix, e, n);
+            c->sum->files = before + 1;
+            g_free(prefix);
+        } else {
+            c->sum->files++;
+            check_file_name(c, &(doc_file){.name = base, .path = (char *)path});
+        }
+        g_free(base);
+        free_entries(e, n);
+        c->only_path = NULL;
+    }
+    g_free(grandparent);
+    g_free(grandparent_path);
+    g_free(parent);
+    g_free(abs);
+    g_free(dir);
+}
+
+sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
+                        nm_check_summary *sum, sh_error *err)
+{
+    checker c = {.rules = r, .sink = sink, .ctx = ctx, .sum = sum};
+    sh_error_clear(&c.first_unreadable);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return sh_fail_errno(err, SH_INPUT, errno, _("cannot read %s"), path);
+    if (S_ISREG(st.st_mode)) {
+        check_single_file(&c, path);
+    } else if (!S_ISDIR(st.st_mode)) {
+        return sh_fail(err, SH_INPUT, _("%s is neither a file nor a folder"), path);
+    } else {
+        char *abs = g_canonicalize_filename(path, NULL);
+        char *name = g_path_get_basename(abs);
+        folder_kind kind = looks_like_org(name)       ? KIND_ORG
+                           : looks_like_dossier(name) ? KIND_DOSSIER
+                                                      : kind_by_content(&c, path);
+        if (kind == KIND_ORG)
+            check_org(&c, path, name);
+        else if (kind == KIND_DOSSIER)
+            check_dossier(&c, path, name);
+        else
+            check_container(&c, path, 0);
+        g_free(name);
+        g_free(abs);
+    }
+    if (sum->unreadable) {
+        if (err)
+            *err = c.first_unreadable;
+        return SH_INPUT;
+    }
+    return SH_OK;
+}

@@ -1,0 +1,379 @@
+/* sohoa name fix: renames from the certain suggestions of a check, with a journal that lets
+ * them be undone. A rename never replaces anything; whatever is not certain is left to a
+ * person. The journal is written before the first rename, so an interrupted run can be undone
+ * too: undo looks at what is on disk, rename by rename. */
+#include "naming.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+
+#define JOURNAL_HEADER "sohoa-name-fix 1\n"
+#define JOURNAL_MAX_BYTES (256u << 20)
+#define JOURNAL_MAX_RENAMES 4000000
+
+/* ---- planning ---- */
+
+typedef struct {
+    char *path;
+    const char *code;
+    char *message;
+    char *suggestion;
+    bool fixable;
+    bool error;
+    size_t order; /* arrival, so that sorting by path keeps each path's findings in order */
+} held_finding;
+
+static void hold(const sh_finding *f, void *ctx)
+{
+    GArray *all = ctx;
+    held_finding h = {
+        .path = g_strdup(f->path ? f->path : ""),
+        .code = f->code,
+        .message = g_strdup(f->message),
+        .suggestion = g_strdup(f->suggestion),
+        .fixable = f->fixable,
+        .error = f->severity == SH_ERROR,
+        .order = all->len,
+    };
+    g_array_append_val(all, h);
+}
+
+static void add_undecided(GArray *out, const char *path, const char *code, const char *message,
+                          const char *suggestion)
+{
+    nm_undecided u = {g_strdup(path), code, g_strdup(message), g_strdup(suggestion)};
+    g_array_append_val(out, u);
+}
+
+static int depth(const char *path)
+{
+    int n = 0;
+    for (; *path; path++)
+        n += *path == '/';
+    return n;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+static int by_path(const void *a, const void *b)
+{
+    const held_finding *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    return c ? c : x->order < y->order ? -1 : 1;
+}
+
+/* Is `to` taken by another file, also under another letter case (exFAT and NTFS disks, where
+ * 02.Ly.pdf and 02.ly.pdf are one name)? names_by_dir caches lower-cased folder listings. */
+static bool name_taken(GHashTable *names_by_dir, const char *from, const char *to)
+{
+    struct stat st;
+    if (lstat(to, &st) == 0)
+        return !same_file(from, to);
+    char *dir = g_path_get_dirname(to);
+    GHashTable *names = g_hash_table_lookup(names_by_dir, dir);
+    if (!names) {
+        names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        GDir *d = g_dir_open(dir, 0, NULL);
+        for (const char *n; d && (n = g_dir_read_name(d));)
+            g_hash_table_add(names, g_ascii_strdown(n, -1));
+        if (d)
+            g_dir_close(d);
+        g_hash_table_insert(names_by_dir, g_strdup(dir), names);
+    }
+    char *base = g_path_get_basename(to), *lower = g_ascii_strdown(base, -1);
+    char *from_base = g_path_get_basename(from), *from_lower = g_ascii_strdown(from_base, -1);
+    bool taken = strcmp(lower, from_lower) != 0 && g_hash_table_contains(names, lower);
+    g_free(dir);
+    g_free(base);
+    g_free(lower);
+    g_free(from_base);
+    g_free(from_lower);
+    return taken;
+}
+
+/* Deeper paths first: a dossier's files are renamed while their folder still has its old name. */
+static int deeper_first(const void *a, const void *b)
+{
+    const nm_rename *x = a, *y = b;
+    int dx = depth(x->from), dy = depth(y->from);
+    return dx != dy ? dy - dx : strcmp(x->from, y->from);
+}
+
+sh_status nm_fix_plan_make(const char *path, const nm_rules *r, nm_fix_plan *plan, sh_error *err)
+{
+    memset(plan, 0, sizeof *plan);
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(held_finding));
+    sh_status st = nm_check_path(path, r, hold, all, &plan->summary, err);
+    if (st != SH_OK && plan->summary.unreadable == 0) {
+        g_array_free(all, TRUE);
+        return st;
+    }
+    g_array_sort(all, by_path);
+    GArray *renames = g_array_new(FALSE, FALSE, sizeof(nm_rename));
+    GArray *undecided = g_array_new(FALSE, FALSE, sizeof(nm_undecided));
+    /* Findings arrive path by path; the last certain suggestion of a path wins (a seq
+     * renumbering is built on the corrected name), and one uncertain error blocks it. */
+    for (guint i = 0; i < all->len;) {
+        held_finding *h = &g_array_index(all, held_finding, i);
+        guint j = i;
+        const char *suggestion = NULL;
+        bool blocked = false;
+        for (; j < all->len && strcmp(g_array_index(all, held_finding, j).path, h->path) == 0;
+             j++) {
+            held_finding *k = &g_array_index(all, held_finding, j);
+            if (k->error && !k->fixable) {
+                blocked = true;
+                add_undecided(undecided, k->path, k->code, k->message, k->suggestion);
+            } else if (k->fixable) {
+                suggestion = k->suggestion;
+            }
+        }
+        char *base = g_path_get_basename(h->path);
+        if (!blocked && suggestion && strcmp(base, suggestion) != 0) {
+            char *dir = g_path_get_dirname(h->path);
+            nm_rename rn = {g_strdup(h->path), g_build_filename(dir, suggestion, NULL)};
+            g_array_append_val(renames, rn);
+            g_free(dir);
+        }
+        g_free(base);
+        i = j;
+    }
+    /* Clashes: a target that exists (other than the file itself under another letter case),
+     * or two renames onto one name. */
+    GHashTable *targets = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTable *names_by_dir = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                     (GDestroyNotify)g_hash_table_destroy);
+    for (guint i = 0; i < renames->len; i++) {
+        nm_rename *rn = &g_array_index(renames, nm_rename, i);
+        gpointer count = g_hash_table_lookup(targets, rn->to);
+        g_hash_table_insert(targets, rn->to, GINT_TO_POINTER(GPOINTER_TO_INT(count) + 1));
+    }
+    guint kept = 0;
+    for (guint i = 0; i < renames->len; i++) {
+        nm_rename rn = g_array_index(renames, nm_rename, i);
+        bool taken = name_taken(names_by_dir, rn.from, rn.to);
+        bool twice = GPOINTER_TO_INT(g_hash_table_lookup(targets, rn.to)) > 1;
+        if (taken || twice) {
+            char *base = g_path_get_basename(rn.to);
+            char *why = g_strdup_printf(taken ? _("would be renamed to %s, but that name is "
+                                                  "taken: compare the two and keep one")
+                                              : _("would be renamed to %s, like another file: "
+                                                  "the same document twice?"),
+                                        base);
+            add_undecided(undecided, rn.from, "name.duplicate", why, base);
+            g_free(why);
+            g_free(base);
+            g_free(rn.from);
+            g_free(rn.to);
+        } else {
+            g_array_index(renames, nm_rename, kept++) = rn;
+        }
+    }
+    g_array_set_size(renames, kept);
+    g_hash_table_destroy(targets);
+    g_hash_table_destroy(names_by_dir);
+    g_array_sort(renames, deeper_first);
+
+    for (guint i = 0; i < all->len; i++) {
+        held_finding *h = &g_array_index(all, held_finding, i);
+        g_free(h->path);
+        g_free(h->message);
+        g_free(h->suggestion);
+    }
+    g_array_free(all, TRUE);
+    plan->n_renames = renames->len;
+    plan->renames = (nm_rename *)g_array_free(renames, FALSE);
+    plan->n_undecided = undecided->len;
+    plan->undecided = (nm_undecided *)g_array_free(undecided, FALSE);
+    return st;
+}
+
+void nm_renames_free(nm_rename *renames, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        g_free(renames[i].from);
+        g_free(renames[i].to);
+    }
+    g_free(renames);
+}
+
+void nm_fix_plan_free(nm_fix_plan *plan)
+{
+    nm_renames_free(plan->renames, plan->n_renames);
+    for (size_t i = 0; i < plan->n_undecided; i++) {
+        g_free(plan->undecided[i].path);
+        g_free(plan->undecided[i].message);
+        g_free(plan->undecided[i].suggestion);
+    }
+    g_free(plan->undecided);
+    memset(plan, 0, sizeof *plan);
+}
+
+/* ---- the journal: a header line, then "R<TAB>from<TAB>to" per rename, absolute paths with
+ * %, TAB, LF and CR written as %25, %09, %0A, %0D ---- */
+
+static void put_escaped(GString *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '%' || *s == '\t' || *s == '\n' || *s == '\r')
+            g_string_append_printf(out, "%%%02X", (unsigned char)*s);
+        else
+            g_string_append_c(out, *s);
+    }
+}
+
+static char *unescape(const char *s, size_t len)
+{
+    GString *out = g_string_sized_new(len);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '%') {
+            g_string_append_c(out, s[i]);
+            continue;
+        }
+        if (i + 2 >= len) {
+            g_string_free(out, TRUE);
+            return NULL;
+        }
+        int hi = g_ascii_xdigit_value(s[i + 1]), lo = g_ascii_xdigit_value(s[i + 2]);
+        int c = hi * 16 + lo;
+        if (hi < 0 || lo < 0 || (c != '%' && c != '\t' && c != '\n' && c != '\r')) {
+            g_string_free(out, TRUE);
+            return NULL;
+        }
+        g_string_append_c(out, (char)c);
+        i += 2;
+    }
+    return g_string_free(out, FALSE);
+}
+
+sh_status nm_journal_parse(const char *text, size_t len, nm_rename **renames, size_t *n,
+                           sh_error *err)
+{
+    *renames = NULL;
+    *n = 0;
+    size_t hlen = strlen(JOURNAL_HEADER);
+    if (len < hlen || memcmp(text, JOURNAL_HEADER, hlen) != 0)
+        return sh_fail(err, SH_INPUT, _("not a journal of \"sohoa name fix\""));
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(nm_rename));
+    size_t line_no = 1;
+    for (size_t pos = hlen; pos < len;) {
+        line_no++;
+        const char *line = text + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t line_len = nl ? (size_t)(nl - line) : len - pos;
+        pos += line_len + (nl ? 1 : 0);
+        const char *tab1 = line_len > 2 ? memchr(line + 2, '\t', line_len - 2) : NULL;
+        char *from = NULL, *to = NULL;
+        if (line_len > 2 && line[0] == 'R' && line[1] == '\t' && tab1 && nl &&
+            !memchr(line, '\0', line_len) && out->len < JOURNAL_MAX_RENAMES) {
+            from = unescape(line + 2, (size_t)(tab1 - line - 2));
+            to = unescape(tab1 + 1, (size_t)(line + line_len - tab1 - 1));
+        }
+        if (!from || !to || from[0] != '/' || to[0] != '/' || strchr(to, '\t')) {
+            g_free(from);
+            g_free(to);
+            nm_rename *r = (nm_rename *)out->data;
+            nm_renames_free(r, out->len);
+            g_array_free(out, FALSE);
+            return sh_fail(err, SH_INPUT, _("journal line %zu is damaged"), line_no);
+        }
+        nm_rename rn = {from, to};
+        g_array_append_val(out, rn);
+    }
+    *n = out->len;
+    *renames = (nm_rename *)g_array_free(out, FALSE);
+    return SH_OK;
+}
+
+/* ---- applying and undoing ---- */
+
+sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn fn, void *ctx,
+                       size_t *done, size_t *failed, sh_error *err)
+{
+    *done = *failed = 0;
+    GString *text = g_string_new(JOURNAL_HEADER);
+    for (size_t i = 0; i < plan->n_renames; i++) {
+        char *from = g_canonicalize_filename(plan->renames[i].from, NULL);
+        char *to = g_canonicalize_filename(plan->renames[i].to, NULL);
+        g_string_append(text, "R\t");
+        put_escaped(text, from);
+        g_string_append_c(text, '\t');
+        put_escaped(text, to);
+        g_string_append_c(text, '\n');
+        g_free(from);
+        g_free(to);
+    }
+    sh_status st = sh_write_file_atomic(journal, text->str, text->len, SH_ATOMIC_NO_REPLACE, err);
+    g_string_free(text, TRUE);
+    if (st != SH_OK)
+        return st;
+    for (size_t i = 0; i < plan->n_renames; i++) {
+        const nm_rename *rn = &plan->renames[i];
+        sh_error e;
+        if (sh_rename_noreplace(rn->from, rn->to, &e) == SH_OK) {
+            (*done)++;
+            fn(rn->from, rn->to, NM_STEP_DONE, NULL, ctx);
+        } else {
+            (*failed)++;
+            fn(rn->from, rn->to, NM_STEP_FAILED, e.msg, ctx);
+        }
+    }
+    return SH_OK;
+}
+
+sh_status nm_fix_undo(const char *journal, nm_step_fn fn, void *ctx, size_t *done, size_t *failed,
+                      sh_error *err)
+{
+    *done = *failed = 0;
+    char *text = NULL;
+    size_t len = 0;
+    sh_status st = sh_read_file(journal, JOURNAL_MAX_BYTES, &text, &len, err);
+    if (st != SH_OK)
+        return st;
+    nm_rename *renames = NULL;
+    size_t n = 0;
+    st = nm_journal_parse(text, len, &renames, &n, err);
+    free(text);
+    if (st != SH_OK) {
+        char msg[SH_ERROR_MAX];
+        g_strlcpy(msg, err ? err->msg : "", sizeof msg);
+        return sh_fail(err, st, "%s: %s", journal, msg);
+    }
+    for (size_t i = n; i-- > 0;) {
+        const char *now = renames[i].to, *before = renames[i].from;
+        struct stat st_now, st_before;
+        bool at_now = lstat(now, &st_now) == 0;
+        bool at_before = lstat(before, &st_before) == 0;
+        /* Both names lead to one file on a case-insensitive disk after a case-only rename. */
+        bool one_file = at_now && at_before && same_file(now, before);
+        if (at_before && !at_now) {
+            fn(now, before, NM_STEP_ALREADY, NULL, ctx);
+            continue;
+        }
+        sh_error e;
+        const char *why = NULL;
+        if (!at_now)
+            why = _("neither the old nor the new name exists any more");
+        else if (at_before && !one_file)
+            why = _("both the old and the new name exist; compare the two files");
+        else if (sh_rename_noreplace(now, before, &e) != SH_OK)
+            why = e.msg;
+        if (why) {
+            (*failed)++;
+            fn(now, before, NM_STEP_FAILED, why, ctx);
+        } else {
+            (*done)++;
+            fn(now, before, NM_STEP_DONE, NULL, ctx);
+        }
+    }
+    nm_renames_free(renames, n);
+    return SH_OK;
+}
