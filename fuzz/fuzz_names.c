@@ -37,6 +37,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nm_split_dossier_folder(text, cccd, &rest))
         nm_person_part_valid(rest);
 
+    /* File names: the strict parser, and the lenient reading under both profiles; whatever
+     * they guess must make a name the strict parser accepts. The profile is taken from the
+     * input, so that both are covered without matching every title twice. */
+    nm_rules rules;
+    nm_rules_default(&rules);
+    for (int profile = (int)(size & 1); profile < (int)(size & 1) + 1; profile++) {
+        rules.spaces = profile ? SH_SPACES_FORBID : SH_SPACES_ALLOW;
+        rules.signed_suffix = profile ? ".signed" : "_signed";
+        nm_file_id id;
+        if (nm_parse_file_name(text, &rules, &id) && !id.type)
+            __builtin_trap();
+        nm_file_diagnosis d;
+        nm_diagnose_file_name(text, &rules, &d);
+        if (d.guess.type) {
+            char *name = nm_canonical_file_name(&d.guess, &rules);
+            nm_file_id back;
+            if (!nm_parse_file_name(name, &rules, &back) || back.type != d.guess.type ||
+                back.seq != d.guess.seq || back.is_signed != d.guess.is_signed)
+                __builtin_trap();
+            g_free(name);
+        }
+    }
+
     g_free(person);
     g_free(title);
     g_free(text);
