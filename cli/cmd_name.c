@@ -61,12 +61,12 @@ void cli_finding_out(const sh_finding *f, void *ctx)
         print_finding(stdout, f);
 }
 
-/* For commands whose stdout is a result that scripts use (name folder). */
+/* For commands whose stdout is a result that scripts use (name folder); -q silences warnings. */
 static void finding_to_stderr(const sh_finding *f, void *ctx)
 {
     if (ctx)
         sh_finding_json(ctx, f);
-    else
+    else if (f->severity == SH_ERROR || sh_log_get_level() != SH_LOG_QUIET)
         print_finding(stderr, f);
 }
 

@@ -524,11 +524,25 @@ static void check_dossier(checker *c, const char *path, const char *name)
     free_entries(e, n);
 }
 
+/* Scans and documents outside a dossier would never be validated or uploaded: an error. Other
+ * files (a handover sheet, a batch manifest) are not documents: a warning, so they are seen. */
 static void report_stray_file(checker *c, const char *path)
 {
-    report(c, "name.file", SH_ERROR, path, NULL, false,
-           _("a file outside a dossier folder: documents belong in "
-             "M1.M2.M3.M4.M5/CCCD_HoTen/"));
+    static const char *const DOCUMENT_EXTENSIONS[] = {".pdf", ".tif", ".tiff", ".jpg",
+                                                      ".jpeg", ".png"};
+    bool document = false;
+    size_t len = strlen(path);
+    for (size_t i = 0; i < G_N_ELEMENTS(DOCUMENT_EXTENSIONS); i++) {
+        size_t n = strlen(DOCUMENT_EXTENSIONS[i]);
+        document |= len > n && g_ascii_strcasecmp(path + len - n, DOCUMENT_EXTENSIONS[i]) == 0;
+    }
+    if (document)
+        report(c, "name.file", SH_ERROR, path, NULL, false,
+               _("a document outside a dossier folder: documents belong in "
+                 "M1.M2.M3.M4.M5/CCCD_HoTen/"));
+    else
+        report(c, "name.file", SH_WARNING, path, NULL, false,
+               _("not part of any dossier: it will not be validated or uploaded"));
 }
 
 static void check_org(checker *c, const char *path, const char *name)

@@ -2,7 +2,8 @@
 # The main job on the sample workspace (README, first command): install dependencies, build,
 # then run sohoa on a fresh copy of samples/workspace in build/demo.
 # Today: create the workspace, record the handover of the sample paper dossiers under their
-# canonical folders, list the first file names, verify and show the audit chain. Each later capability (ingest, validate, sign) adds its step here.
+# canonical folders, list the first file names, check every name, verify and show the audit
+# chain. Each later capability (ingest, validate, sign) adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >/dev/null
@@ -26,6 +27,8 @@ tail -n +2 handover.csv | while IFS=, read -r org cccd name pages; do
 done
 echo "Priority-1 documents to scan first, and their file names:"
 for stt in 1 2 3 5 7; do "$sohoa" name suggest "$stt"; done
+echo "Every folder and file name under the workspace (Phụ lục 2):"
+"$sohoa" name check .
 "$sohoa" audit show
 "$sohoa" audit verify
 echo "Workspace: $demo"

@@ -430,6 +430,9 @@ static void diagnose_name_approx_other_unknown(void **state)
     assert_int_equal(d.named_type->stt, 2);
     assert_false(d.sure);
     assert_int_equal(d.stt_written, 3);
+    char *suggestion = nm_canonical_file_name(&d.guess, &r);
+    assert_string_equal(suggestion, "03.Phieu dang vien.pdf"); /* the STT's type, to confirm */
+    g_free(suggestion);
 
     /* a name of no type */
     assert_diagnosis("02.Bao cao tai chinh.pdf", &r, NM_NAME_UNKNOWN, 2, 0, false, false,
@@ -863,13 +866,15 @@ static void check_bad_org_folder(void **state)
     g_free(put(root, "93.0.36.1.15/" GOOD_DOSSIER "/02." LLDV ".pdf"));
     g_free(put(root, "93-000-036-001-016/" GOOD_DOSSIER "/02." LLDV ".pdf"));
     g_free(put(root, "93.0000.036.001.017/" GOOD_DOSSIER "/02." LLDV ".pdf"));
+    g_free(put(root, "93-0-36-1-18/" GOOD_DOSSIER "/02." LLDV ".pdf"));
+    char *org4 = g_build_filename(root, "93-0-36-1-18", NULL);
     char *org1 = g_build_filename(root, "93.0.36.1.15", NULL);
     char *org2 = g_build_filename(root, "93-000-036-001-016", NULL);
     char *org3 = g_build_filename(root, "93.0000.036.001.017", NULL);
     check_run run;
     run_check(&run, root, &r);
     assert_int_equal(run.status, SH_OK);
-    assert_findings(&run, 3);
+    assert_findings(&run, 4);
     const held *h = must_find(&run, "name.folder", org1);
     assert_string_equal(h->suggestion, "93.000.036.001.015");
     assert_true(h->fixable);
@@ -881,9 +886,12 @@ static void check_bad_org_folder(void **state)
     h = must_find(&run, "name.folder", org3);
     assert_null(h->suggestion);
     assert_false(h->fixable);
-    assert_int_equal(run.sum.org_folders, 3);
-    assert_int_equal(run.sum.dossiers, 3);
-    assert_int_equal(run.sum.errors, 3);
+    h = must_find(&run, "name.folder", org4); /* the guide's own example of a short form */
+    assert_string_equal(h->suggestion, "93.000.036.001.018");
+    assert_true(h->fixable);
+    assert_int_equal(run.sum.org_folders, 4);
+    assert_int_equal(run.sum.dossiers, 4);
+    assert_int_equal(run.sum.errors, 4);
     run_free(&run);
 
     /* given directly, a misnamed organisation folder is still one */
@@ -893,6 +901,7 @@ static void check_bad_org_folder(void **state)
     assert_int_equal(run.sum.org_folders, 1);
     assert_int_equal(run.sum.dossiers, 1);
     run_free(&run);
+    g_free(org4);
     g_free(org3);
     g_free(org2);
     g_free(org1);
@@ -1110,6 +1119,82 @@ static void check_seq_rules(void **state)
     g_free(root);
 }
 
+/* Each kind of file-name problem under its code: certain corrections are fixable, the rest
+ * carry a suggestion to be confirmed or none. */
+static void check_file_codes(void **state)
+{
+    (void)state;
+    nm_rules r = default_rules();
+    char *root = test_tmpdir("namecheck");
+    static const char *const files[] = {
+        "105." LLDV ".pdf", "03." LLDV ".pdf", "Xyzzy plugh.pdf", QDKN ".pdf", "07.pdf.txt",
+    };
+    char *d = dossier_with(root, GOOD_DOSSIER, files, G_N_ELEMENTS(files));
+    check_run run;
+    run_check(&run, d, &r);
+    assert_int_equal(run.status, SH_OK);
+    assert_findings(&run, G_N_ELEMENTS(files));
+
+    char *p = child(d, files[0]); /* no such STT */
+    const held *h = must_find(&run, "name.unknown_type", p);
+    assert_string_equal(h->suggestion, WANT_LLDV);
+    assert_false(h->fixable);
+    g_free(p);
+
+    p = child(d, files[1]); /* number and name disagree */
+    h = must_find(&run, "name.type_mismatch", p);
+    assert_string_equal(h->suggestion, "03.Phieu dang vien.pdf");
+    assert_false(h->fixable);
+    test_assert_contains(h->message, LLDV); /* the name's type is in the message */
+    g_free(p);
+
+    p = child(d, files[2]); /* no number, no type */
+    h = must_find(&run, "name.unknown_type", p);
+    assert_null(h->suggestion);
+    assert_false(h->fixable);
+    g_free(p);
+
+    p = child(d, files[3]); /* no number, but plainly type 5 */
+    h = must_find(&run, "name.file", p);
+    assert_string_equal(h->suggestion, "05." QDKN ".pdf");
+    assert_true(h->fixable);
+    g_free(p);
+
+    p = child(d, files[4]);
+    h = must_find(&run, "name.file", p);
+    assert_null(h->suggestion);
+    g_free(p);
+    assert_int_equal(run.sum.errors, G_N_ELEMENTS(files));
+    run_free(&run);
+    g_free(d);
+    test_rmtree(root);
+    g_free(root);
+}
+
+/* naming.spaces = forbid: the spaced form is an error with the spaceless name as its fix. */
+static void check_under_strict_spaces(void **state)
+{
+    (void)state;
+    nm_rules r = forbid_rules();
+    char *root = test_tmpdir("namecheck");
+    static const char *const files[] = {"02." LLDV ".pdf",
+                                        "55.GiayGioiThieuSinhHoatDangTamThoi.1.pdf",
+                                        "55.GiayGioiThieuSinhHoatDangTamThoi.2.pdf"};
+    char *d = dossier_with(root, GOOD_DOSSIER, files, G_N_ELEMENTS(files));
+    check_run run;
+    run_check(&run, d, &r);
+    assert_findings(&run, 1);
+    char *p = child(d, files[0]);
+    const held *h = must_find(&run, "name.file", p);
+    assert_string_equal(h->suggestion, "02.LyLichDangVien.pdf");
+    assert_true(h->fixable);
+    g_free(p);
+    run_free(&run);
+    g_free(d);
+    test_rmtree(root);
+    g_free(root);
+}
+
 static void check_missing_path(void **state)
 {
     (void)state;
@@ -1266,6 +1351,8 @@ int main(void)
         cmocka_unit_test(check_dossier_folder_names),
         cmocka_unit_test(check_stray_files_and_folders),
         cmocka_unit_test(check_seq_rules),
+        cmocka_unit_test(check_file_codes),
+        cmocka_unit_test(check_under_strict_spaces),
         cmocka_unit_test(check_number_only_file),
         cmocka_unit_test(check_missing_path),
         cmocka_unit_test(check_unreadable_folder),
