@@ -33,10 +33,6 @@ static void print_summary(const nm_check_summary *s)
 
 int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err)
 {
-    sh_workspace ws;
-    nm_rules rules;
-    if (cli_naming_rules(g, paths[0], &ws, &rules, err) != SH_OK)
-        return err->status;
     sh_json *j = g->json ? sh_json_new() : NULL;
     if (j) {
         sh_json_begin_object(j);
@@ -46,17 +42,26 @@ int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err)
     nm_check_summary total = {0};
     sh_status worst = SH_OK;
     for (int i = 0; i < npaths; i++) {
+        /* Each PATH under the rules of its own workspace (or --workspace / --config). */
+        sh_workspace ws;
+        nm_rules rules;
         nm_check_summary sum = {0};
         sh_error e;
         sh_error_clear(&e);
-        if (nm_check_path(paths[i], &rules, cli_finding_out, j, &sum, &e) != SH_OK) {
+        sh_status st = cli_naming_rules(g, paths[i], &ws, &rules, &e);
+        if (st == SH_OK) {
+            st = nm_check_path(paths[i], &rules, cli_finding_out, j, &sum, &e);
+            sh_workspace_close(&ws);
+        }
+        if (st != SH_OK) {
             /* Say it now, and go on with the other paths: one bad path should not hide the
              * findings of the rest. */
             fprintf(stderr, "sohoa: %s\n", e.msg);
             if (sum.unreadable > 1)
                 fprintf(stderr, _("sohoa: %zu folders under %s could not be read\n"),
                         sum.unreadable, paths[i]);
-            worst = SH_INPUT;
+            if (worst == SH_OK || st < worst)
+                worst = st; /* a usage error (bad sohoa.ini) before an unreadable input */
         }
         total.org_folders += sum.org_folders;
         total.dossiers += sum.dossiers;
@@ -64,6 +69,7 @@ int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err)
         total.errors += sum.errors;
         total.warnings += sum.warnings;
     }
+    (void)err;
     int status = worst != SH_OK ? worst : total.errors ? SH_FINDINGS : SH_OK;
     if (j) {
         sh_json_end_array(j);
@@ -74,7 +80,6 @@ int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err)
     } else {
         print_summary(&total);
     }
-    sh_workspace_close(&ws);
     return status;
 }
 

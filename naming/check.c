@@ -528,8 +528,8 @@ static void check_dossier(checker *c, const char *path, const char *name)
  * files (a handover sheet, a batch manifest) are not documents: a warning, so they are seen. */
 static void report_stray_file(checker *c, const char *path)
 {
-    static const char *const DOCUMENT_EXTENSIONS[] = {".pdf", ".tif", ".tiff", ".jpg",
-                                                      ".jpeg", ".png"};
+    static const char *const DOCUMENT_EXTENSIONS[] = {".pdf", ".tif",  ".tiff",
+                                                      ".jpg", ".jpeg", ".png"};
     bool document = false;
     size_t len = strlen(path);
     for (size_t i = 0; i < G_N_ELEMENTS(DOCUMENT_EXTENSIONS); i++) {
@@ -570,6 +570,33 @@ static bool is_workspace_root(const char *path)
     return yes;
 }
 
+static void check_container(checker *c, const char *path, int depth);
+
+/* A workspace met inside a folder being checked: its own [naming] settings apply to it. */
+static void check_nested_workspace(checker *c, const char *path, int depth)
+{
+    char *ini = join(path, SH_WORKSPACE_CONFIG);
+    sh_config cfg;
+    sh_config_defaults(&cfg);
+    sh_error e;
+    if (sh_config_load(ini, &cfg, &e) != SH_OK) {
+        if (c->sum->unreadable++ == 0)
+            c->first_unreadable = e;
+        sh_config_free(&cfg);
+        g_free(ini);
+        return;
+    }
+    nm_rules rules;
+    nm_rules_from_config(&rules, &cfg);
+    rules.current_year = c->rules->current_year;
+    const nm_rules *outer = c->rules;
+    c->rules = &rules;
+    check_container(c, path, depth);
+    c->rules = outer;
+    sh_config_free(&cfg);
+    g_free(ini);
+}
+
 static void check_container(checker *c, const char *path, int depth)
 {
     size_t n;
@@ -580,7 +607,7 @@ static void check_container(checker *c, const char *path, int depth)
             report_stray_file(c, child);
         else if (depth < MAX_CONTAINER_DEPTH && !nm_org_code_valid(e[i].name) &&
                  is_workspace_root(child))
-            check_container(c, child, depth + 1);
+            check_nested_workspace(c, child, depth + 1);
         else
             check_org(c, child, e[i].name);
         g_free(child);
@@ -654,7 +681,6 @@ static void check_single_file(checker *c, const char *path)
         report_stray_file(c, path);
     } else {
         /* The dossier's seq rules need the siblings; only this file's findings are shown. */
-        c->only_path = path;
         size_t n;
         entry *e = list_folder(c, dir, false, &n);
         char *base = g_path_get_basename(path);
@@ -668,8 +694,12 @@ static void check_single_file(checker *c, const char *path)
             size_t plen = strlen(prefix);
             if (plen > 1 && prefix[plen - 1] == '/')
                 prefix[plen - 1] = '\0';
+            char *rebuilt = join(prefix, base); /* "a//b.pdf" comes back as "a/b.pdf" */
+            c->only_path = rebuilt;
             check_dossier_files(c, prefix, e, n);
+            c->only_path = NULL;
             c->sum->files = before + 1;
+            g_free(rebuilt);
             g_free(prefix);
         } else {
             c->sum->files++;
@@ -677,7 +707,6 @@ static void check_single_file(checker *c, const char *path)
         }
         g_free(base);
         free_entries(e, n);
-        c->only_path = NULL;
     }
     g_free(grandparent);
     g_free(grandparent_path);

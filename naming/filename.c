@@ -83,6 +83,8 @@ bool nm_parse_file_name(const char *name, const nm_rules *r, nm_file_id *id)
 
     const char *part = name + digits + 1;
     const char *stop = name + end;
+    if (part >= stop)
+        return false; /* "07.pdf": no name */
     const char *dot = memchr(part, '.', (size_t)(stop - part));
     int seq = 0;
     if (dot) {
@@ -187,6 +189,7 @@ void nm_diagnose_file_name(const char *raw, const nm_rules *r, nm_file_diagnosis
     memset(d, 0, sizeof *d);
     d->stt_written = -1;
     char *bounded = g_strndup(raw, NAME_MAX);
+    char *as_given = g_strdup(bounded);
     if (!g_utf8_validate(bounded, -1, NULL)) {
         d->problems |= NM_BAD_UTF8;
         char *valid = g_utf8_make_valid(bounded, -1);
@@ -195,8 +198,9 @@ void nm_diagnose_file_name(const char *raw, const nm_rules *r, nm_file_diagnosis
     }
     char *s = nm_ascii(bounded);
     g_free(bounded);
-    if (strcmp(s, raw) != 0 && !(d->problems & NM_BAD_UTF8))
+    if (strcmp(s, as_given) != 0 && !(d->problems & NM_BAD_UTF8))
         d->problems |= NM_DIACRITICS;
+    g_free(as_given);
     for (char *p = s; *p; p++)
         if (*p == '\t')
             *p = ' ';

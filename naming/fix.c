@@ -72,32 +72,106 @@ static int by_path(const void *a, const void *b)
 
 /* Is `to` taken by another file, also under another letter case (exFAT and NTFS disks, where
  * 02.Ly.pdf and 02.ly.pdf are one name)? names_by_dir caches lower-cased folder listings. */
-static bool name_taken(GHashTable *names_by_dir, const char *from, const char *to)
+/* A path with its base name lower-cased: equal keys are one name on case-insensitive disks. */
+static char *fold_key(const char *path)
 {
-    struct stat st;
-    if (lstat(to, &st) == 0)
-        return !same_file(from, to);
-    char *dir = g_path_get_dirname(to);
-    GHashTable *names = g_hash_table_lookup(names_by_dir, dir);
-    if (!names) {
-        names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        GDir *d = g_dir_open(dir, 0, NULL);
-        for (const char *n; d && (n = g_dir_read_name(d));)
-            g_hash_table_add(names, g_ascii_strdown(n, -1));
-        if (d)
-            g_dir_close(d);
-        g_hash_table_insert(names_by_dir, g_strdup(dir), names);
-    }
-    char *base = g_path_get_basename(to), *lower = g_ascii_strdown(base, -1);
-    char *from_base = g_path_get_basename(from), *from_lower = g_ascii_strdown(from_base, -1);
-    bool taken = strcmp(lower, from_lower) != 0 && g_hash_table_contains(names, lower);
+    char *dir = g_path_get_dirname(path), *base = g_path_get_basename(path);
+    char *lower = g_ascii_strdown(base, -1);
+    char *key = g_strconcat(dir, "/", lower, NULL);
     g_free(dir);
     g_free(base);
     g_free(lower);
-    g_free(from_base);
-    g_free(from_lower);
+    return key;
+}
+
+/* Is `to` taken by another file, also under another letter case (exFAT and NTFS disks, where
+ * 02.Ly.pdf and 02.ly.pdf are one name)? A name that another rename of the plan moves away
+ * (`leaving`, by fold_key) is free: 55.X.2 → 55.X.1 frees 55.X.2 for 55.X.3. names_by_dir
+ * caches lower-cased folder listings. */
+static bool name_taken(GHashTable *names_by_dir, GHashTable *leaving, const char *from,
+                       const char *to)
+{
+    char *key = fold_key(to), *from_key = fold_key(from);
+    bool taken = false;
+    if (strcmp(key, from_key) == 0) {
+        struct stat st; /* a case-only rename: taken only by a different file */
+        taken = lstat(to, &st) == 0 && !same_file(from, to);
+    } else if (!g_hash_table_contains(leaving, key)) {
+        char *dir = g_path_get_dirname(to);
+        GHashTable *names = g_hash_table_lookup(names_by_dir, dir);
+        if (!names) {
+            names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            GDir *d = g_dir_open(dir, 0, NULL);
+            for (const char *n; d && (n = g_dir_read_name(d));)
+                g_hash_table_add(names, g_ascii_strdown(n, -1));
+            if (d)
+                g_dir_close(d);
+            g_hash_table_insert(names_by_dir, g_strdup(dir), names);
+        }
+        struct stat st;
+        char *base = g_path_get_basename(to), *lower = g_ascii_strdown(base, -1);
+        taken = lstat(to, &st) == 0 || g_hash_table_contains(names, lower);
+        g_free(base);
+        g_free(lower);
+        g_free(dir);
+    }
+    g_free(key);
+    g_free(from_key);
     return taken;
 }
+
+/* Drop from `renames` (into undecided) every rename onto a taken name or onto the target of
+ * another; repeat until stable, since a dropped rename no longer frees its name. */
+static void drop_clashes(GArray *renames, GArray *undecided)
+{
+    GHashTable *names_by_dir = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                     (GDestroyNotify)g_hash_table_destroy);
+    for (bool changed = true; changed;) {
+        changed = false;
+        GHashTable *targets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        GHashTable *leaving = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        for (guint i = 0; i < renames->len; i++) {
+            nm_rename *rn = &g_array_index(renames, nm_rename, i);
+            char *key = fold_key(rn->to);
+            gpointer count = g_hash_table_lookup(targets, key);
+            g_hash_table_insert(targets, key, GINT_TO_POINTER(GPOINTER_TO_INT(count) + 1));
+            g_hash_table_add(leaving, fold_key(rn->from));
+        }
+        guint kept = 0;
+        for (guint i = 0; i < renames->len; i++) {
+            nm_rename rn = g_array_index(renames, nm_rename, i);
+            char *key = fold_key(rn.to);
+            bool twice = GPOINTER_TO_INT(g_hash_table_lookup(targets, key)) > 1;
+            bool taken = !twice && name_taken(names_by_dir, leaving, rn.from, rn.to);
+            g_free(key);
+            if (!taken && !twice) {
+                g_array_index(renames, nm_rename, kept++) = rn;
+                continue;
+            }
+            char *base = g_path_get_basename(rn.to);
+            char *why = g_strdup_printf(taken ? _("would be renamed to %s, but that name is "
+                                                  "taken: compare the two and keep one")
+                                              : _("would be renamed to %s, like another file: "
+                                                  "the same document twice?"),
+                                        base);
+            add_undecided(undecided, rn.from, "name.duplicate", why, base);
+            g_free(why);
+            g_free(base);
+            g_free(rn.from);
+            g_free(rn.to);
+            changed = true;
+        }
+        g_array_set_size(renames, kept);
+        g_hash_table_destroy(targets);
+        g_hash_table_destroy(leaving);
+    }
+    g_hash_table_destroy(names_by_dir);
+}
+
+/* Order renames so that nothing is renamed onto a name before that name is moved away: deeper
+ * paths first (a folder's files while it keeps its name), and within that, a rename after the
+ * one that frees its target. A cycle (A → B, B → A) cannot be done one by one: undecided. */
+static void order_renames(GArray *renames, GArray *undecided);
 
 /* Deeper paths first: a dossier's files are renamed while their folder still has its old name. */
 static int deeper_first(const void *a, const void *b)
@@ -105,6 +179,59 @@ static int deeper_first(const void *a, const void *b)
     const nm_rename *x = a, *y = b;
     int dx = depth(x->from), dy = depth(y->from);
     return dx != dy ? dy - dx : strcmp(x->from, y->from);
+}
+
+static void order_renames(GArray *renames, GArray *undecided)
+{
+    g_array_sort(renames, deeper_first);
+    GArray *ordered = g_array_sized_new(FALSE, FALSE, sizeof(nm_rename), renames->len);
+    GHashTable *pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < renames->len; i++)
+        g_hash_table_add(pending, fold_key(g_array_index(renames, nm_rename, i).from));
+    bool *done = g_new0(bool, renames->len);
+    /* Depth by depth (renames only wait for siblings), passes until nothing more can go. */
+    for (guint start = 0; start < renames->len;) {
+        guint end = start;
+        int d = depth(g_array_index(renames, nm_rename, start).from);
+        while (end < renames->len && depth(g_array_index(renames, nm_rename, end).from) == d)
+            end++;
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (guint i = start; i < end; i++) {
+                nm_rename *rn = &g_array_index(renames, nm_rename, i);
+                if (done[i])
+                    continue;
+                char *to = fold_key(rn->to), *from = fold_key(rn->from);
+                if (strcmp(to, from) == 0 || !g_hash_table_contains(pending, to)) {
+                    g_array_append_val(ordered, *rn);
+                    g_hash_table_remove(pending, from);
+                    done[i] = progress = true;
+                }
+                g_free(to);
+                g_free(from);
+            }
+        }
+        start = end;
+    }
+    for (guint i = 0; i < renames->len; i++) {
+        nm_rename *rn = &g_array_index(renames, nm_rename, i);
+        if (done[i])
+            continue;
+        char *base = g_path_get_basename(rn->to);
+        char *why = g_strdup_printf(_("would be renamed to %s, which another file is to take "
+                                      "in turn: rename these by hand"),
+                                    base);
+        add_undecided(undecided, rn->from, "name.duplicate", why, base);
+        g_free(why);
+        g_free(base);
+        g_free(rn->from);
+        g_free(rn->to);
+    }
+    g_free(done);
+    g_hash_table_destroy(pending);
+    g_array_set_size(renames, 0);
+    g_array_append_vals(renames, ordered->data, ordered->len);
+    g_array_free(ordered, TRUE);
 }
 
 sh_status nm_fix_plan_make(const char *path, const nm_rules *r, nm_fix_plan *plan, sh_error *err)
@@ -146,41 +273,8 @@ sh_status nm_fix_plan_make(const char *path, const nm_rules *r, nm_fix_plan *pla
         g_free(base);
         i = j;
     }
-    /* Clashes: a target that exists (other than the file itself under another letter case),
-     * or two renames onto one name. */
-    GHashTable *targets = g_hash_table_new(g_str_hash, g_str_equal);
-    GHashTable *names_by_dir = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                     (GDestroyNotify)g_hash_table_destroy);
-    for (guint i = 0; i < renames->len; i++) {
-        nm_rename *rn = &g_array_index(renames, nm_rename, i);
-        gpointer count = g_hash_table_lookup(targets, rn->to);
-        g_hash_table_insert(targets, rn->to, GINT_TO_POINTER(GPOINTER_TO_INT(count) + 1));
-    }
-    guint kept = 0;
-    for (guint i = 0; i < renames->len; i++) {
-        nm_rename rn = g_array_index(renames, nm_rename, i);
-        bool taken = name_taken(names_by_dir, rn.from, rn.to);
-        bool twice = GPOINTER_TO_INT(g_hash_table_lookup(targets, rn.to)) > 1;
-        if (taken || twice) {
-            char *base = g_path_get_basename(rn.to);
-            char *why = g_strdup_printf(taken ? _("would be renamed to %s, but that name is "
-                                                  "taken: compare the two and keep one")
-                                              : _("would be renamed to %s, like another file: "
-                                                  "the same document twice?"),
-                                        base);
-            add_undecided(undecided, rn.from, "name.duplicate", why, base);
-            g_free(why);
-            g_free(base);
-            g_free(rn.from);
-            g_free(rn.to);
-        } else {
-            g_array_index(renames, nm_rename, kept++) = rn;
-        }
-    }
-    g_array_set_size(renames, kept);
-    g_hash_table_destroy(targets);
-    g_hash_table_destroy(names_by_dir);
-    g_array_sort(renames, deeper_first);
+    drop_clashes(renames, undecided);
+    order_renames(renames, undecided);
 
     for (guint i = 0; i < all->len; i++) {
         held_finding *h = &g_array_index(all, held_finding, i);

@@ -208,11 +208,9 @@ static bool parse_refuses_case(const void *arg)
     return !nm_parse_file_name(c->name, &r, &id);
 }
 
-/* BUG (naming/filename.c:86): when nothing follows "NN." but ".pdf" (or the signed suffix and
- * ".pdf"), `stop` lies before `part`, so memchr(part, '.', stop - part) gets a negative length
- * cast to size_t and reads far past the end of the name: AddressSanitizer reports a
- * global-buffer-overflow in nm_parse_file_name, a plain build reads memory it does not own.
- * Each name is tried in a child process so that the crash fails only this test. */
+/* Regression: when nothing follows "NN." but ".pdf" (or the signed suffix and ".pdf"), the
+ * parser once passed a negative length to memchr and read past the end of the name. Each name
+ * is tried in a child process so that a crash fails only this test. */
 static void parse_number_only_names_are_refused_safely(void **state)
 {
     (void)state;
@@ -537,9 +535,8 @@ static void diagnose_very_long_names(void **state)
     nm_file_diagnosis d;
     nm_diagnose_file_name(s->str, &r, &d);
     assert_true(d.problems != 0);
-    /* BUG (naming/filename.c:213): the transliteration of the first NAME_MAX bytes is compared
-     * with the whole raw name (strcmp(s, raw)), so every pure-ASCII name longer than NAME_MAX is
-     * reported as having "letters with diacritics". */
+    /* Regression: names longer than NAME_MAX were once compared whole with their bounded
+     * transliteration, so every long ASCII name was said to have diacritics. */
     size_t long_len = s->len;
     g_string_free(s, TRUE);
     if (d.problems & NM_DIACRITICS)
@@ -837,10 +834,8 @@ static void check_single_file_path_with_double_slash(void **state)
     check_run run;
     run_check(&run, doubled, &r);
     assert_int_equal(run.status, SH_OK);
-    /* BUG (naming/check.c:640-651, check_single_file): the prefix loses only one of the two
-     * slashes, so the joined path "…/dossier/2.…pdf" never equals the path given
-     * ("…/dossier//2.…pdf"), the only_path filter drops every finding, and the misnamed file is
-     * reported as correct. */
+    /* Regression: with a doubled slash the rebuilt path once differed from the one given, the
+     * single-file filter dropped every finding, and the misnamed file passed. */
     guint n_found = run.found->len;
     size_t n_errors = run.sum.errors;
     if (n_found != 1 || n_errors != 1)
@@ -989,19 +984,24 @@ static void check_stray_files_and_folders(void **state)
     run_check(&run, root, &r);
     assert_int_equal(run.status, SH_OK);
     assert_findings(&run, 4);
+    /* not a document (a handover sheet, a manifest): seen, but only a warning */
     const held *h = must_find(&run, "name.file", at_root);
     assert_null(h->suggestion);
-    h = must_find(&run, "name.file", at_org); /* a document outside a dossier */
+    assert_int_equal(h->severity, SH_WARNING);
+    h = must_find(&run, "name.file", at_org); /* a document outside a dossier: an error */
     assert_null(h->suggestion);
     assert_false(h->fixable);
+    assert_int_equal(h->severity, SH_ERROR);
     h = must_find(&run, "name.file", jpg); /* not a PDF: nothing to suggest */
     assert_null(h->suggestion);
     assert_false(h->fixable);
+    assert_int_equal(h->severity, SH_ERROR);
     h = must_find(&run, "name.folder", sub);
     assert_null(h->suggestion);
     assert_false(h->fixable);
     assert_int_equal(count_about(&run, good), 0);
-    assert_int_equal(run.sum.errors, 4);
+    assert_int_equal(run.sum.errors, 3);
+    assert_int_equal(run.sum.warnings, 1);
     run_free(&run);
     g_free(sub);
     g_free(good);
@@ -1213,7 +1213,7 @@ static void check_missing_path(void **state)
     g_free(root);
 }
 
-/* A dossier "07.pdf" in a dossier must be reported (and renamed by the STT), not crash the
+/* A file "07.pdf" in a dossier must be reported (and renamed by the STT), not crash the
  * check. See parse_number_only_names_are_refused_safely for the cause. */
 static bool check_dossier_holding(const void *arg)
 {
@@ -1238,7 +1238,7 @@ static void check_number_only_file(void **state)
     char *root = test_tmpdir("namecheck");
     static const char *const files[] = {"07.pdf"};
     char *d = dossier_with(root, GOOD_DOSSIER, files, 1);
-    /* BUG: crashes in nm_parse_file_name (naming/filename.c:86), which the check calls first. */
+    /* Regression: this once crashed in nm_parse_file_name, which the check calls first. */
     bool ok = isolated(check_dossier_holding, d);
     g_free(d);
     test_rmtree(root);

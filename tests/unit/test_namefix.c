@@ -408,13 +408,10 @@ static bool both_left_to_a_person(const void *arg)
     return ok;
 }
 
-/* Two renames onto one name: both left to a person.
- * BUG (naming/fix.c:156 and 175): `targets` keys are the `to` strings of the renames themselves;
- * when the first rename of a clash is dropped its `to` is freed (fix.c:175) while it is still the
- * key under which the second one is counted, and the lookup for the second (fix.c:163) reads
- * freed memory (AddressSanitizer: heap-use-after-free in nm_fix_plan_make). Without the
- * sanitizer, a reused block makes the count miss and the second rename may be planned after all.
- * The plan is made in a child process so that the crash fails only this test. */
+/* Two renames onto one name: both left to a person. Regression: the clash table once used the
+ * renames' own strings as keys and read them after they were freed, so the second rename could
+ * be planned after all. The plan is made in a child process so that a crash fails only this
+ * test. */
 static void plan_two_renames_onto_one_name_are_undecided(void **state)
 {
     (void)state;
