@@ -58,7 +58,8 @@ row() { # LABEL "WALL CPU" ["WALL CPU" of sohoa --json, to compare with]
   echo
 }
 
-echo "== name check: $((orgs * per_org)) dossiers x 30 files = $files files, warm cache, median of $repeats =="
+echo "== name check: $((orgs * per_org)) dossiers x 30 files = $files files," \
+  "warm cache, median of $repeats =="
 "$sohoa" --json catalog > "$tmp/catalog.json"
 s=$(date +%s.%N)
 python3 bench/make_dossier_tree.py "$tmp/catalog.json" "$root" "$orgs" "$per_org" "$tmp/expected"
@@ -85,14 +86,17 @@ rc=0; python_re > "$tmp/python.paths" || rc=$?
 [ "$rc" -eq 1 ] || { echo "name_check_baseline.py: exit status $rc, expected 1"; exit 1; }
 LC_ALL=C sort -o "$tmp/python.paths" "$tmp/python.paths"
 cmp -s "$tmp/sohoa.paths" "$tmp/expected.all" || {
-  echo "sohoa: findings differ from the misnamed files"; diff "$tmp/expected.all" "$tmp/sohoa.paths" | head; exit 1; }
+  echo "sohoa: findings differ from the misnamed files"
+  diff "$tmp/expected.all" "$tmp/sohoa.paths" | head
+  exit 1
+}
 cmp -s "$tmp/grep.paths" "$tmp/expected.visible" || {
   echo "find | grep: output differs from the misnamed files it can see"; exit 1; }
 cmp -s "$tmp/python.paths" "$tmp/expected.visible" || {
   echo "python: output differs from the misnamed files it can see"; exit 1; }
 n_all=$(wc -l < "$tmp/expected.all")
 n_vis=$(wc -l < "$tmp/expected.visible")
-printf 'misnamed files: %d; sohoa reports all %d, find|grep and python report %d (the same files)\n' \
+printf 'misnamed files: %d; sohoa reports all %d, find|grep and python %d (the same files)\n' \
   "$n_all" "$n_all" "$n_vis"
 printf '  the other %d (a letter dropped from the catalog name, STT padded to 3 digits,\n' \
   "$((n_all - n_vis))"
@@ -117,14 +121,19 @@ for line in open(sys.argv[1], encoding="utf-8"):
     path, good = line.rstrip("\n").split("\t")
     os.rename(path, os.path.join(os.path.dirname(path), good))
 EOF
-"$sohoa" name check "$root" >/dev/null || { echo "sohoa: findings left after the names were put right"; exit 1; }
+"$sohoa" name check "$root" >/dev/null || {
+  echo "sohoa: findings left after the names were put right"
+  exit 1
+}
 t_clean=$(time_cmd sohoa_json)
 row "sohoa --json, every name correct" "$t_clean"
-printf '  (the %d misnamed files cost %.0f us of cpu each: their diagnosis, mostly title matching\n' \
+printf '  (the %d misnamed files cost %.0f us of cpu each: their diagnosis, mostly title\n' \
   "$n_all" "$(echo "(${t_json#* } - ${t_clean#* }) * 1000000 / $n_all" | bc -l)"
-echo '  of the misspelt names; a correct name takes the strict parser only)'
+echo '  matching of the misspelt names; a correct name takes the strict parser only)'
 if [ -x /usr/bin/time ]; then
-  rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'; }
+  rss() { # CMD...: peak resident set size in KiB
+    /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
+  }
   printf 'peak RSS: sohoa --json %d KiB, sohoa text %d KiB, python3 %d KiB\n' \
     "$(rss "$sohoa" --json name check "$root")" "$(rss "$sohoa" name check "$root")" \
     "$(rss python3 bench/name_check_baseline.py "$root")"

@@ -47,3 +47,4 @@ printf 'verify of 201 entries: %.3f s\n' "$(echo "$e - $s" | bc -l)"
 
 echo "== audit chain: 1,000,000 entries appended in batches of 1,000, then verified =="
 "$build/bench/bench_audit" "$tmp/bench-ledger.db" 1000000
+bash bench/bench_name_check.sh "$build"

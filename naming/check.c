@@ -31,6 +31,9 @@ typedef struct {
     void *ctx;
     nm_check_summary *sum;
     const char *only_path; /* when a single file was given: report findings about it only */
+    /* File name → nm_file_diagnosis. The same misspelling recurs across dossiers (a name copied
+     * from one to the next), and reading one costs a title match, ~1 ms; bounded. */
+    GHashTable *diagnoses;
     sh_error first_unreadable;
 } checker;
 
@@ -373,13 +376,32 @@ typedef struct {
     nm_file_id id; /* type NULL when the name could not be read */
 } doc_file;
 
+#define DIAGNOSIS_CACHE_MAX 20000
+
+static GHashTable *new_diagnosis_cache(void)
+{
+    return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static void diagnose(checker *c, const char *name, nm_file_diagnosis *d)
+{
+    const nm_file_diagnosis *hit = c->diagnoses ? g_hash_table_lookup(c->diagnoses, name) : NULL;
+    if (hit) {
+        *d = *hit;
+        return;
+    }
+    nm_diagnose_file_name(name, c->rules, d);
+    if (c->diagnoses && g_hash_table_size(c->diagnoses) < DIAGNOSIS_CACHE_MAX)
+        g_hash_table_insert(c->diagnoses, g_strdup(name), g_memdup2(d, sizeof *d));
+}
+
 /* Check a file's own name; fills f->id with what it says (or most likely means). */
 static void check_file_name(checker *c, doc_file *f)
 {
     if (nm_parse_file_name(f->name, c->rules, &f->id))
         return;
     nm_file_diagnosis d;
-    nm_diagnose_file_name(f->name, c->rules, &d);
+    diagnose(c, f->name, &d);
     const char *code = d.problems & NM_NOT_PDF             ? "name.file"
                        : d.problems & NM_STT_UNKNOWN       ? "name.unknown_type"
                        : d.problems & NM_NAME_OTHER_TYPE   ? "name.type_mismatch"
@@ -590,8 +612,12 @@ static void check_nested_workspace(checker *c, const char *path, int depth)
     nm_rules_from_config(&rules, &cfg);
     rules.current_year = c->rules->current_year;
     const nm_rules *outer = c->rules;
+    GHashTable *outer_cache = c->diagnoses; /* readings depend on the rules */
     c->rules = &rules;
+    c->diagnoses = new_diagnosis_cache();
     check_container(c, path, depth);
+    g_hash_table_destroy(c->diagnoses);
+    c->diagnoses = outer_cache;
     c->rules = outer;
     sh_config_free(&cfg);
     g_free(ini);
@@ -723,10 +749,11 @@ sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sin
     struct stat st;
     if (stat(path, &st) != 0)
         return sh_fail_errno(err, SH_INPUT, errno, _("cannot read %s"), path);
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return sh_fail(err, SH_INPUT, _("%s is neither a file nor a folder"), path);
+    c.diagnoses = new_diagnosis_cache();
     if (S_ISREG(st.st_mode)) {
         check_single_file(&c, path);
-    } else if (!S_ISDIR(st.st_mode)) {
-        return sh_fail(err, SH_INPUT, _("%s is neither a file nor a folder"), path);
     } else {
         char *abs = g_canonicalize_filename(path, NULL);
         char *name = g_path_get_basename(abs);
@@ -742,6 +769,7 @@ sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sin
         g_free(name);
         g_free(abs);
     }
+    g_hash_table_destroy(c.diagnoses);
     if (sum->unreadable) {
         if (err)
             *err = c.first_unreadable;

@@ -116,60 +116,94 @@ static double word_similarity(const char *q, const char *c)
     return d <= allowed ? 1.0 - (double)d / (double)longest : 0.0;
 }
 
-/* Mostly "how much of what was typed is in the name", a little "how much of the name was typed",
- * so that "Giấy giới thiệu" stays ambiguous between the many kinds of giấy giới thiệu. */
-static double name_score(const word_list *q, const word_list *c)
+/* The catalog's words, each distinct word once (about 220 of them for 1,700 word slots): a
+ * query word is compared with each distinct word once per title, not once per slot. */
+#define MAX_VOCABULARY 1024
+#define MAX_NAMES_PER_TYPE 4
+
+typedef struct {
+    short word[MAX_WORDS]; /* indexes into the vocabulary */
+    int n;
+} name_words;
+
+typedef struct {
+    name_words names[MAX_NAMES_PER_TYPE];
+    int n;
+} type_words;
+
+typedef struct {
+    char words[MAX_VOCABULARY][WORD_MAX];
+    int n_words;
+    type_words types[NM_CATALOG_SIZE];
+} catalog_index;
+
+static catalog_index *catalog_words;
+
+static short vocabulary_index(catalog_index *c, const char *w)
 {
-    if (q->n == 0 || c->n == 0)
+    for (int i = 0; i < c->n_words; i++)
+        if (strcmp(c->words[i], w) == 0)
+            return (short)i;
+    g_assert(c->n_words < MAX_VOCABULARY); /* the catalog is compiled in: a build-time limit */
+    g_strlcpy(c->words[c->n_words], w, WORD_MAX);
+    return (short)c->n_words++;
+}
+
+static void add_name(catalog_index *c, type_words *t, const char *name)
+{
+    word_list l;
+    split_words(name, false, &l);
+    name_words *nw = &t->names[t->n++];
+    nw->n = l.n;
+    for (int i = 0; i < l.n; i++)
+        nw->word[i] = vocabulary_index(c, l.w[i]);
+}
+
+static gpointer index_catalog(gpointer unused)
+{
+    (void)unused;
+    catalog_index *c = g_new0(catalog_index, 1);
+    for (int i = 0; i < NM_CATALOG_SIZE; i++) {
+        const nm_doc_type *t = &nm_catalog()[i];
+        add_name(c, &c->types[i], t->name_ascii);
+        char **aliases = g_strsplit(t->aliases, "|", -1);
+        for (char **a = aliases; *a && c->types[i].n < MAX_NAMES_PER_TYPE; a++)
+            if (**a)
+                add_name(c, &c->types[i], *a);
+        g_strfreev(aliases);
+    }
+    catalog_words = c; /* kept for the life of the process */
+    return c;
+}
+
+/* Mostly "how much of what was typed is in the name", a little "how much of the name was typed",
+ * so that "Giấy giới thiệu" stays ambiguous between the many kinds of giấy giới thiệu.
+ * sim[i * n_words + v]: similarity of query word i and vocabulary word v. */
+static double name_score(int n_query, const name_words *c, const double *sim, int n_words)
+{
+    if (n_query == 0 || c->n == 0)
         return 0.0;
     double sum = 0.0;
-    for (int i = 0; i < q->n; i++) {
+    for (int i = 0; i < n_query; i++) {
         double best = 0.0;
         for (int j = 0; j < c->n && best < 1.0; j++) {
-            double s = word_similarity(q->w[i], c->w[j]);
+            double s = sim[i * n_words + c->word[j]];
             if (s > best)
                 best = s;
         }
         sum += best;
     }
-    double recall = sum / q->n, precision = sum / c->n;
+    double recall = sum / n_query, precision = sum / c->n;
     double score = 0.7 * recall + 0.3 * (precision > 1.0 ? 1.0 : precision);
     return score > 1.0 ? 1.0 : score;
 }
 
-/* The words of every type's canonical name and aliases, split once per process. */
-#define MAX_NAMES_PER_TYPE 4
-typedef struct {
-    word_list names[MAX_NAMES_PER_TYPE];
-    int n;
-} type_words;
-
-static type_words *catalog_words;
-
-static gpointer split_catalog(gpointer unused)
+static double type_score(int n_query, int index, const double *sim)
 {
-    (void)unused;
-    type_words *all = g_new0(type_words, NM_CATALOG_SIZE);
-    for (int i = 0; i < NM_CATALOG_SIZE; i++) {
-        const nm_doc_type *t = &nm_catalog()[i];
-        split_words(t->name_ascii, false, &all[i].names[all[i].n++]);
-        char **aliases = g_strsplit(t->aliases, "|", -1);
-        for (char **a = aliases; *a && all[i].n < MAX_NAMES_PER_TYPE; a++)
-            if (**a)
-                split_words(*a, false, &all[i].names[all[i].n++]);
-        g_strfreev(aliases);
-    }
-    catalog_words = all; /* kept for the life of the process */
-    return all;
-}
-
-static double type_score(const word_list *q, int index)
-{
-    static GOnce once = G_ONCE_INIT;
-    g_once(&once, split_catalog, NULL);
+    const type_words *t = &catalog_words->types[index];
     double best = 0.0;
-    for (int k = 0; k < catalog_words[index].n; k++) {
-        double s = name_score(q, &catalog_words[index].names[k]);
+    for (int k = 0; k < t->n; k++) {
+        double s = name_score(n_query, &t->names[k], sim, catalog_words->n_words);
         if (s > best)
             best = s;
     }
@@ -208,9 +242,17 @@ size_t nm_match_title(const char *title, nm_match *out, size_t max)
     g_free(ascii);
     if (q.n > MAX_QUERY_WORDS)
         q.n = MAX_QUERY_WORDS;
+    static GOnce once = G_ONCE_INIT;
+    g_once(&once, index_catalog, NULL);
+    int n_words = catalog_words->n_words;
+    double *sim = g_new(double, (size_t)(q.n ? q.n : 1) * (size_t)n_words);
+    for (int i = 0; i < q.n; i++)
+        for (int v = 0; v < n_words; v++)
+            sim[i * n_words + v] = word_similarity(q.w[i], catalog_words->words[v]);
     nm_match all[NM_CATALOG_SIZE];
     for (int i = 0; i < NM_CATALOG_SIZE; i++)
-        all[i] = (nm_match){&nm_catalog()[i], type_score(&q, i)};
+        all[i] = (nm_match){&nm_catalog()[i], type_score(q.n, i, sim)};
+    g_free(sim);
     qsort(all, NM_CATALOG_SIZE, sizeof *all, by_score);
     size_t n = 0;
     for (; n < max && n < NM_CATALOG_SIZE && all[n].score >= MIN_TYPE_SCORE; n++)
