@@ -5,6 +5,7 @@ packages=(
   build-essential cmake pkg-config gettext clang
   libglib2.0-dev libsqlite3-dev libssl-dev libcmocka-dev
   sqlite3 python3 procps bc
+  qpdf poppler-utils
 )
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
