@@ -85,6 +85,18 @@ int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err)
 
 /* ---- fix ---- */
 
+/* The counts of a fix, in its audit entry and in its JSON summary. */
+static void put_counts(sh_json *j, const char *done_key, size_t done, size_t failed,
+                       size_t undecided)
+{
+    sh_json_key(j, done_key);
+    sh_json_int(j, (int64_t)done);
+    sh_json_key(j, "failed");
+    sh_json_int(j, (int64_t)failed);
+    sh_json_key(j, "undecided");
+    sh_json_int(j, (int64_t)undecided);
+}
+
 typedef struct {
     sh_json *json; /* the "renames" array when --json */
 } step_out;
@@ -310,12 +322,7 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
             sh_json_begin_object(d);
             sh_json_key(d, "journal");
             sh_json_string(d, journal);
-            sh_json_key(d, "renamed");
-            sh_json_int(d, (int64_t)done);
-            sh_json_key(d, "failed");
-            sh_json_int(d, (int64_t)failed);
-            sh_json_key(d, "undecided");
-            sh_json_int(d, (int64_t)plan.n_undecided);
+            put_counts(d, "renamed", done, failed, plan.n_undecided);
             sh_json_end_object(d);
             char *abs = g_canonicalize_filename(path, NULL);
             apply_st = record(g, &ws, "name.fix", abs, d, err);
@@ -336,12 +343,7 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
         sh_json_begin_object(j);
         sh_json_key(j, "renames");
         sh_json_int(j, (int64_t)plan.n_renames);
-        sh_json_key(j, "done");
-        sh_json_int(j, (int64_t)done);
-        sh_json_key(j, "failed");
-        sh_json_int(j, (int64_t)failed);
-        sh_json_key(j, "undecided");
-        sh_json_int(j, (int64_t)plan.n_undecided);
+        put_counts(j, "done", done, failed, plan.n_undecided);
         sh_json_end_object(j);
         sh_json_end_object(j);
         status = cli_print_json(j, status);

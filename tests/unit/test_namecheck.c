@@ -54,27 +54,6 @@ static nm_rules dot_signed_rules(void)
     return r;
 }
 
-/* Run fn(arg) in a child process: a memory error caught by the sanitizer ends the child, not the
- * whole test program, and fails only the test that asked. True when fn returned true. */
-static bool isolated(bool (*fn)(const void *arg), const void *arg)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        /* cmocka catches these to go on with the next test: the child must die of them */
-        static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
-        for (size_t i = 0; i < G_N_ELEMENTS(fatal); i++)
-            signal(fatal[i], SIG_DFL);
-        _exit(fn(arg) ? 0 : 1);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (WIFSIGNALED(status))
-        print_error("the child died of signal %d\n", WTERMSIG(status));
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 /* ---- nm_parse_file_name ---- */
 
 static void assert_parses(const char *name, const nm_rules *r, int stt, int seq, bool is_signed)
@@ -220,7 +199,7 @@ static void parse_number_only_names_are_refused_safely(void **state)
     };
     int failures = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
-        if (!isolated(parse_refuses_case, &cases[i])) {
+        if (!test_isolated(parse_refuses_case, &cases[i])) {
             print_error("nm_parse_file_name(\"%s\") with suffix %s crashed or accepted it\n",
                         cases[i].name, cases[i].signed_suffix);
             failures++;
@@ -1239,7 +1218,7 @@ static void check_number_only_file(void **state)
     static const char *const files[] = {"07.pdf"};
     char *d = dossier_with(root, GOOD_DOSSIER, files, 1);
     /* Regression: this once crashed in nm_parse_file_name, which the check calls first. */
-    bool ok = isolated(check_dossier_holding, d);
+    bool ok = test_isolated(check_dossier_holding, d);
     g_free(d);
     test_rmtree(root);
     g_free(root);

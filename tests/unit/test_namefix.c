@@ -365,27 +365,6 @@ static void plan_taken_target_is_undecided(void **state)
     g_free(root);
 }
 
-/* Run fn(arg) in a child process: a memory error caught by the sanitizer ends the child, not the
- * whole test program, and fails only the test that asked. True when fn returned true. */
-static bool isolated(bool (*fn)(const void *arg), const void *arg)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        /* cmocka catches these to go on with the next test: the child must die of them */
-        static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
-        for (size_t i = 0; i < G_N_ELEMENTS(fatal); i++)
-            signal(fatal[i], SIG_DFL);
-        _exit(fn(arg) ? 0 : 1);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (WIFSIGNALED(status))
-        print_error("the child died of signal %d\n", WTERMSIG(status));
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 static bool both_left_to_a_person(const void *arg)
 {
     const char *org = arg;
@@ -419,7 +398,7 @@ static void plan_two_renames_onto_one_name_are_undecided(void **state)
     char *org = mkdirs(root, ORG);
     g_free(put(root, ORG "/079090001234_Trần Thị B/02." LLDV ".pdf"));
     g_free(put(root, ORG "/079090001234_Tran Thi B/02." LLDV ".pdf"));
-    bool ok = isolated(both_left_to_a_person, org);
+    bool ok = test_isolated(both_left_to_a_person, org);
     g_free(org);
     test_rmtree(root);
     g_free(root);

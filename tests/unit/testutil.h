@@ -4,6 +4,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,9 @@ int test_setup_tmpdir(void **state);
 int test_teardown_tmpdir(void **state);
 /* Fail the test, showing both, unless needle occurs in haystack (an error message, say). */
 void test_assert_contains(const char *haystack, const char *needle);
+/* Run fn(arg) in a child process: a memory error caught by the sanitizer ends the child, not the
+ * whole test program, and fails only the test that asked. True when fn returned true. */
+bool test_isolated(bool (*fn)(const void *arg), const void *arg);
 /* Join a folder and a name; g_free() the result. */
 char *test_path(const char *dir, const char *name);
 
