@@ -54,7 +54,8 @@ sh_status cli_naming_rules(const cli_globals *g, const char *start, sh_workspace
 void cli_finding_out(const sh_finding *f, void *ctx);
 
 /* The verbs of "sohoa name" that walk folders (cmd_name_check.c). */
-int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err);
+/* Each PATH is reported on its own (findings, then any error on stderr): no sh_error out. */
+int name_check(const cli_globals *g, int npaths, char **paths);
 int name_fix(const cli_globals *g, const char *path, bool apply, const char *undo_journal,
              sh_error *err);
 

@@ -220,7 +220,7 @@ int cmd_name(const cli_globals *g, int argc, char **argv)
     bool fix_opts = apply || undo;
     int status;
     if (strcmp(verb, "check") == 0 && nargs > 1 && !folder_opts && !suggest_opts && !fix_opts)
-        status = name_check(g, nargs - 1, args + 1, &err);
+        status = name_check(g, nargs - 1, args + 1);
     else if (strcmp(verb, "suggest") == 0 && !folder_opts && !fix_opts)
         status = suggest(g, nargs - 1, args + 1, seq, is_signed, &err);
     else if (strcmp(verb, "folder") == 0 && nargs == 1 && !suggest_opts && !fix_opts)

@@ -31,7 +31,7 @@ static void print_summary(const nm_check_summary *s)
            s->org_folders, s->dossiers, s->files, s->errors, s->warnings);
 }
 
-int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err)
+int name_check(const cli_globals *g, int npaths, char **paths)
 {
     sh_json *j = g->json ? sh_json_new() : NULL;
     if (j) {
@@ -69,7 +69,6 @@ int name_check(const cli_globals *g, int npaths, char **paths, sh_error *err)
         total.errors += sum.errors;
         total.warnings += sum.warnings;
     }
-    (void)err;
     int status = worst != SH_OK ? worst : total.errors ? SH_FINDINGS : SH_OK;
     if (j) {
         sh_json_end_array(j);
@@ -194,43 +193,59 @@ static char *new_journal_path(const sh_workspace *ws, sh_error *err)
     return path;
 }
 
-/* The audit entry of a fix or an undo. */
-static sh_status record(const cli_globals *g, const sh_workspace *ws, const char *action,
-                        const char *subject, sh_json *details, sh_error *err)
+/* What --apply and --undo need before touching a file: the workspace, its ledger and a named
+ * operator. Opened once; the audit entry of the run goes through it. */
+typedef struct {
+    sh_workspace ws;
+    sh_ledger *ledger;
+    sh_actor actor;
+} change_ctx;
+
+static sh_status change_open(const cli_globals *g, const char *start, change_ctx *c, sh_error *err)
 {
-    sh_ledger *ledger = NULL;
-    sh_status st = sh_ledger_open(ws->ledger_path, false, &ledger, err);
+    sh_status st = cli_open_workspace(g, start, &c->ws, &c->ledger, err);
     if (st != SH_OK)
         return st;
-    sh_actor actor;
-    st = cli_actor(g, ws, &actor, err);
-    const char *text = st == SH_OK ? sh_json_finish(details, err) : NULL;
-    if (st == SH_OK)
-        st = text ? sh_audit_record(ledger, &actor, action, subject, text, NULL, err) : SH_INTERNAL;
-    sh_ledger_close(ledger);
+    st = cli_actor(g, &c->ws, &c->actor, err);
+    if (st != SH_OK) {
+        sh_ledger_close(c->ledger);
+        sh_workspace_close(&c->ws);
+    }
     return st;
 }
 
-/* Apply or undo needs a workspace and a named operator; check both before touching a file. */
-static sh_status ready_to_change(const cli_globals *g, const char *start, sh_workspace *ws,
-                                 sh_error *err)
+static void change_close(change_ctx *c)
 {
-    sh_ledger *ledger = NULL;
-    sh_status st = cli_open_workspace(g, start, ws, &ledger, err);
-    if (st != SH_OK)
-        return st;
-    sh_ledger_close(ledger);
-    sh_actor actor;
-    st = cli_actor(g, ws, &actor, err);
-    if (st != SH_OK)
-        sh_workspace_close(ws);
+    sh_ledger_close(c->ledger);
+    sh_workspace_close(&c->ws);
+}
+
+/* The audit entry of a fix or an undo; subject is made absolute. */
+static sh_status record(change_ctx *c, const char *action, const char *subject, sh_json *details,
+                        sh_error *err)
+{
+    const char *text = sh_json_finish(details, err);
+    if (!text)
+        return SH_INTERNAL;
+    char *abs = g_canonicalize_filename(subject, NULL);
+    sh_status st = sh_audit_record(c->ledger, &c->actor, action, abs, text, NULL, err);
+    g_free(abs);
     return st;
+}
+
+/* "restored" and "failed" of an undo, in its audit entry and its JSON summary. */
+static void put_undo_counts(sh_json *j, size_t done, size_t failed)
+{
+    sh_json_key(j, "restored");
+    sh_json_int(j, (int64_t)done);
+    sh_json_key(j, "failed");
+    sh_json_int(j, (int64_t)failed);
 }
 
 static int undo(const cli_globals *g, const char *journal, sh_error *err)
 {
-    sh_workspace ws;
-    if (ready_to_change(g, journal, &ws, err) != SH_OK)
+    change_ctx c;
+    if (change_open(g, journal, &c, err) != SH_OK)
         return err->status;
     sh_json *j = g->json ? sh_json_new() : NULL;
     if (j) {
@@ -244,30 +259,22 @@ static int undo(const cli_globals *g, const char *journal, sh_error *err)
     if (st == SH_OK && done > 0) {
         sh_json *d = sh_json_new();
         sh_json_begin_object(d);
-        sh_json_key(d, "restored");
-        sh_json_int(d, (int64_t)done);
-        sh_json_key(d, "failed");
-        sh_json_int(d, (int64_t)failed);
+        put_undo_counts(d, done, failed);
         sh_json_end_object(d);
-        char *abs = g_canonicalize_filename(journal, NULL);
-        st = record(g, &ws, "name.fix.undo", abs, d, err);
-        g_free(abs);
+        st = record(&c, "name.fix.undo", journal, d, err);
         sh_json_free(d);
     }
     int status = st != SH_OK ? (int)st : failed ? SH_FINDINGS : SH_OK;
     if (st != SH_OK) {
         sh_json_free(j);
-        sh_workspace_close(&ws);
+        change_close(&c);
         return status; /* reported by the caller */
     }
     if (j) {
         sh_json_end_array(j);
         sh_json_key(j, "summary");
         sh_json_begin_object(j);
-        sh_json_key(j, "restored");
-        sh_json_int(j, (int64_t)done);
-        sh_json_key(j, "failed");
-        sh_json_int(j, (int64_t)failed);
+        put_undo_counts(j, done, failed);
         sh_json_end_object(j);
         sh_json_end_object(j);
         status = cli_print_json(j, status);
@@ -275,7 +282,7 @@ static int undo(const cli_globals *g, const char *journal, sh_error *err)
         printf(_("%zu names given back, %zu could not be.\n"), done, failed);
     }
     sh_json_free(j);
-    sh_workspace_close(&ws);
+    change_close(&c);
     return status;
 }
 
@@ -284,20 +291,19 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
 {
     if (undo_journal)
         return undo(g, undo_journal, err);
-    sh_workspace ws;
+    /* A plan needs only the naming rules; --apply needs the workspace, ledger and operator. */
+    change_ctx c = {0};
     nm_rules rules;
-    bool changing = apply;
-    if ((changing ? ready_to_change(g, path, &ws, err) : SH_OK) != SH_OK)
+    if ((apply ? change_open(g, path, &c, err) : cli_naming_rules(g, path, &c.ws, &rules, err)) !=
+        SH_OK)
         return err->status;
-    if (!changing && cli_naming_rules(g, path, &ws, &rules, err) != SH_OK)
-        return err->status;
-    if (changing)
-        nm_rules_from_config(&rules, &ws.config);
+    if (apply)
+        nm_rules_from_config(&rules, &c.ws.config);
 
     nm_fix_plan plan;
     sh_status st = nm_fix_plan_make(path, &rules, &plan, err);
     if (st != SH_OK && plan.summary.unreadable == 0) {
-        sh_workspace_close(&ws);
+        change_close(&c);
         return st; /* reported by the caller */
     }
     if (st != SH_OK) /* a folder could not be read: say so, plan the rest */
@@ -314,7 +320,7 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
     sh_status apply_st = SH_OK;
     if (apply && plan.n_renames > 0) {
         step_out o = {j};
-        journal = new_journal_path(&ws, err);
+        journal = new_journal_path(&c.ws, err);
         apply_st = journal ? nm_fix_apply(&plan, journal, print_step, &o, &done, &failed, err)
                            : err->status;
         if (apply_st == SH_OK) {
@@ -324,9 +330,7 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
             sh_json_string(d, journal);
             put_counts(d, "renamed", done, failed, plan.n_undecided);
             sh_json_end_object(d);
-            char *abs = g_canonicalize_filename(path, NULL);
-            apply_st = record(g, &ws, "name.fix", abs, d, err);
-            g_free(abs);
+            apply_st = record(&c, "name.fix", path, d, err);
             sh_json_free(d);
         }
     }
@@ -361,7 +365,7 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
     sh_json_free(j);
     g_free(journal);
     nm_fix_plan_free(&plan);
-    sh_workspace_close(&ws);
+    change_close(&c);
     if (apply_st == SH_OK)
         sh_error_clear(err);
     return status;

@@ -112,9 +112,11 @@ sh_status sh_workspace_open_optional(const char *dir, const char *start,
     char *root = NULL;
     char cwd[PATH_MAX];
     *found = dir || (root = find_upwards(start ? start : getcwd(cwd, sizeof cwd) ? cwd : "."));
-    free(root);
-    if (*found)
-        return sh_workspace_open(dir, start, config_override, ws, err);
+    if (*found) { /* open the root found, rather than walking up a second time */
+        sh_status st = sh_workspace_open(dir ? dir : root, NULL, config_override, ws, err);
+        free(root);
+        return st;
+    }
     memset(ws, 0, sizeof *ws);
     sh_config_defaults(&ws->config);
     if (!config_override)

@@ -91,13 +91,14 @@ static void free_entries(entry *e, size_t n)
 }
 
 /* The entries of a folder, sorted by name (stable output), hidden and system files left out.
- * A folder that cannot be read is counted and remembered, and yields no entries. */
+ * A folder that cannot be read yields no entries, and is counted and remembered in c (NULL for
+ * a look ahead, which the check proper repeats). */
 static entry *list_folder(checker *c, const char *path, bool container, size_t *count)
 {
     *count = 0;
     DIR *d = opendir(path);
     if (!d) {
-        if (c->sum->unreadable++ == 0)
+        if (c && c->sum->unreadable++ == 0)
             sh_fail_errno(&c->first_unreadable, SH_INPUT, errno, _("cannot read folder %s"), path);
         return NULL;
     }
@@ -108,7 +109,7 @@ static entry *list_folder(checker *c, const char *path, bool container, size_t *
         if (ignored(de->d_name, container))
             continue;
         if (n == MAX_ENTRIES) {
-            if (c->sum->unreadable++ == 0)
+            if (c && c->sum->unreadable++ == 0)
                 sh_fail(&c->first_unreadable, SH_INPUT,
                         _("folder %s holds more than %d entries; only the first are checked"), path,
                         MAX_ENTRIES);
@@ -671,16 +672,12 @@ typedef enum { KIND_CONTAINER, KIND_ORG, KIND_DOSSIER } folder_kind;
 /* A folder whose own name says nothing: judge by what it holds. Organisation folders inside →
  * a container; dossier folders inside → a (misnamed) organisation folder; PDF files → a
  * (misnamed) dossier. */
-static folder_kind kind_by_content(checker *c, const char *path)
+static folder_kind kind_by_content(const char *path)
 {
     if (is_workspace_root(path))
         return KIND_CONTAINER;
     size_t n;
-    nm_check_summary scratch = {0};
-    nm_check_summary *real = c->sum;
-    c->sum = &scratch; /* a look ahead, not part of the check */
-    entry *e = list_folder(c, path, false, &n);
-    c->sum = real;
+    entry *e = list_folder(NULL, path, false, &n);
     size_t orgs = 0, dossiers = 0, pdfs = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(e[i].name);
@@ -759,7 +756,7 @@ sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sin
         char *name = g_path_get_basename(abs);
         folder_kind kind = looks_like_org(name)       ? KIND_ORG
                            : looks_like_dossier(name) ? KIND_DOSSIER
-                                                      : kind_by_content(&c, path);
+                                                      : kind_by_content(path);
         if (kind == KIND_ORG)
             check_org(&c, path, name);
         else if (kind == KIND_DOSSIER)

@@ -625,48 +625,28 @@ static void assert_findings(const check_run *run, size_t want)
     }
 }
 
-/* Make root/rel (folders along the way) holding a small fake PDF; returns the full path. */
-static char *put(const char *root, const char *rel)
-{
-    char *path = g_build_filename(root, rel, NULL);
-    char *dir = g_path_get_dirname(path);
-    assert_int_equal(g_mkdir_with_parents(dir, 0755), 0);
-    g_free(dir);
-    char *data = g_strdup_printf("%%PDF-1.4\n%% %s\n", rel);
-    test_write(path, data, strlen(data));
-    g_free(data);
-    return path;
-}
-
-static char *mkdirs(const char *root, const char *rel)
-{
-    char *path = g_build_filename(root, rel, NULL);
-    assert_int_equal(g_mkdir_with_parents(path, 0755), 0);
-    return path;
-}
-
 /* A correct workspace: sohoa.ini, one organisation, the guide's example dossier with a profile,
  * two temporary transfer letters and a signed profile, and the system files Windows and macOS
  * leave everywhere. */
 static char *make_good_workspace(void)
 {
     char *root = test_tmpdir("namecheck");
-    g_free(put(root, "sohoa.ini"));
-    g_free(put(root, ORG "/" GUIDE_DOSSIER "/02." LLDV ".pdf"));
-    g_free(put(root, ORG "/" GUIDE_DOSSIER "/02." LLDV "_signed.pdf"));
-    g_free(put(root, ORG "/" GUIDE_DOSSIER "/55." GGT ".1.pdf"));
-    g_free(put(root, ORG "/" GUIDE_DOSSIER "/55." GGT ".2.pdf"));
+    g_free(test_put_pdf(root, "sohoa.ini"));
+    g_free(test_put_pdf(root, ORG "/" GUIDE_DOSSIER "/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/" GUIDE_DOSSIER "/02." LLDV "_signed.pdf"));
+    g_free(test_put_pdf(root, ORG "/" GUIDE_DOSSIER "/55." GGT ".1.pdf"));
+    g_free(test_put_pdf(root, ORG "/" GUIDE_DOSSIER "/55." GGT ".2.pdf"));
     static const char *const junk[] = {"Thumbs.db", "desktop.ini", ".DS_Store", "._02.pdf",
                                        "ehthumbs.db"};
     static const char *const levels[] = {"", ORG "/", ORG "/" GUIDE_DOSSIER "/"};
     for (size_t l = 0; l < G_N_ELEMENTS(levels); l++)
         for (size_t j = 0; j < G_N_ELEMENTS(junk); j++) {
             char *rel = g_strconcat(levels[l], junk[j], NULL);
-            g_free(put(root, rel));
+            g_free(test_put_pdf(root, rel));
             g_free(rel);
         }
-    g_free(mkdirs(root, ".sohoa"));
-    g_free(mkdirs(root, ORG "/" GUIDE_DOSSIER "/.thumbnails"));
+    g_free(test_mkdirs(root, ".sohoa"));
+    g_free(test_mkdirs(root, ORG "/" GUIDE_DOSSIER "/.thumbnails"));
     return root;
 }
 
@@ -756,9 +736,9 @@ static void check_single_file_with_problems(void **state)
     (void)state;
     nm_rules r = default_rules();
     char *root = test_tmpdir("namecheck");
-    char *bad = put(root, ORG "/" GOOD_DOSSIER "/2.Lý lịch đảng viên.PDF");
-    char *lone = put(root, ORG "/" GOOD_DOSSIER "/55." GGT ".1.pdf");
-    char *other = put(root, ORG "/" GOOD_DOSSIER "/03.Phieu dang vien.pdf");
+    char *bad = test_put_pdf(root, ORG "/" GOOD_DOSSIER "/2.Lý lịch đảng viên.PDF");
+    char *lone = test_put_pdf(root, ORG "/" GOOD_DOSSIER "/55." GGT ".1.pdf");
+    char *other = test_put_pdf(root, ORG "/" GOOD_DOSSIER "/03.Phieu dang vien.pdf");
     check_run run;
 
     run_check(&run, bad, &r);
@@ -785,7 +765,7 @@ static void check_single_file_with_problems(void **state)
     run_free(&run);
 
     /* a file outside any dossier */
-    char *loose = put(root, "notes/02." LLDV ".pdf");
+    char *loose = test_put_pdf(root, "notes/02." LLDV ".pdf");
     run_check(&run, loose, &r);
     assert_findings(&run, 1);
     h = must_find(&run, "name.file", loose);
@@ -807,7 +787,7 @@ static void check_single_file_path_with_double_slash(void **state)
     (void)state;
     nm_rules r = default_rules();
     char *root = test_tmpdir("namecheck");
-    char *bad = put(root, ORG "/" GOOD_DOSSIER "/2." LLDV ".pdf");
+    char *bad = test_put_pdf(root, ORG "/" GOOD_DOSSIER "/2." LLDV ".pdf");
     char *dossier = g_build_filename(root, ORG, GOOD_DOSSIER, NULL);
     char *doubled = g_strconcat(dossier, "//2." LLDV ".pdf", NULL);
     check_run run;
@@ -836,11 +816,11 @@ static void check_bad_org_folder(void **state)
     (void)state;
     nm_rules r = default_rules();
     char *root = test_tmpdir("namecheck");
-    g_free(put(root, "sohoa.ini"));
-    g_free(put(root, "93.0.36.1.15/" GOOD_DOSSIER "/02." LLDV ".pdf"));
-    g_free(put(root, "93-000-036-001-016/" GOOD_DOSSIER "/02." LLDV ".pdf"));
-    g_free(put(root, "93.0000.036.001.017/" GOOD_DOSSIER "/02." LLDV ".pdf"));
-    g_free(put(root, "93-0-36-1-18/" GOOD_DOSSIER "/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, "sohoa.ini"));
+    g_free(test_put_pdf(root, "93.0.36.1.15/" GOOD_DOSSIER "/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, "93-000-036-001-016/" GOOD_DOSSIER "/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, "93.0000.036.001.017/" GOOD_DOSSIER "/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, "93-0-36-1-18/" GOOD_DOSSIER "/02." LLDV ".pdf"));
     char *org4 = g_build_filename(root, "93-0-36-1-18", NULL);
     char *org1 = g_build_filename(root, "93.0.36.1.15", NULL);
     char *org2 = g_build_filename(root, "93-000-036-001-016", NULL);
@@ -894,7 +874,7 @@ static void check_dossier_folder_names(void **state)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(dossiers); i++) {
         char *rel = g_strdup_printf(ORG "/%s/02." LLDV ".pdf", dossiers[i]);
-        g_free(put(root, rel));
+        g_free(test_put_pdf(root, rel));
         g_free(rel);
     }
     char *org = g_build_filename(root, ORG, NULL);
@@ -952,13 +932,13 @@ static void check_stray_files_and_folders(void **state)
     (void)state;
     nm_rules r = default_rules();
     char *root = test_tmpdir("namecheck");
-    g_free(put(root, "sohoa.ini"));
-    char *at_root = put(root, "readme.txt");
-    char *at_org = put(root, ORG "/02." LLDV ".pdf");
-    char *jpg = put(root, ORG "/" GOOD_DOSSIER "/scan0001.jpg");
-    char *good = put(root, ORG "/" GOOD_DOSSIER "/02." LLDV ".pdf");
-    char *sub = mkdirs(root, ORG "/" GOOD_DOSSIER "/old scans");
-    g_free(put(root, ORG "/" GOOD_DOSSIER "/old scans/03.Phieu dang vien.pdf"));
+    g_free(test_put_pdf(root, "sohoa.ini"));
+    char *at_root = test_put_pdf(root, "readme.txt");
+    char *at_org = test_put_pdf(root, ORG "/02." LLDV ".pdf");
+    char *jpg = test_put_pdf(root, ORG "/" GOOD_DOSSIER "/scan0001.jpg");
+    char *good = test_put_pdf(root, ORG "/" GOOD_DOSSIER "/02." LLDV ".pdf");
+    char *sub = test_mkdirs(root, ORG "/" GOOD_DOSSIER "/old scans");
+    g_free(test_put_pdf(root, ORG "/" GOOD_DOSSIER "/old scans/03.Phieu dang vien.pdf"));
     check_run run;
     run_check(&run, root, &r);
     assert_int_equal(run.status, SH_OK);
@@ -996,7 +976,7 @@ static char *dossier_with(const char *root, const char *dossier, const char *con
 {
     for (size_t i = 0; i < n; i++) {
         char *rel = g_strdup_printf(ORG "/%s/%s", dossier, files[i]);
-        g_free(put(root, rel));
+        g_free(test_put_pdf(root, rel));
         g_free(rel);
     }
     return g_build_filename(root, ORG, dossier, NULL);
@@ -1268,8 +1248,8 @@ static void check_unreadable_folder(void **state)
     (void)state;
     char *root = test_tmpdir("namecheck");
     assert_int_equal(chmod(root, 0755), 0);
-    g_free(put(root, ORG "/001085012345_NguyenVanA/02." LLDV ".pdf"));
-    g_free(put(root, ORG "/001085012346_NguyenVanB/2." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/001085012345_NguyenVanA/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/001085012346_NguyenVanB/2." LLDV ".pdf"));
     char *org = g_build_filename(root, ORG, NULL);
     char *locked = child(org, "001085012345_NguyenVanA");
     assert_int_equal(chmod(locked, 0), 0);

@@ -36,27 +36,6 @@ static nm_rules default_rules(void)
 
 /* ---- trees on disk ---- */
 
-/* Make root/rel (folders along the way) holding text that names it, so that every file's
- * content tells which file it was at the start. Returns the full path. */
-static char *put(const char *root, const char *rel)
-{
-    char *path = g_build_filename(root, rel, NULL);
-    char *dir = g_path_get_dirname(path);
-    assert_int_equal(g_mkdir_with_parents(dir, 0755), 0);
-    g_free(dir);
-    char *data = g_strdup_printf("%%PDF-1.4\n%% was %s\n", rel);
-    test_write(path, data, strlen(data));
-    g_free(data);
-    return path;
-}
-
-static char *mkdirs(const char *root, const char *rel)
-{
-    char *path = g_build_filename(root, rel, NULL);
-    assert_int_equal(g_mkdir_with_parents(path, 0755), 0);
-    return path;
-}
-
 static char *slurp(const char *path)
 {
     char *data = NULL;
@@ -114,7 +93,7 @@ static char *listing(const char *dir)
     return join_sorted(lines);
 }
 
-/* The listing line of a file now at `now` that put() made as `was`. */
+/* The listing line of a file now at `now` that test_put_pdf() made as `was`. */
 static char *file_line(const char *now, const char *was)
 {
     char *data = g_strdup_printf("%%PDF-1.4\n%% was %s\n", was);
@@ -219,15 +198,16 @@ typedef struct {
 static void messy_make(messy *m)
 {
     m->root = test_tmpdir("namefix");
-    m->tree = mkdirs(m->root, "tree");
+    m->tree = test_mkdirs(m->root, "tree");
     m->journal = g_build_filename(m->root, "fix.journal", NULL);
-    g_free(put(m->tree, "sohoa.ini"));
+    g_free(test_put_pdf(m->tree, "sohoa.ini"));
     m->org = g_build_filename(m->tree, "93.0.36.1.15", NULL);
     m->dossier = g_build_filename(m->org, "079090001234_Trần Thị B", NULL);
-    m->profile = put(m->tree, "93.0.36.1.15/079090001234_Trần Thị B/2.Lý lịch đảng viên.PDF");
-    m->letter = put(m->tree, "93.0.36.1.15/079090001234_Trần Thị B/55." GGT ".01.pdf");
-    m->mismatch = put(m->tree, "93.0.36.1.15/079090001234_Trần Thị B/03." LLDV ".pdf");
-    m->jpg = put(m->tree, "93.0.36.1.15/079090001234_Trần Thị B/scan0001.jpg");
+    m->profile =
+        test_put_pdf(m->tree, "93.0.36.1.15/079090001234_Trần Thị B/2.Lý lịch đảng viên.PDF");
+    m->letter = test_put_pdf(m->tree, "93.0.36.1.15/079090001234_Trần Thị B/55." GGT ".01.pdf");
+    m->mismatch = test_put_pdf(m->tree, "93.0.36.1.15/079090001234_Trần Thị B/03." LLDV ".pdf");
+    m->jpg = test_put_pdf(m->tree, "93.0.36.1.15/079090001234_Trần Thị B/scan0001.jpg");
     m->new_org = g_build_filename(m->tree, ORG, NULL);
     m->new_dossier_in_old_org = g_build_filename(m->org, "079090001234_TranThiB", NULL);
     m->new_profile = g_build_filename(m->dossier, "02." LLDV ".pdf", NULL);
@@ -306,11 +286,11 @@ static void plan_of_a_correct_tree_is_empty(void **state)
 {
     (void)state;
     char *root = test_tmpdir("namefix");
-    g_free(put(root, "sohoa.ini"));
-    g_free(put(root, ORG "/001085012345_NguyenVanA/02." LLDV ".pdf"));
-    g_free(put(root, ORG "/001085012345_NguyenVanA/55." GGT ".1.pdf"));
-    g_free(put(root, ORG "/001085012345_NguyenVanA/55." GGT ".2.pdf"));
-    g_free(put(root, ORG "/012345678901_NguyenVanA/02." LLDV ".pdf")); /* a warning only */
+    g_free(test_put_pdf(root, "sohoa.ini"));
+    g_free(test_put_pdf(root, ORG "/001085012345_NguyenVanA/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/001085012345_NguyenVanA/55." GGT ".1.pdf"));
+    g_free(test_put_pdf(root, ORG "/001085012345_NguyenVanA/55." GGT ".2.pdf"));
+    g_free(test_put_pdf(root, ORG "/012345678901_NguyenVanA/02." LLDV ".pdf")); /* a warning only */
     nm_fix_plan plan;
     make_plan(root, &plan);
     if (plan.n_renames || plan.n_undecided)
@@ -341,13 +321,13 @@ static void plan_taken_target_is_undecided(void **state)
 {
     (void)state;
     char *root = test_tmpdir("namefix");
-    char *org = mkdirs(root, ORG);
-    g_free(put(root, ORG "/079090001234_Trần Thị B/02." LLDV ".pdf"));
-    g_free(put(root, ORG "/079090001234_TranThiB/02." LLDV ".pdf"));
+    char *org = test_mkdirs(root, ORG);
+    g_free(test_put_pdf(root, ORG "/079090001234_Trần Thị B/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/079090001234_TranThiB/02." LLDV ".pdf"));
     char *accented = g_build_filename(org, "079090001234_Trần Thị B", NULL);
     /* the same document under two spellings in one dossier */
-    g_free(put(root, ORG "/001085012345_NguyenVanA/02." LLDV ".pdf"));
-    char *upper = put(root, ORG "/001085012345_NguyenVanA/02." LLDV ".PDF");
+    g_free(test_put_pdf(root, ORG "/001085012345_NguyenVanA/02." LLDV ".pdf"));
+    char *upper = test_put_pdf(root, ORG "/001085012345_NguyenVanA/02." LLDV ".PDF");
     nm_fix_plan plan;
     make_plan(org, &plan);
     const nm_undecided *u = must_be_undecided(&plan, accented);
@@ -395,9 +375,9 @@ static void plan_two_renames_onto_one_name_are_undecided(void **state)
 {
     (void)state;
     char *root = test_tmpdir("namefix");
-    char *org = mkdirs(root, ORG);
-    g_free(put(root, ORG "/079090001234_Trần Thị B/02." LLDV ".pdf"));
-    g_free(put(root, ORG "/079090001234_Tran Thi B/02." LLDV ".pdf"));
+    char *org = test_mkdirs(root, ORG);
+    g_free(test_put_pdf(root, ORG "/079090001234_Trần Thị B/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/079090001234_Tran Thi B/02." LLDV ".pdf"));
     bool ok = test_isolated(both_left_to_a_person, org);
     g_free(org);
     test_rmtree(root);
@@ -413,11 +393,11 @@ static void plan_letter_case_clash_is_undecided(void **state)
 {
     (void)state;
     char *root = test_tmpdir("namefix");
-    char *org = mkdirs(root, ORG);
-    g_free(put(root, ORG "/079090001234_Trần Thị B/02." LLDV ".pdf"));
-    g_free(put(root, ORG "/079090001234_TRANTHIB/02." LLDV ".pdf"));
+    char *org = test_mkdirs(root, ORG);
+    g_free(test_put_pdf(root, ORG "/079090001234_Trần Thị B/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/079090001234_TRANTHIB/02." LLDV ".pdf"));
     char *accented = g_build_filename(org, "079090001234_Trần Thị B", NULL);
-    char *upper = put(root, ORG "/001085012345_NguyenVanA/02." LLDV ".PDF");
+    char *upper = test_put_pdf(root, ORG "/001085012345_NguyenVanA/02." LLDV ".PDF");
     char *lower = g_build_filename(org, "001085012345_NguyenVanA", "02." LLDV ".pdf", NULL);
     nm_fix_plan plan;
     make_plan(org, &plan);
@@ -637,10 +617,10 @@ static void undo_never_overwrites(void **state)
 {
     (void)state;
     char *root = test_tmpdir("namefix");
-    char *tree = mkdirs(root, "tree");
+    char *tree = test_mkdirs(root, "tree");
     char *journal = g_build_filename(root, "fix.journal", NULL);
-    char *old_profile = put(tree, ORG "/001085012345_NguyenVanA/2." LLDV ".pdf");
-    char *old_letter = put(tree, ORG "/001085012345_NguyenVanA/55." GGT ".01.pdf");
+    char *old_profile = test_put_pdf(tree, ORG "/001085012345_NguyenVanA/2." LLDV ".pdf");
+    char *old_letter = test_put_pdf(tree, ORG "/001085012345_NguyenVanA/55." GGT ".01.pdf");
     char *new_profile =
         g_build_filename(tree, ORG, "001085012345_NguyenVanA", "02." LLDV ".pdf", NULL);
     char *new_letter =
@@ -708,11 +688,12 @@ static void journal_escapes_round_trip_through_apply_and_undo(void **state)
 {
     (void)state;
     char *root = test_tmpdir("namefix");
-    char *tree = mkdirs(root, "tree");
+    char *tree = test_mkdirs(root, "tree");
     char *journal = g_build_filename(root, "fix.journal", NULL);
-    char *tab = put(tree, ORG "/001085012345_NguyenVanA/02.Ly lich\tdang vien%.pdf");
-    char *cr = put(tree, ORG "/001085012345_NguyenVanA/03.Phieu dang vien\r.pdf");
-    char *lf = put(tree, ORG "/001085012345_NguyenVanA/05.Quyet dinh ket nap dang vien\n.pdf");
+    char *tab = test_put_pdf(tree, ORG "/001085012345_NguyenVanA/02.Ly lich\tdang vien%.pdf");
+    char *cr = test_put_pdf(tree, ORG "/001085012345_NguyenVanA/03.Phieu dang vien\r.pdf");
+    char *lf =
+        test_put_pdf(tree, ORG "/001085012345_NguyenVanA/05.Quyet dinh ket nap dang vien\n.pdf");
     char *before = listing(tree);
     nm_fix_plan plan;
     make_plan(tree, &plan);

@@ -91,3 +91,22 @@ bool test_isolated(bool (*fn)(const void *arg), const void *arg)
         print_error("the child died of signal %d\n", WTERMSIG(status));
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
+
+char *test_put_pdf(const char *root, const char *rel)
+{
+    char *path = g_build_filename(root, rel, NULL);
+    char *dir = g_path_get_dirname(path);
+    assert_int_equal(g_mkdir_with_parents(dir, 0755), 0);
+    g_free(dir);
+    char *data = g_strdup_printf("%%PDF-1.4\n%% was %s\n", rel);
+    test_write(path, data, strlen(data));
+    g_free(data);
+    return path;
+}
+
+char *test_mkdirs(const char *root, const char *rel)
+{
+    char *path = g_build_filename(root, rel, NULL);
+    assert_int_equal(g_mkdir_with_parents(path, 0755), 0);
+    return path;
+}

@@ -26,6 +26,12 @@ void test_assert_contains(const char *haystack, const char *needle);
 /* Run fn(arg) in a child process: a memory error caught by the sanitizer ends the child, not the
  * whole test program, and fails only the test that asked. True when fn returned true. */
 bool test_isolated(bool (*fn)(const void *arg), const void *arg);
+/* Make root/rel, with the folders along the way, holding a small fake PDF whose text names rel
+ * ("was REL"), so that after renames each file's content tells which file it was. Returns the
+ * full path (g_free). */
+char *test_put_pdf(const char *root, const char *rel);
+/* Make root/rel and the folders along the way; returns the full path (g_free). */
+char *test_mkdirs(const char *root, const char *rel);
 /* Join a folder and a name; g_free() the result. */
 char *test_path(const char *dir, const char *name);
 
