@@ -44,6 +44,7 @@ int cmd_init(const cli_globals *g, int argc, char **argv);
 int cmd_audit(const cli_globals *g, int argc, char **argv);
 int cmd_catalog(const cli_globals *g, int argc, char **argv);
 int cmd_name(const cli_globals *g, int argc, char **argv);
+int cmd_ingest(const cli_globals *g, int argc, char **argv);
 
 /* The naming rules for a command on `start`: those of the workspace named by --workspace or
  * found above start (the current folder when NULL), else the defaults (or --config). The rules
@@ -52,6 +53,8 @@ sh_status cli_naming_rules(const cli_globals *g, const char *start, sh_workspace
                            nm_rules *rules, sh_error *err);
 /* Print a finding for a person, or add it to the JSON document ctx when not NULL. */
 void cli_finding_out(const sh_finding *f, void *ctx);
+/* The same on stderr, for commands whose stdout is a result scripts use; -q silences warnings. */
+void cli_finding_err(const sh_finding *f, void *ctx);
 
 /* The verbs of "sohoa name" that walk folders (cmd_name_check.c). */
 /* Each PATH is reported on its own (findings, then any error on stderr): no sh_error out. */

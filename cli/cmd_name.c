@@ -41,35 +41,6 @@ static void print_help(void)
              "Inside a workspace its [naming] settings apply (spaces, signed_suffix).\n"));
 }
 
-/* Where findings go: printed for a person, or into the JSON document. */
-static void print_finding(FILE *out, const sh_finding *f)
-{
-    const char *severity = f->severity == SH_ERROR ? _("error") : _("warning");
-    if (f->path)
-        fprintf(out, "%s: %s %s: %s\n", f->path, severity, f->code, f->message);
-    else
-        fprintf(out, "%s %s: %s\n", severity, f->code, f->message);
-    if (f->suggestion)
-        fprintf(out, "    → %s%s\n", f->suggestion, f->fixable ? "" : _(" (to be confirmed)"));
-}
-
-void cli_finding_out(const sh_finding *f, void *ctx)
-{
-    if (ctx)
-        sh_finding_json(ctx, f);
-    else
-        print_finding(stdout, f);
-}
-
-/* For commands whose stdout is a result that scripts use (name folder); -q silences warnings. */
-static void finding_to_stderr(const sh_finding *f, void *ctx)
-{
-    if (ctx)
-        sh_finding_json(ctx, f);
-    else if (f->severity == SH_ERROR || sh_log_get_level() != SH_LOG_QUIET)
-        print_finding(stderr, f);
-}
-
 /* ---- suggest ---- */
 
 static int suggest(const cli_globals *g, int nargs, char **args, const char *seq_text,
@@ -163,23 +134,8 @@ static int folder(const cli_globals *g, const char *org, const char *cccd, const
         sh_json_key(j, "findings");
         sh_json_begin_array(j);
     }
-    bool ok = nm_check_org_code(org, NULL, &rules, finding_to_stderr, j);
-    ok &= nm_check_cccd(cccd, NULL, &rules, finding_to_stderr, j);
-    char *ascii_name = nm_person_name(person);
-    char text[512] = "";
-    if (!ascii_name)
-        snprintf(text, sizeof text,
-                 _("name \"%s\" must be letters and spaces only (a person's full name)"), person);
-    else if (!nm_person_part_valid(ascii_name))
-        snprintf(text, sizeof text,
-                 _("name \"%s\" must be the full name, at least two words (Họ và tên)"), person);
-    if (text[0]) {
-        sh_finding f = {.code = "name.person", .severity = SH_ERROR, .message = text};
-        finding_to_stderr(&f, j);
-        ok = false;
-    }
-    char *path = ok ? g_strdup_printf("%s/%s_%s", org, cccd, ascii_name) : NULL;
-    int status = ok ? SH_OK : SH_FINDINGS;
+    char *path = nm_dossier_folder(org, cccd, person, &rules, cli_finding_err, j);
+    int status = path ? SH_OK : SH_FINDINGS;
     if (j) {
         sh_json_end_array(j);
         sh_json_key(j, "folder");
@@ -191,7 +147,6 @@ static int folder(const cli_globals *g, const char *org, const char *cccd, const
         printf("%s\n", path);
     }
     g_free(path);
-    g_free(ascii_name);
     return status;
 }
 

@@ -109,3 +109,32 @@ int cli_print_json(sh_json *j, int status)
     printf("%s\n", text);
     return status;
 }
+
+/* Where findings go: printed for a person, or into the JSON document. */
+static void print_finding(FILE *out, const sh_finding *f)
+{
+    const char *severity = f->severity == SH_ERROR ? _("error") : _("warning");
+    if (f->path)
+        fprintf(out, "%s: %s %s: %s\n", f->path, severity, f->code, f->message);
+    else
+        fprintf(out, "%s %s: %s\n", severity, f->code, f->message);
+    if (f->suggestion)
+        fprintf(out, "    → %s%s\n", f->suggestion, f->fixable ? "" : _(" (to be confirmed)"));
+}
+
+void cli_finding_out(const sh_finding *f, void *ctx)
+{
+    if (ctx)
+        sh_finding_json(ctx, f);
+    else
+        print_finding(stdout, f);
+}
+
+/* For commands whose stdout is a result that scripts use (name folder); -q silences warnings. */
+void cli_finding_err(const sh_finding *f, void *ctx)
+{
+    if (ctx)
+        sh_finding_json(ctx, f);
+    else if (f->severity == SH_ERROR || sh_log_get_level() != SH_LOG_QUIET)
+        print_finding(stderr, f);
+}

@@ -16,6 +16,7 @@ static const command COMMANDS[] = {
     {"audit", cmd_audit, N_("the audit log: note, verify, show, export")},
     {"catalog", cmd_catalog, N_("the 104 document types of Phụ lục 1")},
     {"name", cmd_name, N_("canonical file and folder names (Phụ lục 2)")},
+    {"ingest", cmd_ingest, N_("scanner files to one lossless PDF per document")},
 };
 
 static void print_usage(void)

@@ -36,6 +36,8 @@ static const key_spec KEYS[] = {
     {"station", "operator", K_OPERATOR, F(operator_name), 0, 0},
     {"naming", "spaces", K_SPACES, F(spaces), 0, 0},
     {"naming", "signed_suffix", K_SUFFIX, F(signed_suffix), 0, 0},
+    {"ingest", "max_dimension", K_INT, F(ingest_max_dimension), 100, 1000000},
+    {"ingest", "max_megapixels", K_INT, F(ingest_max_megapixels), 1, 100000},
     {"validate", "min_dpi", K_INT, F(min_dpi), 50, 2400},
     {"validate", "max_skew_deg", K_DOUBLE, F(max_skew_deg), 0.05, 45},
     {"validate", "required_types", K_TYPES, 0, 0, 0},
@@ -66,6 +68,8 @@ void sh_config_defaults(sh_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->spaces = SH_SPACES_ALLOW;
     cfg->signed_suffix = g_strdup("_signed");
+    cfg->ingest_max_dimension = 40000;
+    cfg->ingest_max_megapixels = 600;
     cfg->min_dpi = 200;
     cfg->max_skew_deg = 1.0;
     cfg->required_types[0] = 2;
@@ -401,6 +405,12 @@ char *sh_config_template(const char *station_id, const char *operator_name)
         "spaces = allow\n"
         "# Suffix of signed files: _signed | .signed / Hậu tố tệp đã ký\n"
         "signed_suffix = _signed\n"
+        "\n"
+        "[ingest]\n"
+        "# Largest page image accepted: pixels a side, millions of pixels / Kích thước ảnh tối "
+        "đa\n"
+        "max_dimension = 40000\n"
+        "max_megapixels = 600\n"
         "\n"
         "[validate]\n"
         "# Lowest acceptable resolution, pixels per inch / Độ phân giải tối thiểu (ppi)\n"

@@ -215,6 +215,9 @@ typedef struct {
     /* [naming] */
     sh_spaces_policy spaces;
     char *signed_suffix; /* "_signed" or ".signed" */
+    /* [ingest] */
+    int ingest_max_dimension;  /* pixels, either side of a page image */
+    int ingest_max_megapixels; /* width × height, in millions */
     /* [validate] */
     int min_dpi;
     double max_skew_deg;
@@ -285,7 +288,7 @@ sh_status sh_check_operator_name(const char *name, sh_error *err);
  */
 typedef struct sh_ledger sh_ledger;
 
-#define SH_LEDGER_SCHEMA_VERSION 1
+#define SH_LEDGER_SCHEMA_VERSION 2
 
 /* Open (creating when `create`) and migrate to SH_LEDGER_SCHEMA_VERSION. A ledger written by a
  * newer sohoa is refused rather than misread. */

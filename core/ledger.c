@@ -82,6 +82,15 @@ static const char *const MIGRATIONS[] = {
     "  bytes_sent INTEGER NOT NULL DEFAULT 0,"
     "  updated_at TEXT NOT NULL,"
     "  audit_id INTEGER REFERENCES audit(id));",
+    /* 2: the scanner files each ingested document was made from, in page order. */
+    "CREATE TABLE document_sources ("
+    "  document_id INTEGER NOT NULL REFERENCES documents(id),"
+    "  position INTEGER NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  pages INTEGER NOT NULL,"
+    "  PRIMARY KEY (document_id, position));"
+    "CREATE INDEX document_sources_by_sha256 ON document_sources(sha256);",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(N_MIGRATIONS == SH_LEDGER_SCHEMA_VERSION, "one migration per schema version");

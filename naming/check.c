@@ -239,6 +239,31 @@ bool nm_check_cccd(const char *cccd, const char *path, const nm_rules *r, sh_fin
     return check_cccd(&c, path, cccd);
 }
 
+char *nm_dossier_folder(const char *org, const char *cccd, const char *person_utf8,
+                        const nm_rules *r, sh_finding_sink sink, void *ctx)
+{
+    bool ok = nm_check_org_code(org, NULL, r, sink, ctx);
+    ok &= nm_check_cccd(cccd, NULL, r, sink, ctx);
+    char *ascii_name = nm_person_name(person_utf8);
+    char text[512] = "";
+    if (!ascii_name)
+        snprintf(text, sizeof text,
+                 _("name \"%s\" must be letters and spaces only (a person's full name)"),
+                 person_utf8);
+    else if (!nm_person_part_valid(ascii_name))
+        snprintf(text, sizeof text,
+                 _("name \"%s\" must be the full name, at least two words (Họ và tên)"),
+                 person_utf8);
+    if (text[0]) {
+        sh_finding f = {.code = "name.person", .severity = SH_ERROR, .message = text};
+        sink(&f, ctx);
+        ok = false;
+    }
+    char *path = ok ? g_strdup_printf("%s/%s_%s", org, cccd, ascii_name) : NULL;
+    g_free(ascii_name);
+    return path;
+}
+
 /* The name part of a dossier folder as it should be: "Nguyễn Văn A" or "NguyễnVănA" →
  * "NguyenVanA"; NULL when no valid name comes out. */
 static char *suggest_person(const char *text)

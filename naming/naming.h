@@ -163,6 +163,11 @@ bool nm_check_org_code(const char *code, const char *path, const nm_rules *r, sh
                        void *ctx);
 bool nm_check_cccd(const char *cccd, const char *path, const nm_rules *r, sh_finding_sink sink,
                    void *ctx);
+/* The dossier folder "ORG/CCCD_NguyenVanA" of an organisation code, a CCCD and a full name as
+ * typed ("Nguyễn Văn A"), after the checks above and of the name (name.person); NULL when any
+ * of them has an error, each reported to sink. g_free() it. */
+char *nm_dossier_folder(const char *org, const char *cccd, const char *person_utf8,
+                        const nm_rules *r, sh_finding_sink sink, void *ctx);
 
 /* ---- repairing names (fix.c) ---- */
 

@@ -45,8 +45,11 @@ void pdf_write(pdf_writer *w, const void *data, size_t len);
 void pdf_stream_end(pdf_writer *w);
 
 /* Write the cross-reference table and the trailer (/Root, /Info, /ID from a SHA-256 of the
- * body), flush and publish the file. Every reserved object must have been written. Frees w. */
-sh_status pdf_writer_finish(pdf_writer *w, int root, int info, sh_error *err);
+ * body), flush and publish the file. Every reserved object must have been written. When sha256
+ * is not NULL it receives the SHA-256 of the whole file, computed as it was written (no second
+ * read). Frees w. */
+sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH_SHA256_LEN],
+                          sh_error *err);
 /* Drop the file being written. NULL is accepted. */
 void pdf_writer_abort(pdf_writer *w);
 

@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <openssl/evp.h>
 
-#define BUFFER_SIZE (64 * 1024)
+#define BUFFER_SIZE (256 * 1024)
 #define MAX_OBJECTS 8000000 /* 8 million objects: far beyond any dossier document */
 
 struct pdf_writer {
@@ -258,7 +258,8 @@ void pdf_writer_abort(pdf_writer *w)
     writer_free(w);
 }
 
-sh_status pdf_writer_finish(pdf_writer *w, int root, int info, sh_error *err)
+sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH_SHA256_LEN],
+                          sh_error *err)
 {
     if (w->open_object || w->in_stream)
         fail(w, SH_INTERNAL, "PDF writer: an object is still open");
@@ -290,6 +291,9 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, sh_error *err)
                w->offsets->len, root, info, id, id);
     pdf_printf(w, "startxref\n%llu\n%%%%EOF\n", (unsigned long long)xref);
     flush(w);
+    /* Every byte went through the hash: it is now the digest of the whole file. */
+    if (sha256 && !failed(w) && EVP_DigestFinal_ex(w->hash, sha256, NULL) != 1)
+        fail(w, SH_INTERNAL, "SHA-256 failed");
     sh_status st = w->err.status;
     if (st != SH_OK) {
         if (err)

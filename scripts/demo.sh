@@ -2,8 +2,9 @@
 # The main job on the sample workspace (README, first command): install dependencies, build,
 # then run sohoa on a fresh copy of samples/workspace in build/demo.
 # Today: create the workspace, record the handover of the sample paper dossiers under their
-# canonical folders, list the first file names, check every name, verify and show the audit
-# chain. Each later capability (ingest, validate, sign) adds its step here.
+# canonical folders, "scan" their first documents (samples/make_scans.py) and ingest them from a
+# batch sheet into lossless PDFs, check every name, verify and show the audit chain. Each later
+# capability (validate, sign) adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >/dev/null
@@ -11,6 +12,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 sohoa=$PWD/build/cli/sohoa
 demo=$PWD/build/demo
+src=$PWD
 
 rm -rf "$demo"
 cp -r samples/workspace "$demo"
@@ -27,6 +29,28 @@ tail -n +2 handover.csv | while IFS=, read -r org cccd name pages; do
 done
 echo "Priority-1 documents to scan first, and their file names:"
 for stt in 1 2 3 5 7; do "$sohoa" name suggest "$stt"; done
+
+# The scanner's output for each dossier: its Lý lịch đảng viên (type 2) as a 3-page G4 TIFF and
+# its Phiếu đảng viên (type 3) as a colour JPEG, listed in a batch sheet as an operator would.
+# They stay outside the workspace, as on a scanner's USB disk.
+scans="$src/build/demo-scans"
+rm -rf "$scans"
+mkdir -p "$scans"
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+echo "Mã tổ chức;Số CCCD;Họ và tên;Loại;Số trang;Tệp nguồn" >"$scans/lo-01.csv"
+n=0
+while IFS=, read -r org cccd name pages; do
+  n=$((n + 1))
+  "$py" "$src/samples/make_scans.py" "$scans/$cccd" --format tiff-g4 --pages 3 --multipage \
+    --prefix lylich --seed "$n" >/dev/null
+  "$py" "$src/samples/make_scans.py" "$scans/$cccd" --format jpeg --prefix phieu \
+    --seed "$n" >/dev/null
+  echo "$org;$cccd;$name;2;3;$cccd/lylich.tif" >>"$scans/lo-01.csv"
+  echo "$org;$cccd;$name;3;1;$cccd/phieu-001.jpg" >>"$scans/lo-01.csv"
+done < <(tail -n +2 handover.csv)
+echo "Ingest the scans (lossless PDFs, named by Phụ lục 2):"
+"$sohoa" ingest --manifest "$scans/lo-01.csv"
 echo "Every folder and file name under the workspace (Phụ lục 2):"
 "$sohoa" name check .
 "$sohoa" audit show

@@ -4,8 +4,12 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config gettext clang
   libglib2.0-dev libsqlite3-dev libssl-dev libcmocka-dev
+  libtiff-dev libpng-dev zlib1g-dev libpoppler-glib-dev
   sqlite3 python3 procps bc
-  qpdf poppler-utils
+  # judges in the tests, and the sample generator (scanned-looking pages with Vietnamese text)
+  qpdf poppler-utils mupdf-tools libtiff-tools python3-pil fonts-dejavu-core
+  # the tool the ingest benchmark compares with
+  img2pdf
 )
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"

@@ -58,7 +58,7 @@ static sh_status write_sample(const char *path, const char *title, sh_error *err
     pdf_date(w, FIXED_TIME);
     pdf_printf(w, " >>");
     pdf_object_end(w);
-    return pdf_writer_finish(w, catalog, info, err);
+    return pdf_writer_finish(w, catalog, info, NULL, err);
 }
 
 static bool have(const char *tool)
@@ -198,7 +198,7 @@ static void misuse_leaves_no_file(void **state)
     pdf_object_begin(w, catalog);
     pdf_printf(w, "<< /Type /Catalog >>");
     pdf_object_end(w);
-    assert_int_equal(pdf_writer_finish(w, catalog, catalog, &err), SH_INTERNAL);
+    assert_int_equal(pdf_writer_finish(w, catalog, catalog, NULL, &err), SH_INTERNAL);
     assert_int_equal(access(path, F_OK), -1);
 
     /* The same object twice; a stream shorter than declared; invalid UTF-8. */
@@ -218,7 +218,7 @@ static void misuse_leaves_no_file(void **state)
             pdf_text_string(w, "\xff\xfe");
             pdf_object_end(w);
         }
-        assert_int_not_equal(pdf_writer_finish(w, n, n, &err), SH_OK);
+        assert_int_not_equal(pdf_writer_finish(w, n, n, NULL, &err), SH_OK);
         assert_true(err.msg[0] != '\0');
         assert_int_equal(access(path, F_OK), -1);
     }
