@@ -268,7 +268,7 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
     else if (nargs == 0)
         sh_fail(&err, SH_USAGE, "%s", _("ingest: give the page files (or a folder of them)"));
     else if (parse_type(type, &doc.type_stt, &err) == SH_OK &&
-             (!seq || parse_int(seq, "--seq", 1, 999, &doc.seq, &err) == SH_OK) &&
+             (!seq || parse_int(seq, "--seq", 1, NM_SEQ_MAX, &doc.seq, &err) == SH_OK) &&
              (!dpi || parse_int(dpi, "--dpi", 50, 4800, &doc.dpi, &err) == SH_OK))
         if (expected)
             parse_int(expected, "--expected-pages", 1, 100000, &doc.expected_pages, &err);

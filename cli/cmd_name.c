@@ -52,7 +52,7 @@ static int suggest(const cli_globals *g, int nargs, char **args, const char *seq
     if (seq_text) {
         char *end;
         long v = strtol(seq_text, &end, 10);
-        if (*end || v < 1 || v > 999)
+        if (*end || v < 1 || v > NM_SEQ_MAX)
             return sh_fail(err, SH_USAGE, _("name suggest: --seq takes a number from 1 to 999"));
         seq = (int)v;
     }

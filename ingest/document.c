@@ -126,6 +126,8 @@ static void taken_seqs(const char *dir, int stt, const nm_rules *r, GArray *seqs
 static sh_status choose_seq(const in_document *doc, const in_context *ctx, const char *dir,
                             const nm_doc_type *type, int *seq, sh_error *err)
 {
+    if (doc->seq < 0 || doc->seq > NM_SEQ_MAX)
+        return sh_fail(err, SH_USAGE, _("the SoThuTu must be a number from 1 to %d"), NM_SEQ_MAX);
     GArray *seqs = g_array_new(FALSE, FALSE, sizeof(int));
     bool unnumbered;
     taken_seqs(dir, type->stt, ctx->rules, seqs, &unnumbered);
@@ -143,6 +145,11 @@ static sh_status choose_seq(const in_document *doc, const in_context *ctx, const
                      dir, lone, first);
     else if (doc->seq > 0)
         *seq = doc->seq;
+    else if ((seqs->len > 0 || doc->more_expected) && max >= NM_SEQ_MAX)
+        st = sh_fail(err, SH_USAGE,
+                     _("%s already holds documents of this type up to SoThuTu %d, the largest "
+                       "there can be"),
+                     dir, NM_SEQ_MAX);
     else if (seqs->len > 0 || doc->more_expected)
         *seq = max + 1;
     else

@@ -71,7 +71,8 @@ sh_status in_list_folder(const char *dir, char ***paths, size_t *n, sh_error *er
             g_free(path);
     }
     closedir(d);
-    qsort(found->pdata, found->len, sizeof(char *), by_name);
+    if (found->len > 1)
+        qsort(found->pdata, found->len, sizeof(char *), by_name);
     *n = found->len;
     g_ptr_array_add(found, NULL);
     *paths = (char **)g_ptr_array_free(found, FALSE);

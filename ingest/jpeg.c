@@ -204,17 +204,22 @@ static void jpeg_close(in_source *s)
 
 static const in_source_ops jpeg_ops = {jpeg_emit, jpeg_close};
 
-/* The image data must end with the EOI marker; scanners pad with nothing, some tools with a
- * few zero bytes. A file cut short in transfer fails here. */
+/* The image data must end with the EOI marker. Some scanners and tools pad after it (zero
+ * bytes, 0xFF fill, line ends), so padding is skipped first; a file cut short in transfer has
+ * neither and fails here. */
 static bool ends_with_eoi(int fd, uint64_t size)
 {
-    uint8_t tail[64];
-    size_t n = size < sizeof tail ? (size_t)size : sizeof tail;
-    if (pread(fd, tail, n, (off_t)(size - n)) != (ssize_t)n)
-        return false;
-    while (n > 2 && (tail[n - 1] == 0 || tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+    enum { TAIL = 64 * 1024 };
+    size_t n = size < TAIL ? (size_t)size : TAIL;
+    uint8_t *tail = g_malloc(n ? n : 1);
+    bool ok = pread(fd, tail, n, (off_t)(size - n)) == (ssize_t)n;
+    while (ok && n > 2 &&
+           (tail[n - 1] == 0 || tail[n - 1] == 0xFF || tail[n - 1] == '\n' || tail[n - 1] == '\r' ||
+            tail[n - 1] == ' '))
         n--;
-    return n >= 2 && tail[n - 2] == 0xFF && tail[n - 1] == 0xD9;
+    ok = ok && n >= 2 && tail[n - 2] == 0xFF && tail[n - 1] == 0xD9;
+    g_free(tail);
+    return ok;
 }
 
 sh_status in_jpeg_open(in_source *s, const in_limits *lim, sh_error *err)

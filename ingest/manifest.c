@@ -351,7 +351,7 @@ static void make_row(const header *h, char **cells, size_t n, size_t extra_cells
                                               heading_of(h, COL_TYPE), sv));
         g_free(sv);
     }
-    optional_number(h, cells, n, COL_SEQ, 1, 999, &row->seq, problems);
+    optional_number(h, cells, n, COL_SEQ, 1, NM_SEQ_MAX, &row->seq, problems);
     optional_number(h, cells, n, COL_PAGES, 1, 100000, &row->expected_pages, problems);
     optional_number(h, cells, n, COL_DPI, 50, 4800, &row->dpi, problems);
 

@@ -8,8 +8,6 @@
 
 #include <glib.h>
 
-#define SEQ_MAX 999
-
 void nm_rules_default(nm_rules *r)
 {
     time_t now = time(NULL);
@@ -92,11 +90,11 @@ bool nm_parse_file_name(const char *name, const nm_rules *r, nm_file_id *id)
         if (s == stop || *s == '0')
             return false;
         for (; s < stop; s++) {
-            if (!g_ascii_isdigit(*s) || seq > SEQ_MAX / 10)
+            if (!g_ascii_isdigit(*s) || seq > NM_SEQ_MAX / 10)
                 return false;
             seq = seq * 10 + (*s - '0');
         }
-        if (seq > SEQ_MAX)
+        if (seq > NM_SEQ_MAX)
             return false;
     }
     if (!name_part_ok(part, (size_t)((dot ? dot : stop) - part), t, r))
@@ -289,7 +287,7 @@ void nm_diagnose_file_name(const char *raw, const nm_rules *r, nm_file_diagnosis
                 d->problems |= NM_SEQ_FORMAT;
             if (spaced)
                 d->problems |= NM_STRAY_SPACES;
-            d->guess.seq = seq > SEQ_MAX ? 0 : seq;
+            d->guess.seq = seq > NM_SEQ_MAX ? 0 : seq;
             to = (size_t)(last_dot - s);
             if (trim(s, &from, &to))
                 d->problems |= NM_STRAY_SPACES;

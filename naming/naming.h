@@ -18,6 +18,7 @@
 
 #define NM_CATALOG_SIZE 104
 #define NM_NAME_MAX 80 /* longest canonical ASCII name */
+#define NM_SEQ_MAX 999 /* largest SoThuTu */
 
 typedef struct {
     int stt;                /* 1..104 */
