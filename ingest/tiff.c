@@ -30,8 +30,20 @@ typedef struct {
     uint64_t strip_off, strip_len;
 } tiff_page;
 
+/* libtiff reads a directory tag by tag: through plain read() that is two system calls per tag
+ * (10,000 for 100 pages), through a memory map the whole file counts as resident memory. So
+ * its reads go through a small block cache over pread; large reads (strips) go straight. */
+typedef struct {
+    int fd;
+    uint64_t pos, size;
+    uint64_t block_off;
+    size_t block_len;
+    uint8_t block[64 * 1024];
+} tiff_io;
+
 typedef struct {
     TIFF *tif;
+    tiff_io io;
     int fd; /* for copying G4 strips without libtiff's buffers */
     tiff_page *pages;
     char msg[512];
@@ -54,6 +66,63 @@ static int tiff_warning(TIFF *tif, void *ud, const char *module, const char *fmt
     (void)tif, (void)ud, (void)module, (void)fmt, (void)ap;
     return 1; /* unknown private tags and the like: not the operator's concern */
 }
+
+static tmsize_t io_read(thandle_t h, void *dst, tmsize_t n)
+{
+    tiff_io *io = h;
+    uint8_t *out = dst;
+    tmsize_t done = 0;
+    while (done < n && io->pos < io->size) {
+        size_t want = (size_t)(n - done);
+        if (io->pos >= io->block_off && io->pos < io->block_off + io->block_len) {
+            size_t at = (size_t)(io->pos - io->block_off);
+            size_t k = MIN(want, io->block_len - at);
+            memcpy(out + done, io->block + at, k);
+            done += (tmsize_t)k;
+            io->pos += k;
+            continue;
+        }
+        ssize_t got;
+        if (want >= sizeof io->block) { /* strip data: no copy through the cache */
+            got = pread(io->fd, out + done, want, (off_t)io->pos);
+            if (got > 0) {
+                done += got;
+                io->pos += (uint64_t)got;
+            }
+        } else {
+            got = pread(io->fd, io->block, sizeof io->block, (off_t)io->pos);
+            if (got > 0) {
+                io->block_off = io->pos;
+                io->block_len = (size_t)got;
+            }
+        }
+        if (got <= 0)
+            break;
+    }
+    return done;
+}
+
+static tmsize_t io_write(thandle_t h, void *src, tmsize_t n)
+{
+    (void)h, (void)src, (void)n;
+    return -1; /* sources are never written */
+}
+
+static toff_t io_seek(thandle_t h, toff_t off, int whence)
+{
+    tiff_io *io = h;
+    uint64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? io->pos : io->size;
+    io->pos = base + off;
+    return io->pos;
+}
+
+static int io_close(thandle_t h)
+{
+    (void)h;
+    return 0;
+}
+
+static toff_t io_size(thandle_t h) { return ((tiff_io *)h)->size; }
 
 static sh_status damaged(in_source *s, tiff_state *t, int page, sh_error *err)
 {
@@ -203,8 +272,12 @@ static sh_status classify(in_source *s, tiff_state *t, int n, off_t file_size, t
 
 static sh_status to_page(in_source *s, tiff_state *t, int page, sh_error *err)
 {
-    tdir_t dir = t->pages[page].dir;
-    if (TIFFCurrentDirectory(t->tif) != dir && !TIFFSetDirectory(t->tif, dir))
+    /* Pages are written in order: the next directory is one step on, where TIFFSetDirectory
+     * would walk the chain from the first page again (quadratic in the page count). */
+    tdir_t dir = t->pages[page].dir, cur = TIFFCurrentDirectory(t->tif);
+    bool ok = cur == dir || (cur + 1 == dir && TIFFReadDirectory(t->tif)) ||
+              TIFFSetDirectory(t->tif, dir);
+    if (!ok)
         return damaged(s, t, page + 1, err);
     if (t->pages[page].jpeg_rgb) /* a directory change resets this pseudo-tag */
         TIFFSetField(t->tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
@@ -317,12 +390,12 @@ static sh_status flate_rows(in_source *s, tiff_state *t, int page, pdf_writer *w
 static sh_status tiff_emit(in_source *s, int page, pdf_writer *w, int obj, sh_error *err)
 {
     tiff_state *t = s->state;
+    if (t->pages[page].way == WAY_G4_AS_IS) /* the strip's place is known: libtiff not needed */
+        return emit_g4_as_is(s, t, page, w, obj, err);
     sh_status st = to_page(s, t, page, err);
     if (st != SH_OK)
         return st;
     switch (t->pages[page].way) {
-    case WAY_G4_AS_IS:
-        return emit_g4_as_is(s, t, page, w, obj, err);
     case WAY_G4_REENCODE:
         return emit_g4_reencode(s, t, page, w, obj, err);
     default:
@@ -361,7 +434,10 @@ sh_status in_tiff_open(in_source *s, const in_limits *lim, sh_error *err)
     TIFFOpenOptionsSetMaxSingleMemAlloc(opts, MAX_TIFF_ALLOC);
     TIFFOpenOptionsSetErrorHandlerExtR(opts, tiff_error, t);
     TIFFOpenOptionsSetWarningHandlerExtR(opts, tiff_warning, t);
-    t->tif = TIFFOpenExt(s->path, "r", opts);
+    t->io.fd = t->fd;
+    t->io.size = (uint64_t)st.st_size;
+    t->tif = TIFFClientOpenExt(s->path, "rm", &t->io, io_read, io_write, io_seek, io_close, io_size,
+                               NULL, NULL, opts);
     TIFFOpenOptionsFree(opts);
     if (!t->tif)
         return damaged(s, t, 0, err);
