@@ -94,6 +94,9 @@ sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, i
  * systems (USB disks, shared Windows folders) too. The folders are flushed to disk. */
 sh_status sh_rename_noreplace(const char *from, const char *to, sh_error *err);
 
+/* Open a regular file for reading: a named pipe or a device is refused at once (SH_INPUT) rather
+ * than waited on. Returns the descriptor, or -1 with err filled. */
+int sh_open_regular(const char *path, sh_error *err);
 /* Read a whole file of at most max_bytes (a bound: user files are untrusted). The result is
  * NUL-terminated for convenience; free() it. */
 sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len, sh_error *err);

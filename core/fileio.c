@@ -201,6 +201,24 @@ sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, i
     return sh_atomic_commit(f, err);
 }
 
+int sh_open_regular(const char *path, sh_error *err)
+{
+    /* O_NONBLOCK: opening a pipe with no writer would otherwise block for ever. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        sh_fail_errno(err, SH_INPUT, errno, _("cannot open %s"), path);
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        sh_fail(err, SH_INPUT, _("%s is not a regular file"), path);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
 sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len, sh_error *err)
 {
     *data = NULL;
@@ -209,13 +227,13 @@ sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *
     /* max_bytes + 1 (and one more for the NUL) must not wrap: SIZE_MAX means "no limit". */
     if (max_bytes > SIZE_MAX - 2)
         max_bytes = SIZE_MAX - 2;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sh_open_regular(path, err);
     if (fd < 0)
-        return sh_fail_errno(err, SH_INPUT, errno, _("cannot open %s"), path);
+        return err ? err->status : SH_INPUT;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
         close(fd);
-        return sh_fail(err, SH_INPUT, _("%s is not a regular file"), path);
+        return sh_fail_errno(err, SH_INPUT, errno, _("cannot read %s"), path);
     }
     if ((uint64_t)st.st_size > max_bytes) {
         close(fd);

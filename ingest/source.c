@@ -137,15 +137,9 @@ in_page_info *in_source_add_page(in_source *s)
 sh_status in_source_open(const char *path, const in_limits *lim, in_source **out, sh_error *err)
 {
     *out = NULL;
-    /* O_NONBLOCK: a named pipe (or a device) must be refused, not waited on forever. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = sh_open_regular(path, err);
     if (fd < 0)
-        return sh_fail_errno(err, SH_INPUT, errno, _("cannot open %s"), path);
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return sh_fail(err, SH_INPUT, _("%s is not a regular file"), path);
-    }
+        return SH_INPUT;
     uint8_t head[16];
     ssize_t n = read(fd, head, sizeof head);
     int read_errno = errno;

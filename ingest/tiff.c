@@ -284,17 +284,23 @@ static sh_status to_page(in_source *s, tiff_state *t, int page, sh_error *err)
     return SH_OK;
 }
 
+/* The image dictionary of a G4 page, copied or re-encoded. */
+static void g4_dict(char *dict, size_t size, const in_page_info *pi, const tiff_page *tp)
+{
+    snprintf(dict, size,
+             "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace /DeviceGray "
+             "/BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %u "
+             "/Rows %u%s >>",
+             pi->width, pi->height, pi->width, pi->height, tp->black_is_1 ? " /BlackIs1 true" : "");
+}
+
 static sh_status emit_g4_as_is(in_source *s, tiff_state *t, int page, pdf_writer *w, int obj,
                                sh_error *err)
 {
     const tiff_page *tp = &t->pages[page];
     const in_page_info *pi = &s->pages[page];
     char dict[320];
-    snprintf(dict, sizeof dict,
-             "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace /DeviceGray "
-             "/BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %u "
-             "/Rows %u%s >>",
-             pi->width, pi->height, pi->width, pi->height, tp->black_is_1 ? " /BlackIs1 true" : "");
+    g4_dict(dict, sizeof dict, pi, tp);
     pdf_stream_begin(w, obj, dict, tp->strip_len);
     sh_status st =
         in_copy_bytes(w, t->fd, tp->strip_off, tp->strip_len, tp->reverse_bits, s->path, err);
@@ -308,11 +314,7 @@ static sh_status emit_g4_reencode(in_source *s, tiff_state *t, int page, pdf_wri
     const tiff_page *tp = &t->pages[page];
     const in_page_info *pi = &s->pages[page];
     char dict[320];
-    snprintf(dict, sizeof dict,
-             "/Type /XObject /Subtype /Image /Width %u /Height %u /ColorSpace /DeviceGray "
-             "/BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns %u "
-             "/Rows %u%s >>",
-             pi->width, pi->height, pi->width, pi->height, tp->black_is_1 ? " /BlackIs1 true" : "");
+    g4_dict(dict, sizeof dict, pi, tp);
     tmsize_t line = TIFFScanlineSize(t->tif);
     if (line <= 0 || (uint64_t)line < ((uint64_t)pi->width + 7) / 8)
         return damaged(s, t, page + 1, err);

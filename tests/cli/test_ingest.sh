@@ -196,6 +196,13 @@ assert_eq "$(json_get "$OUT" '[x["row"] for x in d["documents"]]')" "[2, 4, 5]" 
 assert_eq "$(json_get "$OUT" '[(f["code"], f["row"], f["status"]) for f in d["findings"]]')" \
   "[('ingest.failed', 3, 3)]" "failed rows"
 
+# A named pipe given as a sheet or a page is refused at once, not waited on.
+mkfifo "$S/pipe.csv" "$S/pipe.tif"
+run_sohoa 3 ingest --manifest "$S/pipe.csv"
+assert_contains "$ERR" "pipe.csv is not a regular file"
+ingest 3 --type 5 "$S/pipe.tif"
+assert_contains "$ERR" "pipe.tif is not a regular file"
+
 # ---- usage errors ----
 run_sohoa 2 ingest --org "$ORG" --cccd "$CCCD" --name "Nguyễn Văn An" --type 105 "$S/grey-001.png"
 run_sohoa 2 ingest --org 93.000 --cccd "$CCCD" --name "Nguyễn Văn An" --type 2 "$S/grey-001.png"

@@ -52,24 +52,10 @@ static void need(const char *tool)
     }
 }
 
-/* Run a shell command; its stdout (g_free) and whether it exited 0. */
-static char *run(const char *cmd, bool *ok)
-{
-    char *out = NULL;
-    GError *e = NULL;
-    gint wait_status = 0;
-    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                      &wait_status, &e))
-        fail_msg("cannot run %s: %s", cmd, e->message);
-    *ok = g_spawn_check_wait_status(wait_status, NULL);
-    return out;
-}
-
 static char *run_ok(const char *cmd)
 {
     bool ok;
-    char *out = run(cmd, &ok);
+    char *out = test_run(cmd, &ok);
     if (!ok)
         fail_msg("failed: %s\n%s", cmd, out ? out : "");
     return out;

@@ -110,3 +110,18 @@ char *test_mkdirs(const char *root, const char *rel)
     assert_int_equal(g_mkdir_with_parents(path, 0755), 0);
     return path;
 }
+
+char *test_run(const char *cmd, bool *ok)
+{
+    char *out = NULL;
+    GError *e = NULL;
+    gint wait_status = 0;
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                      &wait_status, &e))
+        fail_msg("cannot run %s: %s", cmd, e->message);
+    bool exited_0 = g_spawn_check_wait_status(wait_status, NULL);
+    if (ok)
+        *ok = exited_0;
+    return out;
+}

@@ -32,6 +32,9 @@ bool test_isolated(bool (*fn)(const void *arg), const void *arg);
 char *test_put_pdf(const char *root, const char *rel);
 /* Make root/rel and the folders along the way; returns the full path (g_free). */
 char *test_mkdirs(const char *root, const char *rel);
+/* Run a shell command (the external judges: qpdf, pdfinfo, pdfimages); its stdout (g_free) and
+ * whether it exited 0 (ok may be NULL). stderr is dropped. */
+char *test_run(const char *cmd, bool *ok);
 /* Join a folder and a name; g_free() the result. */
 char *test_path(const char *dir, const char *name);
 
