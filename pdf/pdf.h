@@ -53,4 +53,22 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH
 /* Drop the file being written. NULL is accepted. */
 void pdf_writer_abort(pdf_writer *w);
 
+/* ---- reading, through Poppler (loaded on first use) ----
+ * Enough to tell whether a PDF opens and what it holds; rendering comes with validate. */
+
+typedef struct pdf_doc pdf_doc;
+typedef enum {
+    PDF_DOC_OK,
+    PDF_DOC_DAMAGED,   /* not a PDF, or one Poppler cannot read */
+    PDF_DOC_ENCRYPTED, /* needs a password */
+} pdf_doc_problem;
+
+/* Open path. On failure *doc is NULL, *problem says why (when not NULL) and err has a message
+ * naming the file and what to do: SH_INPUT, or SH_INTERNAL when Poppler itself is missing. */
+sh_status pdf_doc_open(const char *path, pdf_doc **doc, pdf_doc_problem *problem, sh_error *err);
+int pdf_doc_pages(const pdf_doc *doc);
+/* The version the file declares: 1.4 → major 1, minor 4. */
+void pdf_doc_version(const pdf_doc *doc, int *major, int *minor);
+void pdf_doc_close(pdf_doc *doc);
+
 #endif

@@ -230,9 +230,51 @@ static void never_replaces_when_asked(void **state)
     g_free(path);
 }
 
+/* pdf_doc_open (Poppler, loaded on first use): what a PDF holds, and why one does not open. */
+static void reader_opens_and_classifies(void **state)
+{
+    const char *dir = *state;
+    sh_error err;
+    char *good = test_path(dir, "good.pdf");
+    assert_int_equal(write_sample(good, "Lý lịch đảng viên", &err), SH_OK);
+    pdf_doc *doc;
+    pdf_doc_problem problem;
+    assert_int_equal(pdf_doc_open(good, &doc, &problem, &err), SH_OK);
+    assert_int_equal(problem, PDF_DOC_OK);
+    assert_int_equal(pdf_doc_pages(doc), 1);
+    int major, minor;
+    pdf_doc_version(doc, &major, &minor);
+    assert_int_equal(major * 10 + minor, 14);
+    pdf_doc_close(doc);
+
+    char *bad = test_path(dir, "bad.pdf");
+    test_write(bad, "%PDF-1.4\nnot really\n", 20);
+    assert_int_equal(pdf_doc_open(bad, &doc, &problem, &err), SH_INPUT);
+    assert_null(doc);
+    assert_int_equal(problem, PDF_DOC_DAMAGED);
+    test_assert_contains(err.msg, "bad.pdf");
+
+    if (have("qpdf")) {
+        char *locked = test_path(dir, "locked.pdf");
+        char *cmd = g_strdup_printf("qpdf --encrypt secret secret 256 -- '%s' '%s'", good, locked);
+        bool ok;
+        g_free(test_run(cmd, &ok));
+        assert_true(ok);
+        assert_int_equal(pdf_doc_open(locked, &doc, &problem, &err), SH_INPUT);
+        assert_int_equal(problem, PDF_DOC_ENCRYPTED);
+        test_assert_contains(err.msg, "password");
+        g_free(cmd);
+        g_free(locked);
+    }
+    g_free(bad);
+    g_free(good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(reader_opens_and_classifies, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(sample_passes_the_judges, test_setup_tmpdir,
                                         test_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(output_is_deterministic, test_setup_tmpdir,
