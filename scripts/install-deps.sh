@@ -4,12 +4,12 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config gettext clang
   libglib2.0-dev libsqlite3-dev libssl-dev libcmocka-dev
-  libtiff-dev libpng-dev zlib1g-dev libpoppler-glib-dev
+  libtiff-dev libpng-dev zlib1g-dev libpoppler-glib-dev libleptonica-dev
   sqlite3 python3 procps bc
   # judges in the tests, and the sample generator (scanned-looking pages with Vietnamese text)
   qpdf poppler-utils mupdf-tools libtiff-tools python3-pil fonts-dejavu-core
-  # the tool the ingest benchmark compares with
-  img2pdf
+  # the tools the ingest and page-analysis benchmarks compare with
+  img2pdf tesseract-ocr tesseract-ocr-osd
 )
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
