@@ -1,0 +1,53 @@
+/* Shared by validate/page*.c only: the working image and its connected components. */
+#ifndef SOHOA_VALIDATE_PAGE_IMPL_H
+#define SOHOA_VALIDATE_PAGE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "validate/page.h"
+
+/* What a connected component of ink is taken for. */
+enum {
+    VD_CC_NOISE,  /* smaller than any letter: dust, a lone diacritic */
+    VD_CC_TEXT,   /* letter- or word-sized: used for skew and orientation */
+    VD_CC_LARGE,  /* a signature, a seal, a table frame, a rule */
+    VD_CC_HOLE,   /* a punch hole: a filled disc 3.5-10 mm across */
+    VD_CC_BORDER, /* touches the image's edge */
+};
+
+typedef struct {
+    int x0, y0, x1, y1; /* bounding box, inclusive */
+    int area;           /* ink pixels */
+    int cls;            /* VD_CC_* */
+} vd_cc;
+
+typedef struct {
+    int w, h;
+    double ppi;     /* of the working image */
+    uint8_t *grey;  /* w*h, reduced from the input */
+    uint8_t *ink;   /* w*h, 1 = ink */
+    int32_t *label; /* w*h, 0 = paper, else component index + 1 */
+    vd_cc *cc;
+    int ncc;
+    int paper; /* the paper's grey level */
+} vd_work;
+
+/* page_prep.c: reduce, binarise, label and classify. False when out of memory. */
+bool vd_work_init(vd_work *wk, const vd_image *img);
+void vd_work_free(vd_work *wk);
+static inline double vd_mm(const vd_work *wk, double mm) { return mm * wk->ppi / 25.4; }
+
+/* page_orient.c: skew and orientation from the text components. */
+void vd_orient(const vd_work *wk, vd_page_result *out);
+
+/* page_orient.c: the cues behind the decision, for the benchmark and tests. */
+typedef struct {
+    double axis_ratio; /* best horizontal / best vertical projection score */
+    double asym;       /* ink above minus below the x-height band, -1..1, + = upright */
+    double align;      /* left-edge minus right-edge alignment of lines, -1..1, + = upright */
+    int lines;         /* text lines found */
+} vd_orient_cues;
+extern _Thread_local vd_orient_cues vd_last_cues;
+
+#endif
