@@ -296,9 +296,7 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
                           .actor = &actor,
                           .warn = warning_out,
                           .warn_ctx = &r};
-        in_limits_default(&ctx.limits);
-        ctx.limits.max_dimension = (uint32_t)ws.config.ingest_max_dimension;
-        ctx.limits.max_pixels = (uint64_t)ws.config.ingest_max_megapixels * 1000000u;
+        in_limits_from_config(&ctx.limits, &ws.config);
         if (g->json) {
             r.json = sh_json_new();
             r.findings = sh_json_new();

@@ -30,7 +30,10 @@ typedef struct {
     uint32_t max_dimension; /* pixels, either side */
     uint64_t max_pixels;    /* width × height */
 } in_limits;
-/* 40,000 pixels a side and 600 million pixels: A0 at 600 ppi fits, 35000 × 35000 does not. */
+/* The limits of a configuration's [ingest] section. */
+void in_limits_from_config(in_limits *l, const sh_config *cfg);
+/* Those of the default configuration (40,000 pixels a side, 600 million pixels: A0 at 600 ppi
+ * fits, 35000 × 35000 does not); docs/configuration.md. */
 void in_limits_default(in_limits *l);
 
 /* ---- one document ---- */

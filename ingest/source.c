@@ -9,10 +9,19 @@
 
 #include "ingest/source.h"
 
+void in_limits_from_config(in_limits *l, const sh_config *cfg)
+{
+    l->max_dimension = (uint32_t)cfg->ingest_max_dimension;
+    l->max_pixels = (uint64_t)cfg->ingest_max_megapixels * 1000000u;
+}
+
 void in_limits_default(in_limits *l)
 {
-    l->max_dimension = 40000;
-    l->max_pixels = 600000000u;
+    /* One place holds the defaults: the configuration's table. */
+    sh_config cfg;
+    sh_config_defaults(&cfg);
+    in_limits_from_config(l, &cfg);
+    sh_config_free(&cfg);
 }
 
 in_kind in_sniff(const uint8_t *h, size_t n)

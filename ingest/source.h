@@ -13,7 +13,8 @@ typedef struct {
     double xres, yres;      /* pixels per inch; 0 when the file does not say */
     int rotate;             /* the page's /Rotate (clockwise): 0, 90, 180, 270 */
     bool mirror;            /* flipped left to right before rotating (EXIF/TIFF orientation) */
-    const char *how;        /* how the pixels go into the PDF, for -v: "G4 as is" … */
+    const char *how;        /* how the pixels go into the PDF ("G4 as is" …): what the tests check
+                               to tell a copy from a re-encode */
 } in_page_info;
 
 typedef struct in_source in_source;
