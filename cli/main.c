@@ -17,6 +17,7 @@ static const command COMMANDS[] = {
     {"catalog", cmd_catalog, N_("the 104 document types of Phụ lục 1")},
     {"name", cmd_name, N_("canonical file and folder names (Phụ lục 2)")},
     {"ingest", cmd_ingest, N_("scanner files to one lossless PDF per document")},
+    {"validate", cmd_validate, N_("check dossiers, documents and pages before sign-off")},
 };
 
 static void print_usage(void)

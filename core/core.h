@@ -199,6 +199,8 @@ sh_progress *sh_progress_new(const char *label, uint64_t total);
 /* For tests and special outputs: draw on `out` when `enabled`. */
 sh_progress *sh_progress_new_on(FILE *out, bool enabled, const char *label, uint64_t total);
 void sh_progress_add(sh_progress *p, uint64_t n);
+/* More work found on the way (validate learns page counts as it opens files). */
+void sh_progress_grow(sh_progress *p, uint64_t n);
 /* Draw the final state, end the line, free. NULL is accepted. */
 void sh_progress_done(sh_progress *p);
 

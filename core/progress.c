@@ -75,6 +75,15 @@ void sh_progress_add(sh_progress *p, uint64_t n)
     pthread_mutex_unlock(&p->lock);
 }
 
+void sh_progress_grow(sh_progress *p, uint64_t n)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->total += n;
+    pthread_mutex_unlock(&p->lock);
+}
+
 void sh_progress_done(sh_progress *p)
 {
     if (!p)

@@ -30,7 +30,8 @@ typedef struct {
     sh_finding_sink sink;
     void *ctx;
     nm_check_summary *sum;
-    const char *only_path; /* when a single file was given: report findings about it only */
+    const char *only_path;   /* when a single file was given: report findings about it only */
+    const nm_visitor *visit; /* validate's view of the walk, or NULL */
     /* File name → nm_file_diagnosis. The same misspelling recurs across dossiers (a name copied
      * from one to the next), and reading one costs a title match, ~1 ms; bounded. */
     GHashTable *diagnoses;
@@ -442,6 +443,22 @@ static void check_file_name(checker *c, doc_file *f)
     f->id = d.guess; /* for the seq rules: what the person most likely meant */
 }
 
+static bool has_pdf_extension(const char *name)
+{
+    size_t len = strlen(name);
+    return len > 4 && g_ascii_strcasecmp(name + len - 4, ".pdf") == 0;
+}
+
+/* Hand a PDF file to the visitor; with only_path, that file alone. */
+static void visit_file(checker *c, const char *path, const char *dossier, const nm_file_id *id)
+{
+    if (!c->visit || !c->visit->file || !has_pdf_extension(path))
+        return;
+    if (c->only_path && strcmp(path, c->only_path) != 0)
+        return;
+    c->visit->file(path, dossier, id, c->visit->ctx);
+}
+
 static int by_type_then_seq(const void *a, const void *b)
 {
     const doc_file *x = a, *y = b;
@@ -539,6 +556,7 @@ static void check_dossier_files(checker *c, const char *path, entry *e, size_t n
         f->name = e[i].name;
         f->path = child;
         check_file_name(c, f);
+        visit_file(c, f->path, path, &f->id);
     }
     /* The seq rules, for the files whose type is known. */
     size_t known = 0;
@@ -570,6 +588,8 @@ static void check_dossier(checker *c, const char *path, const char *name)
     entry *e = list_folder(c, path, false, &n);
     check_dossier_files(c, path, e, n);
     free_entries(e, n);
+    if (c->visit && c->visit->dossier_done)
+        c->visit->dossier_done(path, c->visit->ctx);
 }
 
 /* Scans and documents outside a dossier would never be validated or uploaded: an error. Other
@@ -584,11 +604,12 @@ static void report_stray_file(checker *c, const char *path)
         size_t n = strlen(DOCUMENT_EXTENSIONS[i]);
         document |= len > n && g_ascii_strcasecmp(path + len - n, DOCUMENT_EXTENSIONS[i]) == 0;
     }
-    if (document)
+    if (document) {
         report(c, "name.file", SH_ERROR, path, NULL, false,
                _("a document outside a dossier folder: documents belong in "
                  "M1.M2.M3.M4.M5/CCCD_HoTen/"));
-    else
+        visit_file(c, path, NULL, &(nm_file_id){0});
+    } else
         report(c, "name.file", SH_WARNING, path, NULL, false,
                _("not part of any dossier: it will not be validated or uploaded"));
 }
@@ -751,7 +772,9 @@ static void check_single_file(checker *c, const char *path)
             g_free(prefix);
         } else {
             c->sum->files++;
-            check_file_name(c, &(doc_file){.name = base, .path = (char *)path});
+            doc_file f = {.name = base, .path = (char *)path};
+            check_file_name(c, &f);
+            visit_file(c, path, dir, &f.id);
         }
         g_free(base);
         free_entries(e, n);
@@ -766,7 +789,13 @@ static void check_single_file(checker *c, const char *path)
 sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
                         nm_check_summary *sum, sh_error *err)
 {
-    checker c = {.rules = r, .sink = sink, .ctx = ctx, .sum = sum};
+    return nm_walk_path(path, r, sink, ctx, NULL, sum, err);
+}
+
+sh_status nm_walk_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
+                       const nm_visitor *visit, nm_check_summary *sum, sh_error *err)
+{
+    checker c = {.rules = r, .sink = sink, .ctx = ctx, .sum = sum, .visit = visit};
     sh_error_clear(&c.first_unreadable);
     struct stat st;
     if (stat(path, &st) != 0)

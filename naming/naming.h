@@ -158,6 +158,20 @@ typedef struct {
  * still checked); findings do not change the status. */
 sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
                         nm_check_summary *sum, sh_error *err);
+/* The same walk for validate, which also reads each PDF: the visitor is given every file whose
+ * name ends in .pdf (any case), whatever its name's findings, after those findings; and each
+ * dossier once all its files have been given. A file given alone is visited with its folder as
+ * the dossier when it lies in one, but no dossier_done follows. */
+typedef struct {
+    /* dossier: the dossier folder's path as walked, NULL for a document outside any; id: what
+     * the name says or most likely means (type NULL when unknown). */
+    void (*file)(const char *path, const char *dossier, const nm_file_id *id, void *ctx);
+    void (*dossier_done)(const char *path, void *ctx);
+    void *ctx;
+} nm_visitor;
+
+sh_status nm_walk_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
+                       const nm_visitor *visit, nm_check_summary *sum, sh_error *err);
 /* The checks of an organisation code (name.folder) and a CCCD (name.cccd) on their own, for
  * "sohoa name folder"; path may be NULL. False when there is an error (a warning is not one). */
 bool nm_check_org_code(const char *code, const char *path, const nm_rules *r, sh_finding_sink sink,

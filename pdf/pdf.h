@@ -1,6 +1,7 @@
-/* pdf — our PDF object layer. Today: the writer of new files, streaming (memory does not grow
- * with the page count or the image sizes), deterministic (the same calls give the same bytes),
- * published atomically. To come: the reader and the incremental-update writer that `sign` needs.
+/* pdf — our PDF object layer: the writer of new files, streaming (memory does not grow with the
+ * page count or the image sizes), deterministic (the same calls give the same bytes), published
+ * atomically; a bounded reader of the page images of scanned PDFs (reader.c); and Poppler for
+ * everything else (poppler.c). To come: the incremental-update writer that `sign` needs.
  *
  * Use: reserve object numbers, write each object once (in any order), then finish with the
  * catalog and the information dictionary. Errors are sticky, like the JSON writer's: the first
@@ -10,6 +11,7 @@
 #ifndef SOHOA_PDF_H
 #define SOHOA_PDF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/core.h"
@@ -49,7 +51,7 @@ void pdf_stream_end(pdf_writer *w);
  * is not NULL it receives the SHA-256 of the whole file, computed as it was written (no second
  * read). Frees w. */
 sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH_SHA256_LEN],
-                          sh_error *err);
+                            sh_error *err);
 /* Drop the file being written. NULL is accepted. */
 void pdf_writer_abort(pdf_writer *w);
 
@@ -70,5 +72,106 @@ int pdf_doc_pages(const pdf_doc *doc);
 /* The version the file declares: 1.4 → major 1, minor 4. */
 void pdf_doc_version(const pdf_doc *doc, int *major, int *minor);
 void pdf_doc_close(pdf_doc *doc);
+
+/* Render page `index` (0-based) as Poppler shows it (its /Rotate applied) into 8-bit grey, 0
+ * black, at `ppi`, reduced further so that neither side exceeds max_px (*ppi_out: the
+ * resolution used). *px is g_malloc'ed, rows `*w` bytes apart. Slow (cairo): for pages that
+ * are not a single scanned image. Not thread-safe on one document. */
+sh_status pdf_doc_render_grey(pdf_doc *doc, int index, double ppi, uint32_t max_px, uint8_t **px,
+                              uint32_t *w, uint32_t *h, double *ppi_out, sh_error *err);
+
+/* ---- the page images of a PDF, read without Poppler (reader.c) ----
+ * What validate needs from a scanned page, read with bounded time and memory from any file (a
+ * damaged or hostile one included): the page's size and rotation, the images its content draws,
+ * with their pixel size, where they are placed, and their data. Not a renderer: text and vector
+ * drawing are only noticed, not interpreted. A file whose cross-reference table is damaged is
+ * read by scanning it for objects, as viewers do. Not thread-safe: one reader per thread. */
+
+typedef struct pdf_reader pdf_reader;
+
+/* The image codec a decoder has to handle: the last filter of the image's filter chain. Every
+ * earlier filter (ASCII85 over DCT, …) is undone by the reader's stream. */
+typedef enum {
+    PDF_CODEC_NONE,  /* the stream gives samples (no filter, or Flate/LZW/RunLength/ASCII…,
+                        with PNG and TIFF predictors undone) */
+    PDF_CODEC_DCT,   /* JPEG bytes */
+    PDF_CODEC_CCITT, /* CCITT G3/G4 bytes; see the ccitt_* fields */
+    PDF_CODEC_JBIG2, /* embedded JBIG2 stream; globals with pdf_reader_jbig2_globals */
+    PDF_CODEC_JPX,   /* JPEG 2000 */
+    PDF_CODEC_OTHER, /* a filter we do not read (Crypt, an unknown name) */
+} pdf_codec;
+
+typedef enum {
+    PDF_CS_GRAY,    /* DeviceGray, CalGray, ICCBased with N 1 */
+    PDF_CS_RGB,     /* DeviceRGB, CalRGB, ICCBased with N 3 */
+    PDF_CS_CMYK,    /* DeviceCMYK, ICCBased with N 4 */
+    PDF_CS_INDEXED, /* palette of `components`-byte entries over a base space above */
+    PDF_CS_OTHER,   /* Lab, Separation, DeviceN, Pattern …: components as the space says */
+} pdf_colour_space;
+
+typedef struct {
+    uint32_t width, height; /* /Width /Height, both >= 1 */
+    int bpc;                /* /BitsPerComponent: 1, 2, 4, 8 or 16 (1 for masks and JBIG2) */
+    bool image_mask;        /* /ImageMask true: 1-bit stencil, 0 paints (unless decode_inverted) */
+    pdf_colour_space cs;
+    int components;           /* samples per pixel in the stream: 1, 3, 4 (1 for Indexed) */
+    int base_components;      /* Indexed: bytes per palette entry (1, 3 or 4); else 0 */
+    pdf_colour_space base_cs; /* Indexed: the base space */
+    const uint8_t *palette;   /* Indexed: palette_entries × base_components bytes, owned by
+                                 the reader, valid until pdf_reader_close */
+    int palette_entries;      /* hival + 1 */
+    bool decode_inverted;     /* /Decode [1 0] (each component inverted) */
+    bool has_smask;           /* /SMask or /Mask: transparency we ignore */
+    pdf_codec codec;
+    /* PDF_CODEC_CCITT: /DecodeParms as PDF defines them (defaults filled in). */
+    int ccitt_k;       /* <0 G4, 0 G3 1-D, >0 G3 2-D */
+    int ccitt_columns; /* default 1728; the decoder uses width when they differ */
+    int ccitt_rows;    /* 0 when not given */
+    bool ccitt_black_is_1;
+    bool ccitt_byte_align;
+    bool ccitt_end_of_block; /* default true */
+    /* Where it lands: the image's unit square → default user space (points, before /Rotate),
+     * [a b c d e f] as in the `cm` operator, from the content stream's transforms. */
+    double ctm[6];
+    /* Internal: the stream object. */
+    int object;
+} pdf_image;
+
+#define PDF_PAGE_IMAGES_MAX 64 /* images listed per page; more are counted, not listed */
+
+typedef struct {
+    double box[4]; /* the visible area: CropBox within MediaBox, in points (x0 y0 x1 y1) */
+    int rotate;    /* /Rotate normalised to 0, 90, 180 or 270 (inherited) */
+    pdf_image images[PDF_PAGE_IMAGES_MAX];
+    int n_images;       /* listed */
+    int images_drawn;   /* drawn in all, through forms included */
+    bool draws_text;    /* visible text (Tj, TJ … in a rendering mode other than 3, invisible) */
+    bool draws_vectors; /* paths filled or stroked */
+    bool content_ok;    /* false: the content could not be read in full (a damaged stream, an
+                           unknown filter, a limit): what is listed may be incomplete */
+} pdf_page_info;
+
+/* Open path (sh_open_regular: no pipes, no devices) and read its structure: cross-reference
+ * (tables, streams, hybrids; reconstructed when damaged), trailer, the page tree. SH_INPUT with
+ * a message naming the file when it is not a PDF we can read (encrypted files included: this
+ * reader does not decrypt). */
+sh_status pdf_reader_open(const char *path, pdf_reader **out, sh_error *err);
+int pdf_reader_pages(const pdf_reader *r);
+/* Page `index` (0-based): boxes, rotation, and what its content stream draws. */
+sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info, sh_error *err);
+void pdf_reader_close(pdf_reader *r);
+
+/* An image's data, streamed: every filter undone except the codec. Reads at most `limit`
+ * decoded bytes in all (0: no limit other than the reader's own); past it, or on damaged data,
+ * pdf_stream_read returns -1 with err set. */
+typedef struct pdf_stream pdf_stream;
+sh_status pdf_image_open(pdf_reader *r, const pdf_image *img, uint64_t limit, pdf_stream **out,
+                         sh_error *err);
+/* Up to n bytes into buf: the count, 0 at the end, -1 on error. */
+ptrdiff_t pdf_stream_read(pdf_stream *s, void *buf, size_t n, sh_error *err);
+void pdf_stream_close(pdf_stream *s);
+/* A JBIG2 image's /JBIG2Globals, decoded, g_malloc'ed; *data NULL and *len 0 when it has none. */
+sh_status pdf_reader_jbig2_globals(pdf_reader *r, const pdf_image *img, uint8_t **data, size_t *len,
+                                   sh_error *err);
 
 #endif

@@ -45,7 +45,7 @@ while IFS=, read -r org cccd name pages; do
   "$py" "$src/samples/make_scans.py" "$scans/$cccd" --format tiff-g4 --pages 3 --multipage \
     --prefix lylich --seed "$n" >/dev/null
   "$py" "$src/samples/make_scans.py" "$scans/$cccd" --format jpeg --prefix phieu \
-    --seed "$n" >/dev/null
+    --seed "$((n + 100))" >/dev/null
   echo "$org;$cccd;$name;2;3;$cccd/lylich.tif" >>"$scans/lo-01.csv"
   echo "$org;$cccd;$name;3;1;$cccd/phieu-001.jpg" >>"$scans/lo-01.csv"
 done < <(tail -n +2 handover.csv)
@@ -53,6 +53,8 @@ echo "Ingest the scans (lossless PDFs, named by Phụ lục 2):"
 "$sohoa" ingest --manifest "$scans/lo-01.csv"
 echo "Every folder and file name under the workspace (Phụ lục 2):"
 "$sohoa" name check .
+echo "Check every dossier, document and page before sign-off (verdicts go to the ledger):"
+"$sohoa" validate . --html "$src/build/demo-report.html"
 "$sohoa" audit show
 "$sohoa" audit verify
 echo "Workspace: $demo"

@@ -4,10 +4,10 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config gettext clang
   libglib2.0-dev libsqlite3-dev libssl-dev libcmocka-dev
-  libtiff-dev libpng-dev zlib1g-dev libpoppler-glib-dev libleptonica-dev
+  libtiff-dev libpng-dev zlib1g-dev libpoppler-glib-dev libleptonica-dev libjpeg62-turbo-dev libjbig2dec0-dev
   sqlite3 python3 procps bc
   # judges in the tests, and the sample generator (scanned-looking pages with Vietnamese text)
-  qpdf poppler-utils mupdf-tools libtiff-tools python3-pil fonts-dejavu-core
+  qpdf poppler-utils mupdf-tools libtiff-tools python3-pil fonts-dejavu-core chromium
   # the tools the ingest and page-analysis benchmarks compare with
   img2pdf tesseract-ocr tesseract-ocr-osd
 )

@@ -1,5 +1,6 @@
 /* Page analysis: blank, cropped edges, missing corners and the duplicate hash; skew and
  * orientation are in page_orient.c, the working image in page_prep.c. */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +84,11 @@ static void cropped(const vd_work *wk, vd_page_result *out)
     out->corner_missing = out->corner != VD_CORNER_NONE;
 }
 
-/* pHash of the content's ink: 32x32 cells over the bounding box of the text and large marks,
- * the 8x8 lowest DCT frequencies, one bit each for above their median (the DC term left out). */
-static uint64_t phash(const vd_work *wk)
+/* The content's ink over its bounding box (text and large marks), in VD_INKMAP² cells scaled to
+ * 0..255: what the duplicate hash is made from, and fine enough to confirm a duplicate. */
+static void ink_map(const vd_work *wk, uint8_t map[VD_INKMAP * VD_INKMAP])
 {
+    memset(map, 0, VD_INKMAP * VD_INKMAP);
     int x0 = wk->w, y0 = wk->h, x1 = -1, y1 = -1;
     for (int i = 0; i < wk->ncc; i++) {
         const vd_cc *c = &wk->cc[i];
@@ -98,11 +100,12 @@ static uint64_t phash(const vd_work *wk)
         y1 = c->y1 > y1 ? c->y1 : y1;
     }
     if (x1 < x0)
-        return 0;
-    double cell[32][32] = {{0}}, dct[8][32], coef[64];
+        return;
+    static_assert(VD_INKMAP == 64, "cells are counted in 64 x 64");
+    uint32_t cell[64][64] = {{0}};
     int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
     for (int y = y0; y <= y1; y++) {
-        int cy = (y - y0) * 32 / bh;
+        int cy = (y - y0) * 64 / bh;
         const uint8_t *row = wk->ink + (size_t)y * (size_t)wk->w;
         const int32_t *lab = wk->label + (size_t)y * (size_t)wk->w;
         for (int x = x0; x <= x1; x++) {
@@ -110,9 +113,27 @@ static uint64_t phash(const vd_work *wk)
                 continue;
             int cls = wk->cc[lab[x] - 1].cls;
             if (cls == VD_CC_TEXT || cls == VD_CC_LARGE)
-                cell[cy][(x - x0) * 32 / bw] += 1;
+                cell[cy][(x - x0) * 64 / bw]++;
         }
     }
+    uint32_t most = 1;
+    for (int y = 0; y < 64; y++)
+        for (int x = 0; x < 64; x++)
+            most = cell[y][x] > most ? cell[y][x] : most;
+    for (int y = 0; y < 64; y++)
+        for (int x = 0; x < 64; x++)
+            map[y * 64 + x] = (uint8_t)((uint64_t)cell[y][x] * 255 / most);
+}
+
+/* pHash of the ink map: 32x32 cells (2x2 of the map's), the 8x8 lowest DCT frequencies, one
+ * bit each for above their median (the DC term left out). */
+static uint64_t phash(const uint8_t map[VD_INKMAP * VD_INKMAP])
+{
+    double cell[32][32], dct[8][32], coef[64];
+    for (int y = 0; y < 32; y++)
+        for (int x = 0; x < 32; x++)
+            cell[y][x] = map[(2 * y) * 64 + 2 * x] + map[(2 * y) * 64 + 2 * x + 1] +
+                         map[(2 * y + 1) * 64 + 2 * x] + map[(2 * y + 1) * 64 + 2 * x + 1];
     /* Separable DCT-II: rows first (8 frequencies), then columns. */
     for (int v = 0; v < 32; v++)
         for (int u = 0; u < 8; u++) {
@@ -160,9 +181,27 @@ void vd_analyse_page(const vd_image *img, vd_page_result *out)
     cropped(&wk, out);
     if (!out->blank) {
         vd_orient(&wk, out);
-        out->phash = phash(&wk);
+        ink_map(&wk, out->inkmap);
+        out->phash = phash(out->inkmap);
     }
     vd_work_free(&wk);
 }
 
 int vd_phash_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
+
+double vd_inkmap_similarity(const uint8_t *a, const uint8_t *b)
+{
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    const int n = VD_INKMAP * VD_INKMAP;
+    for (int i = 0; i < n; i++) {
+        sa += a[i];
+        sb += b[i];
+        saa += (double)a[i] * a[i];
+        sbb += (double)b[i] * b[i];
+        sab += (double)a[i] * b[i];
+    }
+    double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+    if (va <= 0 || vb <= 0)
+        return 0;
+    return (sab - sa * sb / n) / sqrt(va * vb);
+}

@@ -64,7 +64,13 @@ typedef struct {
      * vd_phash_distance; rescans of one page differ by a few bits, different pages of the same
      * printed form by more (see VD_PHASH_DUPLICATE). */
     uint64_t phash;
+    /* The ink map the hash is made from (VD_INKMAP² cells over the content, 0..255): a hash
+     * match is confirmed with vd_inkmap_similarity, which tells different pages of one printed
+     * form apart where the 64-bit hash cannot. All zero on a blank page. */
+    uint8_t inkmap[64 * 64];
 } vd_page_result;
+
+#define VD_INKMAP 64
 
 #define VD_ROTATE_MIN_CONFIDENCE 0.5
 #define VD_SKEW_RANGE 6.0
@@ -78,5 +84,8 @@ void vd_analyse_page(const vd_image *img, vd_page_result *out);
 
 /* Number of differing bits between two hashes (0..64). */
 int vd_phash_distance(uint64_t a, uint64_t b);
+/* Correlation of two ink maps, -1..1 (0 when either is flat): a rescan of a page scores close
+ * to 1 (see docs/page-analysis.md for the measured values). */
+double vd_inkmap_similarity(const uint8_t *a, const uint8_t *b);
 
 #endif

@@ -299,7 +299,7 @@ static pic read_png(const char *path)
 
 /* The first image of the PDF's page, as pdfimages -png decodes it (the /Decode array and
  * /BlackIs1 applied: what a reader shows). i: the image's index in pdfimages' list. */
-static pic pdf_image(const char *pdf, int i, const char *dir)
+static pic extracted_image(const char *pdf, int i, const char *dir)
 {
     char *sub = g_build_filename(dir, "png-out", NULL);
     g_mkdir_with_parents(sub, 0755);
@@ -874,7 +874,7 @@ static char *judge_one(fx *f, const char *file, const char *enc, const pic *want
         fail_msg("%s: the image is stored as %s, want %s", file, rows[0].enc, enc);
     assert_int_equal(rows[0].width, want->w);
     assert_int_equal(rows[0].height, want->h);
-    pic got = pdf_image(pdf, 0, f->tmp);
+    pic got = extracted_image(pdf, 0, f->tmp);
     pic_assert_equal(&got, want, file);
     pic_free(&got);
     return pdf;
@@ -1357,10 +1357,10 @@ static void tiff_pages_all_come(void **state)
     assert_string_equal(rows[0].enc, "ccitt");
     assert_int_equal(rows[1].page, 2);
     assert_int_equal(rows[2].page, 3);
-    pic got = pdf_image(pdf, 1, f->tmp);
+    pic got = extracted_image(pdf, 1, f->tmp);
     pic_assert_equal(&got, &grey, "page 2");
     pic_free(&got);
-    got = pdf_image(pdf, 2, f->tmp);
+    got = extracted_image(pdf, 2, f->tmp);
     pic_assert_equal(&got, &rgb, "page 3");
     pic_free(&got);
     g_free(info);
@@ -1884,13 +1884,13 @@ static void tiff_jpeg_pages_are_decoded(void **state)
     assert_string_equal(rows[0].enc, "image");
     assert_string_equal(rows[1].enc, "ccitt");
     assert_string_equal(rows[2].enc, "image");
-    pic got = pdf_image(pdf, 0, f->tmp);
+    pic got = extracted_image(pdf, 0, f->tmp);
     pic_assert_equal(&got, &want0, "JPEG page 1");
     pic_free(&got);
-    got = pdf_image(pdf, 2, f->tmp);
+    got = extracted_image(pdf, 2, f->tmp);
     pic_assert_equal(&got, &want2, "JPEG page 3");
     pic_free(&got);
-    got = pdf_image(pdf, 1, f->tmp);
+    got = extracted_image(pdf, 1, f->tmp);
     pic bw_want = bilevel_pic(BW, BH);
     pic_assert_equal(&got, &bw_want, "G4 page 2");
     pic_free(&got);
@@ -1929,7 +1929,7 @@ static void tiff_g4_pages_each_copied(void **state)
         g_free(strip);
     }
     pic want = bilevel_pic(BW + 20, BH - 10);
-    pic got = pdf_image(pdf, 1, f->tmp);
+    pic got = extracted_image(pdf, 1, f->tmp);
     pic_assert_equal(&got, &want, "page 2");
     pic_free(&got);
     pic_free(&want);
@@ -2790,14 +2790,14 @@ static char *png_judge(fx *f, const char *name, const png_spec *s, const pic *wa
     assert_int_equal(n, alpha ? 2 : 1);
     assert_string_equal(rows[0].type, "image");
     if (want) {
-        pic got = pdf_image(pdf, 0, f->tmp);
+        pic got = extracted_image(pdf, 0, f->tmp);
         pic_assert_equal(&got, want, name);
         pic_free(&got);
     }
     if (alpha) {
         assert_string_equal(rows[1].type, "smask");
         assert_file_has(pdf, "/SMask");
-        pic got = pdf_image(pdf, 1, f->tmp);
+        pic got = extracted_image(pdf, 1, f->tmp);
         pic_assert_equal(&got, alpha, "the /SMask");
         pic_free(&got);
     } else

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Score `sohoa validate --json` against the labels of a corpus made by samples/make_corpus.py.
+
+The corpus pages were ingested one document each, in labels.csv order, as SoThuTu 1, 2, 3 … of
+one type in one dossier (bench/validate_corpus.sh does it), so the document numbered i is the
+i-th row. Prints, per check, detected / missed / false alarms and the skew error; with --check,
+exits 1 unless the issue's goals hold: no missed rotation, no false blank, skew within 0.3°,
+no missed blank, no false rotation.
+
+Usage: validate_accuracy.py LABELS.csv VALIDATE.json [--min-dpi 200] [--max-skew 1.0] [--check]
+"""
+import csv
+import json
+import re
+import sys
+
+
+def main(argv):
+    args = [a for a in argv if not a.startswith("--")]
+    check = "--check" in argv
+    min_dpi = 200
+    max_skew = 1.0
+    labels = list(csv.DictReader(open(args[0])))
+    doc = json.load(open(args[1]))
+    found = {}  # row index -> {code: finding}
+    for f in doc["files"]:
+        m = re.search(r"\.(\d+)\.pdf$", f["path"])
+        if not m or f.get("kind") == "folder":
+            continue
+        page = {}
+        for x in f["findings"]:
+            if "page" not in x:
+                continue
+            # page.cropped comes as an edge finding or a corner finding: told apart by value.
+            code = x["code"] + (":corner" if "corner" in x else ":edges" if "edges" in x else "")
+            page[code] = x
+        found[int(m.group(1)) - 1] = page
+    if len(found) != len(labels):
+        print(f"validate reported {len(found)} documents, the corpus has {len(labels)}")
+        return 1
+
+    def truth_found(truth, code, extra=lambda lab, x: True):
+        tp, fn, fp = 0, [], []
+        for i, lab in enumerate(labels):
+            x = found[i].get(code)
+            hit = x is not None and extra(lab, x)
+            if truth(lab):
+                if hit:
+                    tp += 1
+                else:
+                    fn.append(lab["file"])
+            elif x is not None:
+                fp.append(lab["file"])
+        return tp, fn, fp
+
+    rows = []
+    rows.append(("page.blank", *truth_found(lambda l: l["blank"] == "1", "page.blank")))
+    rows.append(("page.rotated (right angle)", *truth_found(
+        lambda l: l["rotate"] != "0" and l["blank"] != "1" and l["kind"] != "sparse-line",
+        "page.rotated", lambda l, x: int(x["angle"]) == int(l["rotate"]))))
+    rows.append(("page.skewed (|skew| > %.1f)" % max_skew, *truth_found(
+        lambda l: abs(float(l["skew"])) > max_skew + 0.3 and l["blank"] != "1" and
+        not l["kind"].startswith("sparse"), "page.skewed")))
+    rows.append(("page.cropped (edges)", *truth_found(lambda l: l["cropped"] != "0",
+                                                      "page.cropped:edges")))
+    rows.append(("page.cropped (corner)", *truth_found(lambda l: l["corner"] != "0",
+                                                       "page.cropped:corner")))
+    rows.append(("page.low_dpi", *truth_found(lambda l: int(l["dpi"]) < min_dpi, "page.low_dpi")))
+    rows.append(("page.duplicate", *truth_found(lambda l: l["dup_of"] != "", "page.duplicate")))
+    print(f"{'check':34s} {'detected':>10s} {'missed':>7s} {'false':>6s}")
+    for name, tp, fn, fp in rows:
+        print(f"{name:34s} {tp:4d} / {tp + len(fn):<4d} {len(fn):6d} {len(fp):6d}  "
+              f"{' '.join(fn + fp)[:70]}")
+    # Skew: the measured angle against the label, where validate reported one.
+    errs = [abs(float(found[i]["page.skewed"]["angle"]) - float(l["skew"]))
+            for i, l in enumerate(labels) if "page.skewed" in found[i]]
+    if errs:
+        errs.sort()
+        print(f"skew error on reported pages: median {errs[len(errs) // 2]:.3f}°, "
+              f"max {errs[-1]:.3f}° ({len(errs)} pages)")
+    if not check:
+        return 0
+    bad = []
+    by = {r[0]: r for r in rows}
+    if by["page.rotated (right angle)"][2]:
+        bad.append("missed rotation")
+    if by["page.blank"][3]:
+        bad.append("false blank")
+    if by["page.blank"][2]:
+        bad.append("missed blank")
+    if errs and errs[-1] > 0.3:
+        bad.append("skew error over 0.3°")
+    if by["page.skewed (|skew| > %.1f)" % max_skew][2]:
+        bad.append("missed skew")
+    if by["page.low_dpi"][2] or by["page.low_dpi"][3]:
+        bad.append("low_dpi wrong")
+    if bad:
+        print("FAILED: " + ", ".join(bad))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

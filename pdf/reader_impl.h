@@ -1,0 +1,299 @@
+/* reader_impl.h — private to pdf/reader*.c: the object model, the lexer and parser, the
+ * cross-reference, the stream decoders and the content scanner of the bounded PDF reader.
+ *
+ * Memory: objects parsed from the file live in an arena that is emptied at the start of every
+ * public call (a page, an image), so nothing handed to the caller points into it; the file is
+ * read through a small block cache, never whole. Every count, size and depth has a cap below. */
+#ifndef SOHOA_PDF_READER_IMPL_H
+#define SOHOA_PDF_READER_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "pdf/pdf.h"
+
+/* ---- limits: a hostile file meets one of these, never the end of memory or time ---- */
+#define RD_MAX_DEPTH 48                  /* nesting of arrays and dictionaries */
+#define RD_MAX_ITEMS 1000000             /* elements of one array or dictionary */
+#define RD_MAX_STRING (16u << 20)        /* bytes of one string token */
+#define RD_MAX_OBJECTS (1 << 23)         /* object numbers: PDF's own 8,388,607 */
+#define RD_MAX_XREF_SECTIONS 512         /* /Prev chain */
+#define RD_MAX_PAGES 1000000             /* pages of one file */
+#define RD_MAX_TREE_DEPTH 64             /* page tree */
+#define RD_MAX_CONTENT (64u << 20)       /* decoded bytes of one page's (or form's) content */
+#define RD_MAX_PAGE_DECODED (256u << 20) /* decoded content bytes of a page, forms included */
+#define RD_MAX_PAGE_OPS 20000000         /* content operators of a page, forms included */
+#define RD_MAX_FORM_DEPTH 12             /* forms inside forms */
+#define RD_MAX_PAGE_FORMS 4096           /* forms run for a page: each decodes its content */
+#define RD_MAX_Q_DEPTH 256               /* q inside q */
+#define RD_MAX_FETCH_DEPTH 16            /* objects needed to read an object (/Length, ObjStm) */
+#define RD_ARENA_MAX (512u << 20)        /* parsed objects alive at once */
+#define RD_MAX_OBJSTM (64u << 20)        /* decoded bytes of an object stream */
+#define RD_MAX_SMALL_STREAM (64u << 20)  /* palettes, JBIG2 globals */
+#define RD_MAX_FILTERS 8                 /* filters of one stream */
+#define RD_MAX_ROW (64u << 20)           /* bytes of one predictor row */
+
+/* ---- arena ---- */
+typedef struct rd_chunk rd_chunk;
+typedef struct {
+    rd_chunk *head;
+    size_t total;
+} rd_arena;
+
+void *rd_alloc(rd_arena *a, size_t n); /* zeroed; NULL past RD_ARENA_MAX */
+void rd_arena_reset(rd_arena *a);      /* free everything */
+void rd_arena_rewind(rd_arena *a);     /* empty, keeping one chunk */
+
+/* ---- the file, read through a block cache with pread ---- */
+#define RD_BLOCK_SIZE 65536
+#define RD_BLOCKS 8
+typedef struct {
+    uint64_t start;
+    size_t len;
+    uint64_t used;
+    uint8_t *data;
+} rd_block;
+
+typedef struct {
+    int fd;
+    uint64_t size;
+    rd_block blocks[RD_BLOCKS];
+    uint64_t tick;
+    int error; /* errno of a failed read, 0 */
+} rd_file;
+
+/* Copy up to n bytes at pos; fewer at the end of the file or on a read error. */
+size_t rd_file_read(rd_file *f, uint64_t pos, void *buf, size_t n);
+/* pread straight to buf, retried on EINTR and short reads; for the big image data. */
+size_t rd_file_pread(rd_file *f, uint64_t pos, void *buf, size_t n);
+
+/* ---- objects ---- */
+typedef enum {
+    RO_NULL,
+    RO_BOOL,
+    RO_INT,
+    RO_REAL,
+    RO_NAME,
+    RO_STRING,
+    RO_ARRAY,
+    RO_DICT,
+    RO_REF,
+    RO_STREAM,
+    RO_KEYWORD, /* content operators (and stray words) */
+} ro_type;
+
+typedef struct robj robj;
+typedef struct {
+    const char *key;
+    robj *val;
+} rd_item;
+
+struct robj {
+    ro_type type;
+    union {
+        bool b;
+        int64_t i;
+        double r;
+        struct {
+            const char *s; /* NUL-terminated too (names never hold NUL) */
+            size_t len;
+        } str;
+        struct {
+            robj **items;
+            int n;
+        } arr;
+        struct {
+            rd_item *items;
+            int n;
+        } dict;
+        struct {
+            int num, gen;
+        } ref;
+        struct {
+            robj *dict;
+            uint64_t data; /* file offset of the first data byte */
+            int num;
+        } stream;
+    };
+};
+
+extern robj rd_null;
+
+bool rd_num(const robj *o, double *v);
+bool rd_int(const robj *o, int64_t *v);
+const char *rd_name(const robj *o); /* NULL unless a name */
+bool rd_is_name(const robj *o, const char *name);
+robj *rd_dict_find(const robj *dict, const char *key); /* a stream's dict too; never NULL */
+
+/* ---- lexer ---- */
+typedef enum {
+    RT_EOF,
+    RT_ERROR,
+    RT_INT,
+    RT_REAL,
+    RT_NAME,
+    RT_STRING,
+    RT_ARRAY_OPEN,
+    RT_ARRAY_CLOSE,
+    RT_DICT_OPEN,
+    RT_DICT_CLOSE,
+    RT_KEYWORD,
+} rd_tok_type;
+
+typedef struct {
+    rd_tok_type type;
+    int64_t i;
+    double r;
+    const uint8_t *s; /* RT_NAME, RT_STRING, RT_KEYWORD: valid until the next token */
+    size_t len;
+    uint64_t pos; /* where the token starts */
+} rd_token;
+
+typedef struct {
+    const uint8_t *mem; /* memory mode when not NULL (mem_len bytes) */
+    rd_file *file;
+    uint64_t pos, end;
+    uint8_t win[4096]; /* file mode: bytes [win_start, win_start + win_len) */
+    uint64_t win_start;
+    size_t win_len;
+    uint8_t *buf; /* token text */
+    size_t buf_len, buf_cap;
+} rd_lex;
+
+void rd_lex_mem(rd_lex *lx, const uint8_t *data, size_t len);
+void rd_lex_file(rd_lex *lx, rd_file *f, uint64_t pos, uint64_t end);
+void rd_lex_done(rd_lex *lx);
+int rd_lex_peek(rd_lex *lx); /* the next byte, -1 at the end */
+bool rd_lex_next(rd_lex *lx, rd_token *t);
+bool rd_is_space(int c);
+bool rd_is_delim(int c);
+bool rd_tok_is(const rd_token *t, const char *keyword);
+
+/* ---- parser ---- */
+typedef struct {
+    rd_lex *lx;
+    rd_arena *arena;
+    bool refs; /* "N G R" is a reference (not in content streams) */
+} rd_parser;
+
+/* The value starting with token t (already read); NULL on a syntax error or a limit. A keyword
+ * gives an RO_KEYWORD object (true, false and null are values). */
+robj *rd_parse_value(rd_parser *p, const rd_token *t, int depth);
+
+/* ---- the reader ---- */
+typedef struct {
+    uint64_t offset; /* type 1: file offset; type 2: the object stream's number */
+    uint32_t gen;    /* type 1: generation; type 2: index in the object stream */
+    uint8_t type;    /* 0 unset, 1 in the file, 2 in an object stream, 3 free */
+} rd_xentry;
+
+typedef struct {
+    int num;
+    uint8_t *data;
+    size_t len;
+    int n;
+    int *nums;
+    size_t *offs; /* of each object, from the start of data */
+} rd_objstm;
+
+#define RD_OBJSTM_CACHE 4
+
+typedef struct {
+    int num;
+    int res_holder; /* object whose /Resources the page uses (itself or an ancestor); 0 none */
+    double media[4];
+    double crop[4];
+    bool has_crop;
+    int rotate;
+} rd_page;
+
+struct pdf_reader {
+    char *path;
+    rd_file file;
+    rd_xentry *xref;
+    int xref_len, xref_cap;
+    int root;
+    bool encrypted;
+    bool reconstructed;
+    rd_arena arena;
+    GHashTable *cache; /* object number → robj* in the arena */
+    int fetch_depth;
+    rd_objstm objstm[RD_OBJSTM_CACHE];
+    int objstm_next;
+    rd_page *pages;
+    int n_pages, pages_cap;
+    struct {
+        uint64_t start, end;
+    } searched[16]; /* streams whose /Length lied: their end, found once */
+    int searched_next;
+    GPtrArray *palettes;
+};
+
+/* Empty the arena and the object cache (start of a public call). */
+void rd_reset(pdf_reader *r);
+/* Object `num` (cached); &rd_null when it is missing or unreadable. */
+robj *rd_fetch(pdf_reader *r, int num);
+/* o itself, or the object it refers to. */
+robj *rd_resolve(pdf_reader *r, robj *o);
+/* dict[key], resolved. */
+robj *rd_get(pdf_reader *r, const robj *dict, const char *key);
+
+/* Read the cross-reference chain from startxref; false when it is unusable. */
+bool rd_xref_read(pdf_reader *r);
+/* Rebuild the cross-reference by scanning the file for objects; false when none is found. */
+bool rd_xref_reconstruct(pdf_reader *r);
+
+/* ---- streams and filters ---- */
+typedef enum {
+    RF_FLATE,
+    RF_LZW,
+    RF_RUNLENGTH,
+    RF_ASCIIHEX,
+    RF_ASCII85,
+    RF_DCT,
+    RF_CCITT,
+    RF_JBIG2,
+    RF_JPX,
+    RF_OTHER,
+} rd_filter_kind;
+
+typedef struct {
+    rd_filter_kind kind;
+    robj *parms; /* its /DecodeParms, resolved, or &rd_null */
+} rd_filter;
+
+/* The filters of a stream dictionary, in order; -1 when more than RD_MAX_FILTERS or not names. */
+int rd_stream_filters(pdf_reader *r, const robj *dict, rd_filter *out);
+pdf_codec rd_filter_codec(rd_filter_kind k);
+
+typedef struct rd_dec rd_dec;
+struct rd_dec {
+    ptrdiff_t (*read)(rd_dec *d, uint8_t *buf, size_t n); /* 0 end, -1 error (why set) */
+    void (*free)(rd_dec *d);
+    rd_dec *up;
+    const char *why; /* what went wrong: an N_() message (translated when shown) or zlib's */
+};
+
+/* The data bytes [*start, *end) of a stream object: /Length checked against `endstream`, and
+ * `endstream` searched for when it lies. */
+bool rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64_t *end);
+/* A decoder of a stream's data with the first n_undo filters undone. */
+rd_dec *rd_decoder_open(pdf_reader *r, const robj *stream, const rd_filter *filters, int n_undo);
+ptrdiff_t rd_dec_read(rd_dec *d, uint8_t *buf, size_t n);
+void rd_dec_free(rd_dec *d);
+const char *rd_dec_why(const rd_dec *d);
+/* A whole stream decoded (every filter, none may be an image codec), at most cap bytes;
+ * g_free(*data). False on damage or past cap; *data then holds what was decoded. */
+bool rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t **data,
+                          size_t *len);
+
+/* ---- content ---- */
+/* Scan the page's content: images, text, vectors; info's boxes are already filled. */
+void rd_scan_page(pdf_reader *r, const rd_page *pg, robj *page, pdf_page_info *info);
+/* Fill img from an image XObject's dictionary; false when it is not a usable image. */
+bool rd_image_from_dict(pdf_reader *r, const robj *dict, const robj *resources, pdf_image *img);
+
+#endif

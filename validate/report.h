@@ -1,0 +1,112 @@
+/* validate's reports (module-internal): what one validation run found, file by file, and the
+ * writers that show it — the terminal (report_text.c), JSON (report_json.c) and a self-contained
+ * HTML page (report_html.c). The run (run.c) fills one vd_file_report per file or folder that
+ * has something to say and hands it to each writer as soon as its dossier is done, so that
+ * memory does not grow with the size of the batch. */
+#ifndef SOHOA_VALIDATE_REPORT_H
+#define SOHOA_VALIDATE_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/core.h"
+
+/* A finding, owned (sh_finding points into storage that is gone once the check returns). */
+typedef struct {
+    char *code; /* "page.rotated" */
+    sh_severity severity;
+    int page; /* 1-based; 0 when not about one page */
+    char *message;
+    char *suggestion; /* may be NULL */
+    bool fixable;
+    struct {
+        const char *key; /* a string literal of the check: "angle", "confidence" … */
+        double value;
+    } values[SH_FINDING_VALUES];
+    int n_values;
+} vd_finding;
+
+/* A small grey picture of a flagged page as the reader would see it (upright as displayed, not
+ * as it should be), with what to mark on it. */
+typedef struct {
+    int page;        /* 1-based */
+    uint32_t w, h;   /* pixels, at most VD_THUMB_MAX on the longer side */
+    uint8_t *px;     /* w × h bytes, 0 black, rows w bytes apart */
+    int rotate;      /* page.rotated: clockwise degrees to make it upright; 0 when upright */
+    double skew_deg; /* page.skewed: the measured tilt, counter-clockwise positive; 0 if none */
+    bool skewed;
+    int cropped_edges; /* page.cropped: VD_EDGE_* bits of validate/page.h, in thumbnail
+                          coordinates */
+    int corner;        /* page.cropped: VD_CORNER_* of the missing corner, or 0 */
+    bool blank;
+    int duplicate_of; /* page.duplicate: the page it repeats (in this file), or 0 */
+    bool low_dpi;
+} vd_thumb;
+
+#define VD_THUMB_MAX 360
+
+typedef enum {
+    VD_ENTRY_FILE,   /* a PDF document (or another file in a dossier) */
+    VD_ENTRY_FOLDER, /* an organisation or dossier folder: name.* and dossier.* findings */
+} vd_entry_kind;
+
+typedef struct {
+    vd_entry_kind kind;
+    char *path;      /* as the user named it (UTF-8, made valid) */
+    char *org;       /* the organisation code of its folder ("93.000.036.001.015"), or NULL */
+    char *dossier;   /* the dossier folder's name ("012345678901_NguyenVanA"), or NULL */
+    bool has_sha256; /* files that could be read */
+    char sha256[SH_SHA256_HEX_LEN + 1];
+    int pages;   /* 0 for folders and unreadable files */
+    bool passed; /* no error among the findings */
+    vd_finding *findings;
+    size_t n_findings;
+    vd_thumb *thumbs; /* flagged pages, in page order (only when thumbnails were asked for) */
+    size_t n_thumbs;
+    int *priority1; /* dossier folders: the STTs of the priority-1 types present */
+    size_t n_priority1;
+} vd_file_report;
+
+typedef struct {
+    size_t files, passed, failed; /* files only (folders are not counted) */
+    uint64_t pages;
+    size_t dossiers;
+    size_t errors, warnings;
+    double seconds; /* wall-clock time of the run */
+} vd_summary;
+
+void vd_file_report_free(vd_file_report *r);
+
+/* ---- terminal and JSON (report_text.c) ---- */
+
+/* One entry for the operator: what is wrong, on which page, what to do. Entries without
+ * findings are left out unless verbose. */
+void vd_text_entry(FILE *out, const vd_file_report *r, bool verbose);
+/* The closing lines: counts, and what to do next. */
+void vd_text_summary(FILE *out, const vd_summary *s);
+/* One element of the "files" array of DESIGN.md's validate JSON, and its "summary" member. */
+void vd_json_entry(sh_json *j, const vd_file_report *r);
+void vd_json_summary(sh_json *j, const vd_summary *s);
+
+/* ---- HTML (report_html.c) ----
+ * One self-contained page that works offline: no network, no external file, no script needed to
+ * read it. Written as the run goes: the failing documents to a temporary file beside `path`,
+ * then, at the end, the page (summary counts and a chart per organisation first, then those
+ * documents with a thumbnail of every flagged page, the problem marked on it: rotation arrow,
+ * skew angle, cropped edge or corner, "blank", "duplicate of page N", "low resolution"),
+ * published atomically. Texts in the language of the messages (gettext). */
+typedef struct vd_html vd_html;
+
+sh_status vd_html_begin(const char *path, vd_html **out, sh_error *err);
+/* Every entry, passed or failed: passed ones count in the chart, failed ones are shown. */
+sh_status vd_html_add(vd_html *h, const vd_file_report *r, sh_error *err);
+/* `title_path`: what was validated, shown in the heading. Frees h. */
+sh_status vd_html_finish(vd_html *h, const char *title_path, const vd_summary *sum, sh_error *err);
+/* Drop the report being written. NULL is accepted. */
+void vd_html_abort(vd_html *h);
+
+/* PNG (8-bit grey) of a w × h picture, in memory, for the HTML's data: URIs. g_free() *png. */
+sh_status vd_png_grey(const uint8_t *px, uint32_t w, uint32_t h, uint32_t stride, uint8_t **png,
+                      size_t *len, sh_error *err);
+
+#endif

@@ -1,0 +1,118 @@
+/* The terminal and JSON forms of a validation report. The terminal form is for the operator at
+ * the scan station: each file that failed, each problem on its page, and what to do. */
+#include <glib.h>
+
+#include "validate/validate.h"
+
+static const char *severity_word(sh_severity s)
+{
+    return s == SH_ERROR ? _("error") : _("warning");
+}
+
+static void print_priority1(FILE *out, const vd_file_report *r)
+{
+    if (r->kind != VD_ENTRY_FOLDER || !r->dossier)
+        return;
+    fprintf(out, "  %s", _("priority-1 documents present:"));
+    if (r->n_priority1 == 0)
+        fprintf(out, " %s", _("none"));
+    for (size_t i = 0; i < r->n_priority1; i++) {
+        char stt[4];
+        nm_stt_text(r->priority1[i], stt);
+        fprintf(out, "%s %s", i ? "," : "", stt);
+    }
+    fputc('\n', out);
+}
+
+void vd_text_entry(FILE *out, const vd_file_report *r, bool verbose)
+{
+    if (r->passed && r->n_findings == 0 && !verbose)
+        return;
+    if (r->kind == VD_ENTRY_FOLDER)
+        fprintf(out, "%s/ — %s\n", r->path, r->passed ? _("passed") : _("FAILED"));
+    else if (r->pages > 0)
+        fprintf(out,
+                ngettext("%s (%d page) — %s\n", "%s (%d pages) — %s\n", (unsigned long)r->pages),
+                r->path, r->pages, r->passed ? _("passed") : _("FAILED"));
+    else
+        fprintf(out, "%s — %s\n", r->path, r->passed ? _("passed") : _("FAILED"));
+    print_priority1(out, r);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const vd_finding *f = &r->findings[i];
+        fprintf(out, "  %s %s: %s\n", severity_word(f->severity), f->code, f->message);
+        if (f->suggestion)
+            fprintf(out, "    → %s%s\n", f->suggestion, f->fixable ? "" : _(" (to be confirmed)"));
+    }
+}
+
+void vd_text_summary(FILE *out, const vd_summary *s)
+{
+    fprintf(out,
+            _("Checked %zu files (%llu pages) in %zu dossiers: %zu passed, %zu failed; %zu "
+              "errors, %zu warnings (%.1f s).\n"),
+            s->files, (unsigned long long)s->pages, s->dossiers, s->passed, s->failed, s->errors,
+            s->warnings, s->seconds);
+    if (s->failed == 0 && s->errors == 0)
+        fprintf(out, "%s\n", _("Everything passed: the files can be signed."));
+    else
+        fprintf(out, "%s\n",
+                _("Fix what is listed above (rescan, rename), then run sohoa validate "
+                  "again: only files that pass can be signed."));
+}
+
+void vd_json_entry(sh_json *j, const vd_file_report *r)
+{
+    sh_json_begin_object(j);
+    sh_json_key(j, "path");
+    sh_json_string(j, r->path);
+    if (r->kind == VD_ENTRY_FOLDER) {
+        sh_json_key(j, "kind");
+        sh_json_string(j, "folder");
+    }
+    sh_json_key(j, "sha256");
+    if (r->has_sha256)
+        sh_json_string(j, r->sha256);
+    else
+        sh_json_null(j);
+    sh_json_key(j, "pages");
+    sh_json_int(j, r->pages);
+    sh_json_key(j, "status");
+    sh_json_string(j, r->passed ? "pass" : "fail");
+    if (r->kind == VD_ENTRY_FOLDER && r->dossier) {
+        sh_json_key(j, "priority1");
+        sh_json_begin_array(j);
+        for (size_t i = 0; i < r->n_priority1; i++)
+            sh_json_int(j, r->priority1[i]);
+        sh_json_end_array(j);
+    }
+    sh_json_key(j, "findings");
+    sh_json_begin_array(j);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        sh_finding f;
+        vd_finding_view(&r->findings[i], NULL, &f);
+        sh_finding_json(j, &f);
+    }
+    sh_json_end_array(j);
+    sh_json_end_object(j);
+}
+
+void vd_json_summary(sh_json *j, const vd_summary *s)
+{
+    sh_json_key(j, "summary");
+    sh_json_begin_object(j);
+    sh_json_key(j, "files");
+    sh_json_int(j, (int64_t)s->files);
+    sh_json_key(j, "passed");
+    sh_json_int(j, (int64_t)s->passed);
+    sh_json_key(j, "failed");
+    sh_json_int(j, (int64_t)s->failed);
+    sh_json_key(j, "pages");
+    sh_json_int(j, (int64_t)s->pages);
+    sh_json_key(j, "dossiers");
+    sh_json_int(j, (int64_t)s->dossiers);
+    sh_json_key(j, "errors");
+    sh_json_int(j, (int64_t)s->errors);
+    sh_json_key(j, "warnings");
+    sh_json_int(j, (int64_t)s->warnings);
+    sh_json_end_object(j);
+}

@@ -1,0 +1,691 @@
+/* sohoa validate's run: the naming walk drives it; each dossier's files are checked as
+ * documents on this thread while their pages are analysed on the pool; once the dossier's pages
+ * are in, duplicates and the dossier's priority-1 documents are checked, the verdicts recorded
+ * and the entries handed to the report writers. Memory holds one dossier at a time. */
+#include <math.h>
+#include <string.h>
+
+#include <glib.h>
+#include <sqlite3.h>
+
+#include "validate/page.h"
+#include "validate/page_source.h"
+#include "validate/validate.h"
+
+/* Pages per pool task: enough to pay for opening the document once more, few enough that a
+ * long document spreads over every core. */
+#define PAGES_PER_TASK 4
+/* A hash match is a duplicate only when the ink maps agree this well (docs/page-analysis.md). */
+#define DUPLICATE_SIMILARITY 0.93
+
+/* ---- what the run holds for one dossier ---- */
+
+typedef struct {
+    bool done;
+    bool loaded;
+    char *error; /* the page could not be read: why */
+    vd_page_result res;
+    double image_ppi;
+    uint8_t *thumb; /* display picture reduced, when thumbnails are kept */
+    uint32_t tw, th;
+} page_slot;
+
+typedef struct {
+    vd_file_report *entry;
+    char *path; /* as walked (bytes) */
+    int type_stt, seq;
+    int pages;
+    page_slot *slots;
+} doc_job;
+
+typedef struct {
+    const vd_options *o;
+    sh_pool *pool;
+    vd_summary *sum;
+    GPtrArray *entries;  /* vd_file_report *, in the order met */
+    GHashTable *by_path; /* shown path → entry */
+    GPtrArray *docs;     /* doc_job * of the dossier being walked */
+    sh_status status;    /* worst non-finding problem */
+    sh_error first_error;
+} run;
+
+typedef struct {
+    run *r;
+    doc_job *doc;
+    int first, count;
+} page_task;
+
+/* Keep the worst problem met (an internal one before an unreadable input), the first of each. */
+static void fail_once(run *r, const sh_error *e)
+{
+    if (e->status > r->status) {
+        r->first_error = *e;
+        r->status = e->status;
+    }
+}
+
+/* ---- entries and their findings ---- */
+
+static char *base_of(const char *path)
+{
+    char *abs = g_canonicalize_filename(path, NULL);
+    char *b = g_path_get_basename(abs);
+    g_free(abs);
+    return b;
+}
+
+/* Where an entry sits: the organisation and dossier folder names, from its path. */
+static void place(vd_file_report *e, const char *path)
+{
+    char *abs = g_canonicalize_filename(path, NULL);
+    char *parent = g_path_get_dirname(abs);
+    char *grand = g_path_get_dirname(parent);
+    char *name = g_path_get_basename(abs);
+    if (e->kind == VD_ENTRY_FOLDER && nm_org_code_valid(name)) {
+        e->org = g_strdup(name);
+    } else if (e->kind == VD_ENTRY_FOLDER) {
+        e->dossier = g_strdup(name);
+        e->org = g_path_get_basename(parent);
+    } else {
+        e->dossier = g_path_get_basename(parent);
+        e->org = g_path_get_basename(grand);
+    }
+    g_free(name);
+    g_free(grand);
+    g_free(parent);
+    g_free(abs);
+}
+
+static vd_file_report *entry_for(run *r, const char *path, bool known_file)
+{
+    char *shown = g_utf8_make_valid(path, -1);
+    vd_file_report *e = g_hash_table_lookup(r->by_path, shown);
+    if (e) {
+        g_free(shown);
+        return e;
+    }
+    e = g_new0(vd_file_report, 1);
+    e->path = shown;
+    e->kind =
+        !known_file && g_file_test(path, G_FILE_TEST_IS_DIR) ? VD_ENTRY_FOLDER : VD_ENTRY_FILE;
+    e->passed = true;
+    place(e, path);
+    g_ptr_array_add(r->entries, e);
+    g_hash_table_insert(r->by_path, e->path, e);
+    return e;
+}
+
+static void add_finding(vd_file_report *e, const sh_finding *f)
+{
+    e->findings = g_renew(vd_finding, e->findings, e->n_findings + 1);
+    vd_finding *d = &e->findings[e->n_findings++];
+    *d = (vd_finding){
+        .code = g_strdup(f->code),
+        .severity = f->severity,
+        .page = f->page,
+        .message = g_strdup(f->message),
+        .suggestion = g_strdup(f->suggestion),
+        .fixable = f->fixable,
+        .n_values = f->n_values,
+    };
+    for (int i = 0; i < f->n_values; i++) {
+        d->values[i].key = f->values[i].key;
+        d->values[i].value = f->values[i].value;
+    }
+    if (f->severity == SH_ERROR)
+        e->passed = false;
+}
+
+void vd_finding_view(const vd_finding *f, const char *path, sh_finding *out)
+{
+    *out = (sh_finding){
+        .code = f->code,
+        .severity = f->severity,
+        .path = path,
+        .page = f->page,
+        .message = f->message,
+        .suggestion = f->suggestion,
+        .fixable = f->fixable,
+        .n_values = f->n_values,
+    };
+    for (int i = 0; i < f->n_values; i++) {
+        out->values[i].key = f->values[i].key;
+        out->values[i].value = f->values[i].value;
+    }
+}
+
+/* Names (naming's walk) report with the path they are about. */
+static void name_sink(const sh_finding *f, void *ctx)
+{
+    run *r = ctx;
+    add_finding(entry_for(r, f->path ? f->path : ".", false), f);
+}
+
+/* Document checks report with the document's path: the entry is known. */
+static void entry_sink(const sh_finding *f, void *ctx) { add_finding(ctx, f); }
+
+static void page_finding(vd_file_report *e, const char *code, int page, const char *message,
+                         const char *key, double value, const char *key2, double value2)
+{
+    sh_finding f = {.code = code, .severity = SH_ERROR, .page = page, .message = message};
+    if (key)
+        sh_finding_value(&f, key, value);
+    if (key2)
+        sh_finding_value(&f, key2, value2);
+    add_finding(e, &f);
+}
+
+/* ---- the pages, on the pool ---- */
+
+/* A picture no larger than VD_THUMB_MAX on its longer side, each pixel a box mean. */
+static uint8_t *thumbnail(const uint8_t *px, uint32_t w, uint32_t h, uint32_t *tw, uint32_t *th)
+{
+    uint32_t longer = w > h ? w : h;
+    double f = longer > VD_THUMB_MAX ? (double)VD_THUMB_MAX / longer : 1.0;
+    *tw = w * f < 1 ? 1 : (uint32_t)(w * f);
+    *th = h * f < 1 ? 1 : (uint32_t)(h * f);
+    uint8_t *out = g_malloc((size_t)*tw * *th);
+    for (uint32_t ty = 0; ty < *th; ty++) {
+        uint32_t y0 = (uint32_t)((uint64_t)ty * h / *th),
+                 y1 = (uint32_t)((uint64_t)(ty + 1) * h / *th);
+        y1 = y1 > y0 ? y1 : y0 + 1;
+        for (uint32_t tx = 0; tx < *tw; tx++) {
+            uint32_t x0 = (uint32_t)((uint64_t)tx * w / *tw);
+            uint32_t x1 = (uint32_t)((uint64_t)(tx + 1) * w / *tw);
+            x1 = x1 > x0 ? x1 : x0 + 1;
+            uint64_t s = 0;
+            for (uint32_t y = y0; y < y1; y++)
+                for (uint32_t x = x0; x < x1; x++)
+                    s += px[(size_t)y * w + x];
+            out[(size_t)ty * *tw + tx] = (uint8_t)(s / ((uint64_t)(y1 - y0) * (x1 - x0)));
+        }
+    }
+    return out;
+}
+
+static void analyse_pages(void *arg)
+{
+    page_task *t = arg;
+    vd_page_source src = {.path = t->doc->path};
+    for (int i = t->first; i < t->first + t->count; i++) {
+        page_slot *s = &t->doc->slots[i];
+        vd_page_pixels pix;
+        sh_error err;
+        if (vd_page_load(&src, i, &pix, &err) != SH_OK) {
+            s->error = g_strdup(err.msg);
+        } else {
+            vd_image img = {.w = pix.w, .h = pix.h, .stride = pix.w, .px = pix.px, .ppi = pix.ppi};
+            vd_analyse_page(&img, &s->res);
+            s->image_ppi = pix.image_ppi;
+            s->loaded = true;
+            if (t->r->o->thumbnails)
+                s->thumb = thumbnail(pix.px, pix.w, pix.h, &s->tw, &s->th);
+            g_free(pix.px);
+        }
+        s->done = true;
+        sh_progress_add(t->r->o->progress, 1);
+    }
+    vd_page_source_close(&src);
+    g_free(t);
+}
+
+/* ---- one document: hash, document checks, then its pages to the pool ---- */
+
+static char *relative_to_root(const run *r, const char *path)
+{
+    if (!r->o->root)
+        return NULL;
+    char *abs = g_canonicalize_filename(path, NULL);
+    size_t n = strlen(r->o->root);
+    char *rel = NULL;
+    if (strncmp(abs, r->o->root, n) == 0 && abs[n] == '/')
+        rel = g_strdup(abs + n + 1);
+    g_free(abs);
+    return rel;
+}
+
+/* The page count recorded at ingest (or from the batch sheet), or 0. */
+static int expected_pages(const run *r, const char *path)
+{
+    char *rel = r->o->ledger ? relative_to_root(r, path) : NULL;
+    if (!rel)
+        return 0;
+    int n = 0;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(sh_ledger_db(r->o->ledger),
+                           "SELECT expected_pages FROM documents WHERE path = ?", -1, &q,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, rel, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            n = sqlite3_column_int(q, 0);
+    }
+    sqlite3_finalize(q);
+    g_free(rel);
+    return n;
+}
+
+static void start_document(run *r, doc_job *d)
+{
+    uint8_t digest[SH_SHA256_LEN];
+    sh_error err;
+    if (sh_sha256_file(d->path, digest, &err) == SH_OK) {
+        sh_hex(digest, sizeof digest, d->entry->sha256);
+        d->entry->has_sha256 = true;
+    }
+    vd_document_info info;
+    vd_check_document(d->path, expected_pages(r, d->path), entry_sink, d->entry, &info);
+    d->pages = info.pages;
+    d->entry->pages = info.pages;
+    if (!info.opened || info.pages <= 0)
+        return;
+    d->slots = g_new0(page_slot, (size_t)info.pages);
+    sh_progress_grow(r->o->progress, (uint64_t)info.pages);
+    for (int first = 0; first < info.pages; first += PAGES_PER_TASK) {
+        page_task *t = g_new(page_task, 1);
+        *t = (page_task){.r = r, .doc = d, .first = first};
+        t->count = info.pages - first < PAGES_PER_TASK ? info.pages - first : PAGES_PER_TASK;
+        if (sh_pool_submit(r->pool, analyse_pages, t, &err) != SH_OK) {
+            analyse_pages(t); /* cannot happen with a live pool; do it here rather than lose it */
+        }
+    }
+}
+
+/* ---- page findings, once every page is in ---- */
+
+static const char *edge_names(int edges, char *buf, size_t size)
+{
+    static const struct {
+        int bit;
+        const char *name;
+    } EDGES[] = {{VD_EDGE_TOP, N_("top")},
+                 {VD_EDGE_RIGHT, N_("right")},
+                 {VD_EDGE_BOTTOM, N_("bottom")},
+                 {VD_EDGE_LEFT, N_("left")}};
+    buf[0] = '\0';
+    for (size_t i = 0; i < G_N_ELEMENTS(EDGES); i++)
+        if (edges & EDGES[i].bit) {
+            if (buf[0])
+                g_strlcat(buf, ", ", size);
+            g_strlcat(buf, _(EDGES[i].name), size);
+        }
+    return buf;
+}
+
+static const char *corner_name(int corner)
+{
+    switch (corner) {
+    case VD_CORNER_TOP_LEFT:
+        return _("top-left");
+    case VD_CORNER_TOP_RIGHT:
+        return _("top-right");
+    case VD_CORNER_BOTTOM_RIGHT:
+        return _("bottom-right");
+    default:
+        return _("bottom-left");
+    }
+}
+
+/* The findings of one page; true when it has any (its thumbnail is then kept). */
+static bool page_findings(run *r, doc_job *d, int i, vd_thumb *mark)
+{
+    const page_slot *s = &d->slots[i];
+    vd_file_report *e = d->entry;
+    const sh_config *cfg = r->o->config;
+    int page = i + 1;
+    size_t before = e->n_findings;
+    char *msg;
+    if (s->error) {
+        msg = g_strdup_printf(_("page %d cannot be read: %s"), page, s->error);
+        page_finding(e, "pdf.unreadable", page, msg, NULL, 0, NULL, 0);
+        g_free(msg);
+        return true;
+    }
+    const vd_page_result *p = &s->res;
+    if (p->blank) {
+        msg = g_strdup_printf(_("page %d is blank: remove it, or scan the right side of the "
+                                "sheet"),
+                              page);
+        page_finding(e, "page.blank", page, msg, "ink", p->ink_ratio, NULL, 0);
+        g_free(msg);
+        mark->blank = true;
+    }
+    if (p->rotate != 0 && p->rotate_confidence >= VD_ROTATE_MIN_CONFIDENCE) {
+        msg = g_strdup_printf(_("page %d is not upright: it must be turned %d° clockwise; scan "
+                                "it again upright"),
+                              page, p->rotate);
+        page_finding(e, "page.rotated", page, msg, "angle", p->rotate, "confidence",
+                     round(p->rotate_confidence * 100) / 100);
+        g_free(msg);
+        mark->rotate = p->rotate;
+    }
+    if (fabs(p->skew_deg) > cfg->max_skew_deg && p->skew_confidence >= VD_SKEW_MIN_CONFIDENCE) {
+        msg = g_strdup_printf(_("page %d is skewed by %.1f° (at most %.1f° is accepted): lay the "
+                                "sheet straight and scan it again"),
+                              page, fabs(p->skew_deg), cfg->max_skew_deg);
+        page_finding(e, "page.skewed", page, msg, "angle", round(p->skew_deg * 100) / 100,
+                     "confidence", round(p->skew_confidence * 100) / 100);
+        g_free(msg);
+        mark->skewed = true;
+        mark->skew_deg = p->skew_deg;
+    }
+    if (p->cropped) {
+        char edges[128];
+        msg = g_strdup_printf(_("page %d is cut off at the %s edge: scan it again with the whole "
+                                "sheet on the glass"),
+                              page, edge_names(p->cropped_edges, edges, sizeof edges));
+        page_finding(e, "page.cropped", page, msg, "edges", p->cropped_edges, NULL, 0);
+        g_free(msg);
+        mark->cropped_edges = p->cropped_edges;
+    }
+    if (p->corner_missing) {
+        msg = g_strdup_printf(_("page %d has its %s corner missing (folded, or off the glass): "
+                                "unfold the sheet and scan it again"),
+                              page, corner_name(p->corner));
+        page_finding(e, "page.cropped", page, msg, "corner", p->corner, NULL, 0);
+        g_free(msg);
+        mark->corner = p->corner;
+    }
+    if (s->image_ppi > 0 && s->image_ppi + 0.5 < cfg->min_dpi) {
+        msg = g_strdup_printf(_("page %d was scanned at %.0f ppi; at least %d ppi is required: "
+                                "scan it again at %d ppi or more"),
+                              page, s->image_ppi, cfg->min_dpi, cfg->min_dpi);
+        page_finding(e, "page.low_dpi", page, msg, "dpi", round(s->image_ppi), NULL, 0);
+        g_free(msg);
+        mark->low_dpi = true;
+    }
+    return e->n_findings > before;
+}
+
+/* page.duplicate: a page whose hash is within VD_PHASH_DUPLICATE of an earlier page's (this
+ * document or an earlier one of the dossier), confirmed by their ink maps. Reported on the
+ * later page. */
+static int find_duplicate(run *r, guint di, int pi, guint *odoc)
+{
+    const doc_job *d = g_ptr_array_index(r->docs, di);
+    const page_slot *s = &d->slots[pi];
+    if (!s->loaded || s->res.blank)
+        return 0;
+    for (guint dj = 0; dj <= di; dj++) {
+        const doc_job *o = g_ptr_array_index(r->docs, dj);
+        int last = dj == di ? pi : o->pages;
+        for (int pj = 0; o->slots && pj < last; pj++) {
+            const page_slot *t = &o->slots[pj];
+            if (!t->loaded || t->res.blank ||
+                vd_phash_distance(s->res.phash, t->res.phash) > VD_PHASH_DUPLICATE)
+                continue;
+            if (vd_inkmap_similarity(s->res.inkmap, t->res.inkmap) >= DUPLICATE_SIMILARITY) {
+                *odoc = dj;
+                return pj + 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static void duplicate_finding(run *r, doc_job *d, int i, guint odoc, int of_page)
+{
+    const doc_job *o = g_ptr_array_index(r->docs, odoc);
+    char *msg;
+    if (o == d)
+        msg = g_strdup_printf(_("page %d is page %d scanned again: remove one of them"), i + 1,
+                              of_page);
+    else {
+        char *name = base_of(o->path);
+        char *shown = g_utf8_make_valid(name, -1);
+        msg = g_strdup_printf(_("page %d is page %d of %s scanned again: remove the copy"), i + 1,
+                              of_page, shown);
+        g_free(shown);
+        g_free(name);
+    }
+    page_finding(d->entry, "page.duplicate", i + 1, msg, "of_page", of_page, NULL, 0);
+    g_free(msg);
+}
+
+static void finish_document(run *r, guint di)
+{
+    doc_job *d = g_ptr_array_index(r->docs, di);
+    for (int i = 0; i < d->pages; i++) {
+        page_slot *s = &d->slots[i];
+        vd_thumb mark = {.page = i + 1};
+        bool flagged = page_findings(r, d, i, &mark);
+        guint odoc = 0;
+        int of = find_duplicate(r, di, i, &odoc);
+        if (of) {
+            duplicate_finding(r, d, i, odoc, of);
+            if (odoc == di)
+                mark.duplicate_of = of;
+            flagged = true;
+        }
+        if (flagged && s->thumb) {
+            mark.px = s->thumb;
+            mark.w = s->tw;
+            mark.h = s->th;
+            s->thumb = NULL;
+            d->entry->thumbs = g_renew(vd_thumb, d->entry->thumbs, d->entry->n_thumbs + 1);
+            d->entry->thumbs[d->entry->n_thumbs++] = mark;
+        }
+    }
+    r->sum->pages += (uint64_t)d->pages;
+}
+
+/* ---- the dossier ---- */
+
+/* dossier.missing_priority1 for each required type absent from the dossier. */
+static void dossier_checks(run *r, const char *path)
+{
+    bool present[NM_CATALOG_SIZE + 1] = {false};
+    for (guint i = 0; i < r->docs->len; i++) {
+        const doc_job *d = g_ptr_array_index(r->docs, i);
+        if (d->type_stt >= 1 && d->type_stt <= NM_CATALOG_SIZE)
+            present[d->type_stt] = true;
+    }
+    vd_file_report *e = entry_for(r, path, false);
+    for (int stt = 1; stt <= NM_CATALOG_SIZE; stt++)
+        if (present[stt] && nm_catalog_find(stt)->priority == 1) {
+            e->priority1 = g_renew(int, e->priority1, e->n_priority1 + 1);
+            e->priority1[e->n_priority1++] = stt;
+        }
+    const sh_config *cfg = r->o->config;
+    for (int i = 0; i < cfg->n_required_types; i++) {
+        int stt = cfg->required_types[i];
+        const nm_doc_type *t = nm_catalog_find(stt);
+        if (!t || present[stt])
+            continue;
+        char stt_text[4];
+        nm_stt_text(stt, stt_text);
+        char *msg = g_strdup_printf(_("the dossier has no %s.%s (a priority-1 document): scan "
+                                      "it and ingest it"),
+                                    stt_text, t->name_ascii);
+        sh_finding f = {.code = "dossier.missing_priority1", .severity = SH_ERROR, .message = msg};
+        sh_finding_value(&f, "type", stt);
+        add_finding(e, &f);
+        g_free(msg);
+    }
+    r->sum->dossiers++;
+}
+
+/* ---- the ledger ---- */
+
+static char *findings_json(const vd_file_report *e)
+{
+    sh_json *j = sh_json_new();
+    sh_json_begin_array(j);
+    for (size_t i = 0; i < e->n_findings; i++) {
+        sh_finding f;
+        vd_finding_view(&e->findings[i], NULL, &f);
+        sh_finding_json(j, &f);
+    }
+    sh_json_end_array(j);
+    char *text = g_strdup(sh_json_finish(j, NULL));
+    sh_json_free(j);
+    return text ? text : g_strdup("[]");
+}
+
+static sh_status record_verdict(run *r, const vd_file_report *e, const char *rel, sh_error *err)
+{
+    sqlite3 *db = sh_ledger_db(r->o->ledger);
+    char *findings = findings_json(e);
+    const char *verdict = e->passed ? "pass" : "fail";
+    char *details = g_strdup_printf("{\"sha256\":\"%s\",\"verdict\":\"%s\",\"pages\":%d,"
+                                    "\"findings\":%zu}",
+                                    e->sha256, verdict, e->pages, e->n_findings);
+    int64_t audit_id = 0;
+    sh_status st = sh_audit_append(r->o->ledger, r->o->actor, "document.validate", rel, details,
+                                   &audit_id, err);
+    if (st == SH_OK) {
+        char now[32];
+        sh_utc_now(now);
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(db,
+                               "INSERT INTO validations (path, sha256, verdict, findings, "
+                               "validated_at, audit_id) VALUES (?, ?, ?, ?, ?, ?)",
+                               -1, &q, NULL) != SQLITE_OK)
+            st = sh_fail(err, SH_INTERNAL, _("cannot write the ledger: %s"), sqlite3_errmsg(db));
+        else {
+            sqlite3_bind_text(q, 1, rel, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, e->sha256, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, verdict, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 4, findings, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 6, audit_id);
+            if (sqlite3_step(q) != SQLITE_DONE)
+                st =
+                    sh_fail(err, SH_INTERNAL, _("cannot write the ledger: %s"), sqlite3_errmsg(db));
+        }
+        sqlite3_finalize(q);
+    }
+    g_free(details);
+    g_free(findings);
+    return st;
+}
+
+/* One transaction for the dossier: every verdict and its audit entry, or none. */
+static void record_verdicts(run *r)
+{
+    if (!r->o->ledger || !r->o->actor)
+        return;
+    sh_error err;
+    if (sh_ledger_begin(r->o->ledger, &err) != SH_OK) {
+        fail_once(r, &err);
+        return;
+    }
+    sh_status st = SH_OK;
+    for (guint i = 0; i < r->docs->len && st == SH_OK; i++) {
+        const doc_job *d = g_ptr_array_index(r->docs, i);
+        char *rel = relative_to_root(r, d->path);
+        if (rel && d->entry->has_sha256)
+            st = record_verdict(r, d->entry, rel, &err);
+        g_free(rel);
+    }
+    if (st == SH_OK)
+        st = sh_ledger_commit(r->o->ledger, &err);
+    if (st != SH_OK) {
+        sh_ledger_rollback(r->o->ledger);
+        fail_once(r, &err);
+    }
+}
+
+/* ---- flushing a dossier ---- */
+
+static void free_doc(doc_job *d)
+{
+    for (int i = 0; d->slots && i < d->pages; i++) {
+        g_free(d->slots[i].error);
+        g_free(d->slots[i].thumb);
+    }
+    g_free(d->slots);
+    g_free(d->path);
+    g_free(d);
+}
+
+static void count_entry(run *r, const vd_file_report *e)
+{
+    for (size_t i = 0; i < e->n_findings; i++)
+        if (e->findings[i].severity == SH_ERROR)
+            r->sum->errors++;
+        else
+            r->sum->warnings++;
+    /* Documents only: a folder, or a stray sheet beside the dossiers, is not a file to sign. */
+    size_t len = strlen(e->path);
+    if (e->kind != VD_ENTRY_FILE || len < 4 || g_ascii_strcasecmp(e->path + len - 4, ".pdf") != 0)
+        return;
+    r->sum->files++;
+    if (e->passed)
+        r->sum->passed++;
+    else
+        r->sum->failed++;
+}
+
+/* Everything met since the last flush: documents checked, pages analysed, then reported.
+ * `dossier`: the dossier folder whose files these are (its own checks run), or NULL. */
+static void flush(run *r, const char *dossier)
+{
+    for (guint i = 0; i < r->docs->len; i++)
+        start_document(r, g_ptr_array_index(r->docs, i));
+    sh_pool_wait(r->pool);
+    for (guint i = 0; i < r->docs->len; i++)
+        if (((doc_job *)g_ptr_array_index(r->docs, i))->slots)
+            finish_document(r, i);
+    if (dossier)
+        dossier_checks(r, dossier);
+    record_verdicts(r);
+    for (guint i = 0; i < r->entries->len; i++) {
+        vd_file_report *e = g_ptr_array_index(r->entries, i);
+        count_entry(r, e);
+        if (r->o->entry)
+            r->o->entry(e, r->o->ctx);
+    }
+    g_hash_table_remove_all(r->by_path);
+    g_ptr_array_set_size(r->entries, 0); /* frees the entries */
+    for (guint i = 0; i < r->docs->len; i++)
+        free_doc(g_ptr_array_index(r->docs, i));
+    g_ptr_array_set_size(r->docs, 0);
+}
+
+/* ---- the walk ---- */
+
+static void visit_file(const char *path, const char *dossier, const nm_file_id *id, void *ctx)
+{
+    (void)dossier;
+    run *r = ctx;
+    doc_job *d = g_new0(doc_job, 1);
+    d->entry = entry_for(r, path, true);
+    d->path = g_strdup(path);
+    d->type_stt = id && id->type && !id->is_signed ? id->type->stt : 0;
+    d->seq = id ? id->seq : 0;
+    g_ptr_array_add(r->docs, d);
+}
+
+static void visit_dossier_done(const char *path, void *ctx) { flush(ctx, path); }
+
+static void free_entry(gpointer p)
+{
+    vd_file_report_free(p);
+    g_free(p);
+}
+
+sh_status vd_validate_path(const char *path, const vd_options *o, vd_summary *sum, sh_error *err)
+{
+    run r = {.o = o, .sum = sum};
+    sh_error_clear(&r.first_error);
+    r.pool = sh_pool_new(o->jobs, err);
+    if (!r.pool)
+        return err ? err->status : SH_INTERNAL;
+    r.entries = g_ptr_array_new_with_free_func(free_entry);
+    r.by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    r.docs = g_ptr_array_new();
+    nm_visitor visitor = {.file = visit_file, .dossier_done = visit_dossier_done, .ctx = &r};
+    nm_check_summary names = {0};
+    sh_error walk_err;
+    sh_status walk = nm_walk_path(path, &o->rules, name_sink, &r, &visitor, &names, &walk_err);
+    flush(&r, NULL); /* a file given alone, stray files, folders' own findings */
+    if (walk != SH_OK)
+        fail_once(&r, &walk_err);
+    sh_pool_free(r.pool);
+    g_ptr_array_free(r.docs, TRUE);
+    g_hash_table_destroy(r.by_path);
+    g_ptr_array_free(r.entries, TRUE);
+    if (r.status != SH_OK && err)
+        *err = r.first_error;
+    return r.status;
+}
