@@ -56,6 +56,8 @@ int main(int argc, char **argv)
         return 2;
     }
     int lept = argc > 2 && !strcmp(argv[2], "--lept");
+    /* PAGE_INKMAPS=FILE: each page's ink map as hex, to measure duplicate confirmation. */
+    FILE *maps = getenv("PAGE_INKMAPS") ? fopen(getenv("PAGE_INKMAPS"), "w") : NULL;
     setMsgSeverity(L_SEVERITY_NONE);
     char path[4096], line[4096];
     snprintf(path, sizeof path, "%s/labels.csv", argv[1]);
@@ -102,10 +104,18 @@ int main(int argc, char **argv)
             r.skew_confidence, r.cropped_edges, r.corner, (unsigned long long)r.phash, ms,
             cu.axis_ratio, cu.asym, cu.align, cu.lines, lr);
         fflush(stdout);
+        if (maps) {
+            fprintf(maps, "%s\t", file);
+            for (int i = 0; i < VD_INKMAP * VD_INKMAP; i++)
+                fprintf(maps, "%02x", r.inkmap[i]);
+            fputc('\n', maps);
+        }
         free(buf);
         pixDestroy(&g);
         pixDestroy(&pix);
     }
     fclose(f);
+    if (maps)
+        fclose(maps);
     return 0;
 }

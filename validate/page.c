@@ -101,11 +101,12 @@ static void ink_map(const vd_work *wk, uint8_t map[VD_INKMAP * VD_INKMAP])
     }
     if (x1 < x0)
         return;
-    static_assert(VD_INKMAP == 64, "cells are counted in 64 x 64");
-    uint32_t cell[64][64] = {{0}};
+    uint32_t(*cell)[VD_INKMAP] = calloc(VD_INKMAP, sizeof *cell);
+    if (!cell)
+        return;
     int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
     for (int y = y0; y <= y1; y++) {
-        int cy = (y - y0) * 64 / bh;
+        int cy = (y - y0) * VD_INKMAP / bh;
         const uint8_t *row = wk->ink + (size_t)y * (size_t)wk->w;
         const int32_t *lab = wk->label + (size_t)y * (size_t)wk->w;
         for (int x = x0; x <= x1; x++) {
@@ -113,27 +114,28 @@ static void ink_map(const vd_work *wk, uint8_t map[VD_INKMAP * VD_INKMAP])
                 continue;
             int cls = wk->cc[lab[x] - 1].cls;
             if (cls == VD_CC_TEXT || cls == VD_CC_LARGE)
-                cell[cy][(x - x0) * 64 / bw]++;
+                cell[cy][(x - x0) * VD_INKMAP / bw]++;
         }
     }
     uint32_t most = 1;
-    for (int y = 0; y < 64; y++)
-        for (int x = 0; x < 64; x++)
+    for (int y = 0; y < VD_INKMAP; y++)
+        for (int x = 0; x < VD_INKMAP; x++)
             most = cell[y][x] > most ? cell[y][x] : most;
-    for (int y = 0; y < 64; y++)
-        for (int x = 0; x < 64; x++)
-            map[y * 64 + x] = (uint8_t)((uint64_t)cell[y][x] * 255 / most);
+    for (int y = 0; y < VD_INKMAP; y++)
+        for (int x = 0; x < VD_INKMAP; x++)
+            map[y * VD_INKMAP + x] = (uint8_t)((uint64_t)cell[y][x] * 255 / most);
+    free(cell);
 }
 
 /* pHash of the ink map: 32x32 cells (2x2 of the map's), the 8x8 lowest DCT frequencies, one
  * bit each for above their median (the DC term left out). */
 static uint64_t phash(const uint8_t map[VD_INKMAP * VD_INKMAP])
 {
-    double cell[32][32], dct[8][32], coef[64];
-    for (int y = 0; y < 32; y++)
-        for (int x = 0; x < 32; x++)
-            cell[y][x] = map[(2 * y) * 64 + 2 * x] + map[(2 * y) * 64 + 2 * x + 1] +
-                         map[(2 * y + 1) * 64 + 2 * x] + map[(2 * y + 1) * 64 + 2 * x + 1];
+    enum { K = VD_INKMAP / 32 }; /* map cells per hash cell, each way */
+    double cell[32][32] = {{0}}, dct[8][32], coef[64];
+    for (int y = 0; y < VD_INKMAP; y++)
+        for (int x = 0; x < VD_INKMAP; x++)
+            cell[y / K][x / K] += map[y * VD_INKMAP + x];
     /* Separable DCT-II: rows first (8 frequencies), then columns. */
     for (int v = 0; v < 32; v++)
         for (int u = 0; u < 8; u++) {
@@ -189,19 +191,44 @@ void vd_analyse_page(const vd_image *img, vd_page_result *out)
 
 int vd_phash_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
 
+/* The map with each cell replaced by the sum of its 3 × 3 neighbourhood (edges clamped): a
+ * rescan tilted by a few tenths of a degree moves ink by about one cell. */
+static void blur3(const uint8_t *m, uint16_t *out)
+{
+    for (int y = 0; y < VD_INKMAP; y++)
+        for (int x = 0; x < VD_INKMAP; x++) {
+            unsigned s = 0;
+            for (int dy = -1; dy <= 1; dy++) {
+                int yy = y + dy < 0 ? 0 : y + dy >= VD_INKMAP ? VD_INKMAP - 1 : y + dy;
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx < 0 ? 0 : x + dx >= VD_INKMAP ? VD_INKMAP - 1 : x + dx;
+                    s += m[yy * VD_INKMAP + xx];
+                }
+            }
+            out[y * VD_INKMAP + x] = (uint16_t)s;
+        }
+}
+
 double vd_inkmap_similarity(const uint8_t *a, const uint8_t *b)
 {
+    enum { N = VD_INKMAP * VD_INKMAP };
+    uint16_t *ba = malloc(2 * N * sizeof *ba);
+    if (!ba)
+        return 0;
+    uint16_t *bb = ba + N;
+    blur3(a, ba);
+    blur3(b, bb);
     double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
-    const int n = VD_INKMAP * VD_INKMAP;
-    for (int i = 0; i < n; i++) {
-        sa += a[i];
-        sb += b[i];
-        saa += (double)a[i] * a[i];
-        sbb += (double)b[i] * b[i];
-        sab += (double)a[i] * b[i];
+    for (int i = 0; i < N; i++) {
+        sa += ba[i];
+        sb += bb[i];
+        saa += (double)ba[i] * ba[i];
+        sbb += (double)bb[i] * bb[i];
+        sab += (double)ba[i] * bb[i];
     }
-    double va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+    free(ba);
+    double va = saa - sa * sa / N, vb = sbb - sb * sb / N;
     if (va <= 0 || vb <= 0)
         return 0;
-    return (sab - sa * sb / n) / sqrt(va * vb);
+    return (sab - sa * sb / N) / sqrt(va * vb);
 }

@@ -16,7 +16,7 @@
  * long document spreads over every core. */
 #define PAGES_PER_TASK 4
 /* A hash match is a duplicate only when the ink maps agree this well (docs/page-analysis.md). */
-#define DUPLICATE_SIMILARITY 0.93
+#define DUPLICATE_SIMILARITY 0.905
 
 /* ---- what the run holds for one dossier ---- */
 
