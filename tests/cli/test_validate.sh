@@ -96,6 +96,26 @@ cp "$A/02.Ly lich dang vien.pdf" "$C/02.Ly lich dang vien.pdf"
 head -c 3000 "$A/03.Phieu dang vien.pdf" >"$C/03.Phieu dang vien.pdf"     # truncated
 echo "not a pdf" >"$C/04.Don xin vao dang.pdf"
 qpdf --encrypt u o 256 -- "$A/02.Ly lich dang vien.pdf" "$C/06.Bao cao thanh tich.pdf"
+# An absurd page size and a PDF without pages: findings too.
+"$PY" - "$C/07.Quyet dinh ket nap lai nguoi vao Dang.pdf" "$C/08.Trang trong.pdf" <<'EOF'
+import sys
+def pdf(path, kids, count, box):
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+            "<< /Type /Page /Parent 2 0 R /MediaBox %s /Contents 4 0 R >>" % box,
+            "<< /Length 24 >>\nstream\n0 0 m 100 100 l S\nendstream"]
+    out, offs = b"%PDF-1.4\n", []
+    for i, o in enumerate(objs):
+        offs.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (i + 1, o.encode())
+    x = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offs)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
+    open(path, "wb").write(out)
+pdf(sys.argv[1], "3 0 R", 1, "[0 0 1000000 1000000]")
+pdf(sys.argv[2], "", 0, "[0 0 595 842]")
+EOF
 run_sohoa 1 --json validate "$C"
 J=$OUT
 got=$(json_get "$J" "sorted((f['path'].split('/')[-1], f['status']) for f in d['files'] if f.get('kind') != 'folder')")
@@ -103,6 +123,9 @@ assert_contains "$got" "('02.Ly lich dang vien.pdf', 'pass')"
 got=$(json_get "$J" "sorted(x['code'] for f in d['files'] for x in f['findings'])")
 assert_contains "$got" "'pdf.encrypted'"
 assert_contains "$got" "'pdf.unreadable'"
+assert_contains "$got" "'pdf.no_pages'"
+got=$(json_get "$J" "[(x['code'], x.get('page')) for f in d['files'] if f['path'].endswith('/07.Quyet dinh ket nap lai nguoi vao Dang.pdf') for x in f['findings']]")
+assert_contains "$got" "('pdf.unreadable', 1)" "the page of absurd size"
 
 # ---- the whole workspace, with an HTML report ----
 run_sohoa 1 validate . --html "$TMP/report.html" --jobs 2
