@@ -9,6 +9,7 @@ no missed blank, no false rotation.
 
 Usage: validate_accuracy.py LABELS.csv VALIDATE.json [--min-dpi 200] [--max-skew 1.0] [--check]
 """
+import argparse
 import csv
 import json
 import re
@@ -16,12 +17,16 @@ import sys
 
 
 def main(argv):
-    args = [a for a in argv if not a.startswith("--")]
-    check = "--check" in argv
-    min_dpi = 200
-    max_skew = 1.0
-    labels = list(csv.DictReader(open(args[0])))
-    doc = json.load(open(args[1]))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("labels")
+    ap.add_argument("validate_json")
+    ap.add_argument("--min-dpi", type=int, default=200)
+    ap.add_argument("--max-skew", type=float, default=1.0)
+    ap.add_argument("--check", action="store_true")
+    a = ap.parse_args(argv)
+    check, min_dpi, max_skew = a.check, a.min_dpi, a.max_skew
+    labels = list(csv.DictReader(open(a.labels)))
+    doc = json.load(open(a.validate_json))
     found = {}  # row index -> {code: finding}
     for f in doc["files"]:
         m = re.search(r"\.(\d+)\.pdf$", f["path"])
@@ -84,6 +89,17 @@ def main(argv):
     by = {r[0]: r for r in rows}
     if by["page.rotated (right angle)"][2]:
         bad.append("missed rotation")
+    # A rotation reported on a page that is upright (sparse pages excepted: not in the truth set
+    # either way), or a wrong angle.
+    if [lab for i, lab in enumerate(labels) if "page.rotated" in found[i] and
+            (lab["rotate"] == "0" or int(found[i]["page.rotated"]["angle"]) != int(lab["rotate"]))]:
+        bad.append("false rotation")
+    if by["page.duplicate"][2] or by["page.duplicate"][3]:
+        bad.append("duplicates wrong")
+    # A page tilted well under the limit called skewed.
+    if [lab for i, lab in enumerate(labels) if "page.skewed" in found[i] and
+            abs(float(lab["skew"])) < max_skew - 0.3]:
+        bad.append("false skew")
     if by["page.blank"][3]:
         bad.append("false blank")
     if by["page.blank"][2]:

@@ -22,10 +22,12 @@ static void print_help(void)
              "  --html FILE  also write a report page (opens offline in any browser) with a\n"
              "               picture of every page that has a problem\n"
              "  --jobs N     pages analysed at once (default: one per processor core)\n"
+             "  --json       print the results as one JSON document (docs/validate.md)\n"
              "\n"
              "Inside a workspace each file's verdict is recorded in the ledger: sohoa sign\n"
              "signs only files that passed, unchanged since. Exit status: 0 everything passed,\n"
-             "1 a problem was found, 3 something could not be read.\n"));
+             "1 a problem was found, 3 something could not be read, 4 the ledger could not\n"
+             "be written.\n"));
 }
 
 typedef struct {

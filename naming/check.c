@@ -443,7 +443,7 @@ static void check_file_name(checker *c, doc_file *f)
     f->id = d.guess; /* for the seq rules: what the person most likely meant */
 }
 
-static bool has_pdf_extension(const char *name)
+bool nm_is_pdf_name(const char *name)
 {
     size_t len = strlen(name);
     return len > 4 && g_ascii_strcasecmp(name + len - 4, ".pdf") == 0;
@@ -452,7 +452,7 @@ static bool has_pdf_extension(const char *name)
 /* Hand a PDF file to the visitor; with only_path, that file alone. */
 static void visit_file(checker *c, const char *path, const char *dossier, const nm_file_id *id)
 {
-    if (!c->visit || !c->visit->file || !has_pdf_extension(path))
+    if (!c->visit || !c->visit->file || !nm_is_pdf_name(path))
         return;
     if (c->only_path && strcmp(path, c->only_path) != 0)
         return;

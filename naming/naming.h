@@ -158,6 +158,9 @@ typedef struct {
  * still checked); findings do not change the status. */
 sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
                         nm_check_summary *sum, sh_error *err);
+/* Does the name end in .pdf, in any case? */
+bool nm_is_pdf_name(const char *name);
+
 /* The same walk for validate, which also reads each PDF: the visitor is given every file whose
  * name ends in .pdf (any case), whatever its name's findings, after those findings; and each
  * dossier once all its files have been given. A file given alone is visited with its folder as

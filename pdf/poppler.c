@@ -166,7 +166,7 @@ sh_status pdf_doc_render_grey(pdf_doc *doc, int index, double ppi, uint32_t max_
                        POPPLER_GLIB_SONAME);
     PopplerPage *page = index >= 0 && index < doc->pages ? pop.get_page(doc->doc, index) : NULL;
     if (!page)
-        return sh_fail(err, SH_INPUT, _("page %d cannot be read"), index + 1);
+        return sh_fail(err, SH_INPUT, _("Poppler cannot read the page"));
     double pw = 0, ph = 0;
     pop.page_size(page, &pw, &ph); /* with the page's /Rotate applied */
     if (!(pw > 0.5 && ph > 0.5 && pw <= RENDER_MAX_PT && ph <= RENDER_MAX_PT)) {
@@ -192,7 +192,19 @@ sh_status pdf_doc_render_grey(pdf_doc *doc, int index, double ppi, uint32_t max_
     pop.set_source_rgb(cr, 1, 1, 1); /* paper; a page draws on white */
     pop.paint(cr);
     pop.scale(cr, (double)iw / pw, (double)ih / ph);
-    pop.render(page, cr);
+    /* Poppler sets up some process-wide state (colour management) lazily and without a lock on
+     * the first page it draws: the first render runs alone; later ones run in parallel. */
+    static gint warmed_flag;
+    static G_LOCK_DEFINE(first_render);
+    G_LOCK(first_render);
+    if (!g_atomic_int_get(&warmed_flag)) {
+        pop.render(page, cr);
+        g_atomic_int_set(&warmed_flag, 1);
+        G_UNLOCK(first_render);
+    } else {
+        G_UNLOCK(first_render);
+        pop.render(page, cr);
+    }
     pop.destroy(cr);
     pop.surface_flush(surface);
     const unsigned char *data = pop.surface_data(surface);

@@ -1,6 +1,5 @@
 /* Page analysis: blank, cropped edges, missing corners and the duplicate hash; skew and
  * orientation are in page_orient.c, the working image in page_prep.c. */
-#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

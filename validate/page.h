@@ -36,6 +36,9 @@ enum {
     VD_CORNER_BOTTOM_LEFT = 4
 };
 
+#define VD_INKMAP 128 /* cells of the ink map, each way: a multiple of 32 (the hash's grid) */
+_Static_assert(VD_INKMAP % 32 == 0, "the hash sums whole blocks of the ink map");
+
 typedef struct {
     /* page.blank: no content once dust, punch holes and dark border strips are set aside.
      * ink_ratio: the content's share of the page's pixels (0 on a blank page). */
@@ -68,16 +71,15 @@ typedef struct {
      * on an A4 page, 0..255): a hash match is confirmed with vd_inkmap_similarity, which tells
      * different pages of one printed form apart where the 64-bit hash cannot. All zero on a
      * blank page. */
-    uint8_t inkmap[128 * 128];
+    uint8_t inkmap[VD_INKMAP * VD_INKMAP];
 } vd_page_result;
-
-#define VD_INKMAP 128
 
 #define VD_ROTATE_MIN_CONFIDENCE 0.5
 #define VD_SKEW_RANGE 6.0
 #define VD_SKEW_MIN_CONFIDENCE 0.5
-#define VD_PHASH_DUPLICATE 6 /* distance at or under which two pages are one page rescanned */
-#define VD_MAX_WORK_PX 2400  /* the working image's longer side at most */
+#define VD_PHASH_DUPLICATE 6 /* hash distance at or under which two pages may be one rescanned */
+#define VD_INKMAP_DUPLICATE 0.905 /* ink-map similarity from which they are (page-analysis.md) */
+#define VD_MAX_WORK_PX 2400       /* the working image's longer side at most */
 
 /* Analyse one page. img->px must hold h rows of stride >= w bytes; w and h >= 1. Never fails:
  * on an image too small to analyse (or out of memory) the result says blank with confidence 0. */

@@ -180,7 +180,7 @@ static sh_status decode_rows(const vd_job *job, ccitt_file *f, TIFF *tif, vd_box
     tmsize_t line = TIFFScanlineSize(tif);
     if (line <= 0 || (uint64_t)line < ((uint64_t)img->width + 7) / 8)
         return damaged(f->msg[0] ? f->msg : "row size", err);
-    uint8_t *row = g_malloc((size_t)line);
+    uint8_t *row = g_malloc0((size_t)line); /* padding bits are read too */
     bool one_is_white = img->ccitt_black_is_1 != img->decode_inverted;
     sh_status st = SH_OK;
     for (uint32_t y = 0; y < img->height; y++) {

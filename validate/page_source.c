@@ -30,6 +30,11 @@ static double placed_area(const pdf_image *img)
     return fabs(img->ctm[0] * img->ctm[3] - img->ctm[1] * img->ctm[2]);
 }
 
+static double box_area(const pdf_page_info *info)
+{
+    return fabs((info->box[2] - info->box[0]) * (info->box[3] - info->box[1]));
+}
+
 /* The largest image on the page, or NULL. */
 static const pdf_image *largest_image(const pdf_page_info *info)
 {
@@ -40,6 +45,20 @@ static const pdf_image *largest_image(const pdf_page_info *info)
     return best;
 }
 
+/* The scan's resolution: the sharpest image covering at least half the page (a scanner's
+ * mixed-raster layers: the text mask, not the background); 0 when no image covers the page (a
+ * logo on a typed page says nothing about the scan). */
+static double scan_ppi(const pdf_page_info *info)
+{
+    double best = 0;
+    for (int i = 0; i < info->n_images; i++) {
+        const pdf_image *img = &info->images[i];
+        if (placed_area(img) >= 0.5 * box_area(info) && image_ppi(img) > best)
+            best = image_ppi(img);
+    }
+    return best;
+}
+
 /* Is the page one scan and nothing else we would have to render? Several images (a scanner's
  * "mixed raster" layers), visible text or drawing: render. An invisible OCR layer is fine. */
 static bool is_single_scan(const pdf_page_info *info, const pdf_image *img)
@@ -47,8 +66,8 @@ static bool is_single_scan(const pdf_page_info *info, const pdf_image *img)
     if (!info->content_ok || info->n_images != 1 || info->images_drawn != 1 || info->draws_text ||
         info->draws_vectors || !vd_can_decode(img))
         return false;
-    double box = (info->box[2] - info->box[0]) * (info->box[3] - info->box[1]);
-    return box > 0 && placed_area(img) >= 0.5 * fabs(box);
+    double box = box_area(info);
+    return box > 0 && placed_area(img) >= 0.5 * box;
 }
 
 /* A user-space direction as it points on the displayed page (x right, y down) under /Rotate. */
@@ -173,10 +192,8 @@ static sh_status render_page(vd_page_source *src, int index, vd_page_pixels *out
     }
     if (!src->doc)
         return sh_fail(err, SH_INPUT, _("%s cannot be opened"), src->path);
-    sh_status st = pdf_doc_render_grey(src->doc, index, VD_WORK_PPI, VD_MAX_WORK_PX, &out->px,
-                                       &out->w, &out->h, &out->ppi, err);
-    out->rendered = st == SH_OK;
-    return st;
+    return pdf_doc_render_grey(src->doc, index, VD_WORK_PPI, VD_MAX_WORK_PX, &out->px, &out->w,
+                               &out->h, &out->ppi, err);
 }
 
 sh_status vd_page_load(vd_page_source *src, int index, vd_page_pixels *out, sh_error *err)
@@ -197,8 +214,7 @@ sh_status vd_page_load(vd_page_source *src, int index, vd_page_pixels *out, sh_e
         sh_error ignored;
         if (pdf_reader_page(src->reader, index, info, &ignored) == SH_OK) {
             scan = largest_image(info);
-            if (scan)
-                out->image_ppi = image_ppi(scan);
+            out->image_ppi = scan_ppi(info);
             single =
                 scan && is_single_scan(info, scan) && image_orientation(scan, info->rotate, &o);
         }

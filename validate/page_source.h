@@ -31,7 +31,6 @@ typedef struct {
     uint32_t w, h;
     double ppi;       /* of this picture */
     double image_ppi; /* the scan's resolution (the lower of its two axes); 0: no scan on it */
-    bool rendered;    /* through Poppler rather than from the embedded image */
 } vd_page_pixels;
 
 /* Page `index` (0-based) of src->path. On failure err says what is wrong with the page (its data

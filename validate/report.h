@@ -1,6 +1,6 @@
-/* validate's reports (module-internal): what one validation run found, file by file, and the
- * writers that show it — the terminal (report_text.c), JSON (report_json.c) and a self-contained
- * HTML page (report_html.c). The run (run.c) fills one vd_file_report per file or folder that
+/* validate's reports (included by validate.h): what one validation run found, file by file, and
+ * the writers that show it — the terminal and JSON (report_text.c) and a self-contained HTML
+ * page (report_html.c). The run (run.c) fills one vd_file_report per file or folder that
  * has something to say and hands it to each writer as soon as its dossier is done, so that
  * memory does not grow with the size of the batch. */
 #ifndef SOHOA_VALIDATE_REPORT_H
@@ -72,7 +72,8 @@ typedef struct {
     uint64_t pages;
     size_t dossiers;
     size_t errors, warnings;
-    double seconds; /* wall-clock time of the run */
+    size_t unrecorded; /* PDFs in a workspace whose verdict could not go to the ledger */
+    double seconds;    /* wall-clock time of the run */
 } vd_summary;
 
 void vd_file_report_free(vd_file_report *r);

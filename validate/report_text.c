@@ -52,7 +52,17 @@ void vd_text_summary(FILE *out, const vd_summary *s)
               "errors, %zu warnings (%.1f s).\n"),
             s->files, (unsigned long long)s->pages, s->dossiers, s->passed, s->failed, s->errors,
             s->warnings, s->seconds);
-    if (s->failed == 0 && s->errors == 0)
+    if (s->unrecorded)
+        fprintf(out,
+                ngettext("The verdict of %zu file was not recorded in the ledger (see the "
+                         "messages above): put that right and run sohoa validate again before "
+                         "signing.\n",
+                         "The verdicts of %zu files were not recorded in the ledger (see the "
+                         "messages above): put that right and run sohoa validate again before "
+                         "signing.\n",
+                         s->unrecorded),
+                s->unrecorded);
+    else if (s->failed == 0 && s->errors == 0)
         fprintf(out, "%s\n", _("Everything passed: the files can be signed."));
     else
         fprintf(out, "%s\n",

@@ -15,15 +15,13 @@
 /* Pages per pool task: enough to pay for opening the document once more, few enough that a
  * long document spreads over every core. */
 #define PAGES_PER_TASK 4
-/* A hash match is a duplicate only when the ink maps agree this well (docs/page-analysis.md). */
-#define DUPLICATE_SIMILARITY 0.905
 
 /* ---- what the run holds for one dossier ---- */
 
 typedef struct {
-    bool done;
     bool loaded;
     char *error; /* the page could not be read: why */
+    sh_status error_status;
     vd_page_result res;
     double image_ppi;
     uint8_t *thumb; /* display picture reduced, when thumbnails are kept */
@@ -32,8 +30,10 @@ typedef struct {
 
 typedef struct {
     vd_file_report *entry;
-    char *path; /* as walked (bytes) */
-    int type_stt, seq;
+    char *path;      /* as walked (bytes) */
+    int type_stt;    /* what its name says, 0 when unknown or signed */
+    bool is_signed;  /* a …_signed.pdf: the same pages as its original, by design */
+    bool no_verdict; /* the check itself failed (the machine, not the file): record nothing */
     int pages;
     page_slot *slots;
 } doc_job;
@@ -81,11 +81,9 @@ static void place(vd_file_report *e, const char *path)
     char *parent = g_path_get_dirname(abs);
     char *grand = g_path_get_dirname(parent);
     char *name = g_path_get_basename(abs);
-    if (e->kind == VD_ENTRY_FOLDER && nm_org_code_valid(name)) {
+    if (e->kind == VD_ENTRY_FOLDER) {
+        /* An organisation (or container) folder; dossier_checks names the dossiers. */
         e->org = g_strdup(name);
-    } else if (e->kind == VD_ENTRY_FOLDER) {
-        e->dossier = g_strdup(name);
-        e->org = g_path_get_basename(parent);
     } else {
         e->dossier = g_path_get_basename(parent);
         e->org = g_path_get_basename(grand);
@@ -213,6 +211,7 @@ static void analyse_pages(void *arg)
         sh_error err;
         if (vd_page_load(&src, i, &pix, &err) != SH_OK) {
             s->error = g_strdup(err.msg);
+            s->error_status = err.status;
         } else {
             vd_image img = {.w = pix.w, .h = pix.h, .stride = pix.w, .px = pix.px, .ppi = pix.ppi};
             vd_analyse_page(&img, &s->res);
@@ -222,7 +221,6 @@ static void analyse_pages(void *arg)
                 s->thumb = thumbnail(pix.px, pix.w, pix.h, &s->tw, &s->th);
             g_free(pix.px);
         }
-        s->done = true;
         sh_progress_add(t->r->o->progress, 1);
     }
     vd_page_source_close(&src);
@@ -231,16 +229,18 @@ static void analyse_pages(void *arg)
 
 /* ---- one document: hash, document checks, then its pages to the pool ---- */
 
+/* The path as the ledger knows it: relative to the workspace root, symbolic links resolved (the
+ * root is a realpath). NULL outside the workspace. */
 static char *relative_to_root(const run *r, const char *path)
 {
     if (!r->o->root)
         return NULL;
-    char *abs = g_canonicalize_filename(path, NULL);
+    char *abs = realpath(path, NULL);
     size_t n = strlen(r->o->root);
     char *rel = NULL;
-    if (strncmp(abs, r->o->root, n) == 0 && abs[n] == '/')
+    if (abs && strncmp(abs, r->o->root, n) == 0 && abs[n] == '/')
         rel = g_strdup(abs + n + 1);
-    g_free(abs);
+    free(abs);
     return rel;
 }
 
@@ -268,10 +268,14 @@ static void start_document(run *r, doc_job *d)
 {
     uint8_t digest[SH_SHA256_LEN];
     sh_error err;
-    if (sh_sha256_file(d->path, digest, &err) == SH_OK) {
-        sh_hex(digest, sizeof digest, d->entry->sha256);
-        d->entry->has_sha256 = true;
+    if (sh_sha256_file(d->path, digest, &err) != SH_OK) {
+        /* A file that cannot be read to its end cannot be vouched for, whatever Poppler says. */
+        sh_finding f = {.code = "pdf.unreadable", .severity = SH_ERROR, .message = err.msg};
+        add_finding(d->entry, &f);
+        return;
     }
+    sh_hex(digest, sizeof digest, d->entry->sha256);
+    d->entry->has_sha256 = true;
     vd_document_info info;
     vd_check_document(d->path, expected_pages(r, d->path), entry_sink, d->entry, &info);
     d->pages = info.pages;
@@ -334,8 +338,18 @@ static bool page_findings(run *r, doc_job *d, int i, vd_thumb *mark)
     int page = i + 1;
     size_t before = e->n_findings;
     char *msg;
+    if (s->error && s->error_status == SH_INTERNAL) {
+        /* Not the file's fault (a library missing, memory): no finding, no verdict. */
+        sh_error err = {.status = SH_INTERNAL};
+        g_snprintf(err.msg, sizeof err.msg, "%s, page %d: %s", e->path, page, s->error);
+        fail_once(r, &err);
+        d->no_verdict = true;
+        return false;
+    }
     if (s->error) {
-        msg = g_strdup_printf(_("page %d cannot be read: %s"), page, s->error);
+        msg = g_strdup_printf(_("page %d cannot be read (%s): scan it again, or ingest the "
+                                "document again"),
+                              page, s->error);
         page_finding(e, "pdf.unreadable", page, msg, NULL, 0, NULL, 0);
         g_free(msg);
         return true;
@@ -358,7 +372,9 @@ static bool page_findings(run *r, doc_job *d, int i, vd_thumb *mark)
         g_free(msg);
         mark->rotate = p->rotate;
     }
-    if (fabs(p->skew_deg) > cfg->max_skew_deg && p->skew_confidence >= VD_SKEW_MIN_CONFIDENCE) {
+    /* Compared as shown (one decimal), so "skewed by 1.0°, at most 1.0°" is never said. */
+    if (round(fabs(p->skew_deg) * 10) / 10 > cfg->max_skew_deg &&
+        p->skew_confidence >= VD_SKEW_MIN_CONFIDENCE) {
         msg = g_strdup_printf(_("page %d is skewed by %.1f° (at most %.1f° is accepted): lay the "
                                 "sheet straight and scan it again"),
                               page, fabs(p->skew_deg), cfg->max_skew_deg);
@@ -403,17 +419,19 @@ static int find_duplicate(run *r, guint di, int pi, guint *odoc)
 {
     const doc_job *d = g_ptr_array_index(r->docs, di);
     const page_slot *s = &d->slots[pi];
-    if (!s->loaded || s->res.blank)
+    if (!s->loaded || s->res.blank || d->is_signed)
         return 0;
     for (guint dj = 0; dj <= di; dj++) {
         const doc_job *o = g_ptr_array_index(r->docs, dj);
+        if (o->is_signed)
+            continue;
         int last = dj == di ? pi : o->pages;
         for (int pj = 0; o->slots && pj < last; pj++) {
             const page_slot *t = &o->slots[pj];
             if (!t->loaded || t->res.blank ||
                 vd_phash_distance(s->res.phash, t->res.phash) > VD_PHASH_DUPLICATE)
                 continue;
-            if (vd_inkmap_similarity(s->res.inkmap, t->res.inkmap) >= DUPLICATE_SIMILARITY) {
+            if (vd_inkmap_similarity(s->res.inkmap, t->res.inkmap) >= VD_INKMAP_DUPLICATE) {
                 *odoc = dj;
                 return pj + 1;
             }
@@ -480,6 +498,14 @@ static void dossier_checks(run *r, const char *path)
             present[d->type_stt] = true;
     }
     vd_file_report *e = entry_for(r, path, false);
+    char *abs = g_canonicalize_filename(path, NULL);
+    char *parent = g_path_get_dirname(abs);
+    g_free(e->org);
+    g_free(e->dossier);
+    e->dossier = g_path_get_basename(abs);
+    e->org = g_path_get_basename(parent);
+    g_free(parent);
+    g_free(abs);
     for (int stt = 1; stt <= NM_CATALOG_SIZE; stt++)
         if (present[stt] && nm_catalog_find(stt)->priority == 1) {
             e->priority1 = g_renew(int, e->priority1, e->n_priority1 + 1);
@@ -516,15 +542,17 @@ static char *findings_json(const vd_file_report *e)
         sh_finding_json(j, &f);
     }
     sh_json_end_array(j);
-    char *text = g_strdup(sh_json_finish(j, NULL));
+    char *text = g_strdup(sh_json_finish(j, NULL)); /* NULL: a bug in the findings' text */
     sh_json_free(j);
-    return text ? text : g_strdup("[]");
+    return text;
 }
 
 static sh_status record_verdict(run *r, const vd_file_report *e, const char *rel, sh_error *err)
 {
     sqlite3 *db = sh_ledger_db(r->o->ledger);
     char *findings = findings_json(e);
+    if (!findings)
+        return sh_fail(err, SH_INTERNAL, _("%s: the findings cannot be stored as JSON"), e->path);
     const char *verdict = e->passed ? "pass" : "fail";
     char *details = g_strdup_printf("{\"sha256\":\"%s\",\"verdict\":\"%s\",\"pages\":%d,"
                                     "\"findings\":%zu}",
@@ -559,30 +587,49 @@ static sh_status record_verdict(run *r, const vd_file_report *e, const char *rel
     return st;
 }
 
-/* One transaction for the dossier: every verdict and its audit entry, or none. */
+/* One transaction for the dossier: every verdict and its audit entry, or none. Files whose
+ * verdict cannot be recorded (no operator named, outside the workspace, the ledger failing) are
+ * counted, so the summary does not say they can be signed. */
 static void record_verdicts(run *r)
 {
-    if (!r->o->ledger || !r->o->actor)
+    if (!r->o->ledger)
         return;
+    size_t wanted = 0;
+    for (guint i = 0; i < r->docs->len; i++) {
+        const doc_job *d = g_ptr_array_index(r->docs, i);
+        wanted += d->entry->has_sha256 && !d->no_verdict;
+    }
+    if (!r->o->actor || wanted == 0) {
+        r->sum->unrecorded += r->o->actor ? 0 : wanted;
+        return;
+    }
     sh_error err;
     if (sh_ledger_begin(r->o->ledger, &err) != SH_OK) {
+        r->sum->unrecorded += wanted;
         fail_once(r, &err);
         return;
     }
     sh_status st = SH_OK;
+    size_t outside = 0;
     for (guint i = 0; i < r->docs->len && st == SH_OK; i++) {
         const doc_job *d = g_ptr_array_index(r->docs, i);
+        if (!d->entry->has_sha256 || d->no_verdict)
+            continue;
         char *rel = relative_to_root(r, d->path);
-        if (rel && d->entry->has_sha256)
+        if (rel)
             st = record_verdict(r, d->entry, rel, &err);
+        else
+            outside++;
         g_free(rel);
     }
     if (st == SH_OK)
         st = sh_ledger_commit(r->o->ledger, &err);
     if (st != SH_OK) {
         sh_ledger_rollback(r->o->ledger);
+        r->sum->unrecorded += wanted;
         fail_once(r, &err);
-    }
+    } else
+        r->sum->unrecorded += outside;
 }
 
 /* ---- flushing a dossier ---- */
@@ -606,8 +653,7 @@ static void count_entry(run *r, const vd_file_report *e)
         else
             r->sum->warnings++;
     /* Documents only: a folder, or a stray sheet beside the dossiers, is not a file to sign. */
-    size_t len = strlen(e->path);
-    if (e->kind != VD_ENTRY_FILE || len < 4 || g_ascii_strcasecmp(e->path + len - 4, ".pdf") != 0)
+    if (e->kind != VD_ENTRY_FILE || !nm_is_pdf_name(e->path))
         return;
     r->sum->files++;
     if (e->passed)
@@ -646,14 +692,15 @@ static void flush(run *r, const char *dossier)
 
 static void visit_file(const char *path, const char *dossier, const nm_file_id *id, void *ctx)
 {
-    (void)dossier;
     run *r = ctx;
     doc_job *d = g_new0(doc_job, 1);
     d->entry = entry_for(r, path, true);
     d->path = g_strdup(path);
+    d->is_signed = id && id->is_signed;
     d->type_stt = id && id->type && !id->is_signed ? id->type->stt : 0;
-    d->seq = id ? id->seq : 0;
     g_ptr_array_add(r->docs, d);
+    if (!dossier)
+        flush(r, NULL); /* a document outside any dossier is compared with nothing */
 }
 
 static void visit_dossier_done(const char *path, void *ctx) { flush(ctx, path); }

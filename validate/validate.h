@@ -51,7 +51,7 @@ typedef struct {
 
 /* Validate path (a file, a dossier, an organisation folder, a folder of them, a workspace).
  * Adds to *sum. SH_INPUT when something could not be read (the rest is still checked; what it
- * was is in err), SH_IO/SH_INTERNAL when the ledger could not be written; findings do not
+ * was is in err), SH_INTERNAL when the ledger could not be written or a check itself failed (a library missing); findings do not
  * change the status. */
 sh_status vd_validate_path(const char *path, const vd_options *o, vd_summary *sum, sh_error *err);
 

@@ -120,10 +120,11 @@ run_sohoa 1 --json validate "$C"
 J=$OUT
 got=$(json_get "$J" "sorted((f['path'].split('/')[-1], f['status']) for f in d['files'] if f.get('kind') != 'folder')")
 assert_contains "$got" "('02.Ly lich dang vien.pdf', 'pass')"
-got=$(json_get "$J" "sorted(x['code'] for f in d['files'] for x in f['findings'])")
-assert_contains "$got" "'pdf.encrypted'"
-assert_contains "$got" "'pdf.unreadable'"
-assert_contains "$got" "'pdf.no_pages'"
+codes_of() { json_get "$J" "sorted(x['code'] for f in d['files'] if f['path'].endswith('/$1') for x in f['findings'])"; }
+assert_contains "$(codes_of "03.Phieu dang vien.pdf")" "'pdf.unreadable'" "the truncated file"
+assert_contains "$(codes_of "04.Don xin vao dang.pdf")" "'pdf.unreadable'" "the file that is not a PDF"
+assert_contains "$(codes_of "06.Bao cao thanh tich.pdf")" "'pdf.encrypted'" "the encrypted file"
+assert_contains "$(codes_of "08.Trang trong.pdf")" "'pdf.no_pages'" "the PDF without pages"
 got=$(json_get "$J" "[(x['code'], x.get('page')) for f in d['files'] if f['path'].endswith('/07.Quyet dinh ket nap lai nguoi vao Dang.pdf') for x in f['findings']]")
 assert_contains "$got" "('pdf.unreadable', 1)" "the page of absurd size"
 
@@ -150,9 +151,34 @@ sed -i 's/^max_megapixels *=.*/max_megapixels = 2000/' "$TMP/hws/sohoa.ini"
 (cd "$TMP/hws" && "$SOHOA" -q ingest --org "$ORG" --cccd 001085012345 --name "Nguyễn Văn An" \
   --type 2 "$TMP/huge.tif" >/dev/null) || fail "ingest of the huge page"
 rss=$(python3 -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$SOHOA" validate "$TMP/hws")
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+# 1: the dossier lacks its 03; anything else (a crash, an error) is a failure here.
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if p.returncode == 1 else -1)' \
+  "$SOHOA" validate "$TMP/hws")
+[ "$rss" -gt 0 ] || fail "validate of a 35000 × 35000 page did not finish with status 1"
 [ "$rss" -lt 700000 ] || fail "validate of a 35000 × 35000 page used $rss KiB"
+
+# ---- what sign leaves beside a file, and stray files, are not duplicates of a dossier's pages ----
+cp "$A/02.Ly lich dang vien.pdf" "$A/02.Ly lich dang vien_signed.pdf"
+cp "$A/03.Phieu dang vien.pdf" "$ORG/ban-sao.pdf"
+run_sohoa 1 --json validate "$ORG"
+J=$OUT
+assert_eq "$(json_get "$J" "[f['status'] for f in d['files'] if f['path'].endswith('NguyenVanAn/02.Ly lich dang vien_signed.pdf')][0]")" pass "the signed copy"
+assert_eq "$(json_get "$J" "[f['status'] for f in d['files'] if f['path'].endswith('NguyenVanAn/03.Phieu dang vien.pdf')][0]")" pass "a document with a stray copy beside the dossiers"
+rm "$A/02.Ly lich dang vien_signed.pdf" "$ORG/ban-sao.pdf"
+
+# ---- a workspace reached through a symbolic link still records its verdicts ----
+ln -s "$W" "$TMP/link"
+before=$(sqlite3 .sohoa/ledger.db "SELECT count(*) FROM validations")
+run_sohoa 0 validate "$TMP/link/$A"
+after=$(sqlite3 .sohoa/ledger.db "SELECT count(*) FROM validations")
+assert_eq "$((after - before))" 2 "verdicts recorded through the link"
+
+# ---- without an operator, nothing says the files can be signed ----
+sed -i 's/^operator *=.*/operator =/' sohoa.ini
+run_sohoa 0 validate "$A"
+assert_not_contains "$OUT" "can be signed"
+assert_contains "$OUT" "not recorded in the ledger"
 
 # ---- usage ----
 run_sohoa 2 validate
