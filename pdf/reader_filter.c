@@ -450,17 +450,6 @@ static ptrdiff_t rl_read(rd_dec *d, uint8_t *buf, size_t n)
     return (ptrdiff_t)done;
 }
 
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ASCIIHex: pairs of hex digits, whitespace ignored, '>' ends (an odd digit takes a 0). */
 typedef struct {
     rd_dec d;
@@ -485,7 +474,7 @@ static ptrdiff_t ahx_read(rd_dec *d, uint8_t *buf, size_t n)
         }
         if (rd_is_space(c))
             continue;
-        int v = hex_digit(c);
+        int v = rd_hex_value(c);
         if (v < 0)
             return fail(d, N_("damaged ASCIIHex data"));
         if (s->hi < 0) {

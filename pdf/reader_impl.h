@@ -170,6 +170,7 @@ int rd_lex_peek(rd_lex *lx); /* the next byte, -1 at the end */
 bool rd_lex_next(rd_lex *lx, rd_token *t);
 bool rd_is_space(int c);
 bool rd_is_delim(int c);
+int rd_hex_value(int c); /* 0..15, or -1 for a character that is not a hex digit */
 bool rd_tok_is(const rd_token *t, const char *keyword);
 
 /* ---- parser ---- */

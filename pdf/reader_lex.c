@@ -241,7 +241,7 @@ static bool buf_put(rd_lex *lx, int c)
     return true;
 }
 
-static int hex_value(int c)
+int rd_hex_value(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -332,7 +332,7 @@ static bool lex_hex(rd_lex *lx)
         int c = lex_get(lx);
         if (c < 0 || c == '>')
             break;
-        int v = hex_value(c);
+        int v = rd_hex_value(c);
         if (v < 0)
             continue; /* whitespace, or junk viewers skip */
         if (hi < 0) {
@@ -354,10 +354,10 @@ static bool lex_name(rd_lex *lx)
             return true;
         lx->pos++;
         if (c == '#') {
-            int h = hex_value(rd_lex_peek(lx));
+            int h = rd_hex_value(rd_lex_peek(lx));
             if (h >= 0) {
                 uint64_t save = lx->pos++;
-                int l = hex_value(rd_lex_peek(lx));
+                int l = rd_hex_value(rd_lex_peek(lx));
                 if (l >= 0 && (h | l)) {
                     lx->pos++;
                     c = h << 4 | l;

@@ -40,4 +40,10 @@ new_workspace() {
 # json_get JSON PYTHON-EXPR: evaluate an expression on the parsed document `d`.
 json_get() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 
+# Pillow is Debian's (python3-pil): the system interpreter, whatever python3 is in PATH.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+# scans OUTDIR ARGS...: synthetic scanned pages (samples/make_scans.py).
+scans() { "$PY" "$SOHOA_SOURCE/samples/make_scans.py" "$@" >/dev/null; }
+
 pass() { echo "PASS ($TEST_NAME)"; }

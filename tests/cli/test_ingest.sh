@@ -5,11 +5,6 @@
 # pdfinfo, pdfimages, cmp and sqlite3, on pages made by samples/make_scans.py.
 . "$(dirname "$0")/lib.sh"
 
-# Pillow is Debian's (python3-pil): the system interpreter, whatever python3 is in PATH.
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-scans() { "$PY" "$SOHOA_SOURCE/samples/make_scans.py" "$@" >/dev/null; }
-
 ORG=93.000.036.001.015
 CCCD=001085012345
 DOSSIER="$ORG/${CCCD}_NguyenVanAn"

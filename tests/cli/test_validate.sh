@@ -6,10 +6,6 @@
 # DESIGN.md; the exit status says whether anything failed.
 . "$(dirname "$0")/lib.sh"
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-scans() { "$PY" "$SOHOA_SOURCE/samples/make_scans.py" "$@" >/dev/null; }
-
 ORG=93.000.036.001.015
 new_workspace ws
 cd ws

@@ -6,7 +6,7 @@
 # bench/bench_validate.sh's.
 . "$(dirname "$0")/lib.sh"
 
-/usr/bin/python3 "$SOHOA_SOURCE/samples/make_corpus.py" "$TMP/corpus" --small >/dev/null
+"$PY" "$SOHOA_SOURCE/samples/make_corpus.py" "$TMP/corpus" --small >/dev/null
 bash "$SOHOA_SOURCE/bench/validate_corpus.sh" "$SOHOA" "$TMP/corpus" "$TMP/ws"
 cd "$TMP/ws"
 run_sohoa 1 --json validate .
