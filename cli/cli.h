@@ -46,6 +46,8 @@ int cmd_catalog(const cli_globals *g, int argc, char **argv);
 int cmd_name(const cli_globals *g, int argc, char **argv);
 int cmd_ingest(const cli_globals *g, int argc, char **argv);
 int cmd_validate(const cli_globals *g, int argc, char **argv);
+int cmd_sign(const cli_globals *g, int argc, char **argv);
+int cmd_verify(const cli_globals *g, int argc, char **argv);
 
 /* The naming rules for a command on `start`: those of the workspace named by --workspace or
  * found above start (the current folder when NULL), else the defaults (or --config). The rules

@@ -18,6 +18,8 @@ static const command COMMANDS[] = {
     {"name", cmd_name, N_("canonical file and folder names (Phụ lục 2)")},
     {"ingest", cmd_ingest, N_("scanner files to one lossless PDF per document")},
     {"validate", cmd_validate, N_("check dossiers, documents and pages before sign-off")},
+    {"sign", cmd_sign, N_("sign passed PDFs with the organisation's certificate and stamp")},
+    {"verify", cmd_verify, N_("check the signatures of signed PDFs")},
 };
 
 static void print_usage(void)

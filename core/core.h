@@ -85,6 +85,9 @@ sh_status sh_atomic_write(sh_atomic_file *f, const void *data, size_t len, sh_er
 sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err);
 /* Drop the temp file; the destination is untouched. NULL is accepted. */
 void sh_atomic_abort(sh_atomic_file *f);
+/* The temp file's descriptor (read-write), for patching bytes already written (a signature's
+ * placeholder) with pwrite and reading them back with pread before the commit. */
+int sh_atomic_fd(const sh_atomic_file *f);
 /* The three steps above for a buffer held in memory. */
 sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, int flags,
                                sh_error *err);
@@ -131,6 +134,10 @@ void sh_json_int(sh_json *j, int64_t v);
 void sh_json_double(sh_json *j, double v);
 void sh_json_bool(sh_json *j, bool v);
 void sh_json_null(sh_json *j);
+/* "key": value pairs, for the objects commands print. */
+void sh_json_kv_str(sh_json *j, const char *key, const char *value); /* NULL: null */
+void sh_json_kv_int(sh_json *j, const char *key, int64_t value);
+void sh_json_kv_bool(sh_json *j, const char *key, bool value);
 /* Insert a value that is already valid JSON text (for example stored details). Checked. */
 void sh_json_raw(sh_json *j, const char *json_text);
 /* The document, once complete and error-free; owned by j. NULL with err filled otherwise. */
@@ -277,6 +284,9 @@ sh_status sh_workspace_open_optional(const char *dir, const char *start,
                                      const char *config_override, sh_workspace *ws, bool *found,
                                      sh_error *err);
 void sh_workspace_close(sh_workspace *ws);
+/* The path as the ledger knows it: relative to the workspace root (a realpath), symbolic links
+ * resolved. NULL when root is NULL or path is outside it (or does not exist). g_free(). */
+char *sh_workspace_relpath(const char *root, const char *path);
 
 /* Make `dir` (created if needed) a workspace: .sohoa/ledger.db with a "workspace.init" audit
  * entry, then sohoa.ini. Refuses an existing workspace, and one nested inside another. On

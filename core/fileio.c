@@ -124,6 +124,8 @@ static void atomic_free(sh_atomic_file *f)
     free(f);
 }
 
+int sh_atomic_fd(const sh_atomic_file *f) { return f->fd; }
+
 void sh_atomic_abort(sh_atomic_file *f)
 {
     if (!f)

@@ -389,3 +389,24 @@ bool sh_json_valid(const char *text, size_t len)
     skip_ws(&c);
     return c.p == c.end;
 }
+
+void sh_json_kv_str(sh_json *j, const char *key, const char *value)
+{
+    sh_json_key(j, key);
+    if (value)
+        sh_json_string(j, value);
+    else
+        sh_json_null(j);
+}
+
+void sh_json_kv_int(sh_json *j, const char *key, int64_t value)
+{
+    sh_json_key(j, key);
+    sh_json_int(j, value);
+}
+
+void sh_json_kv_bool(sh_json *j, const char *key, bool value)
+{
+    sh_json_key(j, key);
+    sh_json_bool(j, value);
+}

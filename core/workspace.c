@@ -242,3 +242,16 @@ sh_status sh_workspace_create(const char *dir, const char *station_id, const cha
     free(root);
     return st;
 }
+
+char *sh_workspace_relpath(const char *root, const char *path)
+{
+    if (!root)
+        return NULL;
+    char *abs = realpath(path, NULL);
+    size_t n = strlen(root);
+    char *rel = NULL;
+    if (abs && strncmp(abs, root, n) == 0 && abs[n] == '/')
+        rel = g_strdup(abs + n + 1);
+    free(abs);
+    return rel;
+}

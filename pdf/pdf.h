@@ -1,7 +1,8 @@
 /* pdf — our PDF object layer: the writer of new files, streaming (memory does not grow with the
  * page count or the image sizes), deterministic (the same calls give the same bytes), published
- * atomically; a bounded reader of the page images of scanned PDFs (reader.c); and Poppler for
- * everything else (poppler.c). To come: the incremental-update writer that `sign` needs.
+ * atomically; the same writer in update mode, appending an incremental update to an existing
+ * file (update.c adds a form field to one); a bounded reader of the structure and page images of
+ * any PDF (reader*.c), of its signatures (signatures.c); and Poppler to render (poppler.c).
  *
  * Use: reserve object numbers, write each object once (in any order), then finish with the
  * catalog and the information dictionary. Errors are sticky, like the JSON writer's: the first
@@ -54,6 +55,48 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH
                             sh_error *err);
 /* Drop the file being written. NULL is accepted. */
 void pdf_writer_abort(pdf_writer *w);
+
+/* ---- update mode: an incremental update appended to a copy of an existing PDF ----
+ * The original's bytes are copied unchanged (and hashed on the way), new objects get numbers
+ * from base->size on, changed objects are written again under their own number, and
+ * pdf_writer_close appends a cross-reference section in the original's style (a table, or a
+ * stream for a file whose newest section is one) whose /Prev is the original's startxref. Then,
+ * before publishing, bytes written after the mark can be patched (a signature's placeholder). */
+
+typedef struct {
+    uint64_t startxref; /* the original's newest cross-reference section: the update's /Prev */
+    bool xref_stream;   /* that section is a cross-reference stream */
+    int size;           /* the first object number that is free for new objects */
+    int root, root_gen; /* the trailer's /Root */
+    int info, info_gen; /* its /Info (info 0: none) */
+    char id0[129];      /* the first string of its /ID in hex ("" none: a new one is made) */
+} pdf_update_base;
+
+/* A copy of `original` at path (a temp file beside it; never replaces an existing path: SH_USAGE)
+ * ready to take the update's objects. SH_INPUT naming original when it cannot be read. */
+pdf_writer *pdf_writer_update(const char *path, const char *original, const pdf_update_base *base,
+                              sh_error *err);
+/* The SHA-256 of the original's bytes as they were copied. */
+void pdf_writer_original_sha256(const pdf_writer *w, uint8_t sha256[SH_SHA256_LEN]);
+/* Begin a new version of existing object num (its generation gen); end with pdf_object_end. */
+void pdf_object_replace(pdf_writer *w, int num, int gen);
+/* Bytes written so far: the offset of what is written next. */
+uint64_t pdf_writer_tell(const pdf_writer *w);
+/* Remember the hash of every byte written up to here: digests of what follows need not read
+ * the (large) original again. */
+void pdf_writer_mark(pdf_writer *w);
+/* Update mode: append the cross-reference section and the trailer and flush, without
+ * publishing. */
+sh_status pdf_writer_close(pdf_writer *w, sh_error *err);
+/* After close: overwrite len bytes at offset (at or after the mark, within the file). */
+sh_status pdf_writer_patch(pdf_writer *w, uint64_t offset, const void *data, size_t len,
+                           sh_error *err);
+/* After close: SHA-256 of the file without the bytes [skip_from, skip_to) (mark <= skip_from <=
+ * skip_to <= size; skip_from == skip_to: the whole file). */
+sh_status pdf_writer_digest(pdf_writer *w, uint64_t skip_from, uint64_t skip_to,
+                            uint8_t sha256[SH_SHA256_LEN], sh_error *err);
+/* After close: publish the file atomically. Frees w. */
+sh_status pdf_writer_publish(pdf_writer *w, sh_error *err);
 
 /* ---- reading, through Poppler (loaded on first use) ----
  * Enough to tell whether a PDF opens and what it holds; rendering comes with validate. */
@@ -160,6 +203,10 @@ int pdf_reader_pages(const pdf_reader *r);
 /* Page `index` (0-based): boxes, rotation, and what its content stream draws. */
 sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info, sh_error *err);
 void pdf_reader_close(pdf_reader *r);
+/* Page `index`'s visible area and rotation (as pdf_reader_page gives them) without reading its
+ * content; its object number and generation when num/gen are not NULL. */
+sh_status pdf_reader_page_geometry(pdf_reader *r, int index, double box[4], int *rotate, int *num,
+                                   int *gen, sh_error *err);
 
 /* An image's data, streamed: every filter undone except the codec. Reads at most `limit`
  * decoded bytes in all (0: no limit other than the reader's own); past it, or on damaged data,
@@ -173,5 +220,47 @@ void pdf_stream_close(pdf_stream *s);
 /* A JBIG2 image's /JBIG2Globals, decoded, g_malloc'ed; *data NULL and *len 0 when it has none. */
 sh_status pdf_reader_jbig2_globals(pdf_reader *r, const pdf_image *img, uint8_t **data, size_t *len,
                                    sh_error *err);
+
+/* ---- updating a file's structure (update.c) ---- */
+
+/* What an update of r's file continues from. SH_INPUT naming the file when its cross-reference
+ * had to be rebuilt (an update must point back to a sound one). */
+sh_status pdf_reader_update_base(pdf_reader *r, pdf_update_base *base, sh_error *err);
+/* A field name (/T) that no field of the document has: stem1, stem2, … (out: n bytes). */
+void pdf_reader_new_field_name(pdf_reader *r, const char *stem, char *out, size_t n);
+/* Hook object `field` (a widget annotation that is its own field, written by the caller into
+ * w) into the document: page `page_index`'s /Annots and the AcroForm's /Fields get a reference
+ * to it, and /SigFlags 3. Writes new versions of exactly the objects that hold those (the page
+ * or its indirect /Annots array; the catalog, its indirect /AcroForm, or its /Fields array);
+ * every other key of theirs is kept as it was. */
+sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int field,
+                               sh_error *err);
+
+/* ---- the signatures of a file (signatures.c) ---- */
+
+typedef struct {
+    char *field;             /* the field's full name (/T of it and its parents), UTF-8 */
+    int object;              /* the signature dictionary's object number; 0 when direct */
+    bool in_file;            /* it is a plain object of the file (not compressed in an object
+                                stream, not direct), so the place of its /Contents is known */
+    bool duplicate_keys;     /* /Contents or /ByteRange appears twice in it */
+    int64_t byte_range[8];   /* /ByteRange as written (direct integers only) */
+    int n_byte_range;        /* how many; -1 when not an array of direct integers */
+    bool contents_hex;       /* /Contents is a hex string */
+    uint64_t contents_start; /* the file offsets of its "<" and after its ">" (in_file only) */
+    uint64_t contents_end;
+    uint8_t *contents; /* its decoded bytes (g_free); NULL when absent or not a string */
+    size_t contents_len;
+    char *filter, *subfilter; /* names, NULL when absent */
+    char *m;                  /* /M, the signing time as written, NULL when absent */
+} pdf_signature;
+
+/* Every signature field with a value (/FT /Sig, /V) reachable from the AcroForm's /Fields
+ * (bounded depth and count). *sigs is g_malloc'ed (free with pdf_signatures_free). */
+sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n, sh_error *err);
+void pdf_signatures_free(pdf_signature *sigs, int n);
+/* The offsets just past each "%%EOF" marker of the file (end of a revision), in file order,
+ * at most max; the count. */
+int pdf_reader_revisions(pdf_reader *r, uint64_t *ends, int max);
 
 #endif

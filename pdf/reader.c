@@ -213,21 +213,47 @@ void pdf_reader_close(pdf_reader *r)
 
 /* ---- pages ---- */
 
-sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info, sh_error *err)
+/* The visible area: the CropBox within the MediaBox. */
+static void visible_box(const rd_page *pg, double box[4])
 {
-    memset(info, 0, sizeof *info);
-    if (index < 0 || index >= r->n_pages)
-        return sh_fail(err, SH_USAGE, _("%s has no page %d (it has %d)"), r->path, index + 1,
-                       r->n_pages);
-    rd_reset(r);
-    const rd_page *pg = &r->pages[index];
-    memcpy(info->box, pg->media, sizeof info->box);
+    memcpy(box, pg->media, sizeof pg->media);
     if (pg->has_crop) {
         double b[4] = {max2(pg->crop[0], pg->media[0]), max2(pg->crop[1], pg->media[1]),
                        min2(pg->crop[2], pg->media[2]), min2(pg->crop[3], pg->media[3])};
         if (b[0] < b[2] && b[1] < b[3]) /* an empty intersection: the MediaBox, as viewers do */
-            memcpy(info->box, b, sizeof b);
+            memcpy(box, b, sizeof b);
     }
+}
+
+sh_status rd_no_page(pdf_reader *r, int index, sh_error *err)
+{
+    return sh_fail(err, SH_USAGE, _("%s has no page %d (it has %d)"), r->path, index + 1,
+                   r->n_pages);
+}
+
+sh_status pdf_reader_page_geometry(pdf_reader *r, int index, double box[4], int *rotate, int *num,
+                                   int *gen, sh_error *err)
+{
+    if (index < 0 || index >= r->n_pages)
+        return rd_no_page(r, index, err);
+    const rd_page *pg = &r->pages[index];
+    visible_box(pg, box);
+    *rotate = pg->rotate;
+    if (num)
+        *num = pg->num;
+    if (gen)
+        *gen = pg->num < r->xref_len && r->xref[pg->num].type == 1 ? (int)r->xref[pg->num].gen : 0;
+    return SH_OK;
+}
+
+sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info, sh_error *err)
+{
+    memset(info, 0, sizeof *info);
+    if (index < 0 || index >= r->n_pages)
+        return rd_no_page(r, index, err);
+    rd_reset(r);
+    const rd_page *pg = &r->pages[index];
+    visible_box(pg, info->box);
     info->rotate = pg->rotate;
     robj *page = rd_fetch(r, pg->num);
     if (page->type != RO_DICT) {

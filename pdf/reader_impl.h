@@ -217,6 +217,14 @@ struct pdf_reader {
     rd_xentry *xref;
     int xref_len, xref_cap;
     int root;
+    uint64_t startxref; /* the offset the file's last "startxref" gives */
+    struct {            /* the trailer of the section at startxref: what an update continues */
+        bool seen;
+        bool is_stream;     /* a cross-reference stream (else a table) */
+        int64_t size;       /* its /Size */
+        int info, info_gen; /* its /Info reference, 0 */
+        char id0[129];      /* the first /ID string in hex, "" */
+    } newest;
     bool encrypted;
     bool reconstructed;
     rd_arena arena;
@@ -233,6 +241,8 @@ struct pdf_reader {
     GPtrArray *palettes;
 };
 
+/* SH_USAGE: "FILE has no page N". */
+sh_status rd_no_page(pdf_reader *r, int index, sh_error *err);
 /* Empty the arena and the object cache (start of a public call). */
 void rd_reset(pdf_reader *r);
 /* Object `num` (cached); &rd_null when it is missing or unreadable. */

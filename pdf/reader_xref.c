@@ -245,13 +245,27 @@ static bool find_startxref(pdf_reader *r, uint64_t *offset)
 
 /* A trailer dictionary: the newest one naming a root wins; any /Encrypt means encryption (an
  * update cannot remove it from the objects before it). */
-static void take_trailer(pdf_reader *r, const robj *trailer)
+static void take_trailer(pdf_reader *r, const robj *trailer, bool is_stream)
 {
     if (rd_dict_find(trailer, "Encrypt")->type != RO_NULL)
         r->encrypted = true;
     robj *root = rd_dict_find(trailer, "Root");
     if (!r->root && root->type == RO_REF)
         r->root = root->ref.num;
+    if (r->newest.seen)
+        return;
+    r->newest.seen = true;
+    r->newest.is_stream = is_stream;
+    rd_int(rd_dict_find(trailer, "Size"), &r->newest.size);
+    robj *info = rd_dict_find(trailer, "Info");
+    if (info->type == RO_REF) {
+        r->newest.info = info->ref.num;
+        r->newest.info_gen = info->ref.gen;
+    }
+    robj *id = rd_dict_find(trailer, "ID");
+    if (id->type == RO_ARRAY && id->arr.n >= 1 && id->arr.items[0]->type == RO_STRING &&
+        id->arr.items[0]->str.len <= 64)
+        sh_hex((const uint8_t *)id->arr.items[0]->str.s, id->arr.items[0]->str.len, r->newest.id0);
 }
 
 typedef struct {
@@ -388,7 +402,7 @@ static bool read_section(pdf_reader *r, uint64_t offset, uint64_t *prev)
         GArray *entries = g_array_new(false, false, sizeof(table_entry));
         trailer = read_xref_table(r, &lx, entries);
         if (trailer) {
-            take_trailer(r, trailer);
+            take_trailer(r, trailer, false);
             /* A hybrid file: its xref stream first, so that the objects it puts in object
              * streams are not hidden by the table's "free" entries for them. */
             int64_t stm;
@@ -414,7 +428,7 @@ static bool read_section(pdf_reader *r, uint64_t offset, uint64_t *prev)
         robj *s = parse_indirect(r, &r->arena, offset, -1, NULL);
         if (s && s->type == RO_STREAM && rd_is_name(rd_dict_find(s, "Type"), "XRef")) {
             trailer = s->stream.dict;
-            take_trailer(r, trailer);
+            take_trailer(r, trailer, true);
             ok = read_xref_stream(r, s);
         }
     }
@@ -430,6 +444,7 @@ bool rd_xref_read(pdf_reader *r)
     uint64_t offset, seen[RD_MAX_XREF_SECTIONS];
     if (!find_startxref(r, &offset))
         return false;
+    r->startxref = offset;
     for (int n = 0; n < RD_MAX_XREF_SECTIONS; n++) {
         for (int i = 0; i < n; i++)
             if (seen[i] == offset)

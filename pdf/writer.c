@@ -1,11 +1,15 @@
 /* The PDF writer: objects go straight to an atomic temp file through a small buffer, with their
- * offsets kept for the cross-reference table; the body is hashed as it goes for the /ID. */
+ * offsets kept for the cross-reference table; the body is hashed as it goes for the /ID. In
+ * update mode the temp file starts as a copy of the original, and the cross-reference section
+ * lists only the objects the update writes. */
 #include "pdf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <openssl/evp.h>
@@ -20,12 +24,26 @@ struct pdf_writer {
     uint64_t offset; /* bytes written so far, buffered or not */
     unsigned char *buf;
     size_t buf_len;
-    GArray *offsets; /* uint64_t per object number; 0 = reserved, not written yet */
+    int first;       /* the number of offsets[0]: 1 for a new file, base.size for an update */
+    GArray *offsets; /* uint64_t per new object number; 0 = reserved, not written yet */
     int open_object; /* the object being written, or 0 */
+    /* update mode */
+    bool update;
+    pdf_update_base base;
+    GArray *replaced; /* replaced_object: existing objects written again */
+    uint8_t original_sha256[SH_SHA256_LEN];
+    EVP_MD_CTX *mark_hash; /* the hash of the bytes before mark_offset */
+    uint64_t mark_offset;
+    bool closed;
     bool in_stream;
     uint64_t stream_start, stream_declared;
     int stream_length_obj; /* for PDF_LENGTH_LATER, else 0 */
 };
+
+typedef struct {
+    int num, gen;
+    uint64_t offset;
+} replaced_object;
 
 static bool failed(const pdf_writer *w) { return w->err.status != SH_OK; }
 
@@ -79,9 +97,8 @@ pdf_writer *pdf_writer_new(const char *path, int minor, bool no_replace, sh_erro
     w->out = out;
     w->hash = EVP_MD_CTX_new();
     w->buf = g_malloc(BUFFER_SIZE);
+    w->first = 1;
     w->offsets = g_array_new(FALSE, TRUE, sizeof(uint64_t));
-    uint64_t none = 0;
-    g_array_append_val(w->offsets, none); /* object 0: the head of the free list */
     sh_error_clear(&w->err);
     if (!w->hash || EVP_DigestInit_ex(w->hash, EVP_sha256(), NULL) != 1)
         fail(w, SH_INTERNAL, "SHA-256 is not available");
@@ -94,27 +111,53 @@ pdf_writer *pdf_writer_new(const char *path, int minor, bool no_replace, sh_erro
 
 int pdf_object_reserve(pdf_writer *w)
 {
-    if (w->offsets->len >= MAX_OBJECTS) {
+    if ((int64_t)w->first + w->offsets->len >= MAX_OBJECTS) {
         fail(w, SH_INPUT, _("too many PDF objects"));
         return 0;
     }
     uint64_t none = 0;
     g_array_append_val(w->offsets, none);
-    return (int)w->offsets->len - 1;
+    return w->first + (int)w->offsets->len - 1;
+}
+
+/* The offset slot of new object num, or NULL when num was not reserved. */
+static uint64_t *slot(pdf_writer *w, int num)
+{
+    if (num < w->first || num - w->first >= (int)w->offsets->len)
+        return NULL;
+    return &g_array_index(w->offsets, uint64_t, num - w->first);
 }
 
 void pdf_object_begin(pdf_writer *w, int num)
 {
     if (failed(w))
         return;
-    if (w->open_object || w->in_stream || num <= 0 || (guint)num >= w->offsets->len ||
-        g_array_index(w->offsets, uint64_t, num) != 0) {
+    uint64_t *at = slot(w, num);
+    if (w->open_object || w->in_stream || w->closed || !at || *at != 0) {
         fail(w, SH_INTERNAL, "PDF writer: object begun twice, inside another, or not reserved");
         return;
     }
-    g_array_index(w->offsets, uint64_t, num) = w->offset;
+    *at = w->offset;
     w->open_object = num;
     pdf_printf(w, "%d 0 obj\n", num);
+}
+
+void pdf_object_replace(pdf_writer *w, int num, int gen)
+{
+    if (failed(w))
+        return;
+    bool again = false;
+    for (guint i = 0; w->update && i < w->replaced->len; i++)
+        again |= g_array_index(w->replaced, replaced_object, i).num == num;
+    if (!w->update || w->open_object || w->in_stream || w->closed || num <= 0 || num >= w->first ||
+        gen < 0 || gen > 65535 || again) {
+        fail(w, SH_INTERNAL, "PDF writer: not an existing object, or replaced twice");
+        return;
+    }
+    replaced_object r = {num, gen, w->offset};
+    g_array_append_val(w->replaced, r);
+    w->open_object = num;
+    pdf_printf(w, "%d %d obj\n", num, gen);
 }
 
 void pdf_object_end(pdf_writer *w)
@@ -245,6 +288,9 @@ void pdf_stream_end(pdf_writer *w)
 static void writer_free(pdf_writer *w)
 {
     EVP_MD_CTX_free(w->hash);
+    EVP_MD_CTX_free(w->mark_hash);
+    if (w->replaced)
+        g_array_free(w->replaced, TRUE);
     g_free(w->buf);
     g_array_free(w->offsets, TRUE);
     g_free(w);
@@ -259,11 +305,13 @@ void pdf_writer_abort(pdf_writer *w)
 }
 
 sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH_SHA256_LEN],
-                          sh_error *err)
+                            sh_error *err)
 {
     if (w->open_object || w->in_stream)
         fail(w, SH_INTERNAL, "PDF writer: an object is still open");
-    for (guint i = 1; i < w->offsets->len && !failed(w); i++)
+    if (w->update)
+        fail(w, SH_INTERNAL, "PDF writer: an update is finished with pdf_writer_close");
+    for (guint i = 0; i < w->offsets->len && !failed(w); i++)
         if (g_array_index(w->offsets, uint64_t, i) == 0)
             fail(w, SH_INTERNAL, "PDF writer: a reserved object was never written");
     /* The /ID: a digest of the body, so equal files get equal IDs (deterministic output). */
@@ -278,8 +326,8 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH
         EVP_MD_CTX_free(copy);
     }
     uint64_t xref = w->offset;
-    pdf_printf(w, "xref\n0 %u\n0000000000 65535 f\r\n", w->offsets->len);
-    for (guint i = 1; i < w->offsets->len; i++) {
+    pdf_printf(w, "xref\n0 %u\n0000000000 65535 f\r\n", w->offsets->len + 1);
+    for (guint i = 0; i < w->offsets->len; i++) {
         uint64_t off = g_array_index(w->offsets, uint64_t, i);
         if (off > 9999999999ULL)
             fail(w, SH_INPUT, _("the PDF would be larger than 10 GB"));
@@ -288,13 +336,306 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH
     char id[33];
     sh_hex(digest, 16, id);
     pdf_printf(w, "trailer\n<< /Size %u /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n",
-               w->offsets->len, root, info, id, id);
+               w->offsets->len + 1, root, info, id, id);
     pdf_printf(w, "startxref\n%llu\n%%%%EOF\n", (unsigned long long)xref);
     flush(w);
     /* Every byte went through the hash: it is now the digest of the whole file. */
     if (sha256 && !failed(w) && EVP_DigestFinal_ex(w->hash, sha256, NULL) != 1)
         fail(w, SH_INTERNAL, "SHA-256 failed");
     sh_status st = w->err.status;
+    if (st != SH_OK) {
+        if (err)
+            *err = w->err;
+        sh_atomic_abort(w->out);
+    } else {
+        st = sh_atomic_commit(w->out, err);
+    }
+    writer_free(w);
+    return st;
+}
+
+/* ---- update mode ---- */
+
+#define COPY_CHUNK (1024 * 1024)
+
+/* Copy the original's bytes to the temp file, hashing them on the way; its SHA-256 is kept. */
+static void copy_original(pdf_writer *w, const char *original)
+{
+    sh_error err;
+    int fd = sh_open_regular(original, &err);
+    if (fd < 0) {
+        w->err = err;
+        return;
+    }
+    unsigned char *chunk = g_malloc(COPY_CHUNK);
+    int last = -1;
+    for (;;) {
+        ssize_t n = read(fd, chunk, COPY_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            sh_fail_errno(&w->err, SH_INPUT, errno, _("cannot read %s"), original);
+            break;
+        }
+        if (n == 0)
+            break;
+        EVP_DigestUpdate(w->hash, chunk, (size_t)n);
+        if (sh_atomic_write(w->out, chunk, (size_t)n, &w->err) != SH_OK)
+            break;
+        w->offset += (uint64_t)n;
+        last = chunk[n - 1];
+    }
+    close(fd);
+    g_free(chunk);
+    EVP_MD_CTX *copy = EVP_MD_CTX_new();
+    if (!copy || EVP_MD_CTX_copy_ex(copy, w->hash) != 1 ||
+        EVP_DigestFinal_ex(copy, w->original_sha256, NULL) != 1)
+        fail(w, SH_INTERNAL, "SHA-256 failed");
+    EVP_MD_CTX_free(copy);
+    /* The update starts on a line of its own ("%%EOF" may end without one). */
+    if (last != '\n' && last != '\r')
+        puts_(w, "\n");
+}
+
+pdf_writer *pdf_writer_update(const char *path, const char *original, const pdf_update_base *base,
+                              sh_error *err)
+{
+    if (base->size < 1 || base->size >= MAX_OBJECTS || base->root <= 0) {
+        sh_fail(err, SH_INTERNAL, "PDF writer: no usable trailer to update");
+        return NULL;
+    }
+    sh_atomic_file *out = sh_atomic_open(path, SH_ATOMIC_NO_REPLACE, err);
+    if (!out)
+        return NULL;
+    pdf_writer *w = g_new0(pdf_writer, 1);
+    w->out = out;
+    w->hash = EVP_MD_CTX_new();
+    w->buf = g_malloc(BUFFER_SIZE);
+    w->first = base->size;
+    w->offsets = g_array_new(FALSE, TRUE, sizeof(uint64_t));
+    w->update = true;
+    w->base = *base;
+    w->replaced = g_array_new(FALSE, FALSE, sizeof(replaced_object));
+    sh_error_clear(&w->err);
+    if (!w->hash || EVP_DigestInit_ex(w->hash, EVP_sha256(), NULL) != 1)
+        fail(w, SH_INTERNAL, "SHA-256 is not available");
+    else
+        copy_original(w, original);
+    if (failed(w)) {
+        if (err)
+            *err = w->err;
+        pdf_writer_abort(w);
+        return NULL;
+    }
+    return w;
+}
+
+void pdf_writer_original_sha256(const pdf_writer *w, uint8_t sha256[SH_SHA256_LEN])
+{
+    memcpy(sha256, w->original_sha256, SH_SHA256_LEN);
+}
+
+uint64_t pdf_writer_tell(const pdf_writer *w) { return w->offset; }
+
+void pdf_writer_mark(pdf_writer *w)
+{
+    flush(w);
+    if (failed(w))
+        return;
+    EVP_MD_CTX_free(w->mark_hash);
+    w->mark_hash = EVP_MD_CTX_new();
+    if (!w->mark_hash || EVP_MD_CTX_copy_ex(w->mark_hash, w->hash) != 1)
+        fail(w, SH_INTERNAL, "SHA-256 failed");
+    w->mark_offset = w->offset;
+}
+
+/* One entry of the update's cross-reference section. */
+typedef struct {
+    int num, gen;
+    uint64_t offset;
+} xref_row;
+
+static gint by_number(gconstpointer a, gconstpointer b)
+{
+    const xref_row *x = a, *y = b;
+    return (x->num > y->num) - (x->num < y->num);
+}
+
+/* The update's entries, sorted by number: the replaced objects, then the new ones. */
+static GArray *update_rows(pdf_writer *w)
+{
+    GArray *rows = g_array_new(FALSE, FALSE, sizeof(xref_row));
+    for (guint i = 0; i < w->replaced->len; i++) {
+        replaced_object *r = &g_array_index(w->replaced, replaced_object, i);
+        xref_row row = {r->num, r->gen, r->offset};
+        g_array_append_val(rows, row);
+    }
+    for (guint i = 0; i < w->offsets->len; i++) {
+        xref_row row = {w->first + (int)i, 0, g_array_index(w->offsets, uint64_t, i)};
+        if (row.offset == 0)
+            fail(w, SH_INTERNAL, "PDF writer: a reserved object was never written");
+        g_array_append_val(rows, row);
+    }
+    g_array_sort(rows, by_number);
+    return rows;
+}
+
+/* The runs of consecutive numbers: "first count" pairs, for a table's subsections or /Index. */
+static void each_run(const GArray *rows, void (*fn)(pdf_writer *, const xref_row *run, int count),
+                     pdf_writer *w)
+{
+    for (guint i = 0; i < rows->len;) {
+        guint j = i + 1;
+        while (j < rows->len &&
+               g_array_index(rows, xref_row, j).num == g_array_index(rows, xref_row, j - 1).num + 1)
+            j++;
+        fn(w, &g_array_index(rows, xref_row, i), (int)(j - i));
+        i = j;
+    }
+}
+
+static void print_index_pair(pdf_writer *w, const xref_row *run, int count)
+{
+    pdf_printf(w, "%d %d ", run->num, count);
+}
+
+static void print_table_run(pdf_writer *w, const xref_row *run, int count)
+{
+    pdf_printf(w, "%d %d\n", run->num, count);
+    for (int i = 0; i < count; i++)
+        pdf_printf(w, "%010llu %05d n\r\n", (unsigned long long)run[i].offset, run[i].gen);
+}
+
+/* "/Root … /Info … /ID […] /Prev …": what the update's trailer carries over. */
+static void print_trailer_keys(pdf_writer *w)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    EVP_MD_CTX *copy = EVP_MD_CTX_new();
+    flush(w);
+    if (!copy || EVP_MD_CTX_copy_ex(copy, w->hash) != 1 ||
+        EVP_DigestFinal_ex(copy, digest, NULL) != 1)
+        fail(w, SH_INTERNAL, "SHA-256 failed");
+    EVP_MD_CTX_free(copy);
+    char id1[33];
+    sh_hex(digest, 16, id1);
+    pdf_printf(w, "/Root %d %d R ", w->base.root, w->base.root_gen);
+    if (w->base.info > 0)
+        pdf_printf(w, "/Info %d %d R ", w->base.info, w->base.info_gen);
+    pdf_printf(w, "/ID [<%s> <%s>] /Prev %llu", w->base.id0[0] ? w->base.id0 : id1, id1,
+               (unsigned long long)w->base.startxref);
+}
+
+/* A cross-reference stream of rows "1 offset gen" (/W [1 n 2]), not compressed: it is small. */
+static void write_xref_stream(pdf_writer *w, GArray *rows)
+{
+    int self = pdf_object_reserve(w);
+    xref_row me = {self, 0, w->offset};
+    g_array_append_val(rows, me); /* the largest number: stays sorted */
+    int width = 1;
+    while (width < 8 && (w->offset >> (8 * width)) != 0)
+        width++;
+    *slot(w, self) = w->offset;
+    pdf_printf(w, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 %d 2] /Index [ ", self, self + 1, width);
+    each_run(rows, print_index_pair, w);
+    pdf_printf(w, "] ");
+    print_trailer_keys(w);
+    pdf_printf(w, " /Length %u >>\nstream\n", rows->len * (guint)(3 + width));
+    for (guint i = 0; i < rows->len; i++) {
+        const xref_row *r = &g_array_index(rows, xref_row, i);
+        unsigned char row[11] = {1};
+        for (int b = 0; b < width; b++)
+            row[1 + b] = (unsigned char)(r->offset >> (8 * (width - 1 - b)));
+        row[1 + width] = (unsigned char)(r->gen >> 8);
+        row[2 + width] = (unsigned char)r->gen;
+        put(w, row, (size_t)(3 + width));
+    }
+    puts_(w, "\nendstream\nendobj\n");
+}
+
+sh_status pdf_writer_close(pdf_writer *w, sh_error *err)
+{
+    if (!w->update || w->closed || w->open_object || w->in_stream)
+        fail(w, SH_INTERNAL, "PDF writer: close of an update with an object open, or twice");
+    GArray *rows = failed(w) ? NULL : update_rows(w);
+    uint64_t xref = w->offset;
+    if (rows && !failed(w)) {
+        if (w->offset > 9999999999ULL)
+            fail(w, SH_INPUT, _("the PDF would be larger than 10 GB"));
+        if (w->base.xref_stream) {
+            write_xref_stream(w, rows);
+        } else {
+            puts_(w, "xref\n");
+            each_run(rows, print_table_run, w);
+            pdf_printf(w, "trailer\n<< /Size %d ", w->first + (int)w->offsets->len);
+            print_trailer_keys(w);
+            puts_(w, " >>\n");
+        }
+        pdf_printf(w, "startxref\n%llu\n%%%%EOF\n", (unsigned long long)xref);
+        flush(w);
+    }
+    if (rows)
+        g_array_free(rows, TRUE);
+    if (!w->mark_hash)
+        fail(w, SH_INTERNAL, "PDF writer: an update closed without a mark");
+    w->closed = true;
+    if (failed(w) && err)
+        *err = w->err;
+    return w->err.status;
+}
+
+sh_status pdf_writer_patch(pdf_writer *w, uint64_t offset, const void *data, size_t len,
+                           sh_error *err)
+{
+    if (!w->closed || failed(w) || offset < w->mark_offset || offset + len > w->offset)
+        fail(w, SH_INTERNAL, "PDF writer: patch outside the update, or before it is closed");
+    else if (pwrite(sh_atomic_fd(w->out), data, len, (off_t)offset) != (ssize_t)len)
+        sh_fail_errno(&w->err, SH_INTERNAL, errno, "cannot write the signature: ");
+    if (failed(w) && err)
+        *err = w->err;
+    return w->err.status;
+}
+
+/* Hash [from, to) of the temp file into ctx. */
+static bool hash_range(pdf_writer *w, EVP_MD_CTX *ctx, uint64_t from, uint64_t to)
+{
+    unsigned char chunk[65536];
+    while (from < to) {
+        size_t want = to - from < sizeof chunk ? (size_t)(to - from) : sizeof chunk;
+        ssize_t n = pread(sh_atomic_fd(w->out), chunk, want, (off_t)from);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        EVP_DigestUpdate(ctx, chunk, (size_t)n);
+        from += (uint64_t)n;
+    }
+    return true;
+}
+
+sh_status pdf_writer_digest(pdf_writer *w, uint64_t skip_from, uint64_t skip_to,
+                            uint8_t sha256[SH_SHA256_LEN], sh_error *err)
+{
+    if (!w->closed || failed(w) || skip_from < w->mark_offset || skip_to < skip_from ||
+        skip_to > w->offset) {
+        fail(w, SH_INTERNAL, "PDF writer: digest outside the update, or before it is closed");
+    } else {
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        if (!ctx || EVP_MD_CTX_copy_ex(ctx, w->mark_hash) != 1 ||
+            !hash_range(w, ctx, w->mark_offset, skip_from) ||
+            !hash_range(w, ctx, skip_to, w->offset) || EVP_DigestFinal_ex(ctx, sha256, NULL) != 1)
+            fail(w, SH_INTERNAL, "cannot read back the signed file");
+        EVP_MD_CTX_free(ctx);
+    }
+    if (failed(w) && err)
+        *err = w->err;
+    return w->err.status;
+}
+
+sh_status pdf_writer_publish(pdf_writer *w, sh_error *err)
+{
+    sh_status st = w->err.status;
+    if (st == SH_OK && !w->closed)
+        st = sh_fail(&w->err, SH_INTERNAL, "PDF writer: publish before close");
     if (st != SH_OK) {
         if (err)
             *err = w->err;

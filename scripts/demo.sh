@@ -3,8 +3,9 @@
 # then run sohoa on a fresh copy of samples/workspace in build/demo.
 # Today: create the workspace, record the handover of the sample paper dossiers under their
 # canonical folders, "scan" their first documents (samples/make_scans.py) and ingest them from a
-# batch sheet into lossless PDFs, check every name, verify and show the audit chain. Each later
-# capability (validate, sign) adds its step here.
+# batch sheet into lossless PDFs, check every name, validate every dossier, sign the files that
+# passed on a SoftHSM2 token standing in for the organisation's USB token, verify the
+# signatures, and verify and show the audit chain. Each later capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >/dev/null
@@ -55,6 +56,19 @@ echo "Every folder and file name under the workspace (Phụ lục 2):"
 "$sohoa" name check .
 echo "Check every dossier, document and page before sign-off (verdicts go to the ledger):"
 "$sohoa" validate . --html "$src/build/demo-report.html"
+
+# The organisation's certificate on a token: test certificates of a test CA, loaded into a
+# SoftHSM2 token (a real PKCS#11 token in software), and a sample red seal.
+keys="$src/build/demo-keys"
+rm -rf "$keys"
+bash "$src/tests/sign_fixtures.sh" "$keys"
+export SOFTHSM2_CONF="$keys/softhsm2.conf"
+"$py" "$src/scripts/make_seal.py" "$keys/con-dau.png" --text "ĐẢNG ỦY XÃ TÂN PHÚ"
+echo "Sign every file that passed (the PIN would be asked on the terminal; here from DEMO_PIN):"
+DEMO_PIN=123456 "$sohoa" sign . --pkcs11-module /usr/lib/softhsm/libsofthsm2.so \
+  --token sohoa-test --key org-rsa --pin-env DEMO_PIN --seal "$keys/con-dau.png"
+echo "Verify the signed files against the test root certificate:"
+find . -name '*_signed.pdf' -print0 | sort -z | xargs -0 "$sohoa" verify --trust "$keys/ca.pem"
 "$sohoa" audit show
 "$sohoa" audit verify
 echo "Workspace: $demo"

@@ -5,6 +5,9 @@ packages=(
   build-essential cmake pkg-config gettext clang
   libglib2.0-dev libsqlite3-dev libssl-dev libcmocka-dev
   libtiff-dev libpng-dev zlib1g-dev libpoppler-glib-dev libleptonica-dev libjpeg62-turbo-dev libjbig2dec0-dev
+  libharfbuzz-dev libp11-kit-dev
+  # a real PKCS#11 token for the signing tests, and tools to load keys into it
+  softhsm2 opensc libnss3-tools
   sqlite3 python3 procps bc
   # judges in the tests, and the sample generator (scanned-looking pages with Vietnamese text)
   qpdf poppler-utils mupdf-tools libtiff-tools python3-pil fonts-dejavu-core chromium

@@ -233,15 +233,7 @@ static void analyse_pages(void *arg)
  * root is a realpath). NULL outside the workspace. */
 static char *relative_to_root(const run *r, const char *path)
 {
-    if (!r->o->root)
-        return NULL;
-    char *abs = realpath(path, NULL);
-    size_t n = strlen(r->o->root);
-    char *rel = NULL;
-    if (abs && strncmp(abs, r->o->root, n) == 0 && abs[n] == '/')
-        rel = g_strdup(abs + n + 1);
-    free(abs);
-    return rel;
+    return sh_workspace_relpath(r->o->root, path);
 }
 
 /* The page count recorded at ingest (or from the batch sheet), or 0. */

@@ -1,0 +1,190 @@
+/* The signatures of a file, as a verifier must see them: each signature field's dictionary,
+ * and — read straight from the file at the object's offset, not from the parsed value — where
+ * its /Contents string lies, so that a /ByteRange can be checked to leave out exactly that string
+ * and nothing else (signature wrapping and universal signature forgery hide in the difference). */
+#include "pdf/reader_impl.h"
+
+#include <string.h>
+
+#define MAX_SIG_FIELDS 4096
+#define MAX_FIELD_DEPTH 32
+#define MAX_FIELDS_VISITED 100000
+
+/* A text string (/T) as UTF-8: UTF-16BE with its byte-order mark, else PDFDocEncoding, read as
+ * Latin-1 (the same for every letter a field name uses). */
+static char *text_utf8(const robj *s)
+{
+    if (s->type != RO_STRING)
+        return g_strdup("");
+    const char *p = s->str.s;
+    size_t n = s->str.len;
+    char *out = NULL;
+    if (n >= 2 && (uint8_t)p[0] == 0xFE && (uint8_t)p[1] == 0xFF)
+        out = g_convert(p + 2, (gssize)(n - 2), "UTF-8", "UTF-16BE", NULL, NULL, NULL);
+    else
+        out = g_convert(p, (gssize)n, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
+    return out ? out : g_strdup("?");
+}
+
+static char *name_dup(const robj *o) { return o->type == RO_NAME ? g_strdup(o->str.s) : NULL; }
+
+/* Read the signature dictionary at its place in the file: which keys it has, and the extent of
+ * its /Contents token. */
+static void locate_contents(pdf_reader *r, int num, pdf_signature *sig)
+{
+    const rd_xentry *x = &r->xref[num];
+    rd_lex lx;
+    rd_lex_file(&lx, &r->file, x->offset, r->file.size);
+    rd_parser p = {.lx = &lx, .arena = &r->arena, .refs = true};
+    rd_token t, g, k;
+    int contents = 0, ranges = 0;
+    if (!rd_lex_next(&lx, &t) || t.type != RT_INT || t.i != num || !rd_lex_next(&lx, &g) ||
+        g.type != RT_INT || !rd_lex_next(&lx, &k) || !rd_tok_is(&k, "obj") ||
+        !rd_lex_next(&lx, &t) || t.type != RT_DICT_OPEN)
+        goto done;
+    for (int items = 0; items < RD_MAX_ITEMS; items++) {
+        if (!rd_lex_next(&lx, &t) || t.type != RT_NAME)
+            break; /* ">>", or damage: what was found stands */
+        char key[16] = "";
+        if (t.len < sizeof key)
+            memcpy(key, t.s, t.len);
+        rd_token v;
+        if (!rd_lex_next(&lx, &v))
+            break;
+        uint64_t start = v.pos;
+        bool is_string = v.type == RT_STRING;
+        if (!rd_parse_value(&p, &v, 1))
+            break;
+        if (strcmp(key, "Contents") == 0) {
+            contents++;
+            uint8_t first = 0;
+            rd_file_read(&r->file, start, &first, 1);
+            sig->contents_hex = is_string && first == '<';
+            sig->contents_start = start;
+            sig->contents_end = lx.pos;
+        } else if (strcmp(key, "ByteRange") == 0) {
+            ranges++;
+        }
+    }
+    sig->in_file = contents == 1;
+done:
+    sig->duplicate_keys = contents > 1 || ranges > 1;
+    rd_lex_done(&lx);
+}
+
+static void read_signature(pdf_reader *r, robj *value, const char *field, pdf_signature *sig)
+{
+    memset(sig, 0, sizeof *sig);
+    sig->field = g_strdup(field);
+    if (value->type == RO_REF) {
+        sig->object = value->ref.num;
+        if (sig->object > 0 && sig->object < r->xref_len && r->xref[sig->object].type == 1)
+            locate_contents(r, sig->object, sig);
+    }
+    robj *d = rd_resolve(r, value);
+    robj *br = rd_dict_find(d, "ByteRange");
+    sig->n_byte_range = -1;
+    if (br->type == RO_ARRAY && br->arr.n <= 8) {
+        sig->n_byte_range = br->arr.n;
+        for (int i = 0; i < br->arr.n; i++)
+            if (br->arr.items[i]->type != RO_INT)
+                sig->n_byte_range = -1;
+            else
+                sig->byte_range[i] = br->arr.items[i]->i;
+    }
+    robj *c = rd_dict_find(d, "Contents");
+    if (c->type == RO_STRING) {
+        sig->contents = g_memdup2(c->str.s, c->str.len);
+        sig->contents_len = c->str.len;
+    } else {
+        sig->contents_hex = false;
+    }
+    sig->filter = name_dup(rd_dict_find(d, "Filter"));
+    sig->subfilter = name_dup(rd_dict_find(d, "SubFilter"));
+    robj *m = rd_dict_find(d, "M");
+    if (m->type == RO_STRING)
+        sig->m = g_strndup(m->str.s, m->str.len);
+}
+
+typedef struct {
+    pdf_reader *r;
+    GArray *sigs;
+    int budget;
+} walk_ctx;
+
+/* The fields of arr and their kids; /FT inherited, names joined with ".". */
+static void walk_fields(walk_ctx *c, robj *arr, const char *parent, bool parent_sig, int depth)
+{
+    arr = rd_resolve(c->r, arr);
+    if (arr->type != RO_ARRAY || depth > MAX_FIELD_DEPTH)
+        return;
+    for (int i = 0; i < arr->arr.n && c->budget-- > 0; i++) {
+        robj *f = rd_resolve(c->r, arr->arr.items[i]);
+        if (f->type != RO_DICT)
+            continue;
+        robj *ft = rd_get(c->r, f, "FT");
+        bool is_sig = ft->type == RO_NAME ? rd_is_name(ft, "Sig") : parent_sig;
+        robj *t = rd_get(c->r, f, "T");
+        char *own = t->type == RO_STRING ? text_utf8(t) : NULL;
+        char *name = own ? (parent[0] ? g_strdup_printf("%s.%s", parent, own) : g_strdup(own))
+                         : g_strdup(parent);
+        robj *v = rd_dict_find(f, "V");
+        if (is_sig && v->type != RO_NULL && c->sigs->len < MAX_SIG_FIELDS) {
+            pdf_signature sig;
+            read_signature(c->r, v, name, &sig);
+            g_array_append_val(c->sigs, sig);
+        }
+        walk_fields(c, rd_dict_find(f, "Kids"), name, is_sig, depth + 1);
+        g_free(own);
+        g_free(name);
+    }
+}
+
+sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n, sh_error *err)
+{
+    (void)err;
+    rd_reset(r);
+    walk_ctx c = {r, g_array_new(FALSE, TRUE, sizeof(pdf_signature)), MAX_FIELDS_VISITED};
+    robj *catalog = rd_fetch(r, r->root);
+    robj *form = rd_get(r, catalog, "AcroForm");
+    walk_fields(&c, rd_dict_find(form, "Fields"), "", false, 0);
+    rd_reset(r);
+    *n = (int)c.sigs->len;
+    *sigs = (pdf_signature *)(void *)g_array_free(c.sigs, FALSE);
+    return SH_OK;
+}
+
+void pdf_signatures_free(pdf_signature *sigs, int n)
+{
+    for (int i = 0; sigs && i < n; i++) {
+        g_free(sigs[i].field);
+        g_free(sigs[i].contents);
+        g_free(sigs[i].filter);
+        g_free(sigs[i].subfilter);
+        g_free(sigs[i].m);
+    }
+    g_free(sigs);
+}
+
+int pdf_reader_revisions(pdf_reader *r, uint64_t *ends, int max)
+{
+    static const char marker[] = "%%EOF";
+    enum { M = sizeof marker - 1, CHUNK = 1 << 20 };
+    uint8_t *buf = g_malloc(CHUNK + M);
+    int count = 0;
+    size_t keep = 0; /* bytes carried over from the previous chunk */
+    for (uint64_t pos = 0; pos < r->file.size && count < max;) {
+        size_t got = rd_file_pread(&r->file, pos, buf + keep, CHUNK);
+        if (got == 0)
+            break;
+        size_t len = keep + got;
+        for (size_t i = 0; i + M <= len && count < max; i++)
+            if (buf[i] == '%' && memcmp(buf + i, marker, M) == 0)
+                ends[count++] = pos - keep + i + M;
+        keep = len < M - 1 ? len : M - 1;
+        memmove(buf, buf + len - keep, keep);
+        pos += got;
+    }
+    g_free(buf);
+    return count;
+}

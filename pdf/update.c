@@ -1,0 +1,307 @@
+/* Changing a file's structure through an incremental update: what the update continues from
+ * (the newest trailer), and hooking a new form field into page and AcroForm. The objects that
+ * change are read with the reader, edited as parsed objects, and written again whole with their
+ * own number and generation; everything else of the file stays where it is. */
+#include "pdf/reader_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- writing parsed objects back ---- */
+
+/* A name's bytes, with "#XX" for delimiters, white space, '#' and bytes outside 33..126. */
+static void emit_name(pdf_writer *w, const char *s, size_t len)
+{
+    GString *out = g_string_sized_new(len + 2);
+    g_string_append_c(out, '/');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 33 || c > 126 || c == '#' || rd_is_delim(c))
+            g_string_append_printf(out, "#%02X", c);
+        else
+            g_string_append_c(out, (char)c);
+    }
+    pdf_printf(w, "%s", out->str);
+    g_string_free(out, TRUE);
+}
+
+/* Strings as hex: any bytes survive, no escaping to get wrong. */
+static void emit_string(pdf_writer *w, const char *s, size_t len)
+{
+    char *hex = g_malloc(2 * len + 1);
+    sh_hex((const uint8_t *)s, len, hex);
+    pdf_printf(w, "<%s>", hex);
+    g_free(hex);
+}
+
+static bool emit(pdf_writer *w, const robj *o, int depth)
+{
+    if (depth > RD_MAX_DEPTH)
+        return false;
+    switch (o->type) {
+    case RO_NULL:
+        pdf_printf(w, "null");
+        return true;
+    case RO_BOOL:
+        pdf_printf(w, "%s", o->b ? "true" : "false");
+        return true;
+    case RO_INT:
+        pdf_printf(w, "%lld", (long long)o->i);
+        return true;
+    case RO_REAL:
+        pdf_real(w, o->r);
+        return true;
+    case RO_NAME:
+        emit_name(w, o->str.s, o->str.len);
+        return true;
+    case RO_STRING:
+        emit_string(w, o->str.s, o->str.len);
+        return true;
+    case RO_REF:
+        pdf_printf(w, "%d %d R", o->ref.num, o->ref.gen);
+        return true;
+    case RO_ARRAY:
+        pdf_printf(w, "[");
+        for (int i = 0; i < o->arr.n; i++) {
+            pdf_printf(w, i ? " " : "");
+            if (!emit(w, o->arr.items[i], depth + 1))
+                return false;
+        }
+        pdf_printf(w, "]");
+        return true;
+    case RO_DICT:
+        pdf_printf(w, "<<");
+        for (int i = 0; i < o->dict.n; i++) {
+            emit_name(w, o->dict.items[i].key, strlen(o->dict.items[i].key));
+            pdf_printf(w, " ");
+            if (!emit(w, o->dict.items[i].val, depth + 1))
+                return false;
+        }
+        pdf_printf(w, ">>");
+        return true;
+    case RO_STREAM: /* streams are indirect: never inside what we write again */
+    case RO_KEYWORD:
+        return false;
+    }
+    return false;
+}
+
+/* ---- building edited objects in the reader's arena ---- */
+
+static robj *new_obj(pdf_reader *r, ro_type type)
+{
+    robj *o = rd_alloc(&r->arena, sizeof *o);
+    if (o)
+        o->type = type;
+    return o;
+}
+
+static robj *new_ref(pdf_reader *r, int num)
+{
+    robj *o = new_obj(r, RO_REF);
+    if (o)
+        o->ref.num = num;
+    return o;
+}
+
+/* arr (an array, or NULL for none) with item appended. */
+static robj *array_plus(pdf_reader *r, const robj *arr, robj *item)
+{
+    int n = arr && arr->type == RO_ARRAY ? arr->arr.n : 0;
+    robj *o = new_obj(r, RO_ARRAY);
+    robj **items = o && item ? rd_alloc(&r->arena, sizeof *items * (size_t)(n + 1)) : NULL;
+    if (!items)
+        return NULL;
+    if (n)
+        memcpy(items, arr->arr.items, sizeof *items * (size_t)n);
+    items[n] = item;
+    o->arr.items = items;
+    o->arr.n = n + 1;
+    return o;
+}
+
+/* dict (a dictionary, or NULL for an empty one) with key set to val (replaced or added). */
+static robj *dict_with(pdf_reader *r, const robj *dict, const char *key, robj *val)
+{
+    int n = dict && dict->type == RO_DICT ? dict->dict.n : 0;
+    robj *o = new_obj(r, RO_DICT);
+    rd_item *items = o && val ? rd_alloc(&r->arena, sizeof *items * (size_t)(n + 1)) : NULL;
+    if (!items)
+        return NULL;
+    int m = 0;
+    bool set = false;
+    for (int i = 0; i < n; i++) {
+        items[m] = dict->dict.items[i];
+        if (strcmp(items[m].key, key) == 0) {
+            if (set)
+                continue; /* a repeated key: one value only */
+            items[m].val = val;
+            set = true;
+        }
+        m++;
+    }
+    if (!set)
+        items[m++] = (rd_item){key, val};
+    o->dict.items = items;
+    o->dict.n = m;
+    return o;
+}
+
+static robj *new_int(pdf_reader *r, int64_t v)
+{
+    robj *o = new_obj(r, RO_INT);
+    if (o)
+        o->i = v;
+    return o;
+}
+
+/* The generation of object num as the cross-reference gives it (0 in an object stream). */
+static int generation(const pdf_reader *r, int num)
+{
+    return num > 0 && num < r->xref_len && r->xref[num].type == 1 ? (int)r->xref[num].gen : 0;
+}
+
+/* Write object num again with content o. */
+static bool rewrite(pdf_reader *r, pdf_writer *w, int num, const robj *o)
+{
+    if (!o)
+        return false;
+    pdf_object_replace(w, num, generation(r, num));
+    bool ok = emit(w, o, 0);
+    pdf_object_end(w);
+    return ok;
+}
+
+/* ---- public ---- */
+
+sh_status pdf_reader_update_base(pdf_reader *r, pdf_update_base *base, sh_error *err)
+{
+    memset(base, 0, sizeof *base);
+    if (r->reconstructed || !r->newest.seen || r->root <= 0)
+        return sh_fail(err, SH_INPUT,
+                       _("%s: its cross-reference table is damaged, so nothing can be added to "
+                         "it safely; make the PDF again (ingest the scans again)"),
+                       r->path);
+    base->startxref = r->startxref;
+    base->xref_stream = r->newest.is_stream;
+    int64_t size = r->newest.size > r->xref_len ? r->newest.size : r->xref_len;
+    base->size = size < 1 ? 1 : (int)size;
+    base->root = r->root;
+    base->root_gen = generation(r, r->root);
+    base->info = r->newest.info;
+    base->info_gen = r->newest.info_gen;
+    memcpy(base->id0, r->newest.id0, sizeof base->id0);
+    return SH_OK;
+}
+
+#define MAX_FIELDS 100000
+#define MAX_FIELD_DEPTH 32
+
+/* Does a field named `name` exist among the (kids of the) fields in arr? */
+static bool field_named(pdf_reader *r, robj *arr, const char *name, int depth, int *budget)
+{
+    arr = rd_resolve(r, arr);
+    if (arr->type != RO_ARRAY || depth > MAX_FIELD_DEPTH)
+        return false;
+    for (int i = 0; i < arr->arr.n && --*budget > 0; i++) {
+        robj *f = rd_resolve(r, arr->arr.items[i]);
+        if (f->type != RO_DICT)
+            continue;
+        robj *t = rd_get(r, f, "T");
+        if (t->type == RO_STRING && t->str.len == strlen(name) &&
+            memcmp(t->str.s, name, t->str.len) == 0)
+            return true;
+        if (field_named(r, rd_dict_find(f, "Kids"), name, depth + 1, budget))
+            return true;
+    }
+    return false;
+}
+
+void pdf_reader_new_field_name(pdf_reader *r, const char *stem, char *out, size_t n)
+{
+    rd_reset(r);
+    robj *catalog = rd_fetch(r, r->root);
+    robj *form = rd_get(r, catalog, "AcroForm");
+    robj *fields = rd_dict_find(form, "Fields");
+    for (int k = 1;; k++) {
+        snprintf(out, n, "%s%d", stem, k);
+        int budget = MAX_FIELDS;
+        if (k >= 1000 || !field_named(r, fields, out, 0, &budget))
+            return;
+    }
+}
+
+/* Add ref to the array at dict[key]: the array object itself is written again when it is
+ * indirect (*dict_changed false), else the new dictionary is returned for the caller to write
+ * (*dict_changed true). NULL on failure. */
+static robj *add_to_array(pdf_reader *r, pdf_writer *w, robj *dict, const char *key, robj *ref,
+                          bool *dict_changed, bool *ok)
+{
+    robj *held = rd_dict_find(dict, key);
+    if (held->type == RO_REF) {
+        robj *arr = rd_fetch(r, held->ref.num);
+        if (arr->type == RO_ARRAY) {
+            *dict_changed = false;
+            *ok = rewrite(r, w, held->ref.num, array_plus(r, arr, ref));
+            return dict;
+        }
+        held = &rd_null; /* a reference to nothing: a fresh array in place of it */
+    }
+    *dict_changed = true;
+    robj *d = dict_with(r, dict, key, array_plus(r, held->type == RO_ARRAY ? held : NULL, ref));
+    *ok = d != NULL;
+    return d;
+}
+
+sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int field,
+                               sh_error *err)
+{
+    if (page_index < 0 || page_index >= r->n_pages)
+        return rd_no_page(r, page_index, err);
+    rd_reset(r);
+    bool ok = true, changed;
+    /* The page's /Annots. */
+    int page_num = r->pages[page_index].num;
+    robj *page = rd_fetch(r, page_num);
+    if (page->type != RO_DICT)
+        ok = false;
+    if (ok) {
+        robj *edited = add_to_array(r, w, page, "Annots", new_ref(r, field), &changed, &ok);
+        if (ok && changed)
+            ok = rewrite(r, w, page_num, edited);
+    }
+    /* The AcroForm's /Fields and /SigFlags 3 (signatures exist; append only). */
+    robj *catalog = rd_fetch(r, r->root);
+    if (ok && catalog->type != RO_DICT)
+        ok = false;
+    if (ok) {
+        robj *form_ref = rd_dict_find(catalog, "AcroForm");
+        robj *form = rd_resolve(r, form_ref);
+        bool indirect = form_ref->type == RO_REF && form->type == RO_DICT;
+        if (form->type != RO_DICT)
+            form = NULL;
+        robj *edited = add_to_array(r, w, form ? form : new_obj(r, RO_DICT), "Fields",
+                                    new_ref(r, field), &changed, &ok);
+        int64_t flags = 0;
+        if (ok)
+            rd_int(rd_get(r, edited, "SigFlags"), &flags);
+        if (ok && (flags & 3) != 3) {
+            edited = dict_with(r, edited, "SigFlags", new_int(r, flags | 3));
+            changed = true;
+        }
+        if (ok && changed) {
+            if (indirect)
+                ok = rewrite(r, w, form_ref->ref.num, edited);
+            else
+                ok = rewrite(r, w, r->root, dict_with(r, catalog, "AcroForm", edited));
+        }
+    }
+    rd_reset(r);
+    if (!ok)
+        return sh_fail(err, SH_INPUT,
+                       _("%s: its page 1 or its catalog cannot be read or written again, so no "
+                         "signature field can be added; make the PDF again (ingest the scans "
+                         "again)"),
+                       r->path);
+    return SH_OK;
+}

@@ -1,0 +1,166 @@
+/* sign_impl.h — private to the sign module: keys and secrets (key.c, pkcs11.c, secret.c), the CMS
+ * signature (cms.c) and the visible stamp (stamp.c). sign.h is the module's public face. */
+#ifndef SOHOA_SIGN_IMPL_H
+#define SOHOA_SIGN_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <openssl/x509.h>
+
+#include "core/core.h"
+#include "pdf/pdf.h"
+#include "sign/sign.h"
+
+#define SG_SHA256_LEN 32
+
+/* ---- keys (key.c: PKCS#12 through OpenSSL; pkcs11.c: a PKCS#11 module, dlopen'ed) ---- */
+
+typedef enum {
+    SG_KEY_RSA,     /* RSA 2048 to 4096 bits, PKCS#1 v1.5 with SHA-256 */
+    SG_KEY_EC_P256, /* ECDSA on P-256 with SHA-256 */
+} sg_key_kind;
+
+typedef struct sg_key sg_key;
+
+/* Open the signing key of src with its secret (the PKCS#12 passphrase or the token's user
+ * PIN; NULL or "" for a PKCS#12 file without one). Errors name the file, module or token and
+ * say what to do; never the secret:
+ *  SH_INPUT: file or module unreadable, not PKCS#12 / not a PKCS#11 module, wrong passphrase or
+ *            PIN (the token's tries left when it tells), PIN locked, token not found, several
+ *            tokens or keys and no label to choose (the labels are listed), no certificate for
+ *            the key, a key that is neither RSA 2048–4096 nor EC P-256;
+ *  SH_INTERNAL: OpenSSL or the module failing otherwise. */
+sh_status sg_key_open(const sg_key_source *src, const char *secret, sg_key **out, sh_error *err);
+sg_key_kind sg_key_kind_of(const sg_key *k);
+/* The signer's certificate; owned by the key. */
+X509 *sg_key_cert(const sg_key *k);
+/* The rest of the chain, the issuer first, up to the root when it is there (may be empty, never
+ * NULL): the PKCS#12 file's other certificates, or the token's certificates that issue the
+ * signer's (and theirs). Owned by the key. */
+STACK_OF(X509) * sg_key_chain(const sg_key *k);
+/* The longest signature the key gives, in bytes: RSA the modulus size; P-256 72 (DER). */
+size_t sg_key_max_signature(const sg_key *k);
+/* Sign `data` (hashed here with SHA-256): RSA PKCS#1 v1.5 (on a token CKM_RSA_PKCS over the
+ * DigestInfo, which every token has), ECDSA as a DER ECDSA-Sig-Value (a token's raw r‖s is
+ * converted). `sig` has room for sg_key_max_signature bytes. One call at a time per key. */
+sh_status sg_key_sign(sg_key *k, const uint8_t *data, size_t len, uint8_t *sig, size_t *sig_len,
+                      sh_error *err);
+/* Log out of the token, unload the module, wipe and free. NULL is accepted. */
+void sg_key_close(sg_key *k);
+
+/* Between key.c and pkcs11.c: the PKCS#11 half of sg_key_open, and the token session a key
+ * made from a token signs with. */
+sh_status sg_pkcs11_open(const sg_key_source *src, const char *pin, sg_key **out, sh_error *err);
+typedef struct sg_token sg_token; /* a logged-in session on one key of a token (pkcs11.c) */
+sh_status sg_token_sign(sg_token *t, sg_key_kind kind, const uint8_t digest[SG_SHA256_LEN],
+                        uint8_t *sig, size_t *sig_len, size_t max_len, sh_error *err);
+void sg_token_close(sg_token *t);
+/* Takes t and cert whatever the outcome; builds the chain from pool and checks that the key
+ * matches the certificate with a test signature. */
+sh_status sg_key_from_token(sg_token *t, X509 *cert, STACK_OF(X509) * pool, const char *what,
+                            sg_key **out, sh_error *err);
+
+/* ---- the secret (secret.c) ----
+ * A PIN or passphrase: from the environment variable env_var when given (it must be set), else
+ * the first line of pin_file when given (its trailing CR/LF removed; a warning when the file
+ * can be read by group or others), else asked on the terminal (/dev/tty) without echo with the
+ * (translated) prompt. SH_USAGE naming the variable or file when it is missing or empty, or when
+ * there is no source and no terminal. The secret lives in locked memory (mlock, never in a core
+ * dump: MADV_DONTDUMP) and is wiped by sg_secret_free. */
+sh_status sg_secret_get(const char *env_var, const char *pin_file, const char *prompt,
+                        char **secret, sh_error *err);
+void sg_secret_free(char *secret); /* NULL is accepted */
+
+/* ---- CMS (cms.c): a PAdES B-B SignedData, assembled here in DER so its size is exact ---- */
+
+/* The signed attributes for the document digest, DER-encoded as a SET OF (tag 0x31, the bytes
+ * that get signed), in DER order: content-type (id-data), message-digest, ESS
+ * signing-certificate-v2 (SHA-256 of the signer's certificate, its issuer and serial). No
+ * signing-time: PAdES puts the time in the signature dictionary's /M. */
+GByteArray *sg_cms_signed_attrs(X509 *signer, const uint8_t digest[SG_SHA256_LEN]);
+/* The ContentInfo of a detached SignedData: version 1, digest SHA-256, encapsulated content
+ * id-data without content, the certificates (signer first, then chain), one SignerInfo
+ * (issuerAndSerialNumber, the signed attributes as [0], sha256WithRSAEncryption or
+ * ecdsa-with-SHA256, the signature). */
+GByteArray *sg_cms_build(X509 *signer, STACK_OF(X509) * chain, sg_key_kind kind,
+                         const GByteArray *signed_attrs, const uint8_t *sig, size_t sig_len);
+/* The size sg_cms_build gives with a signature of sig_len bytes (a shorter ECDSA signature
+ * gives a shorter CMS): the /Contents placeholder is sized from it. */
+size_t sg_cms_size(X509 *signer, STACK_OF(X509) * chain, sg_key_kind kind, size_t sig_len);
+
+/* A certificate's subject field (NID_commonName, NID_organizationName, …) as UTF-8, g_free;
+ * NULL when absent. */
+char *sg_cert_field(X509 *cert, int nid);
+/* SHA-256 of the certificate's DER, lowercase hex. */
+void sg_cert_sha256_hex(X509 *cert, char hex[SH_SHA256_HEX_LEN + 1]);
+
+/* The checks of one CMS blob from a signature's /Contents. */
+typedef struct {
+    bool parsed;           /* a SignedData with exactly one SignerInfo (trailing zeros allowed) */
+    bool detached;         /* no encapsulated content (PAdES) */
+    bool digest_ok;        /* its message-digest is the digest of the signed byte ranges */
+    bool attrs_ok;         /* content-type is id-data; signing-certificate-v2 (or v1) names the
+                              signer's certificate; signed attributes present */
+    bool signature_ok;     /* the signer's public key verifies the signature over the attributes */
+    bool has_signing_time; /* a signing-time attribute (not B-B; informational) */
+    bool chain_ok;         /* the signer's certificate chains to a trust anchor, every certificate
+                              valid at the signing time */
+    char *chain_problem;   /* why not (OpenSSL's verify error text, or "no trust anchors") */
+    char *problem;         /* the first failure above, a translated sentence; NULL when all ok */
+    char *signer_cn;       /* the signer certificate's CN, O (UTF-8; NULL when absent) */
+    char *signer_org;
+    char cert_sha256[SH_SHA256_HEX_LEN + 1];
+    char digest_algorithm[32]; /* "sha256" … */
+} sg_cms_check;
+
+/* Check der[0..len) (zero padding after the DER allowed) against the digest of the signed byte
+ * ranges; trust: the anchors (NULL: chain_ok false, chain_problem says so); at: the signing time
+ * (unix seconds) at which the chain must be valid. Never fails: everything found goes in out. */
+void sg_cms_check_blob(const uint8_t *der, size_t len, const uint8_t digest[SG_SHA256_LEN],
+                       X509_STORE *trust, int64_t at, sg_cms_check *out);
+void sg_cms_check_clear(sg_cms_check *c);
+
+/* ---- the stamp (stamp.c): the visible signature ---- */
+
+typedef struct sg_stamp sg_stamp;
+
+typedef struct {
+    const char *font_path;    /* TrueType/OpenType font with Vietnamese letters */
+    const char *seal_path;    /* the seal: PNG, alpha → /SMask; NULL: a stamp without a seal */
+    const char *organisation; /* UTF-8 lines of the stamp */
+    const char *signer;
+    double width_mm; /* the stamp's width as displayed */
+} sg_stamp_spec;
+
+/* Prepare a batch's stamp once: the font subset (the glyphs of the organisation, signer, labels,
+ * and every character a time line can hold: digits, '/', ':', '+', space), its ToUnicode map,
+ * the seal's colour and alpha planes, all compressed. The seal is drawn at its actual size (its
+ * PNG pHYs; 300 ppi when absent), scaled down only when it would not fit the stamp. SH_INPUT
+ * naming the font or seal file when it cannot be read or used (a font without a glyph for a
+ * letter of the text included). */
+sh_status sg_stamp_new(const sg_stamp_spec *spec, sg_stamp **out, sh_error *err);
+/* The stamp's size as displayed, in points. */
+void sg_stamp_size(const sg_stamp *s, double *width_pt, double *height_pt);
+/* Write the stamp's objects into w: a form XObject (/BBox [0 0 width height], the seal, the
+ * organisation, "Người ký: …" signer, "Thời gian: " time_text lines) drawn upright on a page
+ * shown with `rotate` (0, 90, 180, 270: the form's /Matrix turns it), the font (Type0,
+ * CIDFontType2 subset with /FontFile2, /W widths, /ToUnicode) and the seal image with /SMask.
+ * Returns the form's object number; 0 when w has failed (w's error says why). */
+int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int rotate);
+void sg_stamp_free(sg_stamp *s); /* NULL is accepted */
+
+/* ---- times (pdftime.c): Vietnam's time, UTC+7 all year, is what the stamp and /M show ---- */
+
+#define SG_TIME_TEXT_LEN 64
+/* "21/11/2026 10:05:09 +07:00" */
+void sg_time_stamp_text(int64_t unix_time, char out[SG_TIME_TEXT_LEN]);
+/* "D:20261121100509+07'00'" */
+void sg_time_pdf_date(int64_t unix_time, char out[SG_TIME_TEXT_LEN]);
+/* A PDF date (D:YYYY[MM[DD[HH[mm[SS[O[HH'[mm']]]]]]]], O one of + - Z) to unix seconds; false
+ * when malformed. */
+bool sg_time_parse_pdf_date(const char *s, int64_t *unix_time);
+
+#endif

@@ -1,0 +1,697 @@
+/* The signing key: PKCS#12 files and a SoftHSM2 token made by tests/sign_fixtures.sh, and the
+ * PIN or passphrase. Signatures are judged by OpenSSL with the certificate's public key, and RSA
+ * ones also against `openssl dgst -sign` with the key file (PKCS#1 v1.5 is deterministic). */
+#include "testutil.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "sign/sign_impl.h"
+
+#define MODULE "/usr/lib/softhsm/libsofthsm2.so"
+#define PIN "123456"
+#define P12_PASS "p12-pass"
+#define ORG_CN "Văn phòng Đảng ủy xã Tân Phú"
+
+static char *fx; /* the fixtures folder */
+static bool have_softhsm;
+
+static int make_fixtures(void **state)
+{
+    (void)state;
+    char *util = g_find_program_in_path("softhsm2-util");
+    char *tool = g_find_program_in_path("pkcs11-tool");
+    have_softhsm = access(MODULE, R_OK) == 0 && util && tool;
+    g_free(util);
+    g_free(tool);
+    const char *src = getenv("SOHOA_SOURCE");
+    char *dir = src && *src ? g_build_filename(src, "tests", NULL) : g_path_get_dirname(__FILE__);
+    char *script = g_build_filename(dir, src && *src ? "" : "..", "sign_fixtures.sh", NULL);
+    fx = test_tmpdir("sign-key");
+    char *cmd = g_strdup_printf("bash '%s' '%s' 2>&1", script, fx);
+    bool ok = false;
+    char *out = test_run(cmd, &ok);
+    if (!ok)
+        print_error("%s failed:\n%s\n", cmd, out);
+    g_free(out);
+    g_free(cmd);
+    g_free(script);
+    g_free(dir);
+    char *conf = test_path(fx, "softhsm2.conf");
+    setenv("SOFTHSM2_CONF", conf, 1);
+    g_free(conf);
+    return ok ? 0 : -1;
+}
+
+static int drop_fixtures(void **state)
+{
+    (void)state;
+    test_rmtree(fx);
+    g_free(fx);
+    return 0;
+}
+
+static char *fxp(const char *name) { return test_path(fx, name); }
+
+/* ---- helpers ---- */
+
+static sh_status open_p12(const char *name, const char *pass, sg_key **k, sh_error *err)
+{
+    char *path = fxp(name);
+    sg_key_source src = {.pkcs12 = path};
+    sh_status st = sg_key_open(&src, pass, k, err);
+    g_free(path);
+    return st;
+}
+
+static sh_status open_token(const char *token, const char *key, const char *pin, sg_key **k,
+                            sh_error *err)
+{
+    sg_key_source src = {.pkcs11_module = MODULE, .token_label = token, .key_label = key};
+    return sg_key_open(&src, pin, k, err);
+}
+
+static char *cn_of(X509 *x)
+{
+    X509_NAME *name = X509_get_subject_name(x);
+    int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    assert_true(i >= 0);
+    unsigned char *utf8 = NULL;
+    int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+    assert_true(len >= 0);
+    char *cn = g_strndup((const char *)utf8, (gsize)len);
+    OPENSSL_free(utf8);
+    return cn;
+}
+
+static void assert_cn(X509 *x, const char *expected)
+{
+    char *cn = cn_of(x);
+    assert_string_equal(cn, expected);
+    g_free(cn);
+}
+
+/* The chain is the intermediate, then the root. */
+static void assert_test_chain(sg_key *k)
+{
+    STACK_OF(X509) *chain = sg_key_chain(k);
+    assert_non_null(chain);
+    assert_int_equal(sk_X509_num(chain), 2);
+    assert_cn(sk_X509_value(chain, 0), "Sohoa Test Issuing CA");
+    assert_cn(sk_X509_value(chain, 1), "Sohoa Test Root CA");
+}
+
+static bool verifies(X509 *cert, const uint8_t *sig, size_t sig_len, const void *data, size_t len)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, X509_get0_pubkey(cert)) == 1 &&
+              EVP_DigestVerify(ctx, sig, sig_len, data, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
+/* Sign a text; the signature verifies with the certificate's key, and not for other text. */
+static void sign_and_verify(sg_key *k, uint8_t sig[512], size_t *sig_len)
+{
+    static const char text[] = "Hồ sơ đảng viên 0001";
+    sh_error err = {0};
+    assert_true(sg_key_max_signature(k) <= 512);
+    assert_int_equal(sg_key_sign(k, (const uint8_t *)text, strlen(text), sig, sig_len, &err),
+                     SH_OK);
+    assert_true(*sig_len > 0 && *sig_len <= sg_key_max_signature(k));
+    assert_true(verifies(sg_key_cert(k), sig, *sig_len, text, strlen(text)));
+    assert_false(verifies(sg_key_cert(k), sig, *sig_len, text, strlen(text) - 1));
+}
+
+/* RSA PKCS#1 v1.5 is deterministic: the signature is the one `openssl dgst` makes with the
+ * key file. */
+static void assert_same_as_openssl(const uint8_t *sig, size_t sig_len, const char *key_file)
+{
+    static const char text[] = "Hồ sơ đảng viên 0001";
+    char *data = fxp("data.txt");
+    char *key = fxp(key_file);
+    test_write(data, text, strlen(text));
+    char *cmd = g_strdup_printf("openssl dgst -sha256 -sign '%s' '%s' | od -An -v -tx1", key, data);
+    bool ok = false;
+    char *expected = test_run(cmd, &ok);
+    assert_true(ok);
+    GString *got = g_string_new(NULL);
+    for (size_t i = 0; i < sig_len; i++)
+        g_string_append_printf(got, "%02x", sig[i]);
+    GString *want = g_string_new(NULL);
+    for (const char *c = expected; *c; c++)
+        if (g_ascii_isxdigit(*c))
+            g_string_append_c(want, *c);
+    assert_string_equal(got->str, want->str);
+    g_string_free(want, TRUE);
+    g_string_free(got, TRUE);
+    g_free(expected);
+    g_free(cmd);
+    g_free(key);
+    g_free(data);
+}
+
+static void assert_ecdsa_der(const uint8_t *sig, size_t sig_len)
+{
+    const unsigned char *p = sig;
+    ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
+    assert_non_null(s);
+    assert_ptr_equal(p, sig + sig_len); /* nothing after the DER */
+    ECDSA_SIG_free(s);
+}
+
+/* ---- PKCS#12 ---- */
+
+static void p12_rsa_opens_and_signs(void **state)
+{
+    (void)state;
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_p12("org-rsa.p12", P12_PASS, &k, &err), SH_OK);
+    assert_int_equal(sg_key_kind_of(k), SG_KEY_RSA);
+    assert_int_equal(sg_key_max_signature(k), 256);
+    assert_cn(sg_key_cert(k), ORG_CN);
+    assert_test_chain(k);
+    uint8_t sig[512];
+    size_t len = 0;
+    sign_and_verify(k, sig, &len);
+    assert_int_equal(len, 256);
+    assert_same_as_openssl(sig, len, "org-rsa.key");
+    sg_key_close(k);
+}
+
+static void p12_wrong_passphrase(void **state)
+{
+    (void)state;
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_p12("org-rsa.p12", "not-the-pass", &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, "wrong passphrase");
+    test_assert_contains(err.msg, "org-rsa.p12");
+    assert_null(strstr(err.msg, "not-the-pass"));
+    /* no passphrase at all for a file that has one */
+    assert_int_equal(open_p12("org-rsa.p12", NULL, &k, &err), SH_INPUT);
+    test_assert_contains(err.msg, "wrong passphrase");
+}
+
+static void p12_empty_passphrase(void **state)
+{
+    (void)state;
+    const char *passes[] = {NULL, ""};
+    for (size_t i = 0; i < 2; i++) {
+        sg_key *k = NULL;
+        sh_error err = {0};
+        assert_int_equal(open_p12("org-rsa-nopass.p12", passes[i], &k, &err), SH_OK);
+        assert_cn(sg_key_cert(k), ORG_CN);
+        assert_test_chain(k);
+        sg_key_close(k);
+    }
+}
+
+static void p12_ec_signs_der(void **state)
+{
+    (void)state;
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_p12("org-ec.p12", P12_PASS, &k, &err), SH_OK);
+    assert_int_equal(sg_key_kind_of(k), SG_KEY_EC_P256);
+    assert_int_equal(sg_key_max_signature(k), 72);
+    assert_test_chain(k);
+    uint8_t sig[512];
+    size_t len = 0;
+    sign_and_verify(k, sig, &len);
+    assert_ecdsa_der(sig, len);
+    sg_key_close(k);
+}
+
+static void p12_rsa3072_accepted(void **state)
+{
+    (void)state;
+    char *cmd = g_strdup_printf("cd '%s' && openssl pkcs12 -export -inkey org-rsa3072.key -in "
+                                "org-rsa3072.pem -passout pass:x -out org-rsa3072.p12",
+                                fx);
+    bool ok = false;
+    g_free(test_run(cmd, &ok));
+    assert_true(ok);
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_p12("org-rsa3072.p12", "x", &k, &err), SH_OK);
+    assert_int_equal(sg_key_max_signature(k), 384);
+    /* no CA certificates in this file: an empty chain, not NULL */
+    assert_non_null(sg_key_chain(k));
+    assert_int_equal(sk_X509_num(sg_key_chain(k)), 0);
+    uint8_t sig[512];
+    size_t len = 0;
+    sign_and_verify(k, sig, &len);
+    assert_same_as_openssl(sig, len, "org-rsa3072.key");
+    sg_key_close(k);
+    g_free(cmd);
+}
+
+/* Old Windows exports encrypt the certificates with RC2-40, which only OpenSSL's legacy provider
+ * has. */
+static void p12_legacy_encryption_opens(void **state)
+{
+    (void)state;
+    char *cmd = g_strdup_printf("cd '%s' && openssl pkcs12 -export -legacy -inkey org-rsa.key -in "
+                                "org-rsa.pem -certfile chain.pem -passout pass:old -out legacy.p12",
+                                fx);
+    bool ok = false;
+    g_free(test_run(cmd, &ok));
+    g_free(cmd);
+    if (!ok)
+        skip(); /* this openssl has no legacy provider to make one */
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_p12("legacy.p12", "old", &k, &err), SH_OK);
+    assert_test_chain(k);
+    uint8_t sig[512];
+    size_t len = 0;
+    sign_and_verify(k, sig, &len);
+    sg_key_close(k);
+}
+
+static void p12_rsa1024_refused(void **state)
+{
+    (void)state;
+    char *cmd = g_strdup_printf(
+        "cd '%s' && openssl req -x509 -newkey rsa:1024 -nodes -keyout weak.key -out weak.pem "
+        "-subj /CN=weak -days 30 && openssl pkcs12 -export -inkey weak.key -in weak.pem "
+        "-passout pass:x -out weak.p12",
+        fx);
+    bool ok = false;
+    g_free(test_run(cmd, &ok));
+    assert_true(ok);
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_p12("weak.p12", "x", &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, "weak.p12");
+    test_assert_contains(err.msg, "RSA of 1024 bits");
+    g_free(cmd);
+}
+
+static void p12_not_pkcs12(void **state)
+{
+    (void)state;
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_p12("org-rsa.pem", "x", &k, &err), SH_INPUT);
+    test_assert_contains(err.msg, "org-rsa.pem");
+    test_assert_contains(err.msg, "PKCS#12");
+    assert_int_equal(open_p12("no-such.p12", "x", &k, &err), SH_INPUT);
+    test_assert_contains(err.msg, "no-such.p12");
+}
+
+static void source_must_be_one(void **state)
+{
+    (void)state;
+    sg_key *k = NULL;
+    sh_error err = {0};
+    sg_key_source none = {0};
+    assert_int_equal(sg_key_open(&none, "x", &k, &err), SH_USAGE);
+    sg_key_source both = {.pkcs12 = "a.p12", .pkcs11_module = MODULE};
+    assert_int_equal(sg_key_open(&both, "x", &k, &err), SH_USAGE);
+    test_assert_contains(err.msg, "--pkcs12");
+    assert_null(k);
+}
+
+/* ---- PKCS#11 on SoftHSM2 ---- */
+
+static void p11_rsa_signs(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token("sohoa-test", "org-rsa", PIN, &k, &err), SH_OK);
+    assert_int_equal(sg_key_kind_of(k), SG_KEY_RSA);
+    assert_int_equal(sg_key_max_signature(k), 256);
+    assert_cn(sg_key_cert(k), ORG_CN);
+    assert_test_chain(k);
+    uint8_t sig[512];
+    size_t len = 0;
+    for (int i = 0; i < 3; i++) { /* one login, many signatures */
+        sign_and_verify(k, sig, &len);
+        assert_same_as_openssl(sig, len, "org-rsa.key");
+    }
+    sg_key_close(k);
+}
+
+static void p11_ec_signs_der(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token("sohoa-test", "org-ec", PIN, &k, &err), SH_OK);
+    assert_int_equal(sg_key_kind_of(k), SG_KEY_EC_P256);
+    assert_test_chain(k);
+    uint8_t sig[512];
+    size_t len = 0;
+    for (int i = 0; i < 3; i++) {
+        sign_and_verify(k, sig, &len);
+        assert_ecdsa_der(sig, len);
+    }
+    sg_key_close(k);
+}
+
+static void p11_only_key_chosen_without_labels(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token("sohoa-other", NULL, PIN, &k, &err), SH_OK);
+    assert_cn(sg_key_cert(k), "Another signer");
+    /* the CA certificates are not on that token */
+    assert_int_equal(sk_X509_num(sg_key_chain(k)), 0);
+    sg_key_close(k);
+}
+
+static void p11_key_not_of_its_certificate(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token("sohoa-mismatch", NULL, PIN, &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, "mismatch");
+    test_assert_contains(err.msg, "does not belong to its certificate");
+}
+
+static void p11_wrong_pin(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token("sohoa-test", "org-rsa", "987654", &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, "wrong PIN");
+    test_assert_contains(err.msg, "sohoa-test");
+    assert_null(strstr(err.msg, "987654"));
+    /* SoftHSM2 raises CKF_USER_PIN_COUNT_LOW after a wrong PIN: the message passes it on */
+    test_assert_contains(err.msg, "few tries are left");
+    /* the right PIN still works afterwards */
+    assert_int_equal(open_token("sohoa-test", "org-rsa", PIN, &k, &err), SH_OK);
+    sg_key_close(k);
+}
+
+static void p11_several_keys_listed(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token("sohoa-test", NULL, PIN, &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, "\"org-rsa\"");
+    test_assert_contains(err.msg, "\"org-ec\"");
+    test_assert_contains(err.msg, "--key");
+}
+
+static void p11_key_label_not_found(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token("sohoa-test", "no-such-key", PIN, &k, &err), SH_INPUT);
+    test_assert_contains(err.msg, "no-such-key");
+}
+
+static void p11_token_not_found(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token("no-such-token", "org-rsa", PIN, &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, "no-such-token");
+    test_assert_contains(err.msg, "\"sohoa-test\"");
+}
+
+static void p11_several_tokens_listed(void **state)
+{
+    (void)state;
+    if (!have_softhsm)
+        skip();
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(open_token(NULL, "org-rsa", PIN, &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, "\"sohoa-test\"");
+    test_assert_contains(err.msg, "\"sohoa-other\"");
+    test_assert_contains(err.msg, "--token");
+}
+
+static void p11_missing_module(void **state)
+{
+    (void)state;
+    sg_key *k = NULL;
+    sh_error err = {0};
+    char *missing = fxp("no-such-module.so");
+    sg_key_source src = {.pkcs11_module = missing};
+    assert_int_equal(sg_key_open(&src, PIN, &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, missing);
+    g_free(missing);
+}
+
+static void p11_not_a_module(void **state)
+{
+    (void)state;
+    /* a shared library that is surely there and is no PKCS#11 module: libcrypto */
+    Dl_info info;
+    assert_true(dladdr((void *)EVP_sha256, &info) != 0 && info.dli_fname);
+    sg_key *k = NULL;
+    sh_error err = {0};
+    sg_key_source src = {.pkcs11_module = info.dli_fname};
+    assert_int_equal(sg_key_open(&src, PIN, &k, &err), SH_INPUT);
+    assert_null(k);
+    test_assert_contains(err.msg, info.dli_fname);
+    test_assert_contains(err.msg, "not a PKCS#11 module");
+}
+
+/* ---- the secret ---- */
+
+static void secret_from_env(void **state)
+{
+    (void)state;
+    setenv("SOHOA_TEST_PIN", "12 34 56", 1);
+    char *s = NULL;
+    sh_error err = {0};
+    assert_int_equal(sg_secret_get("SOHOA_TEST_PIN", "/nonexistent", "PIN: ", &s, &err), SH_OK);
+    assert_string_equal(s, "12 34 56");
+    sg_secret_free(s);
+    unsetenv("SOHOA_TEST_PIN");
+}
+
+static void secret_env_missing_or_empty(void **state)
+{
+    (void)state;
+    char *s = NULL;
+    sh_error err = {0};
+    unsetenv("SOHOA_TEST_NO_PIN");
+    assert_int_equal(sg_secret_get("SOHOA_TEST_NO_PIN", NULL, "PIN: ", &s, &err), SH_USAGE);
+    assert_null(s);
+    test_assert_contains(err.msg, "SOHOA_TEST_NO_PIN");
+    setenv("SOHOA_TEST_NO_PIN", "", 1);
+    assert_int_equal(sg_secret_get("SOHOA_TEST_NO_PIN", NULL, "PIN: ", &s, &err), SH_USAGE);
+    test_assert_contains(err.msg, "SOHOA_TEST_NO_PIN");
+    unsetenv("SOHOA_TEST_NO_PIN");
+}
+
+static void secret_from_file(void **state)
+{
+    (void)state;
+    char *path = fxp("pin.txt");
+    static const char content[] = "p@ss word\r\nsecond line\n";
+    test_write(path, content, strlen(content));
+    char *s = NULL;
+    sh_error err = {0};
+    sh_log_set_level(SH_LOG_QUIET); /* these files are not private: the warning is tested below */
+    assert_int_equal(sg_secret_get(NULL, path, "PIN: ", &s, &err), SH_OK);
+    assert_string_equal(s, "p@ss word");
+    sg_secret_free(s);
+    /* no newline at the end */
+    test_write(path, "654321", 6);
+    assert_int_equal(sg_secret_get(NULL, path, "PIN: ", &s, &err), SH_OK);
+    assert_string_equal(s, "654321");
+    sg_secret_free(s);
+    /* an empty first line */
+    test_write(path, "\nlater\n", 7);
+    assert_int_equal(sg_secret_get(NULL, path, "PIN: ", &s, &err), SH_USAGE);
+    test_assert_contains(err.msg, path);
+    g_free(path);
+    path = fxp("no-pin-file");
+    assert_int_equal(sg_secret_get(NULL, path, "PIN: ", &s, &err), SH_USAGE);
+    test_assert_contains(err.msg, path);
+    assert_null(s);
+    g_free(path);
+    sh_log_set_level(SH_LOG_NORMAL);
+}
+
+/* What reading the PIN file at path writes on stderr (g_free). */
+static char *stderr_reading(const char *path)
+{
+    char *log = fxp("stderr.txt");
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    char *s = NULL;
+    sh_error err = {0};
+    sh_status st = sg_secret_get(NULL, path, "PIN: ", &s, &err);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    assert_int_equal(st, SH_OK);
+    sg_secret_free(s);
+    char *text = NULL;
+    assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    g_free(log);
+    return text;
+}
+
+static void secret_file_readable_by_others_warns(void **state)
+{
+    (void)state;
+    char *path = fxp("shared-pin.txt");
+    test_write(path, "246810\n", 7);
+    assert_int_equal(chmod(path, 0644), 0);
+    char *text = stderr_reading(path);
+    test_assert_contains(text, path);
+    test_assert_contains(text, "chmod 600");
+    assert_null(strstr(text, "246810"));
+    g_free(text);
+    assert_int_equal(chmod(path, 0600), 0);
+    text = stderr_reading(path);
+    assert_string_equal(text, "");
+    g_free(text);
+    g_free(path);
+}
+
+static bool ask_without_terminal(const void *arg)
+{
+    (void)arg;
+    if (setsid() < 0) /* a new session has no controlling terminal */
+        return false;
+    char *s = NULL;
+    sh_error err = {0};
+    return sg_secret_get(NULL, NULL, "PIN: ", &s, &err) == SH_USAGE && !s &&
+           strstr(err.msg, "--pin-env") && strstr(err.msg, "--pin-file");
+}
+
+static void secret_no_terminal(void **state)
+{
+    (void)state;
+    assert_true(test_isolated(ask_without_terminal, NULL));
+}
+
+/* On a pseudo-terminal: the prompt shows, the PIN typed is not echoed, echo is back after. */
+static void secret_from_terminal_without_echo(void **state)
+{
+    (void)state;
+    int pipefd[2];
+    assert_int_equal(pipe(pipefd), 0);
+    int master = -1;
+    fflush(NULL);
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pipefd[0]);
+        char *s = NULL;
+        sh_error err = {0};
+        sh_status st = sg_secret_get(NULL, NULL, "Mã PIN: ", &s, &err);
+        struct termios after;
+        bool echo_back = tcgetattr(STDIN_FILENO, &after) == 0 && (after.c_lflag & ECHO);
+        char *report = g_strdup_printf("%d %d %s", st, echo_back, s ? s : "(null)");
+        ssize_t n = write(pipefd[1], report, strlen(report));
+        _exit(n > 0 ? 0 : 1);
+    }
+    close(pipefd[1]);
+    GString *screen = g_string_new(NULL);
+    char buf[256];
+    while (!strstr(screen->str, "Mã PIN: ")) {
+        ssize_t n = read(master, buf, sizeof buf - 1);
+        assert_true(n > 0);
+        g_string_append_len(screen, buf, n);
+    }
+    assert_int_equal(write(master, "s3cr3t\n", 7), 7);
+    char report[256] = "";
+    ssize_t n = read(pipefd[0], report, sizeof report - 1);
+    assert_true(n > 0);
+    report[n] = '\0';
+    /* what the terminal showed after the prompt */
+    int flags = fcntl(master, F_GETFL);
+    fcntl(master, F_SETFL, flags | O_NONBLOCK);
+    while ((n = read(master, buf, sizeof buf - 1)) > 0)
+        g_string_append_len(screen, buf, n);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(master);
+    close(pipefd[0]);
+    assert_string_equal(report, "0 1 s3cr3t");
+    assert_null(strstr(screen->str, "s3cr3t"));
+    g_string_free(screen, TRUE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(p12_rsa_opens_and_signs),
+        cmocka_unit_test(p12_wrong_passphrase),
+        cmocka_unit_test(p12_empty_passphrase),
+        cmocka_unit_test(p12_ec_signs_der),
+        cmocka_unit_test(p12_rsa3072_accepted),
+        cmocka_unit_test(p12_legacy_encryption_opens),
+        cmocka_unit_test(p12_rsa1024_refused),
+        cmocka_unit_test(p12_not_pkcs12),
+        cmocka_unit_test(source_must_be_one),
+        cmocka_unit_test(p11_rsa_signs),
+        cmocka_unit_test(p11_ec_signs_der),
+        cmocka_unit_test(p11_only_key_chosen_without_labels),
+        cmocka_unit_test(p11_key_not_of_its_certificate),
+        cmocka_unit_test(p11_wrong_pin),
+        cmocka_unit_test(p11_several_keys_listed),
+        cmocka_unit_test(p11_key_label_not_found),
+        cmocka_unit_test(p11_token_not_found),
+        cmocka_unit_test(p11_several_tokens_listed),
+        cmocka_unit_test(p11_missing_module),
+        cmocka_unit_test(p11_not_a_module),
+        cmocka_unit_test(secret_from_env),
+        cmocka_unit_test(secret_env_missing_or_empty),
+        cmocka_unit_test(secret_from_file),
+        cmocka_unit_test(secret_file_readable_by_others_warns),
+        cmocka_unit_test(secret_no_terminal),
+        cmocka_unit_test(secret_from_terminal_without_echo),
+    };
+    return cmocka_run_group_tests(tests, make_fixtures, drop_fixtures);
+}

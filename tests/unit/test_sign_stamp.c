@@ -1,0 +1,766 @@
+/* The visible signature stamp (sign/stamp*.c), drawn on a one-page PDF at the top right of the
+ * page as displayed, for every /Rotate, and judged by the real tools: pdftotext (the Vietnamese
+ * text extracts as typed, NFD input included), pdffonts (an embedded CID TrueType subset with a
+ * ToUnicode map), pdfimages (the seal at its actual size, its alpha as an /SMask), qpdf --check,
+ * and pdftoppm's rendering read back here (text where the text is, the seal on the left, upright).
+ * The seals are PNGs made here with libpng: no Python in unit tests. */
+#include "testutil.h"
+
+#include <math.h>
+#include <png.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcomment" /* sign_impl.h's first comment holds "sign/" "*.c" */
+#include "sign/sign_impl.h"
+#pragma GCC diagnostic pop
+
+#define FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#define NO_VIETNAMESE_FONT "/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Regular.ttf"
+#define ORG "Đảng ủy xã Tân Phú"
+#define SIGNER "Văn phòng Đảng ủy xã Tân Phú"
+#define TIME "21/11/2026 10:05:09 +07:00"
+#define PAGE_W 595.0
+#define PAGE_H 842.0
+#define MARGIN 28.0 /* from the top and right edges of the page as displayed */
+#define RES 50.0    /* pdftoppm -r */
+#define INSET 4.0   /* the stamp's own inset of the seal (stamp.c) */
+
+static bool have(const char *tool)
+{
+    char *cmd = g_strdup_printf("command -v %s >/dev/null 2>&1", tool);
+    bool yes = system(cmd) == 0;
+    g_free(cmd);
+    return yes;
+}
+
+static bool have_judges(void)
+{
+    if (have("pdftotext") && have("pdffonts") && have("pdfimages") && have("pdftoppm") &&
+        have("qpdf"))
+        return true;
+    print_message("poppler-utils or qpdf not installed: judged tests skipped\n");
+    return false;
+}
+
+/* ---- seal fixtures, written with libpng ---- */
+
+/* Palette and grey: opaque. GA16: 16-bit grey and alpha, interlaced (libpng's transforms). */
+typedef enum { SEAL_RGBA, SEAL_PALETTE, SEAL_GREY, SEAL_GA16 } seal_kind;
+
+/* One pixel of a red disc on a transparent (RGBA, GA16) or white background. */
+static void seal_pixel(seal_kind kind, bool in, uint8_t *p)
+{
+    static const uint8_t red[4] = {204, 0, 0, 255}, clear[4] = {255, 255, 255, 0};
+    static const uint8_t grey16[4] = {0x3c, 0x3c, 0xff, 0xff}, clear16[4] = {0xff, 0xff, 0, 0};
+    switch (kind) {
+    case SEAL_RGBA:
+        memcpy(p, in ? red : clear, 4);
+        break;
+    case SEAL_PALETTE:
+        *p = in ? 1 : 0;
+        break;
+    case SEAL_GREY:
+        *p = in ? 60 : 255;
+        break;
+    case SEAL_GA16:
+        memcpy(p, in ? grey16 : clear16, 4);
+        break;
+    }
+}
+
+/* A disc of diameter 0.9 × side in a side × side PNG; ppi 0: no pHYs. */
+static void write_seal(const char *path, seal_kind kind, uint32_t side, uint32_t ppi)
+{
+    static const png_color palette[2] = {{255, 255, 255}, {204, 0, 0}};
+    static const int types[] = {PNG_COLOR_TYPE_RGB_ALPHA, PNG_COLOR_TYPE_PALETTE,
+                                PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA};
+    size_t bpp = kind == SEAL_RGBA || kind == SEAL_GA16 ? 4 : 1;
+    uint8_t *px = g_malloc0((size_t)side * side * bpp);
+    png_bytep *rows = g_new(png_bytep, side);
+    double c = side / 2.0, r = 0.45 * side;
+    for (uint32_t y = 0; y < side; y++) {
+        rows[y] = px + (size_t)y * side * bpp;
+        for (uint32_t x = 0; x < side; x++)
+            seal_pixel(kind, hypot(x + 0.5 - c, y + 0.5 - c) < r, rows[y] + x * bpp);
+    }
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png)))
+        fail_msg("libpng cannot write %s", path);
+    png_init_io(png, f);
+    png_set_IHDR(png, info, side, side, kind == SEAL_GA16 ? 16 : 8, types[kind],
+                 kind == SEAL_GA16 ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (kind == SEAL_PALETTE)
+        png_set_PLTE(png, info, palette, 2);
+    if (ppi)
+        png_set_pHYs(png, info, (png_uint_32)lround(ppi / 0.0254),
+                     (png_uint_32)lround(ppi / 0.0254), PNG_RESOLUTION_METER);
+    png_write_info(png, info);
+    png_write_image(png, rows);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    fclose(f);
+    g_free(rows);
+    g_free(px);
+}
+
+/* A valid 5000 × 5000 bilevel PNG: small on disk, too large to be a seal. */
+static void write_huge_png(const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png)))
+        fail_msg("libpng cannot write %s", path);
+    png_init_io(png, f);
+    png_set_IHDR(png, info, 5000, 5000, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    uint8_t row[625] = {0};
+    for (int y = 0; y < 5000; y++)
+        png_write_row(png, row);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    fclose(f);
+}
+
+/* ---- the test page ---- */
+
+typedef struct {
+    double x0, y0, x1, y1; /* where the stamp is, in the page as displayed (points) */
+    double disp_w, disp_h; /* the page as displayed */
+} placed;
+
+/* A display point of a page shown with /Rotate r, in the page's own user space. */
+static void display_to_user(int r, double xd, double yd, double *x, double *y)
+{
+    switch (r) {
+    case 90:
+        *x = PAGE_W - yd, *y = xd;
+        break;
+    case 180:
+        *x = PAGE_W - xd, *y = PAGE_H - yd;
+        break;
+    case 270:
+        *x = yd, *y = PAGE_H - xd;
+        break;
+    default:
+        *x = xd, *y = yd;
+        break;
+    }
+}
+
+/* The form's translation that puts its /Matrix-turned box at the user rectangle's corner. The
+ * matrices are those of PDF 32000 for a page shown turned by r degrees clockwise. */
+static void form_origin(int r, double w, double h, double ux, double uy, double *tx, double *ty)
+{
+    double a = 1, b = 0, c = 0, d = 1;
+    if (r == 90)
+        a = 0, b = 1, c = -1, d = 0;
+    else if (r == 180)
+        a = -1, b = 0, c = 0, d = -1;
+    else if (r == 270)
+        a = 0, b = -1, c = 1, d = 0;
+    double minx = fmin(fmin(0, a * w), fmin(c * h, a * w + c * h));
+    double miny = fmin(fmin(0, b * w), fmin(d * h, b * w + d * h));
+    *tx = ux - minx;
+    *ty = uy - miny;
+}
+
+/* A one-page PDF; with a stamp, it is drawn (as a form) at the top right of the page as
+ * displayed. where (when not NULL) says where. */
+static sh_status write_page(const char *path, const sg_stamp *st, int rotate, const char *time,
+                            placed *where, sh_error *err)
+{
+    pdf_writer *w = pdf_writer_new(path, 7, false, err);
+    if (!w)
+        return err->status;
+    int catalog = pdf_object_reserve(w), pages = pdf_object_reserve(w);
+    int page = pdf_object_reserve(w), content = pdf_object_reserve(w);
+    int info = pdf_object_reserve(w);
+    int form = st ? sg_stamp_write(st, w, time, rotate) : 0;
+    if (st)
+        assert_true(form > 0);
+
+    char *ops = g_strdup("");
+    if (st) {
+        placed p = {0};
+        bool turned = rotate == 90 || rotate == 270;
+        p.disp_w = turned ? PAGE_H : PAGE_W;
+        p.disp_h = turned ? PAGE_W : PAGE_H;
+        double sw, sh;
+        sg_stamp_size(st, &sw, &sh);
+        p.x1 = p.disp_w - MARGIN, p.x0 = p.x1 - sw;
+        p.y1 = p.disp_h - MARGIN, p.y0 = p.y1 - sh;
+        double ax, ay, bx, by, tx, ty;
+        display_to_user(rotate, p.x0, p.y0, &ax, &ay);
+        display_to_user(rotate, p.x1, p.y1, &bx, &by);
+        form_origin(rotate, sw, sh, fmin(ax, bx), fmin(ay, by), &tx, &ty);
+        g_free(ops);
+        ops = g_strdup_printf("q 1 0 0 1 %.4f %.4f cm /S Do Q", tx, ty);
+        if (where)
+            *where = p;
+    }
+    pdf_object_begin(w, catalog);
+    pdf_printf(w, "<< /Type /Catalog /Pages %d 0 R >>", pages);
+    pdf_object_end(w);
+    pdf_object_begin(w, pages);
+    pdf_printf(w, "<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page);
+    pdf_object_end(w);
+    pdf_object_begin(w, page);
+    pdf_printf(w, "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Rotate %d ", pages,
+               rotate);
+    if (form)
+        pdf_printf(w, "/Resources << /XObject << /S %d 0 R >> >> ", form);
+    else
+        pdf_printf(w, "/Resources << >> ");
+    pdf_printf(w, "/Contents %d 0 R >>", content);
+    pdf_object_end(w);
+    pdf_stream_begin(w, content, "", strlen(ops));
+    pdf_write(w, ops, strlen(ops));
+    pdf_stream_end(w);
+    g_free(ops);
+    pdf_object_begin(w, info);
+    pdf_printf(w, "<< /Producer (sohoa test) >>");
+    pdf_object_end(w);
+    return pdf_writer_finish(w, catalog, info, NULL, err);
+}
+
+static sg_stamp *make_stamp(const char *org, const char *signer, const char *seal, double mm)
+{
+    sg_stamp_spec spec = {.font_path = FONT,
+                          .seal_path = seal,
+                          .organisation = org,
+                          .signer = signer,
+                          .width_mm = mm};
+    sg_stamp *s = NULL;
+    sh_error err;
+    sh_status st = sg_stamp_new(&spec, &s, &err);
+    if (st != SH_OK)
+        fail_msg("sg_stamp_new: %s", err.msg);
+    return s;
+}
+
+static sh_status try_stamp(const char *font, const char *org, const char *signer, const char *seal,
+                           double mm, sh_error *err)
+{
+    sg_stamp_spec spec = {font, seal, org, signer, mm};
+    sg_stamp *s = NULL;
+    sh_status st = sg_stamp_new(&spec, &s, err);
+    assert_true((st == SH_OK) == (s != NULL));
+    sg_stamp_free(s);
+    return st;
+}
+
+/* ---- the judges ---- */
+
+/* Run "tool 'path' args" (tool and args as they are); its output, failing the test when the
+ * tool does. */
+static char *run(const char *tool, const char *path, const char *args)
+{
+    char *cmd = g_strdup_printf("%s '%s' %s", tool, path, args);
+    bool ok = false;
+    char *out = test_run(cmd, &ok);
+    if (!ok)
+        fail_msg("%s failed: %s", cmd, out);
+    g_free(cmd);
+    return out;
+}
+
+/* pdftotext's text with every run of white space made one space. */
+static char *extracted_text(const char *pdf)
+{
+    char *out = run("pdftotext -raw -enc UTF-8", pdf, "-");
+    GRegex *ws = g_regex_new("\\s+", 0, 0, NULL);
+    char *flat = g_regex_replace_literal(ws, out, -1, 0, " ", 0, NULL);
+    g_regex_unref(ws);
+    g_free(out);
+    return flat;
+}
+
+static void assert_text(const char *pdf, const char *org, const char *signer, const char *time)
+{
+    char *text = extracted_text(pdf);
+    test_assert_contains(text, org);
+    char *line = g_strdup_printf("Người ký: %s", signer);
+    test_assert_contains(text, line);
+    g_free(line);
+    line = g_strdup_printf("Thời gian: %s", time);
+    test_assert_contains(text, line);
+    g_free(line);
+    g_free(text);
+}
+
+static void assert_qpdf_clean(const char *pdf)
+{
+    char *out = run("qpdf --check", pdf, "");
+    test_assert_contains(out, "No syntax or stream encoding errors");
+    g_free(out);
+}
+
+typedef struct {
+    uint32_t w, h;
+    uint8_t *px;
+} grey;
+
+static grey render(const char *pdf)
+{
+    char *prefix = g_strdup_printf("%s-r", pdf);
+    char *cmd = g_strdup_printf("pdftoppm -r %g -gray -singlefile '%s' '%s'", RES, pdf, prefix);
+    bool ok = false;
+    g_free(test_run(cmd, &ok));
+    assert_true(ok);
+    char *pgm = g_strdup_printf("%s.pgm", prefix);
+    gchar *data = NULL;
+    gsize n = 0;
+    assert_true(g_file_get_contents(pgm, &data, &n, NULL));
+    grey g = {0};
+    int off = 0, maxval = 0;
+    assert_int_equal(sscanf(data, "P5 %u %u %d%n", &g.w, &g.h, &maxval, &off), 3);
+    assert_int_equal(maxval, 255);
+    assert_true((size_t)off + 1 + (size_t)g.w * g.h <= n);
+    g.px = g_memdup2(data + off + 1, (size_t)g.w * g.h);
+    g_free(data);
+    g_free(pgm);
+    g_free(cmd);
+    g_free(prefix);
+    return g;
+}
+
+/* A display rectangle (points, origin bottom left) in pixels, clipped to the image. */
+static void to_px(const grey *g, const placed *p, double x0, double y0, double x1, double y1,
+                  uint32_t r[4])
+{
+    double k = RES / 72.0;
+    r[0] = (uint32_t)fmax(0, floor(x0 * k));
+    r[1] = (uint32_t)fmax(0, floor((p->disp_h - y1) * k));
+    r[2] = (uint32_t)fmin(g->w, ceil(x1 * k));
+    r[3] = (uint32_t)fmin(g->h, ceil((p->disp_h - y0) * k));
+}
+
+static double mean(const grey *g, const uint32_t r[4])
+{
+    double sum = 0;
+    size_t n = 0;
+    for (uint32_t y = r[1]; y < r[3]; y++)
+        for (uint32_t x = r[0]; x < r[2]; x++, n++)
+            sum += g->px[(size_t)y * g->w + x];
+    return n ? sum / n : 255;
+}
+
+static size_t count_dark(const grey *g, const uint32_t r[4], int below)
+{
+    size_t n = 0;
+    for (uint32_t y = r[1]; y < r[3]; y++)
+        for (uint32_t x = r[0]; x < r[2]; x++)
+            n += g->px[(size_t)y * g->w + x] < below;
+    return n;
+}
+
+/* The longest run of non-white pixels along the stamp's middle row, in its left half: the
+ * seal's width in pixels (the text's letters are short runs). */
+static uint32_t seal_run(const grey *g, const placed *p)
+{
+    uint32_t r[4];
+    to_px(g, p, p->x0 + 2, (p->y0 + p->y1) / 2, (p->x0 + p->x1) / 2, (p->y0 + p->y1) / 2, r);
+    uint32_t y = r[1], best = 0, run_len = 0;
+    for (uint32_t x = r[0]; x < r[2]; x++) {
+        run_len = g->px[(size_t)y * g->w + x] < 200 ? run_len + 1 : 0;
+        best = run_len > best ? run_len : best;
+    }
+    return best;
+}
+
+/* The rendering: the stamp's right part holds dark text on white, its left part the seal
+ * (when there is one) around its vertical middle, the page outside the stamp is white. */
+static void assert_rendering(const char *pdf, const placed *p, double seal_pt)
+{
+    grey g = render(pdf);
+    uint32_t r[4];
+    double text_x0 = p->x0 + (seal_pt > 0 ? INSET + seal_pt : 0) + 2;
+    to_px(&g, p, text_x0, p->y0 + 2, p->x1 - 2, p->y1 - 2, r);
+    size_t dark = count_dark(&g, r, 128);
+    if (dark < 40 || mean(&g, r) < 150)
+        fail_msg("%s: the text area has %zu dark pixels, mean %.0f", pdf, dark, mean(&g, r));
+    if (seal_pt > 0) {
+        double cx = p->x0 + INSET + seal_pt / 2, cy = (p->y0 + p->y1) / 2;
+        to_px(&g, p, cx - seal_pt / 5, cy - seal_pt / 5, cx + seal_pt / 5, cy + seal_pt / 5, r);
+        if (mean(&g, r) > 160)
+            fail_msg("%s: the seal area is white (mean %.0f)", pdf, mean(&g, r));
+    }
+    to_px(&g, p, 0, 0, p->x0 - 4, p->disp_h, r); /* left of the stamp: nothing */
+    assert_true(mean(&g, r) > 254.5);
+    g_free(g.px);
+}
+
+/* noinline: gcc 12 sees a dangling pointer through the inlined cmocka assertion otherwise. */
+__attribute__((noinline)) static void assert_same_file(const char *a, const char *b)
+{
+    gchar *da = NULL, *db = NULL;
+    gsize la = 0, lb = 0;
+    assert_true(g_file_get_contents(a, &da, &la, NULL));
+    assert_true(g_file_get_contents(b, &db, &lb, NULL));
+    if (la != lb || memcmp(da, db, la) != 0)
+        fail_msg("%s and %s differ", a, b);
+    g_free(da);
+    g_free(db);
+}
+
+/* ---- tests ---- */
+
+static const int rotations[4] = {0, 90, 180, 270};
+
+/* For every /Rotate: the text extracts exactly, the stamp lands upright at the top right with
+ * the seal on its left and the text on its right, the file is sound. */
+static void stamp_upright_on_every_rotation(void **state)
+{
+    if (!have_judges())
+        return;
+    char *seal = test_path(*state, "seal.png");
+    write_seal(seal, SEAL_RGBA, 300, 300);
+    sg_stamp *s = make_stamp(ORG, SIGNER, seal, 90);
+    for (int i = 0; i < 4; i++) {
+        char *name = g_strdup_printf("rot%d.pdf", rotations[i]);
+        char *pdf = test_path(*state, name);
+        placed p;
+        sh_error err;
+        assert_int_equal(write_page(pdf, s, rotations[i], TIME, &p, &err), SH_OK);
+        assert_qpdf_clean(pdf);
+        assert_text(pdf, ORG, SIGNER, TIME);
+        assert_rendering(pdf, &p, 72);
+        g_free(pdf);
+        g_free(name);
+    }
+    sg_stamp_free(s);
+    g_free(seal);
+}
+
+/* pdffonts: one embedded subset CID TrueType font with a ToUnicode map, the subset tag six
+ * capitals; pdfimages: the seal is RGB with an alpha /SMask, at 300 ppi as its pHYs says. */
+static void font_and_seal_as_judged(void **state)
+{
+    if (!have_judges())
+        return;
+    char *seal = test_path(*state, "seal.png"), *pdf = test_path(*state, "s.pdf");
+    write_seal(seal, SEAL_RGBA, 300, 300);
+    sg_stamp *s = make_stamp(ORG, SIGNER, seal, 90);
+    sh_error err;
+    assert_int_equal(write_page(pdf, s, 0, TIME, NULL, &err), SH_OK);
+    char *fonts = run("pdffonts", pdf, "");
+    GRegex *re = g_regex_new("^[A-Z]{6}\\+DejaVuSans +CID TrueType +Identity-H +yes +yes +yes ",
+                             G_REGEX_MULTILINE, 0, NULL);
+    if (!g_regex_match(re, fonts, 0, NULL))
+        fail_msg("pdffonts:\n%s", fonts);
+    g_regex_unref(re);
+    char *images = run("pdfimages -list", pdf, "");
+    int n_image = 0, n_smask = 0;
+    char **lines = g_strsplit(images, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char type[16], colour[16];
+        int page, num, w, h, xppi, yppi;
+        if (sscanf(*l, "%d %d %15s %d %d %15s %*d %*d %*s %*s %*d %*d %d %d", &page, &num, type, &w,
+                   &h, colour, &xppi, &yppi) != 8)
+            continue;
+        assert_int_equal(w, 300);
+        assert_int_equal(h, 300);
+        assert_int_equal(xppi, 300); /* actual size: 300 pixels over one inch */
+        assert_int_equal(yppi, 300);
+        if (strcmp(type, "image") == 0 && strcmp(colour, "rgb") == 0)
+            n_image++;
+        if (strcmp(type, "smask") == 0 && strcmp(colour, "gray") == 0)
+            n_smask++;
+    }
+    if (n_image != 1 || n_smask != 1)
+        fail_msg("pdfimages -list:\n%s", images);
+    g_strfreev(lines);
+    g_free(images);
+    g_free(fonts);
+    sg_stamp_free(s);
+    g_free(pdf);
+    g_free(seal);
+}
+
+/* The seal at its actual size from pHYs (300 and 600 ppi), 300 ppi when there is none (a
+ * palette PNG); opaque seals (palette, grey) without an /SMask; 16-bit interlaced grey with
+ * alpha read too. */
+static void seal_actual_size(void **state)
+{
+    if (!have_judges())
+        return;
+    static const struct {
+        seal_kind kind;
+        uint32_t ppi;
+        double expect_px; /* the disc: 0.9 × 300 pixels at ppi, shown at RES */
+        bool smask;
+    } cases[] = {
+        {SEAL_RGBA, 300, 45, true},  {SEAL_RGBA, 600, 22.5, true}, {SEAL_PALETTE, 0, 45, false},
+        {SEAL_GREY, 300, 45, false}, {SEAL_GA16, 300, 45, true},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *seal = test_path(*state, "seal.png"), *pdf = test_path(*state, "s.pdf");
+        write_seal(seal, cases[i].kind, 300, cases[i].ppi);
+        sg_stamp *s = make_stamp(ORG, SIGNER, seal, 90);
+        double w, h, seal_pt = 300.0 / (cases[i].ppi ? cases[i].ppi : 300) * 72;
+        sg_stamp_size(s, &w, &h);
+        assert_true(fabs(w - 90 * 72 / 25.4) < 0.01);
+        assert_true(h >= seal_pt);
+        placed p;
+        sh_error err;
+        assert_int_equal(write_page(pdf, s, 0, TIME, &p, &err), SH_OK);
+        grey g = render(pdf);
+        uint32_t run_px = seal_run(&g, &p);
+        if (fabs(run_px - cases[i].expect_px) > 3)
+            fail_msg("case %zu: the seal is %u px wide, %.1f expected", i, run_px,
+                     cases[i].expect_px);
+        g_free(g.px);
+        assert_rendering(pdf, &p, seal_pt);
+        char *images = run("pdfimages -list", pdf, "");
+        assert_int_equal(strstr(images, " smask ") != NULL, cases[i].smask);
+        g_free(images);
+        sg_stamp_free(s);
+        g_free(pdf);
+        g_free(seal);
+    }
+}
+
+/* A seal wider than 45% of the stamp is scaled down to that (it never covers the text) and then
+ * sets the stamp's height. */
+static void large_seal_scaled_down(void **state)
+{
+    if (!have_judges())
+        return;
+    char *seal = test_path(*state, "big.png"), *pdf = test_path(*state, "s.pdf");
+    write_seal(seal, SEAL_RGBA, 1200, 300); /* 4 inches */
+    sg_stamp *s = make_stamp(ORG, SIGNER, seal, 70);
+    double w, h;
+    sg_stamp_size(s, &w, &h);
+    double seal_pt = 0.45 * w;
+    assert_true(h >= seal_pt && h <= seal_pt + 2 * INSET + 0.01);
+    placed p;
+    sh_error err;
+    assert_int_equal(write_page(pdf, s, 0, TIME, &p, &err), SH_OK);
+    grey g = render(pdf);
+    double expect = 0.9 * seal_pt * RES / 72;
+    assert_true(fabs(seal_run(&g, &p) - expect) <= 3);
+    g_free(g.px);
+    assert_rendering(pdf, &p, seal_pt);
+    assert_text(pdf, ORG, SIGNER, TIME);
+    sg_stamp_free(s);
+    g_free(pdf);
+    g_free(seal);
+}
+
+/* Decomposed (NFD) names give the very same file as composed ones, and extract composed. */
+static void nfd_input_same_as_nfc(void **state)
+{
+    char *org = g_utf8_normalize(ORG, -1, G_NORMALIZE_NFD);
+    char *signer = g_utf8_normalize(SIGNER, -1, G_NORMALIZE_NFD);
+    assert_string_not_equal(org, ORG);
+    char *a = test_path(*state, "nfc.pdf"), *b = test_path(*state, "nfd.pdf");
+    sg_stamp *s1 = make_stamp(ORG, SIGNER, NULL, 70), *s2 = make_stamp(org, signer, NULL, 70);
+    sh_error err;
+    assert_int_equal(write_page(a, s1, 0, TIME, NULL, &err), SH_OK);
+    assert_int_equal(write_page(b, s2, 0, TIME, NULL, &err), SH_OK);
+    assert_same_file(a, b);
+    if (have_judges())
+        assert_text(b, ORG, SIGNER, TIME);
+    sg_stamp_free(s1);
+    sg_stamp_free(s2);
+    g_free(a);
+    g_free(b);
+    g_free(org);
+    g_free(signer);
+}
+
+/* One stamp, written into many files: the same bytes every time (nothing consumed). */
+static void written_again_and_again(void **state)
+{
+    sg_stamp *s = make_stamp(ORG, SIGNER, NULL, 70);
+    char *a = test_path(*state, "a.pdf"), *b = test_path(*state, "b.pdf");
+    sh_error err;
+    assert_int_equal(write_page(a, s, 90, TIME, NULL, &err), SH_OK);
+    assert_int_equal(write_page(b, s, 90, TIME, NULL, &err), SH_OK);
+    assert_same_file(a, b);
+    sg_stamp_free(s);
+    g_free(a);
+    g_free(b);
+}
+
+/* A long organisation wraps at word boundaries (never inside a word), and the stamp grows. */
+static void long_names_wrap_at_words(void **state)
+{
+    const char *org = "Ban Thường vụ Đảng ủy Khối các cơ quan và doanh nghiệp tỉnh Phú Yên";
+    const char *signer = "Văn phòng Ban Thường vụ Đảng ủy Khối các cơ quan tỉnh";
+    sg_stamp *small = make_stamp(ORG, SIGNER, NULL, 70), *big = make_stamp(org, signer, NULL, 70);
+    double w1, h1, w2, h2;
+    sg_stamp_size(small, &w1, &h1);
+    sg_stamp_size(big, &w2, &h2);
+    assert_true(w1 == w2 && h2 > h1);
+    if (have_judges()) {
+        char *pdf = test_path(*state, "long.pdf");
+        placed p;
+        sh_error err;
+        assert_int_equal(write_page(pdf, big, 0, TIME, &p, &err), SH_OK);
+        assert_text(pdf, org, signer, TIME);
+        assert_rendering(pdf, &p, 0);
+        assert_qpdf_clean(pdf);
+        g_free(pdf);
+    }
+    sg_stamp_free(small);
+    sg_stamp_free(big);
+}
+
+/* A line break or a tab in a name is a space: the same stamp as with spaces. */
+static void white_space_is_a_space(void **state)
+{
+    sg_stamp *s1 = make_stamp(ORG, SIGNER, NULL, 70);
+    sg_stamp *s2 =
+        make_stamp("Đảng ủy\nxã\tTân Phú\r", "Văn phòng Đảng ủy xã\xc2\xa0Tân Phú", NULL, 70);
+    char *a = test_path(*state, "a.pdf"), *b = test_path(*state, "b.pdf");
+    sh_error err;
+    assert_int_equal(write_page(a, s1, 0, TIME, NULL, &err), SH_OK);
+    assert_int_equal(write_page(b, s2, 0, TIME, NULL, &err), SH_OK);
+    assert_same_file(a, b);
+    sg_stamp_free(s1);
+    sg_stamp_free(s2);
+    g_free(a);
+    g_free(b);
+}
+
+/* The whole stamp without a seal (font subset, ToUnicode, widths, form) adds under 40 KB. */
+static void overhead_under_40k(void **state)
+{
+    char *bare = test_path(*state, "bare.pdf"), *stamped = test_path(*state, "stamped.pdf");
+    char *sealed = test_path(*state, "sealed.pdf"), *seal = test_path(*state, "seal.png");
+    write_seal(seal, SEAL_RGBA, 425, 300); /* 36 mm at 300 ppi */
+    sg_stamp *s = make_stamp(ORG, SIGNER, NULL, 70), *s2 = make_stamp(ORG, SIGNER, seal, 70);
+    sh_error err;
+    assert_int_equal(write_page(bare, NULL, 0, TIME, NULL, &err), SH_OK);
+    assert_int_equal(write_page(stamped, s, 0, TIME, NULL, &err), SH_OK);
+    assert_int_equal(write_page(sealed, s2, 0, TIME, NULL, &err), SH_OK);
+    GStatBuf a, b, c;
+    assert_int_equal(g_stat(bare, &a), 0);
+    assert_int_equal(g_stat(stamped, &b), 0);
+    assert_int_equal(g_stat(sealed, &c), 0);
+    long overhead = (long)(b.st_size - a.st_size), with_seal = (long)(c.st_size - a.st_size);
+    print_message("stamp overhead: %ld bytes without the seal, %ld with a 425 px seal\n", overhead,
+                  with_seal);
+    assert_true(overhead > 0 && overhead < 40 * 1024);
+    sg_stamp_free(s);
+    sg_stamp_free(s2);
+    g_free(bare);
+    g_free(stamped);
+    g_free(sealed);
+    g_free(seal);
+}
+
+/* A character the font lacks: SH_INPUT naming the font and the character; a font without
+ * Vietnamese letters is refused the same way; a file that is no font too. */
+static void font_lacking_a_letter(void **state)
+{
+    sh_error err;
+    assert_int_equal(try_stamp(FONT, ORG, "Trần Văn \xf4\x8f\xbf\xbd", NULL, 70, &err), SH_INPUT);
+    test_assert_contains(err.msg, FONT);
+    test_assert_contains(err.msg, "U+10FFFD");
+    /* Liberation 1.x lacks Vietnamese letters (2.x has them): fontconfig tells which it is. */
+    bool ok = false;
+    char *with_u = test_run("fc-list ':charset=1b0' file", &ok);
+    bool lacks = ok && g_file_test(NO_VIETNAMESE_FONT, G_FILE_TEST_EXISTS) &&
+                 !strstr(with_u, NO_VIETNAMESE_FONT);
+    g_free(with_u);
+    if (lacks) {
+        assert_int_equal(try_stamp(NO_VIETNAMESE_FONT, ORG, SIGNER, NULL, 70, &err), SH_INPUT);
+        test_assert_contains(err.msg, NO_VIETNAMESE_FONT);
+        test_assert_contains(err.msg, "U+01B0 (ư)"); /* of "Người", the first it lacks */
+    } else {
+        print_message("no %s without Vietnamese: that case skipped\n", NO_VIETNAMESE_FONT);
+    }
+    char *seal = test_path(*state, "seal.png");
+    write_seal(seal, SEAL_GREY, 50, 300);
+    assert_int_equal(try_stamp(seal, ORG, SIGNER, NULL, 70, &err), SH_INPUT);
+    test_assert_contains(err.msg, seal);
+    char *missing = test_path(*state, "missing.ttf");
+    assert_int_equal(try_stamp(missing, ORG, SIGNER, NULL, 70, &err), SH_INPUT);
+    test_assert_contains(err.msg, missing);
+    g_free(missing);
+    g_free(seal);
+}
+
+/* An unreadable, corrupt, truncated or oversized seal: SH_INPUT naming it. */
+static void bad_seals_refused(void **state)
+{
+    sh_error err;
+    char *missing = test_path(*state, "missing.png");
+    assert_int_equal(try_stamp(FONT, ORG, SIGNER, missing, 70, &err), SH_INPUT);
+    test_assert_contains(err.msg, missing);
+
+    char *text = test_path(*state, "seal.png");
+    test_write(text, "not an image\n", 13);
+    assert_int_equal(try_stamp(FONT, ORG, SIGNER, text, 70, &err), SH_INPUT);
+    test_assert_contains(err.msg, text);
+
+    char *good = test_path(*state, "good.png"), *cut = test_path(*state, "cut.png");
+    write_seal(good, SEAL_RGBA, 200, 300);
+    gchar *data = NULL;
+    gsize n = 0;
+    assert_true(g_file_get_contents(good, &data, &n, NULL));
+    test_write(cut, data, n / 2);
+    assert_int_equal(try_stamp(FONT, ORG, SIGNER, cut, 70, &err), SH_INPUT);
+    test_assert_contains(err.msg, cut);
+    data[n / 2] ^= 0x55; /* a damaged IDAT: a bad CRC */
+    test_write(cut, data, n);
+    assert_int_equal(try_stamp(FONT, ORG, SIGNER, cut, 70, &err), SH_INPUT);
+    test_assert_contains(err.msg, cut);
+    g_free(data);
+
+    char *huge = test_path(*state, "huge.png");
+    write_huge_png(huge);
+    assert_int_equal(try_stamp(FONT, ORG, SIGNER, huge, 70, &err), SH_INPUT);
+    test_assert_contains(err.msg, huge);
+    test_assert_contains(err.msg, "5000");
+
+    assert_int_equal(try_stamp(FONT, ORG, SIGNER, good, 70, &err), SH_OK);
+    assert_int_equal(try_stamp(FONT, ORG, SIGNER, good, 10, &err), SH_USAGE);
+    assert_int_equal(try_stamp(FONT, "\xff\xfe", SIGNER, good, 70, &err), SH_INPUT);
+    g_free(huge);
+    g_free(good);
+    g_free(cut);
+    g_free(text);
+    g_free(missing);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(stamp_upright_on_every_rotation, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(font_and_seal_as_judged, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(seal_actual_size, test_setup_tmpdir, test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(large_seal_scaled_down, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(nfd_input_same_as_nfc, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(written_again_and_again, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(long_names_wrap_at_words, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(white_space_is_a_space, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(overhead_under_40k, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(font_lacking_a_letter, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(bad_seals_refused, test_setup_tmpdir, test_teardown_tmpdir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
