@@ -2,7 +2,8 @@
 # Hot-path benchmarks against the tools a user would otherwise pick, as ratios in one run.
 # Usage: bash bench/run.sh [BUILD_DIR]   (default: build; configure it RelWithDebInfo or Release)
 # Today: SHA-256 of a large file (sohoa vs sha256sum and openssl dgst), audit appends, name
-# check over 300,000 files (vs find|grep and a Python walker), and ingest of scans (vs img2pdf).
+# check over 300,000 files (vs find|grep and a Python walker), ingest of scans (vs img2pdf), and
+# signing 1 MB and 50 MB PDFs (vs pdfsig).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -50,3 +51,4 @@ echo "== audit chain: 1,000,000 entries appended in batches of 1,000, then verif
 "$build/bench/bench_audit" "$tmp/bench-ledger.db" 1000000
 bash bench/bench_name_check.sh "$build"
 bash bench/bench_ingest.sh "$build"
+bash bench/bench_sign.sh "$build"

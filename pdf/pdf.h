@@ -19,6 +19,8 @@
 
 typedef struct pdf_writer pdf_writer;
 
+#define PDF_MAX_OBJECTS 8000000 /* object numbers a file may use: far beyond any dossier */
+
 /* A new PDF 1.<minor> (4..7) at path, written to a temp file beside it. With no_replace, an
  * existing file at path is never replaced (SH_USAGE at finish, or here when it exists). */
 pdf_writer *pdf_writer_new(const char *path, int minor, bool no_replace, sh_error *err);

@@ -224,6 +224,8 @@ struct pdf_reader {
         int64_t size;       /* its /Size */
         int info, info_gen; /* its /Info reference, 0 */
         char id0[129];      /* the first /ID string in hex, "" */
+        bool open;          /* its trailer is not closed and followed by startxref: what is
+                               appended would become part of it */
     } newest;
     bool encrypted;
     bool reconstructed;
@@ -251,6 +253,8 @@ robj *rd_fetch(pdf_reader *r, int num);
 robj *rd_resolve(pdf_reader *r, robj *o);
 /* dict[key], resolved. */
 robj *rd_get(pdf_reader *r, const robj *dict, const char *key);
+/* A text string as UTF-8 (g_free). */
+char *rd_text_utf8(const robj *s);
 
 /* Read the cross-reference chain from startxref; false when it is unusable. */
 bool rd_xref_read(pdf_reader *r);

@@ -402,7 +402,11 @@ static bool read_section(pdf_reader *r, uint64_t offset, uint64_t *prev)
         GArray *entries = g_array_new(false, false, sizeof(table_entry));
         trailer = read_xref_table(r, &lx, entries);
         if (trailer) {
+            bool newest = !r->newest.seen;
             take_trailer(r, trailer, false);
+            rd_token after;
+            if (newest && !(rd_lex_next(&lx, &after) && rd_tok_is(&after, "startxref")))
+                r->newest.open = true;
             /* A hybrid file: its xref stream first, so that the objects it puts in object
              * streams are not hidden by the table's "free" entries for them. */
             int64_t stm;

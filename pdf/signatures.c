@@ -9,10 +9,11 @@
 #define MAX_SIG_FIELDS 4096
 #define MAX_FIELD_DEPTH 32
 #define MAX_FIELDS_VISITED 100000
+#define MAX_CONTENTS_TOTAL (64u << 20) /* signature bytes copied for one file, all fields */
 
 /* A text string (/T) as UTF-8: UTF-16BE with its byte-order mark, else PDFDocEncoding, read as
  * Latin-1 (the same for every letter a field name uses). */
-static char *text_utf8(const robj *s)
+char *rd_text_utf8(const robj *s)
 {
     if (s->type != RO_STRING)
         return g_strdup("");
@@ -72,7 +73,8 @@ done:
     rd_lex_done(&lx);
 }
 
-static void read_signature(pdf_reader *r, robj *value, const char *field, pdf_signature *sig)
+static void read_signature(pdf_reader *r, robj *value, const char *field, pdf_signature *sig,
+                           size_t *contents_left)
 {
     memset(sig, 0, sizeof *sig);
     sig->field = g_strdup(field);
@@ -93,7 +95,8 @@ static void read_signature(pdf_reader *r, robj *value, const char *field, pdf_si
                 sig->byte_range[i] = br->arr.items[i]->i;
     }
     robj *c = rd_dict_find(d, "Contents");
-    if (c->type == RO_STRING) {
+    if (c->type == RO_STRING && c->str.len <= *contents_left) {
+        *contents_left -= c->str.len;
         sig->contents = g_memdup2(c->str.s, c->str.len);
         sig->contents_len = c->str.len;
     } else {
@@ -110,6 +113,8 @@ typedef struct {
     pdf_reader *r;
     GArray *sigs;
     int budget;
+    GHashTable *seen; /* field dictionaries visited: a field listed twice is listed once */
+    size_t contents_left;
 } walk_ctx;
 
 /* The fields of arr and their kids; /FT inherited, names joined with ".". */
@@ -120,18 +125,19 @@ static void walk_fields(walk_ctx *c, robj *arr, const char *parent, bool parent_
         return;
     for (int i = 0; i < arr->arr.n && c->budget-- > 0; i++) {
         robj *f = rd_resolve(c->r, arr->arr.items[i]);
-        if (f->type != RO_DICT)
+        if (f->type != RO_DICT || g_hash_table_contains(c->seen, f))
             continue;
+        g_hash_table_add(c->seen, f);
         robj *ft = rd_get(c->r, f, "FT");
         bool is_sig = ft->type == RO_NAME ? rd_is_name(ft, "Sig") : parent_sig;
         robj *t = rd_get(c->r, f, "T");
-        char *own = t->type == RO_STRING ? text_utf8(t) : NULL;
+        char *own = t->type == RO_STRING ? rd_text_utf8(t) : NULL;
         char *name = own ? (parent[0] ? g_strdup_printf("%s.%s", parent, own) : g_strdup(own))
                          : g_strdup(parent);
         robj *v = rd_dict_find(f, "V");
         if (is_sig && v->type != RO_NULL && c->sigs->len < MAX_SIG_FIELDS) {
             pdf_signature sig;
-            read_signature(c->r, v, name, &sig);
+            read_signature(c->r, v, name, &sig, &c->contents_left);
             g_array_append_val(c->sigs, sig);
         }
         walk_fields(c, rd_dict_find(f, "Kids"), name, is_sig, depth + 1);
@@ -144,10 +150,12 @@ sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n, sh_
 {
     (void)err;
     rd_reset(r);
-    walk_ctx c = {r, g_array_new(FALSE, TRUE, sizeof(pdf_signature)), MAX_FIELDS_VISITED};
+    walk_ctx c = {r, g_array_new(FALSE, TRUE, sizeof(pdf_signature)), MAX_FIELDS_VISITED,
+                  g_hash_table_new(NULL, NULL), MAX_CONTENTS_TOTAL};
     robj *catalog = rd_fetch(r, r->root);
     robj *form = rd_get(r, catalog, "AcroForm");
     walk_fields(&c, rd_dict_find(form, "Fields"), "", false, 0);
+    g_hash_table_destroy(c.seen);
     rd_reset(r);
     *n = (int)c.sigs->len;
     *sigs = (pdf_signature *)(void *)g_array_free(c.sigs, FALSE);

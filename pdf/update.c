@@ -10,9 +10,9 @@
 /* ---- writing parsed objects back ---- */
 
 /* A name's bytes, with "#XX" for delimiters, white space, '#' and bytes outside 33..126. */
-static void emit_name(pdf_writer *w, const char *s, size_t len)
+static void emit_name(GString *w, const char *s, size_t len)
 {
-    GString *out = g_string_sized_new(len + 2);
+    GString *out = w;
     g_string_append_c(out, '/');
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -21,36 +21,53 @@ static void emit_name(pdf_writer *w, const char *s, size_t len)
         else
             g_string_append_c(out, (char)c);
     }
-    pdf_printf(w, "%s", out->str);
-    g_string_free(out, TRUE);
 }
 
 /* Strings as hex: any bytes survive, no escaping to get wrong. */
-static void emit_string(pdf_writer *w, const char *s, size_t len)
+static void emit_string(GString *w, const char *s, size_t len)
 {
     char *hex = g_malloc(2 * len + 1);
     sh_hex((const uint8_t *)s, len, hex);
-    pdf_printf(w, "<%s>", hex);
+    g_string_append_printf(w, "<%s>", hex);
     g_free(hex);
 }
 
-static bool emit(pdf_writer *w, const robj *o, int depth)
+/* A real as it was: the fewest decimals that give the same double back, never an exponent. */
+static bool emit_real(GString *w, double v)
+{
+    if (!(v > -1e15 && v < 1e15))
+        return false;
+    char s[64];
+    for (int prec = 1; prec <= 20; prec++) {
+        snprintf(s, sizeof s, "%.*f", prec, v);
+        if (g_ascii_strtod(s, NULL) == v)
+            break;
+    }
+    char *end = s + strlen(s) - 1;
+    while (*end == '0')
+        *end-- = '\0';
+    if (*end == '.')
+        *end = '\0';
+    g_string_append(w, strcmp(s, "-0") == 0 ? "0" : s);
+    return true;
+}
+
+static bool emit(GString *w, const robj *o, int depth)
 {
     if (depth > RD_MAX_DEPTH)
         return false;
     switch (o->type) {
     case RO_NULL:
-        pdf_printf(w, "null");
+        g_string_append(w, "null");
         return true;
     case RO_BOOL:
-        pdf_printf(w, "%s", o->b ? "true" : "false");
+        g_string_append(w, o->b ? "true" : "false");
         return true;
     case RO_INT:
-        pdf_printf(w, "%lld", (long long)o->i);
+        g_string_append_printf(w, "%lld", (long long)o->i);
         return true;
     case RO_REAL:
-        pdf_real(w, o->r);
-        return true;
+        return emit_real(w, o->r);
     case RO_NAME:
         emit_name(w, o->str.s, o->str.len);
         return true;
@@ -58,26 +75,26 @@ static bool emit(pdf_writer *w, const robj *o, int depth)
         emit_string(w, o->str.s, o->str.len);
         return true;
     case RO_REF:
-        pdf_printf(w, "%d %d R", o->ref.num, o->ref.gen);
+        g_string_append_printf(w, "%d %d R", o->ref.num, o->ref.gen);
         return true;
     case RO_ARRAY:
-        pdf_printf(w, "[");
+        g_string_append(w, "[");
         for (int i = 0; i < o->arr.n; i++) {
-            pdf_printf(w, i ? " " : "");
+            g_string_append(w, i ? " " : "");
             if (!emit(w, o->arr.items[i], depth + 1))
                 return false;
         }
-        pdf_printf(w, "]");
+        g_string_append(w, "]");
         return true;
     case RO_DICT:
-        pdf_printf(w, "<<");
+        g_string_append(w, "<<");
         for (int i = 0; i < o->dict.n; i++) {
             emit_name(w, o->dict.items[i].key, strlen(o->dict.items[i].key));
-            pdf_printf(w, " ");
+            g_string_append(w, " ");
             if (!emit(w, o->dict.items[i].val, depth + 1))
                 return false;
         }
-        pdf_printf(w, ">>");
+        g_string_append(w, ">>");
         return true;
     case RO_STREAM: /* streams are indirect: never inside what we write again */
     case RO_KEYWORD:
@@ -166,25 +183,37 @@ static bool rewrite(pdf_reader *r, pdf_writer *w, int num, const robj *o)
 {
     if (!o)
         return false;
-    pdf_object_replace(w, num, generation(r, num));
-    bool ok = emit(w, o, 0);
-    pdf_object_end(w);
+    GString *text = g_string_new(NULL);
+    bool ok = emit(text, o, 0);
+    if (ok) {
+        pdf_object_replace(w, num, generation(r, num));
+        pdf_printf(w, "%s", text->str);
+        pdf_object_end(w);
+    }
+    g_string_free(text, TRUE);
     return ok;
 }
 
 /* ---- public ---- */
 
+static sh_status damaged(pdf_reader *r, sh_error *err)
+{
+    return sh_fail(err, SH_INPUT,
+                   _("%s: its cross-reference table is damaged, so nothing can be added to it "
+                     "safely; make the PDF again (ingest the scans again)"),
+                   r->path);
+}
+
 sh_status pdf_reader_update_base(pdf_reader *r, pdf_update_base *base, sh_error *err)
 {
     memset(base, 0, sizeof *base);
     if (r->reconstructed || !r->newest.seen || r->root <= 0)
-        return sh_fail(err, SH_INPUT,
-                       _("%s: its cross-reference table is damaged, so nothing can be added to "
-                         "it safely; make the PDF again (ingest the scans again)"),
-                       r->path);
+        return damaged(r, err);
     base->startxref = r->startxref;
     base->xref_stream = r->newest.is_stream;
     int64_t size = r->newest.size > r->xref_len ? r->newest.size : r->xref_len;
+    if (size >= PDF_MAX_OBJECTS || r->newest.open)
+        return damaged(r, err);
     base->size = size < 1 ? 1 : (int)size;
     base->root = r->root;
     base->root_gen = generation(r, r->root);
@@ -208,9 +237,13 @@ static bool field_named(pdf_reader *r, robj *arr, const char *name, int depth, i
         if (f->type != RO_DICT)
             continue;
         robj *t = rd_get(r, f, "T");
-        if (t->type == RO_STRING && t->str.len == strlen(name) &&
-            memcmp(t->str.s, name, t->str.len) == 0)
-            return true;
+        if (t->type == RO_STRING) {
+            char *own = rd_text_utf8(t);
+            bool same = strcmp(own, name) == 0;
+            g_free(own);
+            if (same)
+                return true;
+        }
         if (field_named(r, rd_dict_find(f, "Kids"), name, depth + 1, budget))
             return true;
     }
@@ -259,6 +292,18 @@ sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int
     if (page_index < 0 || page_index >= r->n_pages)
         return rd_no_page(r, page_index, err);
     rd_reset(r);
+    /* Read all first: damage found now (a table rebuilt by scanning) must not reach the update. */
+    bool was = r->reconstructed;
+    robj *pg = rd_fetch(r, r->pages[page_index].num);
+    rd_get(r, pg, "Annots");
+    robj *cat = rd_fetch(r, r->root);
+    robj *fm = rd_get(r, cat, "AcroForm");
+    rd_get(r, fm, "Fields");
+    rd_get(r, fm, "SigFlags");
+    if (was || r->reconstructed) {
+        rd_reset(r);
+        return damaged(r, err);
+    }
     bool ok = true, changed;
     /* The page's /Annots. */
     int page_num = r->pages[page_index].num;

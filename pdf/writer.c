@@ -15,7 +15,6 @@
 #include <openssl/evp.h>
 
 #define BUFFER_SIZE (256 * 1024)
-#define MAX_OBJECTS 8000000 /* 8 million objects: far beyond any dossier document */
 
 struct pdf_writer {
     sh_atomic_file *out;
@@ -111,7 +110,7 @@ pdf_writer *pdf_writer_new(const char *path, int minor, bool no_replace, sh_erro
 
 int pdf_object_reserve(pdf_writer *w)
 {
-    if ((int64_t)w->first + w->offsets->len >= MAX_OBJECTS) {
+    if ((int64_t)w->first + w->offsets->len >= PDF_MAX_OBJECTS) {
         fail(w, SH_INPUT, _("too many PDF objects"));
         return 0;
     }
@@ -400,7 +399,7 @@ static void copy_original(pdf_writer *w, const char *original)
 pdf_writer *pdf_writer_update(const char *path, const char *original, const pdf_update_base *base,
                               sh_error *err)
 {
-    if (base->size < 1 || base->size >= MAX_OBJECTS || base->root <= 0) {
+    if (base->size < 1 || base->size >= PDF_MAX_OBJECTS || base->root <= 0) {
         sh_fail(err, SH_INTERNAL, "PDF writer: no usable trailer to update");
         return NULL;
     }
