@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sign/sign.h"
 #include "sign/sign_impl.h"
@@ -185,8 +186,10 @@ static sh_status record(batch *b, item *it, const sg_signer *s, sh_error *err)
     sh_json_end_object(j);
     char *details = g_strdup(sh_json_finish(j, NULL));
     sh_json_free(j);
-    char when[32];
-    sh_utc_now(when);
+    char when[32]; /* the time in the signature's /M, in UTC */
+    time_t t = (time_t)it->result.signed_at;
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
     int64_t audit_id = 0;
     sh_status st = sh_ledger_begin(b->ledger, err);
     if (st == SH_OK)

@@ -55,6 +55,15 @@ assert_eq "$(sqlite3 $db "SELECT output_sha256 FROM signatures WHERE input_path 
 fp=$(openssl x509 -in "$FX/org-rsa.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
 assert_eq "$(sqlite3 $db "SELECT DISTINCT cert_sha256 FROM signatures")" "$fp" "certificate fingerprint"
 assert_eq "$(sqlite3 $db "SELECT count(*) FROM audit WHERE action = 'document.sign'")" 2 "audit entries"
+# The ledger's signing time is the signature's /M (Vietnam's time, +07'00'), in UTC.
+at=$(sqlite3 $db "SELECT signed_at FROM signatures WHERE input_path = '$A2'")
+m=$("$PY" -c '
+import re, sys, datetime
+d = open(sys.argv[1], "rb").read()
+m = re.findall(rb"/M \(D:(\d{14})\+07.00.\)", d)[-1].decode()
+t = datetime.datetime.strptime(m, "%Y%m%d%H%M%S") - datetime.timedelta(hours=7)
+print(t.strftime("%Y-%m-%dT%H:%M:%SZ"))' "$(signed "$A2")")
+assert_eq "$at" "$m" "signing time in the ledger"
 run_sohoa 0 audit verify
 
 # ---- independent judges ----

@@ -192,15 +192,6 @@ static char *last(char *d, size_t len, const char *needle)
     return found;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    gchar *d = NULL;
-    gsize n = 0;
-    assert_true(g_file_get_contents(path, &d, &n, NULL));
-    *len = n;
-    return d;
-}
-
 /* ---- behaviours ---- */
 
 /* The common case: one scanned image covering the page, nothing else; its size in pixels and
@@ -315,7 +306,7 @@ static void flate_predictor_gives_samples(void **state)
                                     pi.images[0].object, path, out);
         assert_int_equal(system(cmd), 0);
         size_t qlen;
-        char *q = slurp(out, &qlen);
+        char *q = test_slurp(out, &qlen);
         assert_int_equal(qlen, len);
         assert_memory_equal(q, data, len);
         g_free(q);
@@ -671,7 +662,7 @@ static void incremental_update_newest_wins(void **state)
     char *path = test_path(*state, "update.pdf");
     write_scan(path);
     size_t len;
-    char *d = slurp(path, &len);
+    char *d = test_slurp(path, &len);
     const char *sx = last(d, len, "startxref");
     assert_non_null(sx);
     long prev = strtol(sx + 10, NULL, 10);
@@ -722,7 +713,7 @@ static void damaged_xref_is_rebuilt(void **state)
     write_mixed(path);
     char *want = describe(path);
     size_t len;
-    char *d = slurp(path, &len);
+    char *d = test_slurp(path, &len);
     char *bad = test_path(*state, "bad.pdf");
 
     /* startxref pointing into the middle of an object */
@@ -757,7 +748,7 @@ static void damaged_xref_is_rebuilt(void **state)
         char *cmd = g_strdup_printf("qpdf --object-streams=generate '%s' '%s'", path, os);
         assert_int_equal(system(cmd), 0);
         size_t olen;
-        char *o = slurp(os, &olen);
+        char *o = test_slurp(os, &olen);
         test_write(bad, o, olen - 40);
         got = describe(bad);
         assert_string_equal(got, want);

@@ -125,3 +125,12 @@ char *test_run(const char *cmd, bool *ok)
         *ok = exited_0;
     return out;
 }
+
+char *test_slurp(const char *path, size_t *len)
+{
+    gchar *d = NULL;
+    gsize n = 0;
+    assert_true(g_file_get_contents(path, &d, &n, NULL));
+    *len = n;
+    return d;
+}

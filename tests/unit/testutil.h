@@ -35,6 +35,8 @@ char *test_mkdirs(const char *root, const char *rel);
 /* Run a shell command (the external judges: qpdf, pdfinfo, pdfimages); its stdout (g_free) and
  * whether it exited 0 (ok may be NULL). stderr is dropped. */
 char *test_run(const char *cmd, bool *ok);
+/* A whole file's bytes (g_free), failing the test when it cannot be read. */
+char *test_slurp(const char *path, size_t *len);
 /* Join a folder and a name; g_free() the result. */
 char *test_path(const char *dir, const char *name);
 
