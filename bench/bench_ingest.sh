@@ -22,32 +22,7 @@ person="Nguyễn Văn An"
 command -v img2pdf >/dev/null || { echo "img2pdf not installed (Debian package img2pdf)"; exit 1; }
 i2p="img2pdf $(img2pdf --version 2>&1 | awk '{print $2}')"
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# CMD...: "WALL RSS" of one run, the wall seconds and the peak resident set size in KiB; output to
-# /dev/null, stderr to $tmp/err; fails with the command's status.
-if [ -x /usr/bin/time ]; then
-  measure() {
-    local s e rc=0
-    s=$(date +%s.%N)
-    /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
-    e=$(date +%s.%N)
-    [ "$rc" -eq 0 ] || return "$rc"
-    echo "$(echo "$e - $s" | bc -l) $(tail -n 1 "$tmp/rss")"
-  }
-else # no GNU time (package time): the largest child's ru_maxrss, timed around the child alone
-  measure() {
-    python3 -c '
-import resource, subprocess, sys, time
-err = open(sys.argv[1], "wb")
-s = time.perf_counter()
-rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err).returncode
-e = time.perf_counter()
-if rc:
-    sys.exit(rc)
-print(f"{e - s:.6f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
-' "$tmp/err" "$@"
-  }
-fi
+. bench/lib.sh
 # CMD... (each "@SEQ@" in it becomes a number new to this run): sets $result to "WALL RSS", the
 # median wall seconds and the largest peak RSS of $repeats runs after one warm-up run; fails
 # when a run does.

@@ -18,7 +18,7 @@ root=$tmp/tree
 # The grammar NN.Ten tai lieu[.SoThuTu][_signed].pdf on the basename (the "/" anchors it there).
 regex='/[0-9]{2,3}\.[A-Za-z0-9 ]+(\.[1-9][0-9]*)?(_signed)?\.pdf$'
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 run() { # CMD...: output to /dev/null; exit status 0 (clean) or 1 (findings) is success
   local rc=0
   "$@" >/dev/null 2>&1 || rc=$?

@@ -24,33 +24,7 @@ for t in pdfsig certutil pk12util openssl bc; do
 done
 pdfsig_name="pdfsig $(pdfsig -v 2>&1 | awk 'NR == 1 {print $3}')"
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# CMD...: "WALL RSS" of one run, the wall seconds and the peak resident set size in KiB (of the
-# largest process, for a script that runs several); output to /dev/null, stderr to $tmp/err;
-# fails with the command's status.
-if [ -x /usr/bin/time ]; then
-  measure() {
-    local s e rc=0
-    s=$(date +%s.%N)
-    /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || rc=$?
-    e=$(date +%s.%N)
-    [ "$rc" -eq 0 ] || return "$rc"
-    echo "$(echo "$e - $s" | bc -l) $(tail -n 1 "$tmp/rss")"
-  }
-else # no GNU time (package time): the largest child's ru_maxrss, timed around the child alone
-  measure() {
-    python3 -c '
-import resource, subprocess, sys, time
-err = open(sys.argv[1], "wb")
-s = time.perf_counter()
-rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err).returncode
-e = time.perf_counter()
-if rc:
-    sys.exit(rc)
-print(f"{e - s:.6f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
-' "$tmp/err" "$@"
-  }
-fi
+. bench/lib.sh
 # PREP CMD...: sets $result to "WALL RSS", the median wall seconds and the largest peak RSS of
 # $repeats runs after one warm-up run; PREP (a function, untimed) runs before each run. Fails
 # when a run does.

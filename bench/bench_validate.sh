@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 bash bench/validate_corpus.sh "$sohoa" "$tmp/corpus" "$tmp/ws"
 pages=$(($(wc -l < "$tmp/corpus/labels.csv") - 1))
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 
 cd "$tmp/ws"

@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 repeats=5
 size_mb=1024
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 time_cmd() { # REPEATS CMD...: median wall seconds
   local n=$1; shift
   for _ in $(seq "$n"); do

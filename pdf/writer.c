@@ -83,6 +83,17 @@ static void put(pdf_writer *w, const void *data, size_t len)
 
 static void puts_(pdf_writer *w, const char *s) { put(w, s, strlen(s)); }
 
+/* The SHA-256 of every byte written so far (the running hash goes on). */
+static void hash_so_far(pdf_writer *w, uint8_t digest[SH_SHA256_LEN])
+{
+    flush(w);
+    EVP_MD_CTX *copy = EVP_MD_CTX_new();
+    if (!copy || EVP_MD_CTX_copy_ex(copy, w->hash) != 1 ||
+        EVP_DigestFinal_ex(copy, digest, NULL) != 1)
+        fail(w, SH_INTERNAL, "SHA-256 failed");
+    EVP_MD_CTX_free(copy);
+}
+
 pdf_writer *pdf_writer_new(const char *path, int minor, bool no_replace, sh_error *err)
 {
     if (minor < 4 || minor > 7) {
@@ -314,16 +325,8 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH
         if (g_array_index(w->offsets, uint64_t, i) == 0)
             fail(w, SH_INTERNAL, "PDF writer: a reserved object was never written");
     /* The /ID: a digest of the body, so equal files get equal IDs (deterministic output). */
-    flush(w);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int dlen = 0;
-    if (!failed(w)) {
-        EVP_MD_CTX *copy = EVP_MD_CTX_new();
-        if (!copy || EVP_MD_CTX_copy_ex(copy, w->hash) != 1 ||
-            EVP_DigestFinal_ex(copy, digest, &dlen) != 1 || dlen < 16)
-            fail(w, SH_INTERNAL, "SHA-256 failed");
-        EVP_MD_CTX_free(copy);
-    }
+    uint8_t digest[SH_SHA256_LEN] = {0};
+    hash_so_far(w, digest);
     uint64_t xref = w->offset;
     pdf_printf(w, "xref\n0 %u\n0000000000 65535 f\r\n", w->offsets->len + 1);
     for (guint i = 0; i < w->offsets->len; i++) {
@@ -386,11 +389,7 @@ static void copy_original(pdf_writer *w, const char *original)
     }
     close(fd);
     g_free(chunk);
-    EVP_MD_CTX *copy = EVP_MD_CTX_new();
-    if (!copy || EVP_MD_CTX_copy_ex(copy, w->hash) != 1 ||
-        EVP_DigestFinal_ex(copy, w->original_sha256, NULL) != 1)
-        fail(w, SH_INTERNAL, "SHA-256 failed");
-    EVP_MD_CTX_free(copy);
+    hash_so_far(w, w->original_sha256);
     /* The update starts on a line of its own ("%%EOF" may end without one). */
     if (last != '\n' && last != '\r')
         puts_(w, "\n");
@@ -508,13 +507,8 @@ static void print_table_run(pdf_writer *w, const xref_row *run, int count)
 /* "/Root … /Info … /ID […] /Prev …": what the update's trailer carries over. */
 static void print_trailer_keys(pdf_writer *w)
 {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    EVP_MD_CTX *copy = EVP_MD_CTX_new();
-    flush(w);
-    if (!copy || EVP_MD_CTX_copy_ex(copy, w->hash) != 1 ||
-        EVP_DigestFinal_ex(copy, digest, NULL) != 1)
-        fail(w, SH_INTERNAL, "SHA-256 failed");
-    EVP_MD_CTX_free(copy);
+    uint8_t digest[SH_SHA256_LEN] = {0};
+    hash_so_far(w, digest);
     char id1[33];
     sh_hex(digest, 16, id1);
     pdf_printf(w, "/Root %d %d R ", w->base.root, w->base.root_gen);
