@@ -226,11 +226,10 @@ static sh_status record(batch *b, item *it, const sg_signer *s, sh_error *err)
 
 /* ---- signing ---- */
 
-static sh_status open_signer(const cli_globals *g, batch *b, const sg_key_source *src,
-                             const char *pin_env, const char *pin_file, const char *org,
-                             const char *seal, sg_signer **signer, sh_error *err)
+static sh_status open_signer(batch *b, const sg_key_source *src, const char *pin_env,
+                             const char *pin_file, const char *org, const char *seal,
+                             sg_signer **signer, sh_error *err)
 {
-    (void)g;
     const sh_config *c = &b->ws.config;
     char *secret = NULL;
     sh_status st = sg_secret_get(
@@ -470,7 +469,7 @@ int cmd_sign(const cli_globals *g, int argc, char **argv)
         if (src.key_label && !*src.key_label)
             src.key_label = NULL;
         sg_signer *signer = NULL;
-        st = open_signer(g, &b, &src, pin_env, pin_file, org,
+        st = open_signer(&b, &src, pin_env, pin_file, org,
                          seal ? seal : b.ws.config.sign_seal_image, &signer, &err);
         if (st != SH_OK) {
             batch_free(&b);
