@@ -129,18 +129,29 @@ static STACK_OF(X509) * chain_from(X509 *leaf, STACK_OF(X509) * pool)
     return chain;
 }
 
-static sg_key *key_new(X509 *cert, STACK_OF(X509) * pool, sh_error *err)
+/* The key of cert, classified (`what` names it in messages), with its chain from pool, which is
+ * only read. Takes cert on success; on failure *out is NULL and cert is still the caller's. */
+static sh_status key_new(X509 *cert, STACK_OF(X509) * pool, const char *what, sg_key **out,
+                         sh_error *err)
 {
+    *out = NULL;
+    sg_key_kind kind = SG_KEY_RSA;
+    size_t max_sig = 0;
+    sh_status st = classify(cert, what, &kind, &max_sig, err);
+    if (st != SH_OK)
+        return st;
     sg_key *k = calloc(1, sizeof *k);
     STACK_OF(X509) *chain = k ? chain_from(cert, pool) : NULL;
     if (!chain) {
         free(k);
-        sh_fail(err, SH_INTERNAL, _("out of memory"));
-        return NULL;
+        return sh_fail(err, SH_INTERNAL, _("out of memory"));
     }
+    k->kind = kind;
+    k->max_sig = max_sig;
     k->cert = cert;
     k->chain = chain;
-    return k;
+    *out = k;
+    return SH_OK;
 }
 
 /* ---- PKCS#12 ---- */
@@ -227,26 +238,27 @@ static sh_status p12_open(const char *path, const char *secret, sg_key **out, sh
                      _("%s does not hold a private key with its certificate: export both into "
                        "the PKCS#12 file"),
                      path);
-    sg_key_kind kind = SG_KEY_RSA;
-    size_t max_sig = 0;
+    sg_key *k = NULL;
     if (st == SH_OK)
-        st = classify(cert, path, &kind, &max_sig, err);
-    if (st == SH_OK && X509_check_private_key(cert, pkey) != 1)
+        st = key_new(cert, ca, path, &k, err);
+    sk_X509_pop_free(ca, X509_free);
+    if (st != SH_OK) {
+        ERR_clear_error();
+        EVP_PKEY_free(pkey);
+        X509_free(cert);
+        return st;
+    }
+    k->pkey = pkey; /* k owns cert and pkey from here */
+    if (X509_check_private_key(cert, pkey) != 1)
         st = sh_fail(err, SH_INPUT,
                      _("the private key in %s does not belong to its certificate: export the "
                        "key together with its own certificate"),
                      path);
     ERR_clear_error();
-    sg_key *k = st == SH_OK ? key_new(cert, ca, err) : NULL;
-    sk_X509_pop_free(ca, X509_free);
-    if (!k) {
-        EVP_PKEY_free(pkey);
-        X509_free(cert);
-        return st != SH_OK ? st : SH_INTERNAL;
+    if (st != SH_OK) {
+        sg_key_close(k);
+        return st;
     }
-    k->kind = kind;
-    k->max_sig = max_sig;
-    k->pkey = pkey;
     *out = k;
     return SH_OK;
 }
@@ -283,17 +295,13 @@ static sh_status check_token_key(sg_key *k, const char *what, sh_error *err)
 sh_status sg_key_from_token(sg_token *t, X509 *cert, STACK_OF(X509) * pool, const char *what,
                             sg_key **out, sh_error *err)
 {
-    sg_key_kind kind = SG_KEY_RSA;
-    size_t max_sig = 0;
-    sh_status st = classify(cert, what, &kind, &max_sig, err);
-    sg_key *k = st == SH_OK ? key_new(cert, pool, err) : NULL;
-    if (!k) {
+    sg_key *k = NULL;
+    sh_status st = key_new(cert, pool, what, &k, err);
+    if (st != SH_OK) {
         X509_free(cert);
         sg_token_close(t);
-        return st != SH_OK ? st : SH_INTERNAL;
+        return st;
     }
-    k->kind = kind;
-    k->max_sig = max_sig;
     k->token = t;
     st = check_token_key(k, what, err);
     if (st != SH_OK) {

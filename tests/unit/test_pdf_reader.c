@@ -778,12 +778,7 @@ static void refusals(void **state)
     /* a page tree whose node is its own kid */
     pdf_writer *w = pdf_writer_new(path, 4, false, &err);
     int cat = pdf_object_reserve(w), pages = pdf_object_reserve(w), info = pdf_object_reserve(w);
-    pdf_object_begin(w, cat);
-    pdf_printf(w, "<< /Type /Catalog /Pages %d 0 R >>", pages);
-    pdf_object_end(w);
-    pdf_object_begin(w, pages);
-    pdf_printf(w, "<< /Type /Pages /Count 1 /Kids [%d 0 R] >>", pages);
-    pdf_object_end(w);
+    test_pdf_page_tree(w, cat, pages, pages);
     pdf_object_begin(w, info);
     pdf_printf(w, "<< >>");
     pdf_object_end(w);

@@ -23,12 +23,7 @@ static sh_status write_sample(const char *path, const char *title, sh_error *err
     int page = pdf_object_reserve(w), image = pdf_object_reserve(w);
     int content = pdf_object_reserve(w), info = pdf_object_reserve(w);
 
-    pdf_object_begin(w, catalog);
-    pdf_printf(w, "<< /Type /Catalog /Pages %d 0 R >>", pages);
-    pdf_object_end(w);
-    pdf_object_begin(w, pages);
-    pdf_printf(w, "<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page);
-    pdf_object_end(w);
+    test_pdf_page_tree(w, catalog, pages, page);
     pdf_object_begin(w, page);
     pdf_printf(w, "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 ", pages);
     pdf_real(w, 595.2);

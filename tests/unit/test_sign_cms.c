@@ -116,6 +116,16 @@ static char *put_cert(const char *name, X509 *cert)
     return p;
 }
 
+static char *put_key(const char *name, EVP_PKEY *key)
+{
+    char *p = test_path(F.dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
+    fclose(f);
+    return p;
+}
+
 static X509_STORE *store_of(X509 *anchor)
 {
     X509_STORE *s = X509_STORE_new();
@@ -238,6 +248,42 @@ static bool all_ok(const sg_cms_check *c)
 {
     return c->parsed && c->detached && c->digest_ok && c->attrs_ok && c->signature_ok &&
            c->chain_ok;
+}
+
+/* sg_cms_check_blob on all of cms, for the digest and the anchors given, signed at `at`
+ * (sg_cms_check_clear the verdict). */
+static sg_cms_check checked(const GByteArray *cms, const uint8_t *digest, X509_STORE *store,
+                            time_t at)
+{
+    sg_cms_check c;
+    sg_cms_check_blob(cms->data, cms->len, digest, store, (int64_t)at, &c);
+    return c;
+}
+
+/* The chain is refused in c, chain_problem saying says (NULL: for whatever reason). */
+static void assert_chain_refused(const sg_cms_check *c, const char *says)
+{
+    assert_false(c->chain_ok);
+    if (says)
+        test_assert_contains(c->chain_problem, says);
+    else
+        assert_non_null(c->chain_problem);
+}
+
+/* All is right in c but the chain, refused as assert_chain_refused says. */
+static void assert_all_but_chain(const sg_cms_check *c, const char *says)
+{
+    assert_true(c->signature_ok && c->digest_ok && c->attrs_ok);
+    assert_chain_refused(c, says);
+}
+
+/* c: the CMS parsed and its digest is right, but its signature value does not match. */
+static void assert_bad_signature(const sg_cms_check *c)
+{
+    assert_true(c->parsed);
+    assert_true(c->digest_ok);
+    assert_false(c->signature_ok);
+    test_assert_contains(c->problem, "signature value does not match");
 }
 
 /* ---- openssl judges what we build ---- */
@@ -369,7 +415,7 @@ static void check_good(const ident *id)
     sg_cms_check_clear(&c);
     assert_null(c.problem);
     /* without padding too */
-    sg_cms_check_blob(cms->data, cms->len, F.digest, F.store, (int64_t)F.now, &c);
+    c = checked(cms, F.digest, F.store, F.now);
     assert_true(all_ok(&c));
     sg_cms_check_clear(&c);
     g_free(padded);
@@ -395,13 +441,9 @@ static void check_other_digest(void **state)
     uint8_t other[SG_SHA256_LEN];
     memcpy(other, F.digest, sizeof other);
     other[31] ^= 1;
-    sg_cms_check c;
-    sg_cms_check_blob(cms->data, cms->len, other, F.store, (int64_t)F.now, &c);
-    assert_true(c.parsed);
+    sg_cms_check c = checked(cms, other, F.store, F.now);
+    assert_true(c.parsed && c.signature_ok && c.attrs_ok && c.chain_ok);
     assert_false(c.digest_ok);
-    assert_true(c.signature_ok);
-    assert_true(c.attrs_ok);
-    assert_true(c.chain_ok);
     test_assert_contains(c.problem, "changed after it was signed");
     sg_cms_check_clear(&c);
     g_byte_array_free(cms, TRUE);
@@ -412,12 +454,8 @@ static void check_flipped_signature(void **state)
     (void)state;
     GByteArray *cms = sign_cms(&F.leaf, F.chain, F.digest);
     cms->data[cms->len - 1] ^= 0x01; /* the signature value is the CMS's last bytes */
-    sg_cms_check c;
-    sg_cms_check_blob(cms->data, cms->len, F.digest, F.store, (int64_t)F.now, &c);
-    assert_true(c.parsed);
-    assert_true(c.digest_ok);
-    assert_false(c.signature_ok);
-    test_assert_contains(c.problem, "signature value does not match");
+    sg_cms_check c = checked(cms, F.digest, F.store, F.now);
+    assert_bad_signature(&c);
     sg_cms_check_clear(&c);
     g_byte_array_free(cms, TRUE);
 }
@@ -432,13 +470,9 @@ static void check_forged_digest_attribute(void **state)
     at[0] ^= 0xff;
     uint8_t forged[SG_SHA256_LEN];
     memcpy(forged, at, sizeof forged);
-    sg_cms_check c;
-    sg_cms_check_blob(cms->data, cms->len, forged, F.store, (int64_t)F.now, &c);
-    assert_true(c.parsed);
-    assert_true(c.digest_ok);
-    assert_false(c.signature_ok);
+    sg_cms_check c = checked(cms, forged, F.store, F.now);
+    assert_bad_signature(&c);
     assert_false(all_ok(&c));
-    test_assert_contains(c.problem, "signature value does not match");
     sg_cms_check_clear(&c);
     g_byte_array_free(cms, TRUE);
 }
@@ -449,32 +483,25 @@ static void check_chain_cases(void **state)
     sg_cms_check c;
     /* the intermediate neither in the CMS nor among the anchors */
     GByteArray *alone = sign_cms(&F.leaf, F.none, F.digest);
-    sg_cms_check_blob(alone->data, alone->len, F.digest, F.store, (int64_t)F.now, &c);
-    assert_true(c.signature_ok && c.digest_ok && c.attrs_ok);
-    assert_false(c.chain_ok);
-    test_assert_contains(c.chain_problem, "local issuer");
+    c = checked(alone, F.digest, F.store, F.now);
+    assert_all_but_chain(&c, "local issuer");
     test_assert_contains(c.problem, "not trusted");
     sg_cms_check_clear(&c);
     g_byte_array_free(alone, TRUE);
 
     GByteArray *cms = sign_cms(&F.leaf, F.chain, F.digest);
     /* an unrelated root */
-    sg_cms_check_blob(cms->data, cms->len, F.digest, F.other_store, (int64_t)F.now, &c);
-    assert_true(c.signature_ok && c.digest_ok && c.attrs_ok);
-    assert_false(c.chain_ok);
-    assert_non_null(c.chain_problem);
+    c = checked(cms, F.digest, F.other_store, F.now);
+    assert_all_but_chain(&c, NULL);
     sg_cms_check_clear(&c);
     /* no anchors at all */
-    sg_cms_check_blob(cms->data, cms->len, F.digest, NULL, (int64_t)F.now, &c);
-    assert_true(c.signature_ok && c.digest_ok && c.attrs_ok);
-    assert_false(c.chain_ok);
-    test_assert_contains(c.chain_problem, "no trust anchors");
+    c = checked(cms, F.digest, NULL, F.now);
+    assert_all_but_chain(&c, "no trust anchors");
     assert_string_equal(c.signer_cn, LEAF_CN);
     sg_cms_check_clear(&c);
     /* a time before the leaf was issued */
-    sg_cms_check_blob(cms->data, cms->len, F.digest, F.store, (int64_t)(F.now - 2 * YEAR), &c);
-    assert_false(c.chain_ok);
-    test_assert_contains(c.chain_problem, "not yet valid");
+    c = checked(cms, F.digest, F.store, F.now - 2 * YEAR);
+    assert_chain_refused(&c, "not yet valid");
     sg_cms_check_clear(&c);
     g_byte_array_free(cms, TRUE);
 }
@@ -485,14 +512,12 @@ static void check_expired_leaf(void **state)
     GByteArray *cms = sign_cms(&F.expired, F.chain, F.digest);
     sg_cms_check c;
     /* signed while it was valid */
-    sg_cms_check_blob(cms->data, cms->len, F.digest, F.store, (int64_t)(F.now - 2 * YEAR), &c);
+    c = checked(cms, F.digest, F.store, F.now - 2 * YEAR);
     assert_true(all_ok(&c));
     sg_cms_check_clear(&c);
     /* signed after it expired */
-    sg_cms_check_blob(cms->data, cms->len, F.digest, F.store, (int64_t)F.now, &c);
-    assert_true(c.signature_ok && c.digest_ok && c.attrs_ok);
-    assert_false(c.chain_ok);
-    test_assert_contains(c.chain_problem, "expired");
+    c = checked(cms, F.digest, F.store, F.now);
+    assert_all_but_chain(&c, "expired");
     sg_cms_check_clear(&c);
     g_byte_array_free(cms, TRUE);
 }
@@ -612,11 +637,7 @@ static void check_every_byte_changed(void **state)
 
 static GByteArray *openssl_signed(const char *name, const char *extra)
 {
-    char *key = test_path(F.dir, "leaf.key");
-    FILE *f = fopen(key, "w");
-    assert_non_null(f);
-    assert_int_equal(PEM_write_PrivateKey(f, F.leaf.key, NULL, NULL, 0, NULL, NULL), 1);
-    fclose(f);
+    char *key = put_key("leaf.key", F.leaf.key);
     char *leaf = put_cert("leaf.pem", F.leaf.cert);
     char *inter = put_cert("inter.pem", F.inter.cert);
     char *out = test_path(F.dir, name);
@@ -626,9 +647,8 @@ static GByteArray *openssl_signed(const char *name, const char *extra)
     bool ok = false;
     g_free(test_run(cmd, &ok));
     assert_true(ok);
-    gchar *data = NULL;
-    gsize len = 0;
-    assert_true(g_file_get_contents(out, &data, &len, NULL));
+    size_t len = 0;
+    char *data = test_slurp(out, &len);
     GByteArray *b = g_byte_array_new_take((guint8 *)data, len);
     g_free(cmd);
     g_free(out);
@@ -650,7 +670,7 @@ static void check_openssl_cms_sign(void **state)
     assert_false(openssl_verifies(plain_path, F.data_path, root));
     g_free(root);
     g_free(plain_path);
-    sg_cms_check_blob(plain->data, plain->len, F.digest, F.store, (int64_t)F.now, &c);
+    c = checked(plain, F.digest, F.store, F.now);
     assert_true(c.parsed && c.detached && c.digest_ok && c.signature_ok && c.chain_ok);
     assert_true(c.has_signing_time);
     assert_false(c.attrs_ok);
@@ -659,16 +679,15 @@ static void check_openssl_cms_sign(void **state)
     g_byte_array_free(plain, TRUE);
     /* CAdES: with the ESS signing-certificate-v2 */
     GByteArray *cades = openssl_signed("cades.der", "-cades");
-    sg_cms_check_blob(cades->data, cades->len, F.digest, F.store, (int64_t)F.now, &c);
+    c = checked(cades, F.digest, F.store, F.now);
     assert_true(all_ok(&c));
     assert_true(c.has_signing_time);
     sg_cms_check_clear(&c);
     g_byte_array_free(cades, TRUE);
     /* the content inside the CMS */
     GByteArray *attached = openssl_signed("attached.der", "-nodetach");
-    sg_cms_check_blob(attached->data, attached->len, F.digest, F.store, (int64_t)F.now, &c);
-    assert_true(c.parsed);
-    assert_false(c.detached);
+    c = checked(attached, F.digest, F.store, F.now);
+    assert_true(c.parsed && !c.detached);
     test_assert_contains(c.problem, "detached");
     sg_cms_check_clear(&c);
     g_byte_array_free(attached, TRUE);
@@ -713,24 +732,30 @@ static void cert_sha256_matches_openssl(void **state)
 
 /* ---- trust anchors ---- */
 
+/* The anchors of the PEM file at path, as sg_trust_load reads them (X509_STORE_free). */
+static X509_STORE *trust_loaded(const char *path)
+{
+    X509_STORE *s = NULL;
+    sh_error err;
+    sh_error_clear(&err);
+    assert_int_equal(sg_trust_load(path, &s, &err), SH_OK);
+    assert_non_null(s);
+    return s;
+}
+
 static void trust_load_two_certs(void **state)
 {
     (void)state;
     char *p = test_path(F.dir, "anchors.pem");
     X509 *two[2] = {F.other_root.cert, F.root.cert};
     write_pem_cert(p, two, 2);
-    X509_STORE *s = NULL;
-    sh_error err;
-    sh_error_clear(&err);
-    assert_int_equal(sg_trust_load(p, &s, &err), SH_OK);
-    assert_non_null(s);
+    X509_STORE *s = trust_loaded(p);
     STACK_OF(X509) *certs = X509_STORE_get1_all_certs(s);
     assert_int_equal(sk_X509_num(certs), 2);
     sk_X509_pop_free(certs, X509_free);
     /* the second anchor is the one that counts here */
     GByteArray *cms = sign_cms(&F.leaf, F.chain, F.digest);
-    sg_cms_check c;
-    sg_cms_check_blob(cms->data, cms->len, F.digest, s, (int64_t)F.now, &c);
+    sg_cms_check c = checked(cms, F.digest, s, F.now);
     assert_true(c.chain_ok);
     sg_cms_check_clear(&c);
     g_byte_array_free(cms, TRUE);
@@ -743,23 +768,18 @@ static void trust_load_intermediate_anchor(void **state)
 {
     (void)state;
     char *p = put_cert("issuing-ca.pem", F.inter.cert);
-    X509_STORE *s = NULL;
-    sh_error err;
-    sh_error_clear(&err);
-    assert_int_equal(sg_trust_load(p, &s, &err), SH_OK);
+    X509_STORE *s = trust_loaded(p);
     GByteArray *cms = sign_cms(&F.ec_leaf, F.none, F.digest);
-    sg_cms_check c;
-    sg_cms_check_blob(cms->data, cms->len, F.digest, s, (int64_t)F.now, &c);
+    sg_cms_check c = checked(cms, F.digest, s, F.now);
     assert_true(all_ok(&c));
     sg_cms_check_clear(&c);
     /* and a leaf of another CA still is not */
     g_byte_array_free(cms, TRUE);
     X509_STORE_free(s);
-    s = NULL;
     char *other = put_cert("other-root.pem", F.other_root.cert);
-    assert_int_equal(sg_trust_load(other, &s, &err), SH_OK);
+    s = trust_loaded(other);
     cms = sign_cms(&F.ec_leaf, F.chain, F.digest);
-    sg_cms_check_blob(cms->data, cms->len, F.digest, s, (int64_t)F.now, &c);
+    c = checked(cms, F.digest, s, F.now);
     assert_false(c.chain_ok);
     sg_cms_check_clear(&c);
     g_byte_array_free(cms, TRUE);
@@ -792,13 +812,9 @@ static void trust_load_refuses(void **state)
     assert_trust_refused(
         "damaged.pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "damaged");
     /* a private key alone is not an anchor, and is not asked a passphrase for */
-    char *kp = test_path(F.dir, "key-only.pem");
-    FILE *f = fopen(kp, "w");
-    assert_non_null(f);
-    assert_int_equal(PEM_write_PrivateKey(f, F.root.key, NULL, NULL, 0, NULL, NULL), 1);
-    fclose(f);
-    gchar *key_pem = NULL;
-    assert_true(g_file_get_contents(kp, &key_pem, NULL, NULL));
+    char *kp = put_key("key-only.pem", F.root.key);
+    size_t key_len = 0;
+    char *key_pem = test_slurp(kp, &key_len);
     assert_trust_refused("key-only.pem", key_pem, "no certificate");
     g_free(key_pem);
     g_free(kp);

@@ -67,20 +67,79 @@ static char *fxp(const char *name) { return test_path(fx, name); }
 
 /* ---- helpers ---- */
 
-static sh_status open_p12(const char *name, const char *pass, sg_key **k, sh_error *err)
+/* The key of src opened with secret (the test fails otherwise). */
+static sg_key *opened(const sg_key_source *src, const char *secret)
+{
+    sg_key *k = NULL;
+    sh_error err = {0};
+    assert_int_equal(sg_key_open(src, secret, &k, &err), SH_OK);
+    return k;
+}
+
+/* Opening the key of src with secret is refused as SH_INPUT, with no key; why is in err. */
+static void assert_refused(const sg_key_source *src, const char *secret, sh_error *err)
+{
+    sg_key *k = NULL;
+    assert_int_equal(sg_key_open(src, secret, &k, err), SH_INPUT);
+    assert_null(k);
+}
+
+/* The PKCS#12 file name of the fixtures, opened with pass. */
+static sg_key *p12_opened(const char *name, const char *pass)
 {
     char *path = fxp(name);
     sg_key_source src = {.pkcs12 = path};
-    sh_status st = sg_key_open(&src, pass, k, err);
+    sg_key *k = opened(&src, pass);
     g_free(path);
-    return st;
+    return k;
 }
 
-static sh_status open_token(const char *token, const char *key, const char *pin, sg_key **k,
-                            sh_error *err)
+static void assert_p12_refused(const char *name, const char *pass, sh_error *err)
+{
+    char *path = fxp(name);
+    sg_key_source src = {.pkcs12 = path};
+    assert_refused(&src, pass, err);
+    g_free(path);
+}
+
+/* The key labelled key on the SoftHSM2 token labelled token (NULL: no label given). */
+static sg_key *token_opened(const char *token, const char *key)
 {
     sg_key_source src = {.pkcs11_module = MODULE, .token_label = token, .key_label = key};
-    return sg_key_open(&src, pin, k, err);
+    return opened(&src, PIN);
+}
+
+static void assert_token_refused(const char *token, const char *key, const char *pin, sh_error *err)
+{
+    sg_key_source src = {.pkcs11_module = MODULE, .token_label = token, .key_label = key};
+    assert_refused(&src, pin, err);
+}
+
+/* Each of says (up to NULL) is in the message msg. */
+static void assert_all_in(const char *msg, const char *const says[])
+{
+    for (size_t i = 0; says[i]; i++)
+        test_assert_contains(msg, says[i]);
+}
+
+/* assert_says(msg, "a", "b"): the message msg says "a" and "b". */
+#define assert_says(msg, ...) assert_all_in(msg, (const char *const[]){__VA_ARGS__, NULL})
+
+/* The tests on the SoftHSM2 token skip when SoftHSM2 or its tools are not installed. */
+static void need_softhsm(void)
+{
+    if (!have_softhsm)
+        skip();
+}
+
+/* Run a shell command in the fixtures folder; whether it exited 0. */
+static bool run_in_fixtures(const char *cmd)
+{
+    char *full = g_strdup_printf("cd '%s' && %s", fx, cmd);
+    bool ok = false;
+    g_free(test_run(full, &ok));
+    g_free(full);
+    return ok;
 }
 
 static char *cn_of(X509 *x)
@@ -122,17 +181,20 @@ static bool verifies(X509 *cert, const uint8_t *sig, size_t sig_len, const void 
     return ok;
 }
 
-/* Sign a text; the signature verifies with the certificate's key, and not for other text. */
-static void sign_and_verify(sg_key *k, uint8_t sig[512], size_t *sig_len)
+/* Sign a text; the signature verifies with the certificate's key, and not for other text.
+ * Returns the signature's length. */
+static size_t sign_and_verify(sg_key *k, uint8_t sig[512])
 {
     static const char text[] = "Hồ sơ đảng viên 0001";
     sh_error err = {0};
+    size_t sig_len = 0;
     assert_true(sg_key_max_signature(k) <= 512);
-    assert_int_equal(sg_key_sign(k, (const uint8_t *)text, strlen(text), sig, sig_len, &err),
+    assert_int_equal(sg_key_sign(k, (const uint8_t *)text, strlen(text), sig, &sig_len, &err),
                      SH_OK);
-    assert_true(*sig_len > 0 && *sig_len <= sg_key_max_signature(k));
-    assert_true(verifies(sg_key_cert(k), sig, *sig_len, text, strlen(text)));
-    assert_false(verifies(sg_key_cert(k), sig, *sig_len, text, strlen(text) - 1));
+    assert_true(sig_len > 0 && sig_len <= sg_key_max_signature(k));
+    assert_true(verifies(sg_key_cert(k), sig, sig_len, text, strlen(text)));
+    assert_false(verifies(sg_key_cert(k), sig, sig_len, text, strlen(text) - 1));
+    return sig_len;
 }
 
 /* RSA PKCS#1 v1.5 is deterministic: the signature is the one `openssl dgst` makes with the
@@ -172,21 +234,35 @@ static void assert_ecdsa_der(const uint8_t *sig, size_t sig_len)
     ECDSA_SIG_free(s);
 }
 
+/* The organisation's RSA-2048 key of the fixtures, with the test chain. */
+static void assert_org_rsa(sg_key *k)
+{
+    assert_int_equal(sg_key_kind_of(k), SG_KEY_RSA);
+    assert_int_equal(sg_key_max_signature(k), 256);
+    assert_cn(sg_key_cert(k), ORG_CN);
+    assert_test_chain(k);
+}
+
+/* Signatures by k verify, and are DER ECDSA signatures with nothing after them; times: as many
+ * as that with one login. */
+static void assert_signs_ecdsa_der(sg_key *k, int times)
+{
+    uint8_t sig[512];
+    for (int i = 0; i < times; i++) {
+        size_t len = sign_and_verify(k, sig);
+        assert_ecdsa_der(sig, len);
+    }
+}
+
 /* ---- PKCS#12 ---- */
 
 static void p12_rsa_opens_and_signs(void **state)
 {
     (void)state;
-    sg_key *k = NULL;
-    sh_error err = {0};
-    assert_int_equal(open_p12("org-rsa.p12", P12_PASS, &k, &err), SH_OK);
-    assert_int_equal(sg_key_kind_of(k), SG_KEY_RSA);
-    assert_int_equal(sg_key_max_signature(k), 256);
-    assert_cn(sg_key_cert(k), ORG_CN);
-    assert_test_chain(k);
+    sg_key *k = p12_opened("org-rsa.p12", P12_PASS);
+    assert_org_rsa(k);
     uint8_t sig[512];
-    size_t len = 0;
-    sign_and_verify(k, sig, &len);
+    size_t len = sign_and_verify(k, sig);
     assert_int_equal(len, 256);
     assert_same_as_openssl(sig, len, "org-rsa.key");
     sg_key_close(k);
@@ -195,15 +271,12 @@ static void p12_rsa_opens_and_signs(void **state)
 static void p12_wrong_passphrase(void **state)
 {
     (void)state;
-    sg_key *k = NULL;
     sh_error err = {0};
-    assert_int_equal(open_p12("org-rsa.p12", "not-the-pass", &k, &err), SH_INPUT);
-    assert_null(k);
-    test_assert_contains(err.msg, "wrong passphrase");
-    test_assert_contains(err.msg, "org-rsa.p12");
+    assert_p12_refused("org-rsa.p12", "not-the-pass", &err);
+    assert_says(err.msg, "wrong passphrase", "org-rsa.p12");
     assert_null(strstr(err.msg, "not-the-pass"));
     /* no passphrase at all for a file that has one */
-    assert_int_equal(open_p12("org-rsa.p12", NULL, &k, &err), SH_INPUT);
+    assert_p12_refused("org-rsa.p12", NULL, &err);
     test_assert_contains(err.msg, "wrong passphrase");
 }
 
@@ -212,9 +285,7 @@ static void p12_empty_passphrase(void **state)
     (void)state;
     const char *passes[] = {NULL, ""};
     for (size_t i = 0; i < 2; i++) {
-        sg_key *k = NULL;
-        sh_error err = {0};
-        assert_int_equal(open_p12("org-rsa-nopass.p12", passes[i], &k, &err), SH_OK);
+        sg_key *k = p12_opened("org-rsa-nopass.p12", passes[i]);
         assert_cn(sg_key_cert(k), ORG_CN);
         assert_test_chain(k);
         sg_key_close(k);
@@ -224,41 +295,28 @@ static void p12_empty_passphrase(void **state)
 static void p12_ec_signs_der(void **state)
 {
     (void)state;
-    sg_key *k = NULL;
-    sh_error err = {0};
-    assert_int_equal(open_p12("org-ec.p12", P12_PASS, &k, &err), SH_OK);
+    sg_key *k = p12_opened("org-ec.p12", P12_PASS);
     assert_int_equal(sg_key_kind_of(k), SG_KEY_EC_P256);
     assert_int_equal(sg_key_max_signature(k), 72);
     assert_test_chain(k);
-    uint8_t sig[512];
-    size_t len = 0;
-    sign_and_verify(k, sig, &len);
-    assert_ecdsa_der(sig, len);
+    assert_signs_ecdsa_der(k, 1);
     sg_key_close(k);
 }
 
 static void p12_rsa3072_accepted(void **state)
 {
     (void)state;
-    char *cmd = g_strdup_printf("cd '%s' && openssl pkcs12 -export -inkey org-rsa3072.key -in "
-                                "org-rsa3072.pem -passout pass:x -out org-rsa3072.p12",
-                                fx);
-    bool ok = false;
-    g_free(test_run(cmd, &ok));
-    assert_true(ok);
-    sg_key *k = NULL;
-    sh_error err = {0};
-    assert_int_equal(open_p12("org-rsa3072.p12", "x", &k, &err), SH_OK);
+    assert_true(run_in_fixtures("openssl pkcs12 -export -inkey org-rsa3072.key -in "
+                                "org-rsa3072.pem -passout pass:x -out org-rsa3072.p12"));
+    sg_key *k = p12_opened("org-rsa3072.p12", "x");
     assert_int_equal(sg_key_max_signature(k), 384);
     /* no CA certificates in this file: an empty chain, not NULL */
     assert_non_null(sg_key_chain(k));
     assert_int_equal(sk_X509_num(sg_key_chain(k)), 0);
     uint8_t sig[512];
-    size_t len = 0;
-    sign_and_verify(k, sig, &len);
+    size_t len = sign_and_verify(k, sig);
     assert_same_as_openssl(sig, len, "org-rsa3072.key");
     sg_key_close(k);
-    g_free(cmd);
 }
 
 /* Old Windows exports encrypt the certificates with RC2-40, which only OpenSSL's legacy provider
@@ -266,53 +324,35 @@ static void p12_rsa3072_accepted(void **state)
 static void p12_legacy_encryption_opens(void **state)
 {
     (void)state;
-    char *cmd = g_strdup_printf("cd '%s' && openssl pkcs12 -export -legacy -inkey org-rsa.key -in "
-                                "org-rsa.pem -certfile chain.pem -passout pass:old -out legacy.p12",
-                                fx);
-    bool ok = false;
-    g_free(test_run(cmd, &ok));
-    g_free(cmd);
-    if (!ok)
+    if (!run_in_fixtures("openssl pkcs12 -export -legacy -inkey org-rsa.key -in org-rsa.pem "
+                         "-certfile chain.pem -passout pass:old -out legacy.p12"))
         skip(); /* this openssl has no legacy provider to make one */
-    sg_key *k = NULL;
-    sh_error err = {0};
-    assert_int_equal(open_p12("legacy.p12", "old", &k, &err), SH_OK);
+    sg_key *k = p12_opened("legacy.p12", "old");
     assert_test_chain(k);
     uint8_t sig[512];
-    size_t len = 0;
-    sign_and_verify(k, sig, &len);
+    sign_and_verify(k, sig);
     sg_key_close(k);
 }
 
 static void p12_rsa1024_refused(void **state)
 {
     (void)state;
-    char *cmd = g_strdup_printf(
-        "cd '%s' && openssl req -x509 -newkey rsa:1024 -nodes -keyout weak.key -out weak.pem "
-        "-subj /CN=weak -days 30 && openssl pkcs12 -export -inkey weak.key -in weak.pem "
-        "-passout pass:x -out weak.p12",
-        fx);
-    bool ok = false;
-    g_free(test_run(cmd, &ok));
-    assert_true(ok);
-    sg_key *k = NULL;
+    assert_true(run_in_fixtures(
+        "openssl req -x509 -newkey rsa:1024 -nodes -keyout weak.key -out weak.pem -subj /CN=weak "
+        "-days 30 && openssl pkcs12 -export -inkey weak.key -in weak.pem -passout pass:x "
+        "-out weak.p12"));
     sh_error err = {0};
-    assert_int_equal(open_p12("weak.p12", "x", &k, &err), SH_INPUT);
-    assert_null(k);
-    test_assert_contains(err.msg, "weak.p12");
-    test_assert_contains(err.msg, "RSA of 1024 bits");
-    g_free(cmd);
+    assert_p12_refused("weak.p12", "x", &err);
+    assert_says(err.msg, "weak.p12", "RSA of 1024 bits");
 }
 
 static void p12_not_pkcs12(void **state)
 {
     (void)state;
-    sg_key *k = NULL;
     sh_error err = {0};
-    assert_int_equal(open_p12("org-rsa.pem", "x", &k, &err), SH_INPUT);
-    test_assert_contains(err.msg, "org-rsa.pem");
-    test_assert_contains(err.msg, "PKCS#12");
-    assert_int_equal(open_p12("no-such.p12", "x", &k, &err), SH_INPUT);
+    assert_p12_refused("org-rsa.pem", "x", &err);
+    assert_says(err.msg, "org-rsa.pem", "PKCS#12");
+    assert_p12_refused("no-such.p12", "x", &err);
     test_assert_contains(err.msg, "no-such.p12");
 }
 
@@ -334,19 +374,12 @@ static void source_must_be_one(void **state)
 static void p11_rsa_signs(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
-    sh_error err = {0};
-    assert_int_equal(open_token("sohoa-test", "org-rsa", PIN, &k, &err), SH_OK);
-    assert_int_equal(sg_key_kind_of(k), SG_KEY_RSA);
-    assert_int_equal(sg_key_max_signature(k), 256);
-    assert_cn(sg_key_cert(k), ORG_CN);
-    assert_test_chain(k);
+    need_softhsm();
+    sg_key *k = token_opened("sohoa-test", "org-rsa");
+    assert_org_rsa(k);
     uint8_t sig[512];
-    size_t len = 0;
     for (int i = 0; i < 3; i++) { /* one login, many signatures */
-        sign_and_verify(k, sig, &len);
+        size_t len = sign_and_verify(k, sig);
         assert_same_as_openssl(sig, len, "org-rsa.key");
     }
     sg_key_close(k);
@@ -355,30 +388,19 @@ static void p11_rsa_signs(void **state)
 static void p11_ec_signs_der(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
-    sh_error err = {0};
-    assert_int_equal(open_token("sohoa-test", "org-ec", PIN, &k, &err), SH_OK);
+    need_softhsm();
+    sg_key *k = token_opened("sohoa-test", "org-ec");
     assert_int_equal(sg_key_kind_of(k), SG_KEY_EC_P256);
     assert_test_chain(k);
-    uint8_t sig[512];
-    size_t len = 0;
-    for (int i = 0; i < 3; i++) {
-        sign_and_verify(k, sig, &len);
-        assert_ecdsa_der(sig, len);
-    }
+    assert_signs_ecdsa_der(k, 3);
     sg_key_close(k);
 }
 
 static void p11_only_key_chosen_without_labels(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
-    sh_error err = {0};
-    assert_int_equal(open_token("sohoa-other", NULL, PIN, &k, &err), SH_OK);
+    need_softhsm();
+    sg_key *k = token_opened("sohoa-other", NULL);
     assert_cn(sg_key_cert(k), "Another signer");
     /* the CA certificates are not on that token */
     assert_int_equal(sk_X509_num(sg_key_chain(k)), 0);
@@ -388,96 +410,69 @@ static void p11_only_key_chosen_without_labels(void **state)
 static void p11_key_not_of_its_certificate(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
+    need_softhsm();
     sh_error err = {0};
-    assert_int_equal(open_token("sohoa-mismatch", NULL, PIN, &k, &err), SH_INPUT);
-    assert_null(k);
-    test_assert_contains(err.msg, "mismatch");
-    test_assert_contains(err.msg, "does not belong to its certificate");
+    assert_token_refused("sohoa-mismatch", NULL, PIN, &err);
+    assert_says(err.msg, "mismatch", "does not belong to its certificate");
 }
 
 static void p11_wrong_pin(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
+    need_softhsm();
     sh_error err = {0};
-    assert_int_equal(open_token("sohoa-test", "org-rsa", "987654", &k, &err), SH_INPUT);
-    assert_null(k);
-    test_assert_contains(err.msg, "wrong PIN");
-    test_assert_contains(err.msg, "sohoa-test");
+    assert_token_refused("sohoa-test", "org-rsa", "987654", &err);
+    assert_says(err.msg, "wrong PIN", "sohoa-test");
     assert_null(strstr(err.msg, "987654"));
     /* SoftHSM2 raises CKF_USER_PIN_COUNT_LOW after a wrong PIN: the message passes it on */
     test_assert_contains(err.msg, "few tries are left");
     /* the right PIN still works afterwards */
-    assert_int_equal(open_token("sohoa-test", "org-rsa", PIN, &k, &err), SH_OK);
-    sg_key_close(k);
+    sg_key_close(token_opened("sohoa-test", "org-rsa"));
 }
 
 static void p11_several_keys_listed(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
+    need_softhsm();
     sh_error err = {0};
-    assert_int_equal(open_token("sohoa-test", NULL, PIN, &k, &err), SH_INPUT);
-    assert_null(k);
-    test_assert_contains(err.msg, "\"org-rsa\"");
-    test_assert_contains(err.msg, "\"org-ec\"");
-    test_assert_contains(err.msg, "--key");
+    assert_token_refused("sohoa-test", NULL, PIN, &err);
+    assert_says(err.msg, "\"org-rsa\"", "\"org-ec\"", "--key");
 }
 
 static void p11_key_label_not_found(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
+    need_softhsm();
     sh_error err = {0};
-    assert_int_equal(open_token("sohoa-test", "no-such-key", PIN, &k, &err), SH_INPUT);
+    assert_token_refused("sohoa-test", "no-such-key", PIN, &err);
     test_assert_contains(err.msg, "no-such-key");
 }
 
 static void p11_token_not_found(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
+    need_softhsm();
     sh_error err = {0};
-    assert_int_equal(open_token("no-such-token", "org-rsa", PIN, &k, &err), SH_INPUT);
-    assert_null(k);
-    test_assert_contains(err.msg, "no-such-token");
-    test_assert_contains(err.msg, "\"sohoa-test\"");
+    assert_token_refused("no-such-token", "org-rsa", PIN, &err);
+    assert_says(err.msg, "no-such-token", "\"sohoa-test\"");
 }
 
 static void p11_several_tokens_listed(void **state)
 {
     (void)state;
-    if (!have_softhsm)
-        skip();
-    sg_key *k = NULL;
+    need_softhsm();
     sh_error err = {0};
-    assert_int_equal(open_token(NULL, "org-rsa", PIN, &k, &err), SH_INPUT);
-    assert_null(k);
-    test_assert_contains(err.msg, "\"sohoa-test\"");
-    test_assert_contains(err.msg, "\"sohoa-other\"");
-    test_assert_contains(err.msg, "--token");
+    assert_token_refused(NULL, "org-rsa", PIN, &err);
+    assert_says(err.msg, "\"sohoa-test\"", "\"sohoa-other\"", "--token");
 }
 
 static void p11_missing_module(void **state)
 {
     (void)state;
-    sg_key *k = NULL;
     sh_error err = {0};
     char *missing = fxp("no-such-module.so");
     sg_key_source src = {.pkcs11_module = missing};
-    assert_int_equal(sg_key_open(&src, PIN, &k, &err), SH_INPUT);
-    assert_null(k);
+    assert_refused(&src, PIN, &err);
     test_assert_contains(err.msg, missing);
     g_free(missing);
 }
@@ -488,41 +483,51 @@ static void p11_not_a_module(void **state)
     /* a shared library that is surely there and is no PKCS#11 module: libcrypto */
     Dl_info info;
     assert_true(dladdr((void *)EVP_sha256, &info) != 0 && info.dli_fname);
-    sg_key *k = NULL;
     sh_error err = {0};
     sg_key_source src = {.pkcs11_module = info.dli_fname};
-    assert_int_equal(sg_key_open(&src, PIN, &k, &err), SH_INPUT);
-    assert_null(k);
+    assert_refused(&src, PIN, &err);
     test_assert_contains(err.msg, info.dli_fname);
     test_assert_contains(err.msg, "not a PKCS#11 module");
 }
 
 /* ---- the secret ---- */
 
+/* The secret read from the environment variable env (or else the file path) is want. */
+static void assert_secret(const char *env, const char *path, const char *want)
+{
+    char *s = NULL;
+    sh_error err = {0};
+    assert_int_equal(sg_secret_get(env, path, "PIN: ", &s, &err), SH_OK);
+    assert_string_equal(s, want);
+    sg_secret_free(s);
+}
+
+/* Reading the secret from env (or else path) is refused as SH_USAGE, with no secret, and the
+ * message names what. */
+static void assert_secret_refused(const char *env, const char *path, const char *what)
+{
+    char *s = NULL;
+    sh_error err = {0};
+    assert_int_equal(sg_secret_get(env, path, "PIN: ", &s, &err), SH_USAGE);
+    assert_null(s);
+    test_assert_contains(err.msg, what);
+}
+
 static void secret_from_env(void **state)
 {
     (void)state;
     setenv("SOHOA_TEST_PIN", "12 34 56", 1);
-    char *s = NULL;
-    sh_error err = {0};
-    assert_int_equal(sg_secret_get("SOHOA_TEST_PIN", "/nonexistent", "PIN: ", &s, &err), SH_OK);
-    assert_string_equal(s, "12 34 56");
-    sg_secret_free(s);
+    assert_secret("SOHOA_TEST_PIN", "/nonexistent", "12 34 56");
     unsetenv("SOHOA_TEST_PIN");
 }
 
 static void secret_env_missing_or_empty(void **state)
 {
     (void)state;
-    char *s = NULL;
-    sh_error err = {0};
     unsetenv("SOHOA_TEST_NO_PIN");
-    assert_int_equal(sg_secret_get("SOHOA_TEST_NO_PIN", NULL, "PIN: ", &s, &err), SH_USAGE);
-    assert_null(s);
-    test_assert_contains(err.msg, "SOHOA_TEST_NO_PIN");
+    assert_secret_refused("SOHOA_TEST_NO_PIN", NULL, "SOHOA_TEST_NO_PIN");
     setenv("SOHOA_TEST_NO_PIN", "", 1);
-    assert_int_equal(sg_secret_get("SOHOA_TEST_NO_PIN", NULL, "PIN: ", &s, &err), SH_USAGE);
-    test_assert_contains(err.msg, "SOHOA_TEST_NO_PIN");
+    assert_secret_refused("SOHOA_TEST_NO_PIN", NULL, "SOHOA_TEST_NO_PIN");
     unsetenv("SOHOA_TEST_NO_PIN");
 }
 
@@ -532,26 +537,17 @@ static void secret_from_file(void **state)
     char *path = fxp("pin.txt");
     static const char content[] = "p@ss word\r\nsecond line\n";
     test_write(path, content, strlen(content));
-    char *s = NULL;
-    sh_error err = {0};
     sh_log_set_level(SH_LOG_QUIET); /* these files are not private: the warning is tested below */
-    assert_int_equal(sg_secret_get(NULL, path, "PIN: ", &s, &err), SH_OK);
-    assert_string_equal(s, "p@ss word");
-    sg_secret_free(s);
+    assert_secret(NULL, path, "p@ss word");
     /* no newline at the end */
     test_write(path, "654321", 6);
-    assert_int_equal(sg_secret_get(NULL, path, "PIN: ", &s, &err), SH_OK);
-    assert_string_equal(s, "654321");
-    sg_secret_free(s);
+    assert_secret(NULL, path, "654321");
     /* an empty first line */
     test_write(path, "\nlater\n", 7);
-    assert_int_equal(sg_secret_get(NULL, path, "PIN: ", &s, &err), SH_USAGE);
-    test_assert_contains(err.msg, path);
+    assert_secret_refused(NULL, path, path);
     g_free(path);
     path = fxp("no-pin-file");
-    assert_int_equal(sg_secret_get(NULL, path, "PIN: ", &s, &err), SH_USAGE);
-    test_assert_contains(err.msg, path);
-    assert_null(s);
+    assert_secret_refused(NULL, path, path);
     g_free(path);
     sh_log_set_level(SH_LOG_NORMAL);
 }

@@ -4,10 +4,10 @@
  * ToUnicode map), pdfimages (the seal at its actual size, its alpha as an /SMask), qpdf --check,
  * and pdftoppm's rendering read back here (text where the text is, the seal on the left, upright).
  * The seals are PNGs made here with libpng: no Python in unit tests. */
+#define TEST_WITH_LIBPNG /* test_write_png */
 #include "testutil.h"
 
 #include <math.h>
-#include <png.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +47,13 @@ static bool have_judges(void)
     return false;
 }
 
+/* The tests that are judged through and through skip without the judges. */
+static void need_judges(void)
+{
+    if (!have_judges())
+        skip();
+}
+
 /* ---- seal fixtures, written with libpng ---- */
 
 /* Palette and grey: opaque. GA16: 16-bit grey and alpha, interlaced (libpng's transforms). */
@@ -73,55 +80,51 @@ static void seal_pixel(seal_kind kind, bool in, uint8_t *p)
     }
 }
 
-/* A disc of diameter 0.9 × side in a side × side PNG; ppi 0: no pHYs. */
-static void write_seal(const char *path, seal_kind kind, uint32_t side, uint32_t ppi)
+typedef struct {
+    seal_kind kind;
+    uint32_t side, ppi;
+    png_bytep *rows;
+} seal_png;
+
+static void seal_body(png_structp png, png_infop info, const void *arg)
 {
     static const png_color palette[2] = {{255, 255, 255}, {204, 0, 0}};
     static const int types[] = {PNG_COLOR_TYPE_RGB_ALPHA, PNG_COLOR_TYPE_PALETTE,
                                 PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA};
+    const seal_png *s = arg;
+    png_set_IHDR(png, info, s->side, s->side, s->kind == SEAL_GA16 ? 16 : 8, types[s->kind],
+                 s->kind == SEAL_GA16 ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (s->kind == SEAL_PALETTE)
+        png_set_PLTE(png, info, palette, 2);
+    if (s->ppi)
+        png_set_pHYs(png, info, (png_uint_32)lround(s->ppi / 0.0254),
+                     (png_uint_32)lround(s->ppi / 0.0254), PNG_RESOLUTION_METER);
+    png_write_info(png, info);
+    png_write_image(png, s->rows);
+    png_write_end(png, info);
+}
+
+/* A disc of diameter 0.9 × side in a side × side PNG; ppi 0: no pHYs. */
+static void write_seal(const char *path, seal_kind kind, uint32_t side, uint32_t ppi)
+{
     size_t bpp = kind == SEAL_RGBA || kind == SEAL_GA16 ? 4 : 1;
     uint8_t *px = g_malloc0((size_t)side * side * bpp);
-    png_bytep *rows = g_new(png_bytep, side);
+    seal_png s = {kind, side, ppi, g_new(png_bytep, side)};
     double c = side / 2.0, r = 0.45 * side;
     for (uint32_t y = 0; y < side; y++) {
-        rows[y] = px + (size_t)y * side * bpp;
+        s.rows[y] = px + (size_t)y * side * bpp;
         for (uint32_t x = 0; x < side; x++)
-            seal_pixel(kind, hypot(x + 0.5 - c, y + 0.5 - c) < r, rows[y] + x * bpp);
+            seal_pixel(kind, hypot(x + 0.5 - c, y + 0.5 - c) < r, s.rows[y] + x * bpp);
     }
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    if (setjmp(png_jmpbuf(png)))
-        fail_msg("libpng cannot write %s", path);
-    png_init_io(png, f);
-    png_set_IHDR(png, info, side, side, kind == SEAL_GA16 ? 16 : 8, types[kind],
-                 kind == SEAL_GA16 ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    if (kind == SEAL_PALETTE)
-        png_set_PLTE(png, info, palette, 2);
-    if (ppi)
-        png_set_pHYs(png, info, (png_uint_32)lround(ppi / 0.0254),
-                     (png_uint_32)lround(ppi / 0.0254), PNG_RESOLUTION_METER);
-    png_write_info(png, info);
-    png_write_image(png, rows);
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
-    fclose(f);
-    g_free(rows);
+    test_write_png(path, seal_body, &s);
+    g_free(s.rows);
     g_free(px);
 }
 
-/* A valid 5000 × 5000 bilevel PNG: small on disk, too large to be a seal. */
-static void write_huge_png(const char *path)
+static void huge_body(png_structp png, png_infop info, const void *arg)
 {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png_create_info_struct(png);
-    if (setjmp(png_jmpbuf(png)))
-        fail_msg("libpng cannot write %s", path);
-    png_init_io(png, f);
+    (void)arg;
     png_set_IHDR(png, info, 5000, 5000, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
@@ -129,9 +132,10 @@ static void write_huge_png(const char *path)
     for (int y = 0; y < 5000; y++)
         png_write_row(png, row);
     png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
-    fclose(f);
 }
+
+/* A valid 5000 × 5000 bilevel PNG: small on disk, too large to be a seal. */
+static void write_huge_png(const char *path) { test_write_png(path, huge_body, NULL); }
 
 /* ---- the test page ---- */
 
@@ -140,40 +144,45 @@ typedef struct {
     double disp_w, disp_h; /* the page as displayed */
 } placed;
 
-/* A display point of a page shown with /Rotate r, in the page's own user space. */
-static void display_to_user(int r, double xd, double yd, double *x, double *y)
+/* The matrix [a b c d] that turns a form upright on a page shown turned by r degrees clockwise:
+ * those of PDF 32000. */
+static void upright_matrix(int r, double m[4])
 {
-    switch (r) {
-    case 90:
-        *x = PAGE_W - yd, *y = xd;
-        break;
-    case 180:
-        *x = PAGE_W - xd, *y = PAGE_H - yd;
-        break;
-    case 270:
-        *x = yd, *y = PAGE_H - xd;
-        break;
-    default:
-        *x = xd, *y = yd;
-        break;
-    }
+    static const double turns[4][4] = {{1, 0, 0, 1}, {0, 1, -1, 0}, {-1, 0, 0, -1}, {0, -1, 1, 0}};
+    int i = r == 90 ? 1 : r == 180 ? 2 : r == 270 ? 3 : 0;
+    memcpy(m, turns[i], sizeof turns[i]);
 }
 
-/* The form's translation that puts its /Matrix-turned box at the user rectangle's corner. The
- * matrices are those of PDF 32000 for a page shown turned by r degrees clockwise. */
+/* The page's size as displayed with /Rotate r. */
+static void displayed_size(int r, double *w, double *h)
+{
+    bool turned = r == 90 || r == 270;
+    *w = turned ? PAGE_H : PAGE_W;
+    *h = turned ? PAGE_W : PAGE_H;
+}
+
+/* The form's translation that puts its /Matrix-turned box at the user rectangle's corner. */
 static void form_origin(int r, double w, double h, double ux, double uy, double *tx, double *ty)
 {
-    double a = 1, b = 0, c = 0, d = 1;
-    if (r == 90)
-        a = 0, b = 1, c = -1, d = 0;
-    else if (r == 180)
-        a = -1, b = 0, c = 0, d = -1;
-    else if (r == 270)
-        a = 0, b = -1, c = 1, d = 0;
+    double m[4];
+    upright_matrix(r, m);
+    double a = m[0], b = m[1], c = m[2], d = m[3];
     double minx = fmin(fmin(0, a * w), fmin(c * h, a * w + c * h));
     double miny = fmin(fmin(0, b * w), fmin(d * h, b * w + d * h));
     *tx = ux - minx;
     *ty = uy - miny;
+}
+
+/* A display point of a page shown with /Rotate r, in the page's own user space: turned as a form
+ * is, and moved so that the page as displayed covers the page. */
+static void display_to_user(int r, double xd, double yd, double *x, double *y)
+{
+    double m[4], w, h, tx, ty;
+    upright_matrix(r, m);
+    displayed_size(r, &w, &h);
+    form_origin(r, w, h, 0, 0, &tx, &ty);
+    *x = m[0] * xd + m[2] * yd + tx;
+    *y = m[1] * xd + m[3] * yd + ty;
 }
 
 /* A one-page PDF; with a stamp, it is drawn (as a form) at the top right of the page as
@@ -194,9 +203,7 @@ static sh_status write_page(const char *path, const sg_stamp *st, int rotate, co
     char *ops = g_strdup("");
     if (st) {
         placed p = {0};
-        bool turned = rotate == 90 || rotate == 270;
-        p.disp_w = turned ? PAGE_H : PAGE_W;
-        p.disp_h = turned ? PAGE_W : PAGE_H;
+        displayed_size(rotate, &p.disp_w, &p.disp_h);
         double sw, sh;
         sg_stamp_size(st, &sw, &sh);
         p.x1 = p.disp_w - MARGIN, p.x0 = p.x1 - sw;
@@ -210,12 +217,7 @@ static sh_status write_page(const char *path, const sg_stamp *st, int rotate, co
         if (where)
             *where = p;
     }
-    pdf_object_begin(w, catalog);
-    pdf_printf(w, "<< /Type /Catalog /Pages %d 0 R >>", pages);
-    pdf_object_end(w);
-    pdf_object_begin(w, pages);
-    pdf_printf(w, "<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page);
-    pdf_object_end(w);
+    test_pdf_page_tree(w, catalog, pages, page);
     pdf_object_begin(w, page);
     pdf_printf(w, "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Rotate %d ", pages,
                rotate);
@@ -320,9 +322,8 @@ static grey render(const char *pdf)
     g_free(test_run(cmd, &ok));
     assert_true(ok);
     char *pgm = g_strdup_printf("%s.pgm", prefix);
-    gchar *data = NULL;
-    gsize n = 0;
-    assert_true(g_file_get_contents(pgm, &data, &n, NULL));
+    size_t n = 0;
+    char *data = test_slurp(pgm, &n);
     grey g = {0};
     int off = 0, maxval = 0;
     assert_int_equal(sscanf(data, "P5 %u %u %d%n", &g.w, &g.h, &maxval, &off), 3);
@@ -405,14 +406,78 @@ static void assert_rendering(const char *pdf, const placed *p, double seal_pt)
 /* noinline: gcc 12 sees a dangling pointer through the inlined cmocka assertion otherwise. */
 __attribute__((noinline)) static void assert_same_file(const char *a, const char *b)
 {
-    gchar *da = NULL, *db = NULL;
-    gsize la = 0, lb = 0;
-    assert_true(g_file_get_contents(a, &da, &la, NULL));
-    assert_true(g_file_get_contents(b, &db, &lb, NULL));
+    size_t la = 0, lb = 0;
+    char *da = test_slurp(a, &la), *db = test_slurp(b, &lb);
     if (la != lb || memcmp(da, db, la) != 0)
         fail_msg("%s and %s differ", a, b);
     g_free(da);
     g_free(db);
+}
+
+/* ---- the files of the tests, in the test's folder (g_free the paths) ---- */
+
+/* name, holding a one-page PDF with the stamp s (NULL: none) on a page shown with /Rotate
+ * rotate, at TIME; where (when not NULL) says where the stamp landed. */
+static char *page_file(void **state, const char *name, const sg_stamp *s, int rotate, placed *where)
+{
+    char *pdf = test_path(*state, name);
+    sh_error err;
+    assert_int_equal(write_page(pdf, s, rotate, TIME, where, &err), SH_OK);
+    return pdf;
+}
+
+/* name, holding a seal of write_seal's. */
+static char *seal_file(void **state, const char *name, seal_kind kind, uint32_t side, uint32_t ppi)
+{
+    char *seal = test_path(*state, name);
+    write_seal(seal, kind, side, ppi);
+    return seal;
+}
+
+/* A stamp mm wide, ORG's and SIGNER's, with a seal of write_seal's kept in the file name. */
+static sg_stamp *stamp_with_seal(void **state, const char *name, seal_kind kind, uint32_t side,
+                                 uint32_t ppi, double mm)
+{
+    char *seal = seal_file(state, name, kind, side, ppi);
+    sg_stamp *s = make_stamp(ORG, SIGNER, seal, mm);
+    g_free(seal);
+    return s;
+}
+
+/* The stamps s1 and s2 make the very same file (a.pdf, b.pdf) on a page with /Rotate rotate. */
+static void assert_same_pages(void **state, const sg_stamp *s1, const sg_stamp *s2, int rotate)
+{
+    char *a = page_file(state, "a.pdf", s1, rotate, NULL);
+    char *b = page_file(state, "b.pdf", s2, rotate, NULL);
+    assert_same_file(a, b);
+    g_free(a);
+    g_free(b);
+}
+
+/* The names org and signer, spelled otherwise than ORG and SIGNER, make the very same file as
+ * those (b.pdf is theirs). */
+static void assert_same_as_plain(void **state, const char *org, const char *signer)
+{
+    sg_stamp *s1 = make_stamp(ORG, SIGNER, NULL, 70), *s2 = make_stamp(org, signer, NULL, 70);
+    assert_same_pages(state, s1, s2, 0);
+    sg_stamp_free(s1);
+    sg_stamp_free(s2);
+}
+
+/* The seal's width in pdftoppm's rendering of pdf, in pixels. */
+static uint32_t rendered_seal_px(const char *pdf, const placed *p)
+{
+    grey g = render(pdf);
+    uint32_t n = seal_run(&g, p);
+    g_free(g.px);
+    return n;
+}
+
+static long file_size(const char *path)
+{
+    GStatBuf st;
+    assert_int_equal(g_stat(path, &st), 0);
+    return (long)st.st_size;
 }
 
 /* ---- tests ---- */
@@ -423,17 +488,12 @@ static const int rotations[4] = {0, 90, 180, 270};
  * the seal on its left and the text on its right, the file is sound. */
 static void stamp_upright_on_every_rotation(void **state)
 {
-    if (!have_judges())
-        return;
-    char *seal = test_path(*state, "seal.png");
-    write_seal(seal, SEAL_RGBA, 300, 300);
-    sg_stamp *s = make_stamp(ORG, SIGNER, seal, 90);
+    need_judges();
+    sg_stamp *s = stamp_with_seal(state, "seal.png", SEAL_RGBA, 300, 300, 90);
     for (int i = 0; i < 4; i++) {
         char *name = g_strdup_printf("rot%d.pdf", rotations[i]);
-        char *pdf = test_path(*state, name);
         placed p;
-        sh_error err;
-        assert_int_equal(write_page(pdf, s, rotations[i], TIME, &p, &err), SH_OK);
+        char *pdf = page_file(state, name, s, rotations[i], &p);
         assert_qpdf_clean(pdf);
         assert_text(pdf, ORG, SIGNER, TIME);
         assert_rendering(pdf, &p, 72);
@@ -441,20 +501,15 @@ static void stamp_upright_on_every_rotation(void **state)
         g_free(name);
     }
     sg_stamp_free(s);
-    g_free(seal);
 }
 
 /* pdffonts: one embedded subset CID TrueType font with a ToUnicode map, the subset tag six
  * capitals; pdfimages: the seal is RGB with an alpha /SMask, at 300 ppi as its pHYs says. */
 static void font_and_seal_as_judged(void **state)
 {
-    if (!have_judges())
-        return;
-    char *seal = test_path(*state, "seal.png"), *pdf = test_path(*state, "s.pdf");
-    write_seal(seal, SEAL_RGBA, 300, 300);
-    sg_stamp *s = make_stamp(ORG, SIGNER, seal, 90);
-    sh_error err;
-    assert_int_equal(write_page(pdf, s, 0, TIME, NULL, &err), SH_OK);
+    need_judges();
+    sg_stamp *s = stamp_with_seal(state, "seal.png", SEAL_RGBA, 300, 300, 90);
+    char *pdf = page_file(state, "s.pdf", s, 0, NULL);
     char *fonts = run("pdffonts", pdf, "");
     GRegex *re = g_regex_new("^[A-Z]{6}\\+DejaVuSans +CID TrueType +Identity-H +yes +yes +yes ",
                              G_REGEX_MULTILINE, 0, NULL);
@@ -486,7 +541,6 @@ static void font_and_seal_as_judged(void **state)
     g_free(fonts);
     sg_stamp_free(s);
     g_free(pdf);
-    g_free(seal);
 }
 
 /* The seal at its actual size from pHYs (300 and 600 ppi), 300 ppi when there is none (a
@@ -494,8 +548,7 @@ static void font_and_seal_as_judged(void **state)
  * alpha read too. */
 static void seal_actual_size(void **state)
 {
-    if (!have_judges())
-        return;
+    need_judges();
     static const struct {
         seal_kind kind;
         uint32_t ppi;
@@ -506,29 +559,23 @@ static void seal_actual_size(void **state)
         {SEAL_GREY, 300, 45, false}, {SEAL_GA16, 300, 45, true},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char *seal = test_path(*state, "seal.png"), *pdf = test_path(*state, "s.pdf");
-        write_seal(seal, cases[i].kind, 300, cases[i].ppi);
-        sg_stamp *s = make_stamp(ORG, SIGNER, seal, 90);
+        sg_stamp *s = stamp_with_seal(state, "seal.png", cases[i].kind, 300, cases[i].ppi, 90);
         double w, h, seal_pt = 300.0 / (cases[i].ppi ? cases[i].ppi : 300) * 72;
         sg_stamp_size(s, &w, &h);
         assert_true(fabs(w - 90 * 72 / 25.4) < 0.01);
         assert_true(h >= seal_pt);
         placed p;
-        sh_error err;
-        assert_int_equal(write_page(pdf, s, 0, TIME, &p, &err), SH_OK);
-        grey g = render(pdf);
-        uint32_t run_px = seal_run(&g, &p);
+        char *pdf = page_file(state, "s.pdf", s, 0, &p);
+        uint32_t run_px = rendered_seal_px(pdf, &p);
         if (fabs(run_px - cases[i].expect_px) > 3)
             fail_msg("case %zu: the seal is %u px wide, %.1f expected", i, run_px,
                      cases[i].expect_px);
-        g_free(g.px);
         assert_rendering(pdf, &p, seal_pt);
         char *images = run("pdfimages -list", pdf, "");
         assert_int_equal(strstr(images, " smask ") != NULL, cases[i].smask);
         g_free(images);
         sg_stamp_free(s);
         g_free(pdf);
-        g_free(seal);
     }
 }
 
@@ -536,27 +583,20 @@ static void seal_actual_size(void **state)
  * sets the stamp's height. */
 static void large_seal_scaled_down(void **state)
 {
-    if (!have_judges())
-        return;
-    char *seal = test_path(*state, "big.png"), *pdf = test_path(*state, "s.pdf");
-    write_seal(seal, SEAL_RGBA, 1200, 300); /* 4 inches */
-    sg_stamp *s = make_stamp(ORG, SIGNER, seal, 70);
+    need_judges();
+    sg_stamp *s = stamp_with_seal(state, "big.png", SEAL_RGBA, 1200, 300, 70); /* 4 inches */
     double w, h;
     sg_stamp_size(s, &w, &h);
     double seal_pt = 0.45 * w;
     assert_true(h >= seal_pt && h <= seal_pt + 2 * INSET + 0.01);
     placed p;
-    sh_error err;
-    assert_int_equal(write_page(pdf, s, 0, TIME, &p, &err), SH_OK);
-    grey g = render(pdf);
+    char *pdf = page_file(state, "s.pdf", s, 0, &p);
     double expect = 0.9 * seal_pt * RES / 72;
-    assert_true(fabs(seal_run(&g, &p) - expect) <= 3);
-    g_free(g.px);
+    assert_true(fabs(rendered_seal_px(pdf, &p) - expect) <= 3);
     assert_rendering(pdf, &p, seal_pt);
     assert_text(pdf, ORG, SIGNER, TIME);
     sg_stamp_free(s);
     g_free(pdf);
-    g_free(seal);
 }
 
 /* Decomposed (NFD) names give the very same file as composed ones, and extract composed. */
@@ -565,17 +605,10 @@ static void nfd_input_same_as_nfc(void **state)
     char *org = g_utf8_normalize(ORG, -1, G_NORMALIZE_NFD);
     char *signer = g_utf8_normalize(SIGNER, -1, G_NORMALIZE_NFD);
     assert_string_not_equal(org, ORG);
-    char *a = test_path(*state, "nfc.pdf"), *b = test_path(*state, "nfd.pdf");
-    sg_stamp *s1 = make_stamp(ORG, SIGNER, NULL, 70), *s2 = make_stamp(org, signer, NULL, 70);
-    sh_error err;
-    assert_int_equal(write_page(a, s1, 0, TIME, NULL, &err), SH_OK);
-    assert_int_equal(write_page(b, s2, 0, TIME, NULL, &err), SH_OK);
-    assert_same_file(a, b);
+    assert_same_as_plain(state, org, signer);
+    char *b = test_path(*state, "b.pdf"); /* the NFD one */
     if (have_judges())
         assert_text(b, ORG, SIGNER, TIME);
-    sg_stamp_free(s1);
-    sg_stamp_free(s2);
-    g_free(a);
     g_free(b);
     g_free(org);
     g_free(signer);
@@ -585,14 +618,8 @@ static void nfd_input_same_as_nfc(void **state)
 static void written_again_and_again(void **state)
 {
     sg_stamp *s = make_stamp(ORG, SIGNER, NULL, 70);
-    char *a = test_path(*state, "a.pdf"), *b = test_path(*state, "b.pdf");
-    sh_error err;
-    assert_int_equal(write_page(a, s, 90, TIME, NULL, &err), SH_OK);
-    assert_int_equal(write_page(b, s, 90, TIME, NULL, &err), SH_OK);
-    assert_same_file(a, b);
+    assert_same_pages(state, s, s, 90);
     sg_stamp_free(s);
-    g_free(a);
-    g_free(b);
 }
 
 /* A long organisation wraps at word boundaries (never inside a word), and the stamp grows. */
@@ -606,10 +633,8 @@ static void long_names_wrap_at_words(void **state)
     sg_stamp_size(big, &w2, &h2);
     assert_true(w1 == w2 && h2 > h1);
     if (have_judges()) {
-        char *pdf = test_path(*state, "long.pdf");
         placed p;
-        sh_error err;
-        assert_int_equal(write_page(pdf, big, 0, TIME, &p, &err), SH_OK);
+        char *pdf = page_file(state, "long.pdf", big, 0, &p);
         assert_text(pdf, org, signer, TIME);
         assert_rendering(pdf, &p, 0);
         assert_qpdf_clean(pdf);
@@ -622,36 +647,19 @@ static void long_names_wrap_at_words(void **state)
 /* A line break or a tab in a name is a space: the same stamp as with spaces. */
 static void white_space_is_a_space(void **state)
 {
-    sg_stamp *s1 = make_stamp(ORG, SIGNER, NULL, 70);
-    sg_stamp *s2 =
-        make_stamp("Đảng ủy\nxã\tTân Phú\r", "Văn phòng Đảng ủy xã\xc2\xa0Tân Phú", NULL, 70);
-    char *a = test_path(*state, "a.pdf"), *b = test_path(*state, "b.pdf");
-    sh_error err;
-    assert_int_equal(write_page(a, s1, 0, TIME, NULL, &err), SH_OK);
-    assert_int_equal(write_page(b, s2, 0, TIME, NULL, &err), SH_OK);
-    assert_same_file(a, b);
-    sg_stamp_free(s1);
-    sg_stamp_free(s2);
-    g_free(a);
-    g_free(b);
+    assert_same_as_plain(state, "Đảng ủy\nxã\tTân Phú\r", "Văn phòng Đảng ủy xã\xc2\xa0Tân Phú");
 }
 
 /* The whole stamp without a seal (font subset, ToUnicode, widths, form) adds under 40 KB. */
 static void overhead_under_40k(void **state)
 {
-    char *bare = test_path(*state, "bare.pdf"), *stamped = test_path(*state, "stamped.pdf");
-    char *sealed = test_path(*state, "sealed.pdf"), *seal = test_path(*state, "seal.png");
-    write_seal(seal, SEAL_RGBA, 425, 300); /* 36 mm at 300 ppi */
-    sg_stamp *s = make_stamp(ORG, SIGNER, NULL, 70), *s2 = make_stamp(ORG, SIGNER, seal, 70);
-    sh_error err;
-    assert_int_equal(write_page(bare, NULL, 0, TIME, NULL, &err), SH_OK);
-    assert_int_equal(write_page(stamped, s, 0, TIME, NULL, &err), SH_OK);
-    assert_int_equal(write_page(sealed, s2, 0, TIME, NULL, &err), SH_OK);
-    GStatBuf a, b, c;
-    assert_int_equal(g_stat(bare, &a), 0);
-    assert_int_equal(g_stat(stamped, &b), 0);
-    assert_int_equal(g_stat(sealed, &c), 0);
-    long overhead = (long)(b.st_size - a.st_size), with_seal = (long)(c.st_size - a.st_size);
+    sg_stamp *s = make_stamp(ORG, SIGNER, NULL, 70);
+    sg_stamp *s2 = stamp_with_seal(state, "seal.png", SEAL_RGBA, 425, 300, 70); /* 36 mm, 300 ppi */
+    char *bare = page_file(state, "bare.pdf", NULL, 0, NULL);
+    char *stamped = page_file(state, "stamped.pdf", s, 0, NULL);
+    char *sealed = page_file(state, "sealed.pdf", s2, 0, NULL);
+    long overhead = file_size(stamped) - file_size(bare);
+    long with_seal = file_size(sealed) - file_size(bare);
     print_message("stamp overhead: %ld bytes without the seal, %ld with a 425 px seal\n", overhead,
                   with_seal);
     assert_true(overhead > 0 && overhead < 40 * 1024);
@@ -660,7 +668,6 @@ static void overhead_under_40k(void **state)
     g_free(bare);
     g_free(stamped);
     g_free(sealed);
-    g_free(seal);
 }
 
 /* A character the font lacks: SH_INPUT naming the font and the character; a font without
@@ -684,8 +691,7 @@ static void font_lacking_a_letter(void **state)
     } else {
         print_message("no %s without Vietnamese: that case skipped\n", NO_VIETNAMESE_FONT);
     }
-    char *seal = test_path(*state, "seal.png");
-    write_seal(seal, SEAL_GREY, 50, 300);
+    char *seal = seal_file(state, "seal.png", SEAL_GREY, 50, 300);
     assert_int_equal(try_stamp(seal, ORG, SIGNER, NULL, 70, &err), SH_INPUT);
     test_assert_contains(err.msg, seal);
     char *missing = test_path(*state, "missing.ttf");
@@ -708,11 +714,10 @@ static void bad_seals_refused(void **state)
     assert_int_equal(try_stamp(FONT, ORG, SIGNER, text, 70, &err), SH_INPUT);
     test_assert_contains(err.msg, text);
 
-    char *good = test_path(*state, "good.png"), *cut = test_path(*state, "cut.png");
-    write_seal(good, SEAL_RGBA, 200, 300);
-    gchar *data = NULL;
-    gsize n = 0;
-    assert_true(g_file_get_contents(good, &data, &n, NULL));
+    char *good = seal_file(state, "good.png", SEAL_RGBA, 200, 300);
+    char *cut = test_path(*state, "cut.png");
+    size_t n = 0;
+    char *data = test_slurp(good, &n);
     test_write(cut, data, n / 2);
     assert_int_equal(try_stamp(FONT, ORG, SIGNER, cut, 70, &err), SH_INPUT);
     test_assert_contains(err.msg, cut);

@@ -134,3 +134,13 @@ char *test_slurp(const char *path, size_t *len)
     *len = n;
     return d;
 }
+
+void test_pdf_page_tree(pdf_writer *w, int catalog, int pages, int page)
+{
+    pdf_object_begin(w, catalog);
+    pdf_printf(w, "<< /Type /Catalog /Pages %d 0 R >>", pages);
+    pdf_object_end(w);
+    pdf_object_begin(w, pages);
+    pdf_printf(w, "<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page);
+    pdf_object_end(w);
+}

@@ -11,6 +11,12 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "pdf/pdf.h"
+
+#ifdef TEST_WITH_LIBPNG /* defined before this header by the tests that link libpng */
+#include <png.h>
+#include <stdio.h>
+#endif
 
 /* A fresh empty folder under $SOHOA_TEST_TMP (or /tmp); g_free() the path. */
 char *test_tmpdir(const char *tag);
@@ -39,5 +45,34 @@ char *test_run(const char *cmd, bool *ok);
 char *test_slurp(const char *path, size_t *len);
 /* Join a folder and a name; g_free() the result. */
 char *test_path(const char *dir, const char *name);
+/* Write the catalog and the page tree of a one-page PDF: the objects catalog and pages, and
+ * pages' one kid, page (all reserved by the caller; page is the caller's to write). */
+void test_pdf_page_tree(pdf_writer *w, int catalog, int pages, int page);
+
+#ifdef TEST_WITH_LIBPNG
+/* libpng's error handler for test_write_png: the test fails, naming the file. */
+static inline void test_png_failed(png_structp png, png_const_charp msg)
+{
+    fail_msg("libpng cannot write %s: %s", (const char *)png_get_error_ptr(png), msg);
+}
+
+/* Write a PNG file at path: body(png, info, arg) sets the header (png_set_IHDR…) and writes the
+ * image; an error of libpng's fails the test. */
+static inline void test_write_png(const char *path,
+                                  void (*body)(png_structp, png_infop, const void *),
+                                  const void *arg)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    png_structp png =
+        png_create_write_struct(PNG_LIBPNG_VER_STRING, (png_voidp)path, test_png_failed, NULL);
+    png_infop info = png_create_info_struct(png);
+    assert_true(png && info);
+    png_init_io(png, f);
+    body(png, info, arg);
+    png_destroy_write_struct(&png, &info);
+    assert_int_equal(fclose(f), 0);
+}
+#endif
 
 #endif
