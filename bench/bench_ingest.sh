@@ -82,16 +82,7 @@ printf 'inputs generated in %.1f s: 100-page G4 TIFF %s MiB, 20 JPEG files %s Mi
 cat "$tif100" "$tif10" "${jpegs[@]}" > /dev/null
 
 # ---- sohoa: a workspace, and whether ingest works at all ----
-ws=$tmp/ws
-sohoa_ok=1
-why=
-if [ ! -x "$sohoa" ]; then
-  sohoa_ok=0
-  why="$sohoa not built"
-elif ! "$sohoa" init "$ws" --station BENCH --operator bench -q >/dev/null 2>"$tmp/err"; then
-  sohoa_ok=0
-  why="sohoa init failed: $(head -n 3 "$tmp/err")"
-fi
+bench_workspace
 ingest=("$sohoa" --workspace "$ws" ingest --org "$org" --cccd "$cccd" --name "$person" --type 2
         --seq @SEQ@)
 sohoa_series() { # FILE...: series of sohoa ingest, or $sohoa_ok=0 and the reason in $why

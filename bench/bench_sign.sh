@@ -116,16 +116,7 @@ export BENCH_NSS=$nss BENCH_NICK=$nick BENCH_PASS=$pass
 pdfsig_prep() { rm -rf "$tmp/out"; mkdir "$tmp/out"; }
 
 # ---- sohoa: a workspace, and whether sign works at all ----
-ws=$tmp/ws
-sohoa_ok=1
-why=
-if [ ! -x "$sohoa" ]; then
-  sohoa_ok=0
-  why="$sohoa not built"
-elif ! "$sohoa" init "$ws" --station BENCH --operator bench -q >/dev/null 2>"$tmp/err"; then
-  sohoa_ok=0
-  why="sohoa init failed: $(head -n 3 "$tmp/err")"
-fi
+bench_workspace
 export SOHOA_BENCH_PIN=$pass
 batch_src=
 # Each run signs fresh hard links of the inputs in the workspace (signed files land beside them).

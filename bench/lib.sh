@@ -27,3 +27,17 @@ print(f"{e - s:.6f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
 ' "$tmp/err" "$@"
   }
 fi
+# bench_workspace: a workspace at $tmp/ws for $sohoa; $sohoa_ok 0 and the reason in $why when
+# sohoa is not built or cannot make one (the other tool's figures are still printed).
+bench_workspace() {
+  ws=$tmp/ws
+  sohoa_ok=1
+  why=
+  if [ ! -x "$sohoa" ]; then
+    sohoa_ok=0
+    why="$sohoa not built"
+  elif ! "$sohoa" init "$ws" --station BENCH --operator bench -q >/dev/null 2>"$tmp/err"; then
+    sohoa_ok=0
+    why="sohoa init failed: $(head -n 3 "$tmp/err")"
+  fi
+}

@@ -306,6 +306,21 @@ static void writer_free(pdf_writer *w)
     g_free(w);
 }
 
+/* The end of a writer: the file published when nothing failed, else dropped; w freed. */
+static sh_status publish_or_drop(pdf_writer *w, sh_error *err)
+{
+    sh_status st = w->err.status;
+    if (st != SH_OK) {
+        if (err)
+            *err = w->err;
+        sh_atomic_abort(w->out);
+    } else {
+        st = sh_atomic_commit(w->out, err);
+    }
+    writer_free(w);
+    return st;
+}
+
 void pdf_writer_abort(pdf_writer *w)
 {
     if (!w)
@@ -344,16 +359,7 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH
     /* Every byte went through the hash: it is now the digest of the whole file. */
     if (sha256 && !failed(w) && EVP_DigestFinal_ex(w->hash, sha256, NULL) != 1)
         fail(w, SH_INTERNAL, "SHA-256 failed");
-    sh_status st = w->err.status;
-    if (st != SH_OK) {
-        if (err)
-            *err = w->err;
-        sh_atomic_abort(w->out);
-    } else {
-        st = sh_atomic_commit(w->out, err);
-    }
-    writer_free(w);
-    return st;
+    return publish_or_drop(w, err);
 }
 
 /* ---- update mode ---- */
@@ -626,16 +632,7 @@ sh_status pdf_writer_digest(pdf_writer *w, uint64_t skip_from, uint64_t skip_to,
 
 sh_status pdf_writer_publish(pdf_writer *w, sh_error *err)
 {
-    sh_status st = w->err.status;
-    if (st == SH_OK && !w->closed)
-        st = sh_fail(&w->err, SH_INTERNAL, "PDF writer: publish before close");
-    if (st != SH_OK) {
-        if (err)
-            *err = w->err;
-        sh_atomic_abort(w->out);
-    } else {
-        st = sh_atomic_commit(w->out, err);
-    }
-    writer_free(w);
-    return st;
+    if (!w->closed)
+        fail(w, SH_INTERNAL, "PDF writer: publish before close");
+    return publish_or_drop(w, err);
 }
