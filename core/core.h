@@ -92,6 +92,12 @@ int sh_atomic_fd(const sh_atomic_file *f);
 sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, int flags,
                                sh_error *err);
 
+/* Flush the temp file to disk; the file stays hidden and locked (flock) until committed or
+ * aborted. The first step of publishing a file the ledger records (sh_publish_intend, below). */
+sh_status sh_atomic_seal(sh_atomic_file *f, sh_error *err);
+const char *sh_atomic_path(const sh_atomic_file *f);      /* the destination */
+const char *sh_atomic_temp_path(const sh_atomic_file *f); /* the hidden temp file */
+
 /* Rename a file or folder without ever replacing what is at `to` (SH_USAGE when something is).
  * A rename that only changes letter case (02.PDF → 02.pdf) works on case-insensitive file
  * systems (USB disks, shared Windows folders) too. The folders are flushed to disk. */
@@ -303,7 +309,7 @@ sh_status sh_check_operator_name(const char *name, sh_error *err);
  */
 typedef struct sh_ledger sh_ledger;
 
-#define SH_LEDGER_SCHEMA_VERSION 2
+#define SH_LEDGER_SCHEMA_VERSION 3
 
 /* Open (creating when `create`) and migrate to SH_LEDGER_SCHEMA_VERSION. A ledger written by a
  * newer sohoa is refused rather than misread. */
@@ -401,5 +407,42 @@ void sh_audit_entry_json(sh_json *j, const sh_audit_entry *e);
 bool sh_time_filter_valid(const char *t);
 /* Current UTC time as 2026-11-21T13:01:15.123Z. */
 void sh_utc_now(char out[32]);
+
+/* ---------------------------------------------------------------------------------------------
+ * Publishing a file the ledger records: one protocol for every command (docs/architecture.md,
+ * "Publishing a file"). A file is visible under its name only once the ledger knows it:
+ *   1. write it with sh_atomic_open/_write, then sh_atomic_seal: its bytes are on disk in the
+ *      temp file, still hidden under .NAME.tmp-XXXXXX, which the writer holds locked (flock);
+ *   2. one ledger transaction: the rows that describe the file, its audit entry, and
+ *      sh_publish_intend (the intent: final path, temp path, sha256);
+ *   3. sh_publish_finish: the temp file renamed to its name (never replacing), the intent closed.
+ * Killed before 2: an unrecorded temp file, removed by the next run's sweep once its writer's
+ * lock is gone. Killed between 2 and 3: sh_publish_recover finishes the rename (the temp's bytes
+ * match the intent), or records publish.lost in the audit chain when the temp file has gone.
+ */
+/* Inside the caller's write transaction (sh_ledger_begin): record the intent to publish the
+ * sealed file f under its destination, whose bytes have SHA-256 sha256_hex. Paths are kept
+ * relative to the workspace root. *intent receives the intent's id for sh_publish_finish. */
+sh_status sh_publish_intend(sh_ledger *l, const char *root, const sh_atomic_file *f,
+                            const char *sha256_hex, int64_t *intent, sh_error *err);
+/* After that transaction committed: rename the temp file into place (never replacing) and close
+ * the intent. f is freed whatever the outcome. The intent row is deleted lazily (by the next
+ * sh_publish_intend or sh_ledger_close), so this costs no extra disk flush per file. */
+sh_status sh_publish_finish(sh_ledger *l, sh_atomic_file *f, int64_t intent, sh_error *err);
+
+/* What sh_publish_recover did. */
+typedef struct {
+    int finished; /* intents of a dead process completed: the file put in place */
+    int lost;     /* intents whose temp file had gone: publish.lost recorded */
+    int pending;  /* intents of a live process, left alone */
+} sh_publish_recovery;
+/* Complete or close the intents left by processes that died (under the ledger's write lock).
+ * Commands that publish files call it first, with the operator as actor. */
+sh_status sh_publish_recover(sh_ledger *l, const char *root, const sh_actor *actor,
+                             sh_publish_recovery *rec, sh_error *err);
+/* Remove the temp files (.NAME.tmp-XXXXXX) in folder dir whose writer is gone (no lock held)
+ * and that no open intent names: what a killed writer left behind. Returns how many were
+ * removed. Commands that publish call it on the folders they write into. */
+int sh_temp_sweep_dir(sh_ledger *l, const char *root, const char *dir);
 
 #endif

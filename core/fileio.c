@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 struct sh_atomic_file {
     int fd;
     int flags;
+    bool sealed;    /* flushed to disk by sh_atomic_seal */
     char *path;     /* destination */
     char *tmp_path; /* .<name>.tmp-XXXXXX beside it */
 };
@@ -46,6 +48,32 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
+/* A new temp file from the template tmp (its XXXXXX replaced), locked with flock for as long as
+ * the writer lives: a sweep (publish.c) removes only temp files nobody holds. A sweep may take
+ * the lock between mkostemp and flock and remove the name; the writer then sees no link left
+ * and starts again under another name. */
+static int create_locked_temp(char *tmp)
+{
+    size_t len = strlen(tmp);
+    char *template_copy = strdup(tmp);
+    if (!template_copy)
+        return -1;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        memcpy(tmp, template_copy, len + 1);
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+            break;
+        struct stat st;
+        if (flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0) {
+            free(template_copy);
+            return fd;
+        }
+        close(fd);
+    }
+    free(template_copy);
+    return -1;
+}
+
 sh_atomic_file *sh_atomic_open(const char *path, int flags, sh_error *err)
 {
     char *dir = NULL;
@@ -73,7 +101,7 @@ sh_atomic_file *sh_atomic_open(const char *path, int flags, sh_error *err)
     }
     snprintf(tmp, tmp_len, "%s/.%s.tmp-XXXXXX", dir, base);
     free(dir);
-    int fd = mkostemp(tmp, O_CLOEXEC);
+    int fd = create_locked_temp(tmp);
     if (fd < 0) {
         sh_fail_errno(err, errno == ENOENT ? SH_USAGE : SH_INPUT, errno,
                       _("cannot create a file beside %s"), path);
@@ -152,21 +180,27 @@ static int publish(const char *tmp, const char *dest, bool no_replace)
     return 0;
 }
 
+sh_status sh_atomic_seal(sh_atomic_file *f, sh_error *err)
+{
+    if (!f->sealed && fsync(f->fd) != 0)
+        return sh_fail_errno(err, SH_INTERNAL, errno,
+                             _("cannot flush %s to disk"), f->path);
+    f->sealed = true;
+    return SH_OK;
+}
+
+const char *sh_atomic_path(const sh_atomic_file *f) { return f->path; }
+const char *sh_atomic_temp_path(const sh_atomic_file *f) { return f->tmp_path; }
+
 sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err)
 {
-    sh_status st = SH_OK;
-    if (fsync(f->fd) != 0) {
-        st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot flush %s to disk"), f->path);
+    sh_status st = sh_atomic_seal(f, err);
+    if (st != SH_OK) {
         sh_atomic_abort(f);
         return st;
     }
-    if (close(f->fd) != 0) {
-        f->fd = -1;
-        st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot write %s"), f->path);
-        sh_atomic_abort(f);
-        return st;
-    }
-    f->fd = -1;
+    /* Renamed while still open: the lock keeps sweeps away from the temp file until it is in
+     * place (the bytes are already on disk, so closing afterwards cannot lose them). */
     if (publish(f->tmp_path, f->path, f->flags & SH_ATOMIC_NO_REPLACE) != 0) {
         if (errno == EEXIST)
             st = sh_fail(err, SH_USAGE, _("%s already exists; it is left as it is"), f->path);
@@ -175,6 +209,8 @@ sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err)
         sh_atomic_abort(f);
         return st;
     }
+    close(f->fd);
+    f->fd = -1;
     char *dir = NULL;
     const char *base;
     split_path(f->path, &dir, &base);

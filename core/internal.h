@@ -7,4 +7,10 @@
 /* The ledger's wording for an SQLite failure (locked, damaged, disk full, other). */
 sh_status sh_ledger_fail_(sh_ledger *l, sh_error *err, const char *what);
 
+/* The ids of intents whose file is in place, waiting to be deleted (publish.c). */
+#include <glib.h>
+GArray *sh_ledger_done_intents_(sh_ledger *l);
+/* Delete those intents now, in a transaction of their own when none is open. */
+void sh_publish_flush_(sh_ledger *l);
+
 #endif

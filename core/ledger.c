@@ -9,6 +9,7 @@
 struct sh_ledger {
     sqlite3 *db;
     char *path;
+    GArray *done_intents; /* int64 ids of published files' intents, deleted lazily (publish.c) */
 };
 
 /* Long enough for another process to finish a batch of writes; short enough that a stuck
@@ -91,6 +92,17 @@ static const char *const MIGRATIONS[] = {
     "  pages INTEGER NOT NULL,"
     "  PRIMARY KEY (document_id, position));"
     "CREATE INDEX document_sources_by_sha256 ON document_sources(sha256);",
+    /* 3: intents to publish a recorded file (publish.c); lookups of a path's verdicts and
+     * signatures without a scan of the whole table. */
+    "CREATE TABLE publications ("
+    "  id INTEGER PRIMARY KEY,"
+    "  path TEXT NOT NULL,"
+    "  temp_path TEXT NOT NULL UNIQUE,"
+    "  sha256 TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL);"
+    "CREATE INDEX validations_by_path ON validations(path);"
+    "CREATE INDEX signatures_by_input_path ON signatures(input_path);"
+    "CREATE INDEX signatures_by_output_path ON signatures(output_path);",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(N_MIGRATIONS == SH_LEDGER_SCHEMA_VERSION, "one migration per schema version");
@@ -196,12 +208,21 @@ void sh_ledger_close(sh_ledger *l)
 {
     if (!l)
         return;
+    sh_publish_flush_(l);
+    if (l->done_intents)
+        g_array_free(l->done_intents, TRUE);
     sqlite3_close_v2(l->db);
     free(l->path);
     free(l);
 }
 
 int sh_ledger_schema_version(sh_ledger *l) { return read_user_version(l); }
+GArray *sh_ledger_done_intents_(sh_ledger *l)
+{
+    if (!l->done_intents)
+        l->done_intents = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    return l->done_intents;
+}
 struct sqlite3 *sh_ledger_db(sh_ledger *l) { return l->db; }
 
 sh_status sh_ledger_begin(sh_ledger *l, sh_error *err) { return exec(l, "BEGIN IMMEDIATE", err); }

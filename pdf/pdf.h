@@ -57,6 +57,10 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH
                             sh_error *err);
 /* Drop the file being written. NULL is accepted. */
 void pdf_writer_abort(pdf_writer *w);
+/* Make pdf_writer_finish and pdf_writer_publish seal the file (on disk, still hidden) and hand
+ * it over in *out instead of putting it in place: the caller records it in the ledger and then
+ * publishes it (sh_publish_intend, sh_publish_finish in core.h). *out stays NULL on failure. */
+void pdf_writer_hand_over(pdf_writer *w, sh_atomic_file **out);
 
 /* ---- update mode: an incremental update appended to a copy of an existing PDF ----
  * The original's bytes are copied unchanged (and hashed on the way), new objects get numbers

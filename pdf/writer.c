@@ -18,6 +18,7 @@
 
 struct pdf_writer {
     sh_atomic_file *out;
+    sh_atomic_file **hand_over; /* pdf_writer_hand_over: sealed, not published */
     sh_error err; /* the first failure; status SH_OK while none */
     EVP_MD_CTX *hash;
     uint64_t offset; /* bytes written so far, buffered or not */
@@ -314,11 +315,23 @@ static sh_status publish_or_drop(pdf_writer *w, sh_error *err)
         if (err)
             *err = w->err;
         sh_atomic_abort(w->out);
+    } else if (w->hand_over) {
+        st = sh_atomic_seal(w->out, err);
+        if (st == SH_OK)
+            *w->hand_over = w->out;
+        else
+            sh_atomic_abort(w->out);
     } else {
         st = sh_atomic_commit(w->out, err);
     }
     writer_free(w);
     return st;
+}
+
+void pdf_writer_hand_over(pdf_writer *w, sh_atomic_file **out)
+{
+    *out = NULL;
+    w->hand_over = out;
 }
 
 void pdf_writer_abort(pdf_writer *w)
