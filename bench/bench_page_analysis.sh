@@ -17,7 +17,8 @@ if [ ! -f "$dir/labels.csv" ]; then
 fi
 # The driver is built here, from the page analysis sources alone (no project libraries needed).
 cc -std=c11 -D_GNU_SOURCE -O2 -I. bench/page_accuracy.c validate/page.c validate/page_prep.c \
-  validate/page_orient.c $(pkg-config --cflags --libs lept) -lm -o "$tmp/page_accuracy"
+  validate/page_orient.c validate/page_compare.c $(pkg-config --cflags --libs lept) -lm \
+  -o "$tmp/page_accuracy"
 "$tmp/page_accuracy" "$dir" --lept > "$tmp/results.tsv"
 
 # tesseract on the text pages, one thread: the clockwise turn it would apply ("Rotate: N").
@@ -51,7 +52,7 @@ try:
         tess[f] = (int(rot), float(conf), float(sec))
 except FileNotFoundError:
     pass
-ROT_MIN, SKEW_MIN, SKEW_REPORT, DUP = 0.5, 0.5, 0.3, 6
+ROT_MIN, SKEW_MIN, SKEW_REPORT, DUP = 0.5, 0.5, 0.3, 12  # DUP: VD_PHASH_SHORTLIST
 
 def table(name, truth, found):
     tp = sum(1 for r in res if truth(r) and found(r))
@@ -84,8 +85,8 @@ dups = [d(r["phash"], by[r["dup_of"]]["phash"]) for r in res if r["dup_of"]]
 full = [r for r in res if text(r) and r["rotate"] == "0"]
 other = [d(a["phash"], b["phash"]) for i, a in enumerate(full) for b in full[i + 1:]
          if a["dup_of"] != b["file"] and b["dup_of"] != a["file"]]
-print(f"phash: rescans {sorted(dups)}; other upright pages of the same form: "
-      f"{sum(x <= DUP for x in other)}/{len(other)} pairs within {DUP}, min {min(other)}")
+print(f"phash: rescans {sorted(dups)}; other upright pages: {sum(x <= DUP for x in other)}/"
+      f"{len(other)} pairs within {DUP} (compared, bench/bench_duplicates.sh), min {min(other)}")
 ms = sorted(float(r["ms"]) for r in res)
 for dpi in sorted({r["dpi"] for r in res}, key=int):
     t = [float(r["ms"]) for r in res if r["dpi"] == dpi and text(r)]

@@ -7,7 +7,9 @@
 # cache; peak RSS: the largest of the 5 (/usr/bin/time -f %M). Ratio = pdfsig's time over
 # sohoa's (goal: 3x or more); sohoa's peak RSS on 1 MiB and on 50 MiB files (goal: the same
 # order). Every file sohoa signs is then checked by pdfsig (valid, whole document signed), so a
-# broken signer cannot win.
+# broken signer cannot win. (c) The stamp's place: 10 real JPEG scans (samples/make_scans.py),
+# signed with stamp_place = auto (page 1 measured) and = fixed (the corner): the cost of
+# measuring. The noise images of (a) and (b) do not decode, so there the stamp keeps the corner.
 # Usage: bash bench/bench_sign.sh [BUILD_DIR]   (default: build; Release or RelWithDebInfo)
 # Without a working `sohoa sign` it still prints pdfsig's figures, then exits 1.
 set -euo pipefail
@@ -202,6 +204,52 @@ else
 fi
 printf '%-28s %.1f MiB with 1 MiB files, %.1f MiB with 50 MiB files\n' "$pdfsig_name:" \
   "$(rss "$p_small")" "$(rss "$p_big")"
+
+# ---- the stamp's place on real scans: page 1 measured (auto) against the corner (fixed) ----
+# The noise images above do not decode (the stamp keeps the corner there): these do. Each is
+# one JPEG page as ingest writes it, so the place is measured on the JPEG decoded at 1/8 scale.
+if [ "$sohoa_ok" = 1 ] && /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
+  echo "== the stamp's place: 10 JPEG scans (samples/make_scans.py, A4 300 ppi), median of $repeats =="
+  /usr/bin/python3 samples/make_scans.py "$tmp/jpg" --format jpeg --pages 10 --seed 7 >/dev/null
+  mkdir -p "$tmp/in/real"
+  /usr/bin/python3 - "$tmp/jpg" "$tmp/in/real" <<'EOF'
+import os, sys
+from PIL import Image
+src, dst = sys.argv[1:3]
+for name in sorted(os.listdir(src)):
+    jpg = open(os.path.join(src, name), 'rb').read()
+    w, h = Image.open(os.path.join(src, name)).size
+    pw, ph = w * 72 / 300, h * 72 / 300
+    content = b'q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q' % (pw, ph)
+    objs = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+            b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Resources << /XObject '
+            b'<< /Im0 5 0 R >> >> /Contents 4 0 R >>' % (pw, ph),
+            b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream',
+            b'<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB '
+            b'/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n' % (w, h, len(jpg))
+            + jpg + b'\nendstream']
+    data, offs = bytearray(b'%PDF-1.4\n'), []
+    for n, o in enumerate(objs, 1):
+        offs.append(len(data))
+        data += b'%d 0 obj\n' % n + o + b'\nendobj\n'
+    x = len(data)
+    data += b'xref\n0 6\n0000000000 65535 f \n' + b''.join(b'%010d 00000 n \n' % o for o in offs)
+    data += b'trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % x
+    open(os.path.join(dst, name.rsplit('.', 1)[0] + '.pdf'), 'wb').write(data)
+EOF
+  real=("$tmp"/in/real/*.pdf)
+  cat "${real[@]}" >/dev/null
+  sed 's|^stamp_place = .*|stamp_place = fixed|' "$ws/sohoa.ini" >"$tmp/fixed.ini"
+  batch_src=$tmp/in/real
+  if series sohoa_prep "${sign[@]}" && auto=$result && check_outputs &&
+     series sohoa_prep "$sohoa" --config "$tmp/fixed.ini" "${sign[@]:1}" && fixed=$result; then
+    row "sohoa sign, place auto" "$auto" "${#real[@]}"
+    row "sohoa sign, place fixed" "$fixed" "${#real[@]}"
+  else
+    sohoa_ok=0
+    why="sohoa sign on the JPEG scans failed: $(head -n 5 "$tmp/err")"
+  fi
+fi
 
 if [ "$sohoa_ok" != 1 ]; then
   echo "sohoa's part unavailable: $why"

@@ -7,13 +7,57 @@ i-th row. Prints, per check, detected / missed / false alarms and the skew error
 exits 1 unless the issue's goals hold: no missed rotation, no false blank, skew within 0.3°,
 no missed blank, no false rotation.
 
+Duplicates: a page.duplicate error counts as found when the page is a rescan and the page it
+names is another scan of the same sheet (labels.csv's sheet column where there is one, made by
+make_corpus.py --forms; else dup_of); any other page.duplicate error is a false duplicate. A
+page.duplicate warning ("looks like … compare the two") is counted apart: it asks for a look and
+removes nothing. --duplicates prints the duplicate figures only, and --check then holds them
+alone to the goal: every rescan found, no false duplicate.
+
 Usage: validate_accuracy.py LABELS.csv VALIDATE.json [--min-dpi 200] [--max-skew 1.0] [--check]
+                            [--duplicates]
 """
 import argparse
 import csv
 import json
 import re
 import sys
+
+
+def named_row(finding):
+    """The corpus row of the page a page.duplicate finding names (documents are SoThuTu = row
+    + 1), or None."""
+    m = re.search(r"\.(\d+)\.pdf scanned again", finding["message"])
+    return int(m.group(1)) - 1 if m else None
+
+
+def duplicates(labels, found, check):
+    """Rescans found, missed and false duplicates; near-duplicate warnings apart."""
+    sheet = [lab.get("sheet") or lab["file"] for lab in labels]
+    by_file = {lab["file"]: i for i, lab in enumerate(labels)}
+    for i, lab in enumerate(labels):  # without a sheet column: a rescan is its original's sheet
+        if not lab.get("sheet") and lab["dup_of"]:
+            sheet[i] = sheet[by_file[lab["dup_of"]]]
+    hit, missed, false, near_rescan, near_other = [], [], [], [], []
+    for i, lab in enumerate(labels):
+        x = found[i].get("page.duplicate")
+        right = x is not None and named_row(x) is not None and sheet[named_row(x)] == sheet[i]
+        if lab["dup_of"]:
+            (hit if right else missed).append(lab["file"])
+        if x is not None and not (lab["dup_of"] and right):
+            false.append(lab["file"])
+        if "page.duplicate:near" in found[i]:
+            (near_rescan if lab["dup_of"] else near_other).append(lab["file"])
+    rescans = sum(1 for lab in labels if lab["dup_of"])
+    print(f"pages {len(labels)}, rescans {rescans}")
+    print(f"rescans found {len(hit)} / {rescans}, missed {len(missed)}: {' '.join(missed)}")
+    print(f"false duplicates {len(false)}: {' '.join(false)}")
+    print(f"'looks like' warnings: on rescans {len(near_rescan)} {' '.join(near_rescan)}; "
+          f"on other pages {len(near_other)} {' '.join(near_other)}")
+    if check and (missed or false):
+        print("FAILED: duplicates wrong")
+        return 1
+    return 0
 
 
 def main(argv):
@@ -23,6 +67,7 @@ def main(argv):
     ap.add_argument("--min-dpi", type=int, default=200)
     ap.add_argument("--max-skew", type=float, default=1.0)
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--duplicates", action="store_true")
     a = ap.parse_args(argv)
     check, min_dpi, max_skew = a.check, a.min_dpi, a.max_skew
     labels = list(csv.DictReader(open(a.labels)))
@@ -36,13 +81,18 @@ def main(argv):
         for x in f["findings"]:
             if "page" not in x:
                 continue
-            # page.cropped comes as an edge finding or a corner finding: told apart by value.
+            # page.cropped comes as an edge finding or a corner finding: told apart by value;
+            # page.duplicate as an error (the same sheet) or a warning (worth a look).
             code = x["code"] + (":corner" if "corner" in x else ":edges" if "edges" in x else "")
+            if x["code"] == "page.duplicate" and x.get("severity") == "warning":
+                code += ":near"
             page[code] = x
         found[int(m.group(1)) - 1] = page
     if len(found) != len(labels):
         print(f"validate reported {len(found)} documents, the corpus has {len(labels)}")
         return 1
+    if a.duplicates:
+        return duplicates(labels, found, check)
 
     def truth_found(truth, code, extra=lambda lab, x: True):
         tp, fn, fp = 0, [], []

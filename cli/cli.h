@@ -32,6 +32,10 @@ sh_status cli_parse(int argc, char **argv, const cli_opt *opts, bool keep_unknow
  * and its ledger. */
 sh_status cli_open_workspace(const cli_globals *g, const char *start, sh_workspace *ws,
                              sh_ledger **ledger, sh_error *err);
+/* The same with the ledger opened for reading only (works on read-only media), for commands
+ * that only look. */
+sh_status cli_open_workspace_readonly(const cli_globals *g, const char *start, sh_workspace *ws,
+                                      sh_ledger **ledger, sh_error *err);
 /* The operator and station for a state-changing command: --operator, else sohoa.ini. */
 sh_status cli_actor(const cli_globals *g, const sh_workspace *ws, sh_actor *actor, sh_error *err);
 
@@ -45,6 +49,7 @@ int cmd_audit(const cli_globals *g, int argc, char **argv);
 int cmd_catalog(const cli_globals *g, int argc, char **argv);
 int cmd_name(const cli_globals *g, int argc, char **argv);
 int cmd_ingest(const cli_globals *g, int argc, char **argv);
+int cmd_document(const cli_globals *g, int argc, char **argv);
 int cmd_validate(const cli_globals *g, int argc, char **argv);
 int cmd_sign(const cli_globals *g, int argc, char **argv);
 int cmd_verify(const cli_globals *g, int argc, char **argv);

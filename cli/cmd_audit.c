@@ -124,7 +124,9 @@ static int do_verify(audit_ctx *c, const char *anchor_text)
         sh_json_free(j);
         return status;
     }
-    if (v.intact) {
+    if (v.intact && sh_log_get_level() == SH_LOG_QUIET) {
+        /* -q: the exit status says it */
+    } else if (v.intact) {
         printf(ngettext("Audit chain intact: %lld entry; latest entry %lld, hash %s\n",
                         "Audit chain intact: %lld entries; latest entry %lld, hash %s\n",
                         (unsigned long)v.entries),
@@ -208,6 +210,28 @@ static sh_status export_one(const sh_audit_entry *e, void *ctx, sh_error *err)
     return st;
 }
 
+static sh_status record_export(audit_ctx *c, const sh_actor *actor, const char *path,
+                               const sh_audit_verdict *v)
+{
+    char *abs = g_canonicalize_filename(path, NULL);
+    sh_json *j = sh_json_new();
+    sh_json_begin_object(j);
+    sh_json_key(j, "file");
+    sh_json_string(j, abs);
+    sh_json_key(j, "entries");
+    sh_json_int(j, v->entries);
+    sh_json_key(j, "head_hash");
+    sh_json_string(j, v->head_hash);
+    sh_json_end_object(j);
+    const char *details = sh_json_finish(j, &c->err);
+    sh_status st =
+        details ? sh_audit_record(c->ledger, actor, "audit.export", abs, details, NULL, &c->err)
+                : SH_INTERNAL;
+    sh_json_free(j);
+    g_free(abs);
+    return st;
+}
+
 static int do_export(audit_ctx *c, int nargs, char **args)
 {
     if (nargs != 1)
@@ -258,21 +282,14 @@ static int do_export(audit_ctx *c, int nargs, char **args)
     if ((st = sh_atomic_commit(s.file, &c->err)) != SH_OK)
         return st;
 
-    char *abs = g_canonicalize_filename(path, NULL);
-    j = sh_json_new();
-    sh_json_begin_object(j);
-    sh_json_key(j, "file");
-    sh_json_string(j, abs);
-    sh_json_key(j, "entries");
-    sh_json_int(j, v.entries);
-    sh_json_key(j, "head_hash");
-    sh_json_string(j, v.head_hash);
-    sh_json_end_object(j);
-    const char *details = sh_json_finish(j, &c->err);
-    st = details ? sh_audit_record(c->ledger, &actor, "audit.export", abs, details, NULL, &c->err)
-                 : SH_INTERNAL;
-    sh_json_free(j);
-    g_free(abs);
+    if (sh_ledger_is_readonly(c->ledger))
+        sh_warn(
+            _("the export is not recorded in the audit chain: the ledger %s cannot be "
+              "written here (read-only media, or no permission); note the handover on the paper "
+              "record"),
+            c->ws.ledger_path);
+    else
+        st = record_export(c, &actor, path, &v);
     if (st != SH_OK)
         return st;
     sh_info(ngettext("Exported %lld entry to %s; latest entry %lld, hash %s.",
@@ -307,6 +324,27 @@ static int run_verb(audit_ctx *c, const char *verb, int nargs, char **args, cons
     return strcmp(verb, "verify") == 0 ? do_verify(c, anchor) : do_show(c, since, action);
 }
 
+/* verify and show only look: the ledger is opened read-only, so they work on a mounted backup
+ * or an inspector's read-only copy. export reads the same way and records its audit entry
+ * when the ledger can be written (on read-only media it says it could not). */
+static int open_for(audit_ctx *c, const char *verb)
+{
+    if (strcmp(verb, "note") == 0)
+        return cli_open_workspace(c->g, NULL, &c->ws, &c->ledger, &c->err);
+    if (strcmp(verb, "export") == 0) {
+        sh_status st = sh_workspace_open(c->g->workspace, NULL, c->g->config, &c->ws, &c->err);
+        if (st != SH_OK)
+            return st;
+        st = sh_ledger_writable(c->ws.ledger_path)
+                 ? sh_ledger_open(c->ws.ledger_path, false, &c->ledger, &c->err)
+                 : sh_ledger_open_readonly(c->ws.ledger_path, &c->ledger, &c->err);
+        if (st != SH_OK)
+            sh_workspace_close(&c->ws);
+        return st;
+    }
+    return cli_open_workspace_readonly(c->g, NULL, &c->ws, &c->ledger, &c->err);
+}
+
 int cmd_audit(const cli_globals *g, int argc, char **argv)
 {
     if (g->help) {
@@ -336,7 +374,7 @@ int cmd_audit(const cli_globals *g, int argc, char **argv)
                          _("audit %s: --subject goes with note, --anchor with verify, --since and "
                            "--action with show"),
                          verb);
-    } else if ((status = cli_open_workspace(g, NULL, &c.ws, &c.ledger, &c.err)) == SH_OK) {
+    } else if ((status = open_for(&c, verb)) == SH_OK) {
         status = run_verb(&c, verb, nargs - 1, args + 1, subject, anchor, since, action);
         sh_ledger_close(c.ledger);
         sh_workspace_close(&c.ws);

@@ -12,7 +12,8 @@
 static void print_help(void)
 {
     printf(_("Usage: sohoa ingest --org CODE --cccd NUMBER --name \"Họ và tên\" --type STT\n"
-             "                    [--seq N] [--dpi N] [--expected-pages N] FILE...\n"
+             "                    [--seq N] [--dpi N] [--expected-pages N]\n"
+             "                    [--replace --reason TEXT] FILE...\n"
              "       sohoa ingest --manifest BATCH.csv\n"
              "\n"
              "Make one PDF per document from scanner files (TIFF, JPEG, PNG), without losing a\n"
@@ -31,18 +32,25 @@ static void print_help(void)
              "                     numbered documents, none if it is the first\n"
              "  --dpi N            resolution of images that do not record one\n"
              "  --expected-pages N how many pages the paper document has (checked)\n"
+             "  --replace          a rescan: this document replaces the one already there;\n"
+             "                     the old file (and its signed copy) is kept under\n"
+             "                     .sohoa/superseded, and it must be validated and signed\n"
+             "                     again\n"
+             "  --reason TEXT      why it is rescanned (recorded in the audit log); required\n"
+             "                     with --replace\n"
              "  --manifest FILE    a batch sheet (CSV from Excel), one row per document:\n"
              "                     see docs/ingest.md for its columns\n"
              "\n"
-             "An existing file is never replaced. The PDF and its sources are recorded in\n"
-             "the ledger.\n"));
+             "An existing file is never replaced without --replace. A document already made\n"
+             "from the same files is reported as done, so a batch sheet can be run again\n"
+             "after a bad row is fixed. The PDF and its sources are recorded in the ledger.\n"));
 }
 
 typedef struct {
     const cli_globals *g;
     sh_json *json;     /* --json: the document being built */
     sh_json *findings; /* warnings collected for JSON (in the same document) */
-    size_t written, failed;
+    size_t written, failed, already, replaced;
     int pages;
     int status; /* the worst so far */
 } run;
@@ -86,9 +94,36 @@ static int64_t creation_time(void)
     return (int64_t)time(NULL);
 }
 
+/* A document made before from the same files: nothing was written. */
+static void report_already(run *r, const in_result *res, int row)
+{
+    r->already++;
+    if (r->json) {
+        sh_json_begin_object(r->json);
+        if (row)
+            sh_json_kv_int(r->json, "row", row);
+        sh_json_kv_str(r->json, "status", "already_done");
+        sh_json_kv_str(r->json, "path", res->rel_path);
+        sh_json_kv_int(r->json, "pages", res->pages);
+        sh_json_kv_int(r->json, "seq", res->seq);
+        sh_json_kv_int(r->json, "bytes", (int64_t)res->bytes);
+        sh_json_kv_str(r->json, "sha256", res->sha256);
+        sh_json_end_object(r->json);
+    } else if (sh_log_get_level() != SH_LOG_QUIET)
+        printf(ngettext("already done: %s (%d page, made from these same files before)\n",
+                        "already done: %s (%d pages, made from these same files before)\n",
+                        res->pages),
+               res->rel_path, res->pages);
+}
+
 static void report_done(run *r, const in_result *res, int row)
 {
+    if (res->already_done) {
+        report_already(r, res, row);
+        return;
+    }
     r->written++;
+    r->replaced += res->kept_as != NULL;
     r->pages += res->pages;
     if (r->json) {
         sh_json_begin_object(r->json);
@@ -96,6 +131,7 @@ static void report_done(run *r, const in_result *res, int row)
             sh_json_key(r->json, "row");
             sh_json_int(r->json, row);
         }
+        sh_json_kv_str(r->json, "status", res->kept_as ? "replaced" : "written");
         sh_json_key(r->json, "path");
         sh_json_string(r->json, res->rel_path);
         sh_json_key(r->json, "pages");
@@ -108,7 +144,24 @@ static void report_done(run *r, const in_result *res, int row)
         sh_json_string(r->json, res->sha256);
         sh_json_key(r->json, "copied_pdf");
         sh_json_bool(r->json, res->copied_pdf);
+        if (res->kept_as) {
+            sh_json_key(r->json, "replaced");
+            sh_json_begin_object(r->json);
+            sh_json_kv_str(r->json, "sha256", res->replaced_sha256);
+            sh_json_kv_str(r->json, "kept_as", res->kept_as);
+            sh_json_kv_str(r->json, "signed_kept_as", res->signed_kept_as);
+            sh_json_end_object(r->json);
+        }
         sh_json_end_object(r->json);
+    } else if (sh_log_get_level() == SH_LOG_QUIET) {
+        /* -q: errors only; the document's row and audit entry are its record */
+    } else if (res->kept_as) {
+        printf(ngettext("replaced %s (%d page); the old file is kept as %s\n",
+                        "replaced %s (%d pages); the old file is kept as %s\n", res->pages),
+               res->rel_path, res->pages, res->kept_as);
+        if (res->signed_kept_as)
+            printf(_("  its signed copy is kept as %s; validate and sign the new file\n"),
+                   res->signed_kept_as);
     } else if (res->copied_pdf)
         printf(ngettext("copied %s (%d page, the scanner's PDF as it is)\n",
                         "copied %s (%d pages, the scanner's PDF as it is)\n", res->pages),
@@ -213,11 +266,17 @@ static void ingest_sheet(run *r, const char *sheet, const in_context *ctx)
             sources[k] = g_path_is_absolute(row->sources[k])
                              ? g_strdup(row->sources[k])
                              : g_build_filename(base, row->sources[k], NULL);
-        in_document doc = {row->org_code,    row->cccd,
-                           row->person_name, row->type_stt,
-                           row->seq,         more_of_type(unnumbered, row),
-                           row->dpi,         row->expected_pages,
-                           sources,          row->n_sources};
+        in_document doc = {row->org_code,
+                           row->cccd,
+                           row->person_name,
+                           row->type_stt,
+                           row->seq,
+                           more_of_type(unnumbered, row),
+                           row->dpi,
+                           row->expected_pages,
+                           sources,
+                           row->n_sources,
+                           row->replace_reason};
         in_result res;
         if (in_ingest_document(&doc, ctx, &res, &err) == SH_OK)
             report_done(r, &res, row->row);
@@ -238,7 +297,8 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
         return SH_OK;
     }
     const char *org = NULL, *cccd = NULL, *person = NULL, *type = NULL, *seq = NULL;
-    const char *dpi = NULL, *expected = NULL, *manifest = NULL;
+    const char *dpi = NULL, *expected = NULL, *manifest = NULL, *reason = NULL;
+    bool replace = false;
     const cli_opt opts[] = {{"--org", &org, NULL},
                             {"--cccd", &cccd, NULL},
                             {"--name", &person, NULL},
@@ -247,6 +307,8 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
                             {"--dpi", &dpi, NULL},
                             {"--expected-pages", &expected, NULL},
                             {"--manifest", &manifest, NULL},
+                            {"--replace", NULL, &replace},
+                            {"--reason", &reason, NULL},
                             {NULL, NULL, NULL}};
     sh_error err;
     sh_error_clear(&err);
@@ -255,13 +317,23 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
     if (cli_parse(argc, argv, opts, false, "ingest", &args, &nargs, &err) != SH_OK)
         return cli_report(&err);
 
-    in_document doc = {org, cccd, person, 0, 0, false, 0, 0, args, (size_t)nargs};
+    in_document doc = {
+        org, cccd, person, 0, 0, false, 0, 0, args, (size_t)nargs, replace ? reason : NULL};
     if (manifest) {
-        if (org || cccd || person || type || seq || dpi || expected || nargs)
+        if (org || cccd || person || type || seq || dpi || expected || nargs || replace || reason)
             sh_fail(&err, SH_USAGE,
                     _("ingest: --manifest takes the documents from the sheet; give no other "
-                      "options or files with it"));
-    } else if (!org || !cccd || !person || !type)
+                      "options or files with it (a rescan in a sheet: fill the row's "
+                      "replace_reason column)"));
+    } else if (replace && (!reason || !*reason))
+        sh_fail(&err, SH_USAGE,
+                _("ingest: --replace needs --reason \"why\": the audit log records why a "
+                  "document was rescanned, for example --reason \"page 3 was missing\""));
+    else if (reason && !replace)
+        sh_fail(&err, SH_USAGE,
+                _("ingest: --reason goes with --replace (a rescan of a document already "
+                  "there)"));
+    else if (!org || !cccd || !person || !type)
         sh_fail(&err, SH_USAGE,
                 _("ingest: give --org CODE, --cccd NUMBER, --name \"Họ và tên\", --type STT and "
                   "the page files (or --manifest BATCH.csv)"));
@@ -285,7 +357,12 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
         return cli_report(&err);
     }
     run r = {.g = g};
-    if (cli_actor(g, &ws, &actor, &err) == SH_OK) {
+    sh_publish_recovery rec;
+    /* First what a killed run left: documents it recorded are put in place (or their loss is
+     * recorded), before any name is chosen from what the folders hold. */
+    if (cli_actor(g, &ws, &actor, &err) == SH_OK &&
+        in_supersede_recover(ledger, ws.root, NULL, &err) == SH_OK &&
+        sh_publish_recover(ledger, ws.root, &actor, &rec, &err) == SH_OK) {
         nm_rules rules;
         nm_rules_from_config(&rules, &ws.config);
         in_context ctx = {.root = ws.root,
@@ -334,14 +411,19 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
         sh_json_int(j, r.pages);
         sh_json_key(j, "failed");
         sh_json_int(j, (int64_t)r.failed);
+        sh_json_kv_int(j, "already_done", (int64_t)r.already);
+        sh_json_kv_int(j, "replaced", (int64_t)r.replaced);
         sh_json_end_object(j);
         sh_json_end_object(j);
         status = cli_print_json(j, status);
         sh_json_free(j);
         sh_json_free(r.json);
         sh_json_free(r.findings);
-    } else if (manifest && err.status == SH_OK)
+    } else if (manifest && err.status == SH_OK && r.already == 0)
         sh_info(_("%zu documents written (%d pages); %zu failed"), r.written, r.pages, r.failed);
+    else if (manifest && err.status == SH_OK)
+        sh_info(_("%zu documents written (%d pages), %zu already done before; %zu failed"),
+                r.written, r.pages, r.already, r.failed);
     sh_ledger_close(ledger);
     sh_workspace_close(&ws);
     g_free(args);

@@ -2,10 +2,13 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 static void put_summary(sh_json *j, const nm_check_summary *s)
 {
@@ -31,6 +34,15 @@ static void print_summary(const nm_check_summary *s)
            s->org_folders, s->dossiers, s->files, s->errors, s->warnings);
 }
 
+/* -q: the errors only. */
+static void error_out(const sh_finding *f, void *ctx)
+{
+    if (f->severity == SH_ERROR)
+        cli_finding_out(f, ctx);
+}
+
+static bool quiet(void) { return sh_log_get_level() == SH_LOG_QUIET; }
+
 int name_check(const cli_globals *g, int npaths, char **paths)
 {
     sh_json *j = g->json ? sh_json_new() : NULL;
@@ -50,7 +62,10 @@ int name_check(const cli_globals *g, int npaths, char **paths)
         sh_error_clear(&e);
         sh_status st = cli_naming_rules(g, paths[i], &ws, &rules, &e);
         if (st == SH_OK) {
-            st = nm_check_path(paths[i], &rules, cli_finding_out, j, &sum, &e);
+            st = nm_check_path(paths[i], &rules, quiet() && !j ? error_out : cli_finding_out, j,
+                               &sum, &e);
+            sh_debug("%s: %zu organisation folders, %zu dossiers, %zu files looked at", paths[i],
+                     sum.org_folders, sum.dossiers, sum.files);
             sh_workspace_close(&ws);
         }
         if (st != SH_OK) {
@@ -76,7 +91,7 @@ int name_check(const cli_globals *g, int npaths, char **paths)
         sh_json_end_object(j);
         status = cli_print_json(j, status);
         sh_json_free(j);
-    } else {
+    } else if (!quiet()) {
         print_summary(&total);
     }
     return status;
@@ -125,6 +140,8 @@ static void print_step(const char *from, const char *to, nm_step_result result, 
     static const char *const STATUS[] = {"done", "already", "failed"};
     if (o->json)
         put_rename(o->json, shown_from, shown_to, STATUS[result], why);
+    else if (result != NM_STEP_FAILED && quiet())
+        ; /* -q: the renames that failed only; the journal holds the rest */
     else if (result == NM_STEP_DONE)
         printf(_("renamed %s\n     → %s\n"), shown_from, shown_to);
     else if (result == NM_STEP_ALREADY)
@@ -220,16 +237,94 @@ static void change_close(change_ctx *c)
     sh_workspace_close(&c->ws);
 }
 
-/* The audit entry of a fix or an undo; subject is made absolute. */
+/* The audit entry of a fix or an undo; subject is made absolute. Its id in *id when not NULL. */
 static sh_status record(change_ctx *c, const char *action, const char *subject, sh_json *details,
-                        sh_error *err)
+                        int64_t *id, sh_error *err)
 {
     const char *text = sh_json_finish(details, err);
     if (!text)
         return SH_INTERNAL;
     char *abs = g_canonicalize_filename(subject, NULL);
-    sh_status st = sh_audit_record(c->ledger, &c->actor, action, abs, text, NULL, err);
+    sh_status st = sh_audit_record(c->ledger, &c->actor, action, abs, text, id, err);
     g_free(abs);
+    return st;
+}
+
+/* A journal's path as the audit chain names it: absolute, symbolic links resolved (the
+ * workspace root is a realpath). g_free(). */
+static char *journal_key(const char *journal)
+{
+    char *real = realpath(journal, NULL);
+    char *key = real ? g_strdup(real) : g_canonicalize_filename(journal, NULL);
+    free(real);
+    return key;
+}
+
+/* Before --apply plans: what killed runs left. Their temp files in the journals folder go, a
+ * journal recorded but not yet in place is put there; each apply begun and never ended is
+ * closed in the audit chain with what it renamed (a rename left halfway given its old name
+ * back first, so that the plan sees it). */
+static sh_status settle_interrupted(change_ctx *c, sh_error *err)
+{
+    char *dir = g_build_filename(c->ws.root, SH_WORKSPACE_STATE_DIR, "journals", NULL);
+    sh_temp_sweep_dir(c->ledger, c->ws.root, dir);
+    g_free(dir);
+    sh_publish_recovery rec;
+    sh_status st = sh_publish_recover(c->ledger, c->ws.root, &c->actor, &rec, err);
+    size_t closed = 0;
+    return st == SH_OK ? nm_fix_recover(c->ledger, c->ws.root, &c->actor, &closed, err) : st;
+}
+
+/* The journal written (hidden), then in one transaction its intent in the audit chain (with its
+ * SHA-256) and the intent to publish it, then the journal put in place, held locked while the
+ * renames run, then the end naming the intent: a kill anywhere leaves renames the audit chain
+ * announced, and a journal that is recorded or none. */
+static sh_status apply_recorded(change_ctx *c, const nm_fix_plan *plan, const char *path,
+                                const char *journal, step_out *o, size_t *done, size_t *failed,
+                                sh_error *err)
+{
+    *done = *failed = 0;
+    char sha[SH_SHA256_HEX_LEN + 1];
+    sh_atomic_file *f = nm_fix_journal_open(plan, journal, sha, err);
+    if (!f)
+        return err->status;
+    char *abs_path = g_canonicalize_filename(path, NULL);
+    sh_json *d = sh_json_new();
+    sh_json_begin_object(d);
+    sh_json_kv_str(d, "path", abs_path);
+    sh_json_kv_str(d, "journal_sha256", sha);
+    sh_json_kv_int(d, "renames", (int64_t)plan->n_renames);
+    sh_json_end_object(d);
+    const char *text = sh_json_finish(d, err);
+    int64_t begin = 0, intent = 0;
+    sh_status st = text ? sh_ledger_begin(c->ledger, err) : SH_INTERNAL;
+    if (st == SH_OK) {
+        st = sh_audit_append(c->ledger, &c->actor, NM_FIX_BEGIN, journal, text, &begin, err);
+        if (st == SH_OK)
+            st = sh_publish_intend(c->ledger, c->ws.root, f, sha, &intent, err);
+        st = st == SH_OK ? sh_ledger_commit(c->ledger, err) : (sh_ledger_rollback(c->ledger), st);
+    }
+    sh_json_free(d);
+    g_free(abs_path);
+    if (st != SH_OK) {
+        sh_atomic_abort(f); /* nothing recorded, nothing renamed: no journal either */
+        return st;
+    }
+    int lock = -1;
+    if ((st = sh_publish_finish_locked(c->ledger, f, intent, &lock, err)) != SH_OK)
+        return st; /* recorded, kept for recovery; nothing renamed */
+    nm_fix_apply_renames(plan, print_step, o, done, failed);
+    d = sh_json_new();
+    sh_json_begin_object(d);
+    sh_json_key(d, "journal");
+    sh_json_string(d, journal);
+    sh_json_kv_str(d, "journal_sha256", sha);
+    sh_json_kv_int(d, "begin", begin);
+    put_counts(d, "renamed", *done, *failed, plan->n_undecided);
+    sh_json_end_object(d);
+    st = record(c, "name.fix", path, d, NULL, err);
+    sh_json_free(d);
+    close(lock);
     return st;
 }
 
@@ -255,15 +350,28 @@ static int undo(const cli_globals *g, const char *journal, sh_error *err)
     }
     step_out o = {j};
     size_t done = 0, failed = 0;
-    sh_status st = nm_fix_undo(journal, print_step, &o, &done, &failed, err);
-    if (st == SH_OK && done > 0) {
+    /* The apply it reverses, named in its entry: that closes an apply that was interrupted. */
+    char sha[SH_SHA256_HEX_LEN + 1];
+    char *key = journal_key(journal);
+    int64_t begin = 0;
+    bool open = false;
+    sh_status st = nm_journal_sha256(journal, sha, err);
+    if (st == SH_OK)
+        st = nm_fix_begin_of(c.ledger, key, &begin, &open, err);
+    if (st == SH_OK)
+        st = nm_fix_undo(journal, print_step, &o, &done, &failed, err);
+    if (st == SH_OK && (done > 0 || open)) {
         sh_json *d = sh_json_new();
         sh_json_begin_object(d);
+        sh_json_kv_str(d, "journal_sha256", sha);
+        if (begin > 0)
+            sh_json_kv_int(d, "begin", begin);
         put_undo_counts(d, done, failed);
         sh_json_end_object(d);
-        st = record(&c, "name.fix.undo", journal, d, err);
+        st = record(&c, "name.fix.undo", key, d, NULL, err);
         sh_json_free(d);
     }
+    g_free(key);
     int status = st != SH_OK ? (int)st : failed ? SH_FINDINGS : SH_OK;
     if (st != SH_OK) {
         sh_json_free(j);
@@ -278,7 +386,7 @@ static int undo(const cli_globals *g, const char *journal, sh_error *err)
         sh_json_end_object(j);
         sh_json_end_object(j);
         status = cli_print_json(j, status);
-    } else {
+    } else if (!quiet()) {
         printf(_("%zu names given back, %zu could not be.\n"), done, failed);
     }
     sh_json_free(j);
@@ -297,8 +405,13 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
     if ((apply ? change_open(g, path, &c, err) : cli_naming_rules(g, path, &c.ws, &rules, err)) !=
         SH_OK)
         return err->status;
-    if (apply)
+    if (apply) {
         nm_rules_from_config(&rules, &c.ws.config);
+        if (settle_interrupted(&c, err) != SH_OK) {
+            change_close(&c);
+            return err->status;
+        }
+    }
 
     nm_fix_plan plan;
     sh_status st = nm_fix_plan_make(path, &rules, &plan, err);
@@ -321,18 +434,8 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
     if (apply && plan.n_renames > 0) {
         step_out o = {j};
         journal = new_journal_path(&c.ws, err);
-        apply_st = journal ? nm_fix_apply(&plan, journal, print_step, &o, &done, &failed, err)
+        apply_st = journal ? apply_recorded(&c, &plan, path, journal, &o, &done, &failed, err)
                            : err->status;
-        if (apply_st == SH_OK) {
-            sh_json *d = sh_json_new();
-            sh_json_begin_object(d);
-            sh_json_key(d, "journal");
-            sh_json_string(d, journal);
-            put_counts(d, "renamed", done, failed, plan.n_undecided);
-            sh_json_end_object(d);
-            apply_st = record(&c, "name.fix", path, d, err);
-            sh_json_free(d);
-        }
     }
     if (j)
         sh_json_end_array(j);
@@ -352,12 +455,14 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
         sh_json_end_object(j);
         status = cli_print_json(j, status);
     } else if (!apply) {
-        printf(_("Plan: %zu renames, %zu names for a person to decide. Nothing was renamed; "
-                 "add --apply to rename.\n"),
-               plan.n_renames, plan.n_undecided);
+        if (!quiet())
+            printf(_("Plan: %zu renames, %zu names for a person to decide. Nothing was renamed; "
+                     "add --apply to rename.\n"),
+                   plan.n_renames, plan.n_undecided);
     } else {
-        printf(_("%zu renamed, %zu not renamed, %zu names for a person to decide.\n"), done, failed,
-               plan.n_undecided);
+        if (!quiet())
+            printf(_("%zu renamed, %zu not renamed, %zu names for a person to decide.\n"), done,
+                   failed, plan.n_undecided);
         if (journal)
             printf(_("Journal: %s\nTo give the old names back: sohoa name fix --undo %s\n"),
                    journal, journal);

@@ -35,16 +35,32 @@ typedef struct {
     sh_json *json; /* --json: the "files" array is open in it */
     vd_html *html;
     sh_error html_err;
-    bool verbose;
 } output;
 
+/* Printed while the progress bar may be on the terminal: its line is cleared first. */
 static void entry_out(const vd_file_report *r, void *ctx)
 {
     output *o = ctx;
-    if (o->json)
+    if (o->json) {
         vd_json_entry(o->json, r);
-    else
-        vd_text_entry(stdout, r, o->verbose);
+    } else {
+        /* Written whole, in one go, and only when there is something to say: the bar is not
+         * blanked and drawn again for an entry that prints nothing. */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        if (mem) {
+            vd_text_entry(mem, r, sh_log_get_level());
+            fclose(mem);
+        }
+        if (len) {
+            sh_progress_suspend();
+            fwrite(text, 1, len, stdout);
+            fflush(stdout);
+            sh_progress_resume();
+        }
+        free(text);
+    }
     if (o->html && o->html_err.status == SH_OK)
         vd_html_add(o->html, r, &o->html_err);
 }
@@ -68,6 +84,10 @@ static sh_status validate_one(const cli_globals *g, const char *path, int jobs,
     sh_status st = sh_workspace_open_optional(g->workspace, path, g->config, &ws, &found, err);
     if (st != SH_OK)
         return st;
+    if (found)
+        sh_debug("%s: workspace %s", path, ws.root);
+    else
+        sh_debug("%s: outside any workspace; the default settings apply", path);
     vd_options o = {.config = &ws.config,
                     .jobs = jobs ? jobs : ws.config.jobs,
                     .thumbnails = out->html != NULL,
@@ -78,16 +98,25 @@ static sh_status validate_one(const cli_globals *g, const char *path, int jobs,
     sh_ledger *ledger = NULL;
     sh_actor actor;
     if (found) {
-        st = sh_ledger_open(ws.ledger_path, false, &ledger, err);
+        /* Verdicts are recorded under a named operator; without one the ledger is only read
+         * (expected page counts), read-only, so that validate works on read-only media too. */
+        sh_error why;
+        bool named = cli_actor(g, &ws, &actor, &why) == SH_OK;
+        bool writable = sh_ledger_writable(ws.ledger_path);
+        st = named && writable ? sh_ledger_open(ws.ledger_path, false, &ledger, err)
+                               : sh_ledger_open_readonly(ws.ledger_path, &ledger, err);
         if (st != SH_OK) {
             sh_workspace_close(&ws);
             return st;
         }
         o.ledger = ledger;
         o.root = ws.root;
-        sh_error why;
-        if (cli_actor(g, &ws, &actor, &why) == SH_OK)
+        if (named && writable)
             o.actor = &actor;
+        else if (named)
+            sh_warn(_("the verdicts are not recorded, so sohoa sign will not accept these files: "
+                      "the ledger %s cannot be written here (read-only media, or no permission)"),
+                    ws.ledger_path);
         else
             sh_warn(_("the verdicts are not recorded, so sohoa sign will not accept these files: "
                       "%s"),
@@ -123,7 +152,7 @@ int cmd_validate(const cli_globals *g, int argc, char **argv)
         g_free(args);
         return cli_report(&err);
     }
-    output out = {.g = g, .verbose = sh_log_get_level() == SH_LOG_VERBOSE};
+    output out = {.g = g};
     sh_error_clear(&out.html_err);
     if (html && vd_html_begin(html, &out.html, &err) != SH_OK) {
         g_free(args);
@@ -144,9 +173,13 @@ int cmd_validate(const cli_globals *g, int argc, char **argv)
         sh_error_clear(&e);
         sh_status st = validate_one(g, args[i], jobs, progress, &out, &sum, &e);
         if (st != SH_OK) {
-            /* Say it and go on: one unreadable path must not hide the rest of the batch. */
+            /* Say it and go on: one unreadable path must not hide the rest of the batch; and
+             * the summary must not say that everything passed. */
+            sh_progress_suspend();
             fprintf(stderr, "sohoa: %s\n", e.msg);
+            sh_progress_resume();
             worst = st > worst ? st : worst;
+            sum.incomplete++;
         }
     }
     sh_progress_done(progress);
@@ -168,6 +201,8 @@ int cmd_validate(const cli_globals *g, int argc, char **argv)
         sh_json_end_object(out.json);
         status = cli_print_json(out.json, status);
         sh_json_free(out.json);
+    } else if (sh_log_get_level() == SH_LOG_QUIET) {
+        vd_text_verdict(stdout, &sum, true);
     } else {
         vd_text_summary(stdout, &sum);
         if (html && out.html_err.status == SH_OK)

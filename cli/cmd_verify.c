@@ -22,21 +22,30 @@ static void print_help(void)
              "  --json             print the results as one JSON document\n"
              "\n"
              "Exit status: 0 every signature is valid and covers the whole file, 1 one is\n"
-             "not (or a file has none), 2 bad arguments, 3 a file could not be read.\n"));
+             "not (or a file has none), 2 bad arguments, 3 a file could not be read, or a\n"
+             "signature is of a kind that cannot be checked here (and nothing else is wrong).\n"));
 }
 
 static const char *state_text(sg_sig_state s)
 {
-    return s == SG_SIG_VALID ? _("valid") : s == SG_SIG_UNTRUSTED ? _("not trusted") : _("INVALID");
+    return s == SG_SIG_VALID       ? _("valid")
+           : s == SG_SIG_UNTRUSTED ? _("not trusted")
+           : s == SG_SIG_UNCHECKED ? _("cannot be checked here")
+                                   : _("INVALID");
 }
 
 static const char *state_code(sg_sig_state s)
 {
-    return s == SG_SIG_VALID ? "valid" : s == SG_SIG_UNTRUSTED ? "untrusted" : "invalid";
+    return s == SG_SIG_VALID       ? "valid"
+           : s == SG_SIG_UNTRUSTED ? "untrusted"
+           : s == SG_SIG_UNCHECKED ? "unchecked"
+                                   : "invalid";
 }
 
 static void print_text(const char *path, const sg_verify_report *r)
 {
+    if (r->ok && sh_log_get_level() == SH_LOG_QUIET)
+        return; /* -q: the files that are not OK only */
     printf("%s: %s\n", path, r->ok ? _("OK, signed and unchanged") : _("NOT OK"));
     for (int i = 0; i < r->n_sigs; i++) {
         const sg_signature_report *s = &r->sigs[i];
@@ -98,6 +107,7 @@ static void add_json(sh_json *j, const char *path, const sg_verify_report *r)
 
 static sh_status load_trust(const char *trust, X509_STORE **store, sh_error *err)
 {
+    sh_debug("trust anchors: %s", trust ? trust : "the system's certificate store");
     if (trust)
         return sg_trust_load(trust, store, err);
     *store = X509_STORE_new();
@@ -151,8 +161,8 @@ int cmd_verify(const cli_globals *g, int argc, char **argv)
             add_json(j, args[i], &rep);
         else
             print_text(args[i], &rep);
-        if (st == SH_OK && !rep.ok)
-            st = SH_FINDINGS;
+        if (st == SH_OK)
+            st = sg_verify_status(&rep);
         worst = st > worst ? st : worst;
         ok += st == SH_OK;
         sg_verify_report_clear(&rep);
@@ -167,7 +177,7 @@ int cmd_verify(const cli_globals *g, int argc, char **argv)
         sh_json_end_object(j);
         cli_print_json(j, worst);
         sh_json_free(j);
-    } else {
+    } else if (sh_log_get_level() != SH_LOG_QUIET) {
         printf(ngettext("%d of %d file is signed, unchanged and trusted.\n",
                         "%d of %d files are signed, unchanged and trusted.\n",
                         (unsigned long)nargs),

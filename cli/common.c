@@ -70,7 +70,24 @@ sh_status cli_open_workspace(const cli_globals *g, const char *start, sh_workspa
     sh_status st = sh_workspace_open(g->workspace, start, g->config, ws, err);
     if (st != SH_OK)
         return st;
+    sh_debug("workspace %s, configuration %s, ledger %s", ws->root, ws->config_path,
+             ws->ledger_path);
     st = sh_ledger_open(ws->ledger_path, false, ledger, err);
+    if (st != SH_OK)
+        sh_workspace_close(ws);
+    return st;
+}
+
+sh_status cli_open_workspace_readonly(const cli_globals *g, const char *start, sh_workspace *ws,
+                                      sh_ledger **ledger, sh_error *err)
+{
+    *ledger = NULL;
+    sh_status st = sh_workspace_open(g->workspace, start, g->config, ws, err);
+    if (st != SH_OK)
+        return st;
+    sh_debug("workspace %s, configuration %s, ledger %s (read only)", ws->root, ws->config_path,
+             ws->ledger_path);
+    st = sh_ledger_open_readonly(ws->ledger_path, ledger, err);
     if (st != SH_OK)
         sh_workspace_close(ws);
     return st;
@@ -83,6 +100,12 @@ sh_status cli_naming_rules(const cli_globals *g, const char *start, sh_workspace
     sh_status st = sh_workspace_open_optional(g->workspace, start, g->config, ws, &found, err);
     if (st == SH_OK)
         nm_rules_from_config(rules, &ws->config);
+    if (st == SH_OK && found)
+        sh_debug("%s: the naming rules of the workspace %s (%s)", start ? start : ".", ws->root,
+                 ws->config_path);
+    else if (st == SH_OK)
+        sh_debug("%s: outside any workspace: the default naming rules%s", start ? start : ".",
+                 g->config ? ", and --config" : "");
     return st;
 }
 
@@ -90,7 +113,10 @@ sh_status cli_actor(const cli_globals *g, const sh_workspace *ws, sh_actor *acto
 {
     actor->station = ws->config.station_id;
     actor->operator_name = g->operator_name ? g->operator_name : ws->config.operator_name;
-    return sh_actor_check(actor, err);
+    sh_status st = sh_actor_check(actor, err);
+    if (st == SH_OK)
+        sh_debug("operator %s, station %s", actor->operator_name, actor->station);
+    return st;
 }
 
 int cli_report(const sh_error *err)

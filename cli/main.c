@@ -17,6 +17,7 @@ static const command COMMANDS[] = {
     {"catalog", cmd_catalog, N_("the 104 document types of Phụ lục 1")},
     {"name", cmd_name, N_("canonical file and folder names (Phụ lục 2)")},
     {"ingest", cmd_ingest, N_("scanner files to one lossless PDF per document")},
+    {"document", cmd_document, N_("correct a document's record: its expected page count")},
     {"validate", cmd_validate, N_("check dossiers, documents and pages before sign-off")},
     {"sign", cmd_sign, N_("sign passed PDFs with the organisation's certificate and stamp")},
     {"verify", cmd_verify, N_("check the signatures of signed PDFs")},
@@ -109,6 +110,7 @@ int main(int argc, char **argv)
         print_usage();
         status = (nrest == 0 && !g.help) ? SH_USAGE : SH_OK;
     } else {
+        sh_debug("sohoa %s, command \"%s\"", SOHOA_VERSION, rest[0]);
         status = run_command(&g, nrest, rest);
     }
     g_free(args);

@@ -128,7 +128,7 @@ sh_status sh_audit_append(sh_ledger *l, const sh_actor *actor, const char *actio
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", -1, &q,
                            NULL) != SQLITE_OK)
-        return sh_ledger_fail_(l, err, "read the audit head");
+        return sh_ledger_fail(l, err, N_("read the audit head"));
     int rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         e.id = sqlite3_column_int64(q, 0);
@@ -137,7 +137,7 @@ sh_status sh_audit_append(sh_ledger *l, const sh_actor *actor, const char *actio
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return sh_ledger_fail_(l, err, "read the audit head");
+        return sh_ledger_fail(l, err, N_("read the audit head"));
     e.id++;
     sh_utc_now(e.time);
     e.station = (char *)actor->station;
@@ -151,7 +151,7 @@ sh_status sh_audit_append(sh_ledger *l, const sh_actor *actor, const char *actio
                            "INSERT INTO audit (id, time, station, operator, action, subject, "
                            "details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &q, NULL) != SQLITE_OK)
-        return sh_ledger_fail_(l, err, "append to the audit chain");
+        return sh_ledger_fail(l, err, N_("append to the audit chain"));
     sqlite3_bind_int64(q, 1, e.id);
     sqlite3_bind_text(q, 2, e.time, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, e.station, -1, SQLITE_STATIC);
@@ -164,7 +164,7 @@ sh_status sh_audit_append(sh_ledger *l, const sh_actor *actor, const char *actio
     rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return sh_ledger_fail_(l, err, "append to the audit chain");
+        return sh_ledger_fail(l, err, N_("append to the audit chain"));
     if (out_id)
         *out_id = e.id;
     return SH_OK;
@@ -266,7 +266,7 @@ sh_status sh_audit_verify(sh_ledger *l, const sh_audit_anchor *anchor, sh_audit_
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "SELECT " ENTRY_COLUMNS " FROM audit ORDER BY id", -1, &q, NULL) !=
         SQLITE_OK)
-        return sh_ledger_fail_(l, err, "read the audit chain");
+        return sh_ledger_fail(l, err, N_("read the audit chain"));
     sh_audit_entry e = {0};
     int64_t expected_id = 1;
     char expected_prev[SH_SHA256_HEX_LEN + 1];
@@ -306,7 +306,7 @@ sh_status sh_audit_verify(sh_ledger *l, const sh_audit_anchor *anchor, sh_audit_
     sqlite3_finalize(q);
     sh_audit_entry_clear(&e);
     if (rc != SQLITE_DONE)
-        return sh_ledger_fail_(l, err, "read the audit chain");
+        return sh_ledger_fail(l, err, N_("read the audit chain"));
     if (v->intact && anchor && anchor->id > v->head_id)
         set_bad(v, v->head_id + 1,
                 _("entries from %lld on are gone: the chain was cut back to entry %lld, but entry "
@@ -335,7 +335,7 @@ sh_status sh_audit_each(sh_ledger *l, const sh_audit_filter *filter, sh_audit_vi
                            "   OR substr(action, 1, length(?2) + 1) = ?2 || '.')"
                            " ORDER BY id",
                            -1, &q, NULL) != SQLITE_OK)
-        return sh_ledger_fail_(l, err, "read the audit chain");
+        return sh_ledger_fail(l, err, N_("read the audit chain"));
     sqlite3_bind_text(q, 1, since, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, action, -1, SQLITE_STATIC);
     sh_audit_entry e = {0};
@@ -348,7 +348,7 @@ sh_status sh_audit_each(sh_ledger *l, const sh_audit_filter *filter, sh_audit_vi
     sqlite3_finalize(q);
     sh_audit_entry_clear(&e);
     if (st == SH_OK && rc != SQLITE_DONE)
-        return sh_ledger_fail_(l, err, "read the audit chain");
+        return sh_ledger_fail(l, err, N_("read the audit chain"));
     return st;
 }
 

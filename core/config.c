@@ -20,7 +20,8 @@ typedef enum {
     K_DOUBLE,
     K_SPACES,
     K_SUFFIX,
-    K_TYPES
+    K_TYPES,
+    K_PLACE
 } key_kind;
 
 typedef struct {
@@ -50,6 +51,7 @@ static const key_spec KEYS[] = {
     {"sign", "font", K_STRING, F(sign_font), 0, 0},
     {"sign", "stamp_width_mm", K_DOUBLE, F(sign_stamp_width_mm), 20, 200},
     {"sign", "stamp_margin_mm", K_DOUBLE, F(sign_stamp_margin_mm), 0, 100},
+    {"sign", "stamp_place", K_PLACE, F(sign_stamp_fixed), 0, 0},
     {"upload", "endpoint", K_STRING, F(upload_endpoint), 0, 0},
     {"upload", "bundle_dir", K_STRING, F(upload_bundle_dir), 0, 0},
     {"upload", "receiver_cert", K_STRING, F(upload_receiver_cert), 0, 0},
@@ -320,6 +322,13 @@ static sh_status set_value(const key_spec *k, const char *value, sh_config *cfg,
         return SH_OK;
     case K_TYPES:
         return parse_types(value, cfg, why);
+    case K_PLACE:
+        if (strcmp(value, "auto") != 0 && strcmp(value, "fixed") != 0) {
+            g_string_assign(why, _("expected auto or fixed"));
+            return SH_USAGE;
+        }
+        cfg->sign_stamp_fixed = strcmp(value, "fixed") == 0;
+        return SH_OK;
     }
     return SH_INTERNAL;
 }
@@ -434,6 +443,9 @@ char *sh_config_template(const char *station_id, const char *operator_name)
         "font = /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf\n"
         "stamp_width_mm = 70\n"
         "stamp_margin_mm = 10\n"
+        "# Stamp place in the top-right corner: auto (where it covers the least print) | fixed "
+        "/ Vị trí dấu ở góc trên bên phải: auto (chỗ che ít chữ nhất) | fixed\n"
+        "stamp_place = auto\n"
         "\n"
         "[upload]\n"
         "# Receiving service address / Địa chỉ máy chủ nhận dữ liệu\n"

@@ -205,6 +205,7 @@ int sh_pool_threads(const sh_pool *pool);
 
 /* ---------------------------------------------------------------------------------------------
  * Progress bar on stderr, only on a terminal and not with -q. Safe to advance from many threads.
+ * Its percentage never goes back, even when the total grows.
  */
 typedef struct sh_progress sh_progress;
 
@@ -216,6 +217,14 @@ void sh_progress_add(sh_progress *p, uint64_t n);
 void sh_progress_grow(sh_progress *p, uint64_t n);
 /* Draw the final state, end the line, free. NULL is accepted. */
 void sh_progress_done(sh_progress *p);
+/* Is the bar drawn at all (a terminal, not -q)? Work done only to size it can be skipped. */
+bool sh_progress_shown(const sh_progress *p);
+/* Around any line printed while a bar may be on the terminal (stdout or stderr): suspend blanks
+ * the bar's line and keeps every bar from drawing; resume draws the bar again below the line.
+ * Pairs nest; flush the line's stream before resuming. sh_warn, sh_info and sh_debug do this
+ * themselves. */
+void sh_progress_suspend(void);
+void sh_progress_resume(void);
 
 /* ---------------------------------------------------------------------------------------------
  * Workspace and configuration (sohoa.ini, a GKeyFile). Every key is documented in
@@ -251,6 +260,7 @@ typedef struct {
     char *sign_font;
     double sign_stamp_width_mm;
     double sign_stamp_margin_mm;
+    bool sign_stamp_fixed; /* stamp_place = fixed: the corner; auto (default): the least ink */
     /* [upload] */
     char *upload_endpoint;
     char *upload_bundle_dir;
@@ -309,15 +319,31 @@ sh_status sh_check_operator_name(const char *name, sh_error *err);
  */
 typedef struct sh_ledger sh_ledger;
 
-#define SH_LEDGER_SCHEMA_VERSION 3
+#define SH_LEDGER_SCHEMA_VERSION 4
 
-/* Open (creating when `create`) and migrate to SH_LEDGER_SCHEMA_VERSION. A ledger written by a
- * newer sohoa is refused rather than misread. */
+/* Open for writing and migrate to SH_LEDGER_SCHEMA_VERSION. Only `create` (sohoa init) makes a
+ * new ledger: without it a ledger that is missing, empty (0 bytes) or holds no schema is refused
+ * (SH_INPUT, "restore it from the backup copy"), never replaced by a new, empty chain. A ledger
+ * written by a newer sohoa is refused rather than misread; one on read-only media is refused
+ * with words that say so. */
 sh_status sh_ledger_open(const char *path, bool create, sh_ledger **out, sh_error *err);
+/* Open for reading only, for the commands that only look (audit verify│show│export, validate
+ * without an operator, reports): nothing is written, not even the schema's migration, and it
+ * works on read-only media (a mounted backup, an inspector's copy), unfinished writes of a
+ * killed process (ledger.db-wal) included. The same refusals as sh_ledger_open. */
+sh_status sh_ledger_open_readonly(const char *path, sh_ledger **out, sh_error *err);
+bool sh_ledger_is_readonly(const sh_ledger *l);
+/* Could a command record in the ledger at path (not read-only media, permissions allow)? */
+bool sh_ledger_writable(const char *path);
 void sh_ledger_close(sh_ledger *l);
 int sh_ledger_schema_version(sh_ledger *l);
 /* The raw handle, for modules that keep their own tables in the ledger. */
 struct sqlite3 *sh_ledger_db(sh_ledger *l);
+/* The failure of the last SQLite call on l in core's words, never raw SQL: damaged → restore
+ * from the backup copy; locked → another sohoa is running; disk full → free space; read-only
+ * media; otherwise what could not be done. `what` is untranslated text marked with N_()
+ * ("record the document"); it is translated here. Returns the status it filled err with. */
+sh_status sh_ledger_fail(sh_ledger *l, sh_error *err, const char *what);
 
 /* Write transactions take the write lock up front (BEGIN IMMEDIATE) so that concurrent writers
  * queue on the busy timeout instead of failing. */
@@ -418,17 +444,32 @@ void sh_utc_now(char out[32]);
  *   3. sh_publish_finish: the temp file renamed to its name (never replacing), the intent closed.
  * Killed before 2: an unrecorded temp file, removed by the next run's sweep once its writer's
  * lock is gone. Killed between 2 and 3: sh_publish_recover finishes the rename (the temp's bytes
- * match the intent), or records publish.lost in the audit chain when the temp file has gone.
+ * match the intent), or records publish.lost in the audit chain when the temp file has gone (or
+ * another file stands under the name). Killed after 3: only the intent's deletion is missing,
+ * which recovery does. A failure is never left half-done: a transaction that fails leaves no
+ * row and the temp file is dropped; a rename that fails keeps the recorded bytes for recovery.
  */
 /* Inside the caller's write transaction (sh_ledger_begin): record the intent to publish the
  * sealed file f under its destination, whose bytes have SHA-256 sha256_hex. Paths are kept
- * relative to the workspace root. *intent receives the intent's id for sh_publish_finish. */
+ * relative to the workspace root. *intent receives the intent's id for sh_publish_finish.
+ * Under the write lock, a destination that exists, or that another intent is publishing, is
+ * refused (SH_USAGE): of two processes choosing one name, the second learns it before it
+ * commits. */
 sh_status sh_publish_intend(sh_ledger *l, const char *root, const sh_atomic_file *f,
                             const char *sha256_hex, int64_t *intent, sh_error *err);
 /* After that transaction committed: rename the temp file into place (never replacing) and close
- * the intent. f is freed whatever the outcome. The intent row is deleted lazily (by the next
- * sh_publish_intend or sh_ledger_close), so this costs no extra disk flush per file. */
+ * the intent. f is freed whatever the outcome; when the rename fails the temp file is kept (the
+ * message names it) and the intent stays, for the next recovery. The intent row is deleted
+ * lazily (by the next sh_publish_intend or sh_ledger_close), so this costs no extra disk flush
+ * per file. */
 sh_status sh_publish_finish(sh_ledger *l, sh_atomic_file *f, int64_t intent, sh_error *err);
+/* The same, the file kept open and locked (flock) once in place: *locked_fd, which the caller
+ * closes when done (-1 on failure). For a file whose lock tells others its writer still runs
+ * (the journal of "name fix --apply", while its renames go on). */
+sh_status sh_publish_finish_locked(sh_ledger *l, sh_atomic_file *f, int64_t intent, int *locked_fd,
+                                   sh_error *err);
+/* Does an open intent publish to path (absolute, or relative to the current folder)? */
+bool sh_publish_pending(sh_ledger *l, const char *root, const char *path);
 
 /* What sh_publish_recover did. */
 typedef struct {

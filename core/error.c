@@ -60,7 +60,9 @@ static void vlog(sh_log_level min, const char *prefix, const char *fmt, va_list 
     if (n < 0)
         return;
     vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    sh_progress_suspend(); /* never in the middle of a progress bar's line */
     fprintf(stderr, "%s\n", line);
+    sh_progress_resume();
 }
 
 void sh_warn(const char *fmt, ...)

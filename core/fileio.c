@@ -1,5 +1,5 @@
 /* Atomic file writes and bounded whole-file reads. */
-#include "core.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -183,14 +183,42 @@ static int publish(const char *tmp, const char *dest, bool no_replace)
 sh_status sh_atomic_seal(sh_atomic_file *f, sh_error *err)
 {
     if (!f->sealed && fsync(f->fd) != 0)
-        return sh_fail_errno(err, SH_INTERNAL, errno,
-                             _("cannot flush %s to disk"), f->path);
+        return sh_fail_errno(err, SH_INTERNAL, errno, _("cannot flush %s to disk"), f->path);
     f->sealed = true;
     return SH_OK;
 }
 
 const char *sh_atomic_path(const sh_atomic_file *f) { return f->path; }
 const char *sh_atomic_temp_path(const sh_atomic_file *f) { return f->tmp_path; }
+
+int sh_fsync_dir_(const char *dir) { return fsync_dir(dir); }
+
+sh_status sh_atomic_commit_keep_(sh_atomic_file *f, int *locked_fd, sh_error *err)
+{
+    if (locked_fd)
+        *locked_fd = -1;
+    sh_status st = sh_atomic_seal(f, err);
+    if (st == SH_OK && publish(f->tmp_path, f->path, true) != 0)
+        st = errno == EEXIST
+                 ? sh_fail(err, SH_USAGE, _("%s already exists; it is left as it is"), f->path)
+                 : sh_fail_errno(err, SH_INTERNAL, errno, _("cannot put %s in place"), f->path);
+    if (st == SH_OK && locked_fd)
+        *locked_fd = f->fd; /* renamed, still open: the lock now guards it under its name */
+    else
+        close(f->fd); /* the lock goes with it: recovery may take the kept temp file over */
+    f->fd = -1;
+    if (st == SH_OK) {
+        char *dir = NULL;
+        const char *base;
+        split_path(f->path, &dir, &base);
+        if (!dir || fsync_dir(dir) != 0)
+            st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot flush the folder of %s to disk"),
+                               f->path);
+        free(dir);
+    }
+    atomic_free(f);
+    return st;
+}
 
 sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err)
 {

@@ -1,21 +1,30 @@
-/* The SQLite ledger: WAL, busy timeout, forward-only schema migrations. */
+/* The SQLite ledger: WAL, busy timeout, forward-only schema migrations; opened for writing by
+ * the commands that record, for reading only (read-only media too) by those that look. Only
+ * "sohoa init" creates one: a ledger that is missing, empty or without a schema is an error. */
 #include "internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
+#include <glib/gstdio.h>
 #include <sqlite3.h>
 
 struct sh_ledger {
     sqlite3 *db;
     char *path;
+    bool read_only;
+    char *copy_dir;       /* a private copy read instead of path (read-only media with a WAL) */
     GArray *done_intents; /* int64 ids of published files' intents, deleted lazily (publish.c) */
 };
 
 /* Long enough for another process to finish a batch of writes; short enough that a stuck
  * process is reported instead of hanging a scan team forever. */
 #define BUSY_TIMEOUT_MS 30000
-
 /* MIGRATIONS[i] takes the schema from version i to i + 1. Append; never edit a shipped one. */
 static const char *const MIGRATIONS[] = {
     /* 1: the audit chain, complete, and the first shape of the state tables. */
@@ -103,44 +112,160 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX validations_by_path ON validations(path);"
     "CREATE INDEX signatures_by_input_path ON signatures(input_path);"
     "CREATE INDEX signatures_by_output_path ON signatures(output_path);",
+    /* 4: rescans (ingest/supersede.c): a document superseded by another, why, and where its
+     * old file and signed copy are kept under .sohoa/superseded. done = 0: the intent, recorded
+     * before the old files move, while the new document's temp file (temp_path) is being
+     * recorded; a dead run's is undone by the next ingest. done = 1: in effect, with its audit
+     * entry. */
+    "CREATE TABLE supersessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  path TEXT NOT NULL,"
+    "  old_sha256 TEXT NOT NULL,"
+    "  new_sha256 TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  superseded_at TEXT NOT NULL,"
+    "  temp_path TEXT,"
+    "  done INTEGER NOT NULL DEFAULT 0,"
+    "  audit_id INTEGER REFERENCES audit(id));"
+    "CREATE INDEX supersessions_by_path ON supersessions(path);"
+    "CREATE INDEX supersessions_pending ON supersessions(done) WHERE done = 0;"
+    "CREATE TABLE superseded_files ("
+    "  supersession_id INTEGER NOT NULL REFERENCES supersessions(id),"
+    "  path TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  kept_as TEXT NOT NULL UNIQUE,"
+    "  PRIMARY KEY (supersession_id, path));",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(N_MIGRATIONS == SH_LEDGER_SCHEMA_VERSION, "one migration per schema version");
 
+/* ---- what went wrong, in words an operator can act on ---- */
+
+static char *folder_of(const char *path) { return g_path_get_dirname(path); }
+
+/* Is the disk holding path full (for this user: root may use the reserved blocks)? */
+static bool disk_full(const char *path)
+{
+    char *dir = folder_of(path);
+    struct statvfs sv;
+    bool full = statvfs(dir, &sv) == 0 && (geteuid() == 0 ? sv.f_bfree : sv.f_bavail) == 0;
+    g_free(dir);
+    return full;
+}
+
+/* Can the ledger not be written here: read-only media, or no permission on it or its folder? */
+static bool not_writable(const char *path)
+{
+    char *dir = folder_of(path);
+    struct statvfs sv;
+    bool ro = (statvfs(dir, &sv) == 0 && (sv.f_flag & ST_RDONLY)) || access(dir, W_OK) != 0 ||
+              (access(path, F_OK) == 0 && access(path, W_OK) != 0);
+    g_free(dir);
+    return ro;
+}
+
 static sh_status db_fail(sh_ledger *l, sh_error *err, const char *what)
 {
-    int code = sqlite3_errcode(l->db);
+    int code = sqlite3_errcode(l->db) & 0xff;
+    /* The errno of the system call behind an I/O failure (it is not reset by other errors). */
+    bool io = code == SQLITE_IOERR || code == SQLITE_CANTOPEN || code == SQLITE_FULL;
+    int sys = io ? sqlite3_system_errno(l->db) : 0;
+    const char *detail = sqlite3_errmsg(l->db);
     if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
         return sh_fail(err, SH_INPUT,
                        _("the ledger %s is damaged or is not a sohoa ledger (%s); restore it from "
                          "the backup copy"),
-                       l->path, sqlite3_errmsg(l->db));
-    if (code == SQLITE_BUSY)
+                       l->path, detail);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
         return sh_fail(err, SH_INTERNAL,
                        _("the ledger %s stayed locked by another sohoa process for %d s; wait for "
                          "it to finish and try again"),
                        l->path, BUSY_TIMEOUT_MS / 1000);
-    if (code == SQLITE_FULL)
-        return sh_fail(err, SH_INTERNAL, _("the disk holding %s is full"), l->path);
-    return sh_fail(err, SH_INTERNAL, _("ledger %s: %s: %s"), l->path, what, sqlite3_errmsg(l->db));
+    if (code == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT ||
+        ((code == SQLITE_IOERR || code == SQLITE_CANTOPEN) && disk_full(l->path)))
+        return sh_fail(err, SH_INTERNAL,
+                       _("the disk holding the ledger %s is full; nothing was recorded. Free some "
+                         "space on it, then run the command again"),
+                       l->path);
+    if (code == SQLITE_NOMEM)
+        return sh_fail(err, SH_INTERNAL, _("out of memory"));
+    if (code == SQLITE_READONLY || sys == EROFS ||
+        ((code == SQLITE_CANTOPEN || code == SQLITE_IOERR || code == SQLITE_PERM ||
+          code == SQLITE_AUTH) &&
+         not_writable(l->path)))
+        return sh_fail(err, SH_INTERNAL,
+                       _("the ledger %s cannot be written (read-only media, or no permission to "
+                         "write it or its folder); this command records what it does: run it on "
+                         "the station's working copy, or ask who looks after the station"),
+                       l->path);
+    if (code == SQLITE_IOERR || code == SQLITE_CANTOPEN)
+        return sh_fail(err, SH_INTERNAL,
+                       _("the ledger %s could not be read or written (%s%s%s); check the disk, "
+                         "then try again"),
+                       l->path, detail, sys ? ": " : "", sys ? g_strerror(sys) : "");
+    return sh_fail(err, SH_INTERNAL,
+                   _("the ledger %s could not %s (%s); nothing of it was recorded. Run the "
+                     "command again; if this comes back, keep the ledger as it is and report it"),
+                   l->path, _(what), detail);
 }
 
-static sh_status exec(sh_ledger *l, const char *sql, sh_error *err)
+sh_status sh_ledger_fail(sh_ledger *l, sh_error *err, const char *what)
+{
+    return db_fail(l, err, what);
+}
+
+/* Run SQL; `what` (marked with N_) says in words what it does, for the message. */
+static sh_status exec(sh_ledger *l, const char *sql, const char *what, sh_error *err)
 {
     if (sqlite3_exec(l->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(l, err, sql);
+        return db_fail(l, err, what);
     return SH_OK;
+}
+
+/* ---- the schema ---- */
+
+/* One integer from a query; SQLite's code when it failed. */
+static int query_int(sh_ledger *l, const char *sql, int *value)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(l->db, sql, -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            *value = sqlite3_column_int(q, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(q);
+    return rc;
 }
 
 static int read_user_version(sh_ledger *l)
 {
-    sqlite3_stmt *st;
     int v = -1;
-    if (sqlite3_prepare_v2(l->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return v;
+    return query_int(l, "PRAGMA user_version", &v) == SQLITE_OK ? v : -1;
+}
+
+/* Before anything is written: the file holds a sohoa ledger this sohoa can read. A new, empty
+ * database is accepted only when `fresh_ok` (sohoa init). */
+static sh_status check_schema(sh_ledger *l, bool fresh_ok, sh_error *err)
+{
+    int v = -1, tables = -1;
+    if (query_int(l, "PRAGMA user_version", &v) != SQLITE_OK ||
+        query_int(l, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
+        return db_fail(l, err, N_("read the ledger's schema"));
+    if (v == 0 && !(fresh_ok && tables == 0))
+        return sh_fail(err, SH_INPUT,
+                       _("the ledger %s holds no sohoa records (no schema): it is not the "
+                         "workspace's ledger any more. Restore it from the backup copy before "
+                         "going on; only \"sohoa init\" makes a new one"),
+                       l->path);
+    if (v > SH_LEDGER_SCHEMA_VERSION)
+        return sh_fail(err, SH_INPUT,
+                       _("the ledger %s was written by a newer sohoa (schema %d, this one knows "
+                         "up to %d); install that version"),
+                       l->path, v, SH_LEDGER_SCHEMA_VERSION);
+    return SH_OK;
 }
 
 static sh_status migrate(sh_ledger *l, sh_error *err)
@@ -152,19 +277,14 @@ static sh_status migrate(sh_ledger *l, sh_error *err)
     int v = read_user_version(l);
     if (v < 0) {
         sh_ledger_rollback(l);
-        return db_fail(l, err, "PRAGMA user_version");
-    }
-    if (v > SH_LEDGER_SCHEMA_VERSION) {
-        sh_ledger_rollback(l);
-        return sh_fail(err, SH_INPUT,
-                       _("the ledger %s was written by a newer sohoa (schema %d, this one knows "
-                         "up to %d); install that version"),
-                       l->path, v, SH_LEDGER_SCHEMA_VERSION);
+        return db_fail(l, err, N_("read the ledger's schema"));
     }
     for (; v < SH_LEDGER_SCHEMA_VERSION; v++) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if ((st = exec(l, MIGRATIONS[v], err)) != SH_OK || (st = exec(l, pragma, err)) != SH_OK) {
+        if ((st = exec(l, MIGRATIONS[v], N_("bring the ledger's schema up to date"), err)) !=
+                SH_OK ||
+            (st = exec(l, pragma, N_("bring the ledger's schema up to date"), err)) != SH_OK) {
             sh_ledger_rollback(l);
             return st;
         }
@@ -172,28 +292,80 @@ static sh_status migrate(sh_ledger *l, sh_error *err)
     return sh_ledger_commit(l, err);
 }
 
-sh_status sh_ledger_open(const char *path, bool create, sh_ledger **out, sh_error *err)
+/* ---- opening ---- */
+
+/* An existing workspace's ledger is there and not empty: only "sohoa init" makes one, so a
+ * missing or truncated ledger is never silently replaced by a new, empty chain. */
+static sh_status check_present(const char *path, sh_error *err)
 {
-    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT)
+            return sh_fail(err, SH_INPUT,
+                           _("the ledger %s is missing; restore it from the backup copy before "
+                             "going on (only \"sohoa init\" makes a new ledger)"),
+                           path);
+        return sh_fail_errno(err, SH_INPUT, errno, _("cannot open the ledger %s"), path);
+    }
+    if (!S_ISREG(sb.st_mode))
+        return sh_fail(err, SH_INPUT, _("the ledger %s is not a regular file"), path);
+    if (sb.st_size == 0)
+        return sh_fail(err, SH_INPUT,
+                       _("the ledger %s is empty (0 bytes): the records it held are gone from "
+                         "this disk. Restore it from the backup copy before going on; nothing "
+                         "was changed"),
+                       path);
+    return SH_OK;
+}
+
+static sh_ledger *ledger_new(const char *path, sh_error *err)
+{
     sh_ledger *l = calloc(1, sizeof *l);
     if (!l || !(l->path = strdup(path))) {
         free(l);
-        return sh_fail(err, SH_INTERNAL, _("out of memory"));
+        sh_fail(err, SH_INTERNAL, _("out of memory"));
+        return NULL;
     }
-    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path, &l->db, flags, NULL) != SQLITE_OK) {
-        sh_status st = sh_fail(err, SH_INPUT, _("cannot open the ledger %s: %s"), path,
-                               l->db ? sqlite3_errmsg(l->db) : "out of memory");
-        sh_ledger_close(l);
-        return st;
+    return l;
+}
+
+static sh_status open_db(sh_ledger *l, const char *name, int flags, sh_error *err)
+{
+    if (sqlite3_open_v2(name, &l->db, flags, NULL) != SQLITE_OK) {
+        if (!l->db)
+            return sh_fail(err, SH_INTERNAL, _("out of memory"));
+        return db_fail(l, err, N_("open the ledger"));
     }
     sqlite3_extended_result_codes(l->db, 0);
     sqlite3_busy_timeout(l->db, BUSY_TIMEOUT_MS);
+    return SH_OK;
+}
+
+sh_status sh_ledger_open(const char *path, bool create, sh_ledger **out, sh_error *err)
+{
+    *out = NULL;
+    sh_status st = create ? SH_OK : check_present(path, err);
+    if (st != SH_OK)
+        return st;
+    sh_ledger *l = ledger_new(path, err);
+    if (!l)
+        return SH_INTERNAL;
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    st = open_db(l, path, flags, err);
+    if (st == SH_OK && sqlite3_db_readonly(l->db, "main") == 1)
+        st = sh_fail(err, SH_INTERNAL,
+                     _("the ledger %s cannot be written (read-only media, or no permission to "
+                       "write it or its folder); this command records what it does: run it on "
+                       "the station's working copy, or ask who looks after the station"),
+                     path);
+    if (st == SH_OK)
+        st = check_schema(l, create, err);
     /* synchronous=FULL: an audit entry that was reported written survives a power cut. */
-    sh_status st = exec(l,
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                        "PRAGMA foreign_keys = ON;",
-                        err);
+    if (st == SH_OK)
+        st = exec(l,
+                  "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                  "PRAGMA foreign_keys = ON;",
+                  N_("open the ledger"), err);
     if (st == SH_OK)
         st = migrate(l, err);
     if (st != SH_OK) {
@@ -204,14 +376,167 @@ sh_status sh_ledger_open(const char *path, bool create, sh_ledger **out, sh_erro
     return SH_OK;
 }
 
+/* file:PATH?PARAMS as an SQLite URI: the characters with a meaning there escaped. */
+static char *file_uri(const char *path, const char *params)
+{
+    GString *u = g_string_new("file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            g_string_append_printf(u, "%%%02X", (unsigned char)*p);
+        else
+            g_string_append_c(u, *p);
+    }
+    g_string_append_printf(u, "?%s", params);
+    return g_string_free(u, FALSE);
+}
+
+/* Copy one file into dir under the same base name, streaming (a ledger may be large). */
+static bool copy_into(const char *from, const char *dir)
+{
+    char *base = g_path_get_basename(from), *to = g_build_filename(dir, base, NULL);
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    bool ok = in >= 0 && out >= 0;
+    char *buf = g_malloc(256 * 1024);
+    while (ok) {
+        ssize_t n = read(in, buf, 256 * 1024);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ok = n == 0;
+            break;
+        }
+        for (ssize_t done = 0; ok && done < n;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            ok = w > 0;
+            done += ok ? w : 0;
+        }
+    }
+    g_free(buf);
+    if (out >= 0 && close(out) != 0)
+        ok = false;
+    if (in >= 0)
+        close(in);
+    g_free(base);
+    g_free(to);
+    return ok;
+}
+
+static void remove_copy(sh_ledger *l)
+{
+    if (!l->copy_dir)
+        return;
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char *base = g_path_get_basename(l->path);
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        char *p = g_strdup_printf("%s/%s%s", l->copy_dir, base, suffixes[i]);
+        g_unlink(p);
+        g_free(p);
+    }
+    g_free(base);
+    g_rmdir(l->copy_dir);
+    g_free(l->copy_dir);
+    l->copy_dir = NULL;
+}
+
+static void close_db(sh_ledger *l)
+{
+    sqlite3_close_v2(l->db);
+    l->db = NULL;
+}
+
+/* Open for reading, and check that a query can run (SQLite opens lazily). */
+static int try_read(sh_ledger *l, const char *name)
+{
+    int rc = sqlite3_open_v2(name, &l->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_extended_result_codes(l->db, 0);
+        sqlite3_busy_timeout(l->db, BUSY_TIMEOUT_MS);
+        int v;
+        rc = query_int(l, "PRAGMA user_version", &v);
+    }
+    return rc;
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+sh_status sh_ledger_open_readonly(const char *path, sh_ledger **out, sh_error *err)
+{
+    *out = NULL;
+    sh_status st = check_present(path, err);
+    if (st != SH_OK)
+        return st;
+    sh_ledger *l = ledger_new(path, err);
+    if (!l)
+        return SH_INTERNAL;
+    l->read_only = true;
+    char *uri = file_uri(path, "mode=ro");
+    int rc = try_read(l, uri);
+    g_free(uri);
+    if (rc == SQLITE_CANTOPEN || rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_READONLY) {
+        /* Read-only media (or a full disk): WAL needs the -shm file, which cannot be made
+         * there. Without a WAL file the database is all in the main file, which can be read as
+         * it is; with one, its committed transactions count too, so both files are read from a
+         * private copy. */
+        close_db(l);
+        char *wal = g_strconcat(path, "-wal", NULL);
+        off_t wal_size = file_size(wal);
+        if (wal_size <= 0) {
+            uri = file_uri(path, "immutable=1");
+            rc = try_read(l, uri);
+            g_free(uri);
+        } else if ((l->copy_dir = g_dir_make_tmp("sohoa-ledger-XXXXXX", NULL)) &&
+                   copy_into(path, l->copy_dir) && copy_into(wal, l->copy_dir)) {
+            char *base = g_path_get_basename(path);
+            char *copy = g_build_filename(l->copy_dir, base, NULL);
+            uri = file_uri(copy, "mode=ro");
+            sh_debug("reading a private copy of %s and its WAL in %s", path, l->copy_dir);
+            rc = try_read(l, uri);
+            g_free(uri);
+            g_free(copy);
+            g_free(base);
+        } else {
+            g_free(wal);
+            st = sh_fail(err, SH_INTERNAL,
+                         _("the ledger %s is on read-only media with unfinished writes beside it "
+                           "(%s-wal); they could not be copied to a temporary folder to be "
+                           "read: free some space there (TMPDIR), then try again"),
+                         path, path);
+            sh_ledger_close(l);
+            return st;
+        }
+        g_free(wal);
+    }
+    if (rc != SQLITE_OK)
+        st = db_fail(l, err, N_("read the ledger"));
+    if (st == SH_OK)
+        st = check_schema(l, false, err);
+    if (st != SH_OK) {
+        sh_ledger_close(l);
+        return st;
+    }
+    *out = l;
+    return SH_OK;
+}
+
+bool sh_ledger_is_readonly(const sh_ledger *l) { return l->read_only; }
+
+bool sh_ledger_writable(const char *path) { return !not_writable(path); }
+
 void sh_ledger_close(sh_ledger *l)
 {
     if (!l)
         return;
-    sh_publish_flush_(l);
+    if (l->db && !l->read_only)
+        sh_publish_flush_(l);
     if (l->done_intents)
         g_array_free(l->done_intents, TRUE);
-    sqlite3_close_v2(l->db);
+    close_db(l);
+    remove_copy(l);
     free(l->path);
     free(l);
 }
@@ -225,11 +550,20 @@ GArray *sh_ledger_done_intents_(sh_ledger *l)
 }
 struct sqlite3 *sh_ledger_db(sh_ledger *l) { return l->db; }
 
-sh_status sh_ledger_begin(sh_ledger *l, sh_error *err) { return exec(l, "BEGIN IMMEDIATE", err); }
-sh_status sh_ledger_begin_read(sh_ledger *l, sh_error *err) { return exec(l, "BEGIN", err); }
+sh_status sh_ledger_begin(sh_ledger *l, sh_error *err)
+{
+    if (l->read_only)
+        return sh_fail(err, SH_INTERNAL, "ledger %s opened read-only: no write transaction",
+                       l->path);
+    return exec(l, "BEGIN IMMEDIATE", N_("start recording"), err);
+}
+sh_status sh_ledger_begin_read(sh_ledger *l, sh_error *err)
+{
+    return exec(l, "BEGIN", N_("read the ledger"), err);
+}
 sh_status sh_ledger_commit(sh_ledger *l, sh_error *err)
 {
-    sh_status st = exec(l, "COMMIT", err);
+    sh_status st = exec(l, "COMMIT", N_("save what was recorded"), err);
     if (st != SH_OK)
         sh_ledger_rollback(l);
     return st;
@@ -238,10 +572,4 @@ void sh_ledger_rollback(sh_ledger *l)
 {
     if (!sqlite3_get_autocommit(l->db))
         sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* Shared with audit.c, which needs the same error wording. */
-sh_status sh_ledger_fail_(sh_ledger *l, sh_error *err, const char *what)
-{
-    return db_fail(l, err, what);
 }

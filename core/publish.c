@@ -69,6 +69,28 @@ void sh_publish_flush_(sh_ledger *l)
         sh_ledger_rollback(l);
 }
 
+/* Does an open intent publish to rel (1), none (0)? When in doubt, yes. */
+static bool intent_for_path(sh_ledger *l, const char *rel)
+{
+    sqlite3_stmt *q = NULL;
+    bool found = true;
+    if (sqlite3_prepare_v2(sh_ledger_db(l), "SELECT 1 FROM publications WHERE path = ?", -1, &q,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, rel, -1, SQLITE_TRANSIENT);
+        found = sqlite3_step(q) != SQLITE_DONE;
+    }
+    sqlite3_finalize(q);
+    return found;
+}
+
+bool sh_publish_pending(sh_ledger *l, const char *root, const char *path)
+{
+    char *rel = rel_to_root(root, path);
+    bool pending = rel && intent_for_path(l, rel);
+    g_free(rel);
+    return pending;
+}
+
 sh_status sh_publish_intend(sh_ledger *l, const char *root, const sh_atomic_file *f,
                             const char *sha256_hex, int64_t *intent, sh_error *err)
 {
@@ -81,25 +103,39 @@ sh_status sh_publish_intend(sh_ledger *l, const char *root, const sh_atomic_file
     if (!rel || !rel_temp) {
         g_free(rel);
         g_free(rel_temp);
-        return sh_fail(err, SH_INTERNAL, "%s is outside the workspace %s", sh_atomic_path(f),
-                       root);
+        return sh_fail(err, SH_INTERNAL, "%s is outside the workspace %s", sh_atomic_path(f), root);
+    }
+    /* Under the write lock: of two processes publishing one name, the second learns it here,
+     * before its rows are committed, never after (its rename would fail with the rows kept). */
+    struct stat sb;
+    sh_status st = SH_OK;
+    if (lstat(sh_atomic_path(f), &sb) == 0)
+        st = sh_fail(err, SH_USAGE, _("%s already exists; it is left as it is"), sh_atomic_path(f));
+    else if (intent_for_path(l, rel))
+        st = sh_fail(err, SH_USAGE,
+                     _("%s is being written by another sohoa process; wait for it to finish, "
+                       "then run the command again"),
+                     sh_atomic_path(f));
+    if (st != SH_OK) {
+        g_free(rel);
+        g_free(rel_temp);
+        return st;
     }
     char now[32];
     sh_utc_now(now);
     sqlite3_stmt *q = NULL;
-    sh_status st = SH_OK;
     if (sqlite3_prepare_v2(sh_ledger_db(l),
                            "INSERT INTO publications (path, temp_path, sha256, started_at) "
                            "VALUES (?, ?, ?, ?)",
                            -1, &q, NULL) != SQLITE_OK)
-        st = sh_ledger_fail_(l, err, "record a publication");
+        st = sh_ledger_fail(l, err, N_("record a publication"));
     else {
         sqlite3_bind_text(q, 1, rel, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 2, rel_temp, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 3, sha256_hex, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 4, now, -1, SQLITE_TRANSIENT);
         if (sqlite3_step(q) != SQLITE_DONE)
-            st = sh_ledger_fail_(l, err, "record a publication");
+            st = sh_ledger_fail(l, err, N_("record a publication"));
         else
             *intent = sqlite3_last_insert_rowid(sh_ledger_db(l));
     }
@@ -111,11 +147,29 @@ sh_status sh_publish_intend(sh_ledger *l, const char *root, const sh_atomic_file
 
 sh_status sh_publish_finish(sh_ledger *l, sh_atomic_file *f, int64_t intent, sh_error *err)
 {
-    sh_status st = sh_atomic_commit(f, err);
-    /* Committed or not, the intent stays until recovery when the rename failed: the temp file
-     * is gone then (aborted), and recovery records the loss. */
+    return sh_publish_finish_locked(l, f, intent, NULL, err);
+}
+
+sh_status sh_publish_finish_locked(sh_ledger *l, sh_atomic_file *f, int64_t intent, int *locked_fd,
+                                   sh_error *err)
+{
+    char *temp = g_strdup(sh_atomic_temp_path(f));
+    sh_status st = sh_atomic_commit_keep_(f, locked_fd, err);
+    struct stat sb;
     if (st == SH_OK)
         g_array_append_val(sh_ledger_done_intents_(l), intent);
+    else if (lstat(temp, &sb) == 0) {
+        /* The recorded bytes stay under their temp name, with the intent: the next run's
+         * recovery puts them in place (or says what stands in the way). */
+        char msg[SH_ERROR_MAX];
+        g_strlcpy(msg, err ? err->msg : "", sizeof msg);
+        sh_fail(
+            err, st,
+            _("%s; the file is recorded and kept as %s, and the next sohoa run puts it in place"),
+            msg, temp);
+    } else if (err && err->status == SH_OK)
+        sh_fail(err, st, "%s", _("the recorded file could not be put in place"));
+    g_free(temp);
     return st;
 }
 
@@ -156,8 +210,8 @@ static sh_status record_lost(sh_ledger *l, const sh_actor *actor, const char *re
     sh_json_kv_str(j, "reason", why);
     sh_json_end_object(j);
     const char *details = sh_json_finish(j, err);
-    sh_status st = details ? sh_audit_append(l, actor, "publish.lost", rel, details, NULL, err)
-                           : SH_INTERNAL;
+    sh_status st =
+        details ? sh_audit_append(l, actor, "publish.lost", rel, details, NULL, err) : SH_INTERNAL;
     sh_json_free(j);
     return st;
 }
@@ -185,8 +239,11 @@ static sh_status recover_one(sh_ledger *l, const char *root, const sh_actor *act
         struct stat sb;
         if (lstat(final, &sb) != 0) { /* neither: the bytes are gone */
             rec->lost++;
-            st = record_lost(l, actor, r->path, r->sha256, "the file was never put in place",
-                             err);
+            st = record_lost(l, actor, r->path, r->sha256, "the file was never put in place", err);
+        } else if (!same_sha256(final, r->sha256)) { /* another file took the name */
+            rec->lost++;
+            st = record_lost(l, actor, r->path, r->sha256,
+                             "another file is under the recorded name", err);
         } /* else the rename happened and only the intent's deletion was lost */
     } else if (!same_sha256(temp, r->sha256)) {
         rec->lost++;
@@ -197,9 +254,12 @@ static sh_status recover_one(sh_ledger *l, const char *root, const sh_actor *act
     } else {
         sh_error rename_err = {0};
         if (renameat2(AT_FDCWD, temp, AT_FDCWD, final, RENAME_NOREPLACE) == 0 ||
-            ((errno == EINVAL || errno == ENOSYS) && link(temp, final) == 0 && unlink(temp) == 0))
+            ((errno == EINVAL || errno == ENOSYS) && link(temp, final) == 0 && unlink(temp) == 0)) {
+            char *dir = g_path_get_dirname(final);
+            sh_fsync_dir_(dir); /* before the intent is closed: the name must survive a crash */
+            g_free(dir);
             rec->finished++;
-        else if (errno == EEXIST && same_sha256(final, r->sha256)) {
+        } else if (errno == EEXIST && same_sha256(final, r->sha256)) {
             unlink(temp); /* the same bytes are in place already */
             rec->finished++;
         } else {
@@ -226,7 +286,7 @@ sh_status sh_publish_recover(sh_ledger *l, const char *root, const sh_actor *act
     /* A cheap look first: most runs find nothing and need no write lock. */
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(db, "SELECT count(*) FROM publications", -1, &q, NULL) != SQLITE_OK)
-        return sh_ledger_fail_(l, err, "read the publications");
+        return sh_ledger_fail(l, err, N_("read the publications"));
     int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
     sqlite3_finalize(q);
     if (n == 0)
@@ -237,7 +297,7 @@ sh_status sh_publish_recover(sh_ledger *l, const char *root, const sh_actor *act
     GArray *rows = g_array_new(FALSE, TRUE, sizeof(intent_row));
     if (sqlite3_prepare_v2(db, "SELECT id, path, temp_path, sha256 FROM publications ORDER BY id",
                            -1, &q, NULL) != SQLITE_OK)
-        st = sh_ledger_fail_(l, err, "read the publications");
+        st = sh_ledger_fail(l, err, N_("read the publications"));
     while (st == SH_OK && sqlite3_step(q) == SQLITE_ROW) {
         intent_row r = {sqlite3_column_int64(q, 0),
                         g_strdup((const char *)sqlite3_column_text(q, 1)),
@@ -249,7 +309,7 @@ sh_status sh_publish_recover(sh_ledger *l, const char *root, const sh_actor *act
     sqlite3_stmt *del = NULL;
     if (st == SH_OK && sqlite3_prepare_v2(db, "DELETE FROM publications WHERE id = ?", -1, &del,
                                           NULL) != SQLITE_OK)
-        st = sh_ledger_fail_(l, err, "close a publication");
+        st = sh_ledger_fail(l, err, N_("close a publication"));
     for (guint i = 0; st == SH_OK && i < rows->len; i++) {
         const intent_row *r = &g_array_index(rows, intent_row, i);
         bool close_it = false;
@@ -257,7 +317,7 @@ sh_status sh_publish_recover(sh_ledger *l, const char *root, const sh_actor *act
         if (st == SH_OK && close_it) {
             sqlite3_bind_int64(del, 1, r->id);
             if (sqlite3_step(del) != SQLITE_DONE)
-                st = sh_ledger_fail_(l, err, "close a publication");
+                st = sh_ledger_fail(l, err, N_("close a publication"));
             sqlite3_reset(del);
         }
     }

@@ -91,11 +91,21 @@ sh_status sh_workspace_open(const char *dir, const char *start, const char *conf
     ws->config_path = config_override ? g_strdup(config_override)
                                       : g_build_filename(ws->root, SH_WORKSPACE_CONFIG, NULL);
     ws->ledger_path = g_build_filename(ws->root, SH_WORKSPACE_STATE_DIR, SH_WORKSPACE_LEDGER, NULL);
-    if (!is_file(ws->ledger_path)) {
+    /* Only "sohoa init" makes a ledger: a workspace without its ledger, or with an emptied
+     * one, is refused here, before any command could start a new chain in its place. */
+    struct stat sb;
+    if (stat(ws->ledger_path, &sb) != 0 || !S_ISREG(sb.st_mode))
         st = sh_fail(err, SH_INPUT,
-                     _("the ledger %s is missing; restore it from the backup copy "
-                       "before going on"),
+                     _("the ledger %s is missing; restore it from the backup copy before "
+                       "going on (only \"sohoa init\" makes a new ledger)"),
                      ws->ledger_path);
+    else if (sb.st_size == 0)
+        st = sh_fail(err, SH_INPUT,
+                     _("the ledger %s is empty (0 bytes): the records it held are gone from "
+                       "this disk. Restore it from the backup copy before going on; nothing "
+                       "was changed"),
+                     ws->ledger_path);
+    if (st != SH_OK) {
         sh_workspace_close(ws);
         return st;
     }

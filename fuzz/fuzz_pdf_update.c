@@ -42,8 +42,8 @@ static void update(pdf_reader *r, const pdf_update_base *base, size_t size)
     pdf_writer *w = pdf_writer_update(out_path, in_path, base, &err);
     if (!w)
         return;
-    if (pdf_writer_tell(w) < size)
-        abort(); /* the original is copied whole */
+    if (pdf_writer_tell(w) < size - base->header)
+        abort(); /* the original is copied whole, from its header on */
     double box[4];
     int rotate = 0, page = 0, gen = 0;
     pdf_reader_page_geometry(r, 0, box, &rotate, &page, &gen, &err);

@@ -1,5 +1,6 @@
-/* One document: its sources checked, its name and Seq chosen, its PDF written and published
- * atomically, and the whole recorded in the ledger with an audit entry. */
+/* One document: its sources checked, its name and Seq chosen, its PDF written under a hidden
+ * temp name, recorded in the ledger (rows, audit entry, intent to publish) in one transaction,
+ * then put in place under its name (core.h, "Publishing a file the ledger records"). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,12 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ingest/source.h"
+#include "ingest/supersede.h"
 
 void in_result_clear(in_result *r)
 {
     g_free(r->path);
     g_free(r->rel_path);
+    g_free(r->kept_as);
+    g_free(r->signed_kept_as);
     memset(r, 0, sizeof *r);
 }
 
@@ -275,15 +278,18 @@ typedef struct {
     int64_t when;
 } doc_meta;
 
-static sh_status write_pdf(const source_list *l, const char *path, const doc_meta *m,
-                           uint8_t sha256[SH_SHA256_LEN], sh_error *err)
+/* The PDF, sealed under a hidden temp name (*sealed): published once the ledger records it. */
+static sh_status write_pdf(const source_list *l, const char *path, bool no_replace,
+                           const doc_meta *m, uint8_t sha256[SH_SHA256_LEN],
+                           sh_atomic_file **sealed, sh_error *err)
 {
     int minor = 4;
     for (size_t i = 0; i < l->n; i++)
         minor = MAX(minor, l->items[i]->pdf_minor);
-    pdf_writer *w = pdf_writer_new(path, minor, true, err);
+    pdf_writer *w = pdf_writer_new(path, minor, no_replace, err);
     if (!w)
         return err->status;
+    pdf_writer_hand_over(w, sealed);
     int catalog = pdf_object_reserve(w), pages = pdf_object_reserve(w);
     int info = pdf_object_reserve(w), xmp = pdf_object_reserve(w);
     GArray *kids = g_array_sized_new(FALSE, FALSE, sizeof(int), (guint)l->pages);
@@ -331,13 +337,15 @@ static sh_status write_pdf(const source_list *l, const char *path, const doc_met
     return pdf_writer_finish(w, catalog, info, sha256, err);
 }
 
-/* A scanner PDF, byte for byte; never replacing a file already at path. */
-static sh_status copy_file(const char *from, const char *path, sh_error *err)
+/* A scanner PDF, byte for byte, sealed under a hidden temp name (*sealed) like write_pdf's. */
+static sh_status copy_file(const char *from, const char *path, bool no_replace,
+                           sh_atomic_file **sealed, sh_error *err)
 {
+    *sealed = NULL;
     int fd = open(from, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return sh_fail_errno(err, SH_INPUT, errno, _("cannot open %s"), from);
-    sh_atomic_file *f = sh_atomic_open(path, SH_ATOMIC_NO_REPLACE, err);
+    sh_atomic_file *f = sh_atomic_open(path, no_replace ? SH_ATOMIC_NO_REPLACE : 0, err);
     if (!f) {
         close(fd);
         return err->status;
@@ -353,19 +361,21 @@ static sh_status copy_file(const char *from, const char *path, sh_error *err)
     }
     g_free(buf);
     close(fd);
+    if (st == SH_OK)
+        st = sh_atomic_seal(f, err);
     if (st != SH_OK) {
         sh_atomic_abort(f);
         return st;
     }
-    return sh_atomic_commit(f, err);
+    *sealed = f;
+    return SH_OK;
 }
 
 /* ---- the ledger ---- */
 
 static sh_status db_error(sh_ledger *l, sh_error *err)
 {
-    return sh_fail(err, SH_INTERNAL, _("the ledger could not record the document: %s"),
-                   sqlite3_errmsg(sh_ledger_db(l)));
+    return sh_ledger_fail(l, err, N_("record the document"));
 }
 
 static char *details_json(const in_result *r, const in_document *doc, const source_list *l,
@@ -390,7 +400,9 @@ static char *details_json(const in_result *r, const in_document *doc, const sour
     for (size_t i = 0; i < l->n; i++) {
         sh_json_begin_object(j);
         sh_json_key(j, "path");
-        sh_json_string(j, l->items[i]->path);
+        char *shown = nm_shown(l->items[i]->path); /* JSON is text; a name may not be */
+        sh_json_string(j, shown);
+        g_free(shown);
         sh_json_key(j, "sha256");
         sh_json_string(j, source_sha[i]);
         sh_json_key(j, "pages");
@@ -405,104 +417,138 @@ static char *details_json(const in_result *r, const in_document *doc, const sour
     return out;
 }
 
+/* One statement: prepared, bound by `bind`, stepped once; its id (RETURNING or the new rowid)
+ * in *id when not NULL. Finalized whatever happens. */
+typedef void (*binder)(sqlite3_stmt *q, const void *ctx);
+
+static sh_status run_once(sh_ledger *l, const char *sql, binder bind, const void *bctx, int64_t *id,
+                          sh_error *err)
+{
+    sqlite3 *db = sh_ledger_db(l);
+    sqlite3_stmt *q = NULL;
+    sh_status st = SH_OK;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        st = db_error(l, err);
+    else {
+        bind(q, bctx);
+        int rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW && id)
+            *id = sqlite3_column_int64(q, 0);
+        else if (rc == SQLITE_DONE && id)
+            *id = sqlite3_last_insert_rowid(db);
+        else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            st = db_error(l, err);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+typedef struct {
+    const in_document *doc;
+    const char *folder_rel;
+    const in_result *r;
+    const char *now;
+    int64_t audit_id, dossier, document;
+    const in_source *source;
+    int position;
+    const char *source_sha;
+} record_args;
+
+static void bind_dossier(sqlite3_stmt *q, const void *p)
+{
+    const record_args *a = p;
+    sqlite3_bind_text(q, 1, a->doc->org_code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, a->doc->cccd, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, a->doc->person_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, a->folder_rel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, a->now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, a->audit_id);
+}
+
+static void bind_document(sqlite3_stmt *q, const void *p)
+{
+    const record_args *a = p;
+    sqlite3_bind_int64(q, 1, a->dossier);
+    sqlite3_bind_text(q, 2, a->r->rel_path, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, a->doc->type_stt);
+    if (a->r->seq)
+        sqlite3_bind_int(q, 4, a->r->seq);
+    sqlite3_bind_text(q, 5, a->r->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 6, a->r->pages);
+    if (a->doc->expected_pages > 0)
+        sqlite3_bind_int(q, 7, a->doc->expected_pages);
+    sqlite3_bind_text(q, 8, a->now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 9, a->audit_id);
+}
+
+static void bind_document_id(sqlite3_stmt *q, const void *p)
+{
+    sqlite3_bind_int64(q, 1, ((const record_args *)p)->document);
+}
+
+static void bind_source(sqlite3_stmt *q, const void *p)
+{
+    const record_args *a = p;
+    sqlite3_bind_int64(q, 1, a->document);
+    sqlite3_bind_int(q, 2, a->position);
+    sqlite3_bind_text(q, 3, a->source->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, a->source_sha, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 5, a->source->n_pages);
+}
+
+/* One transaction: the audit entry, the dossier and document rows, the sources, and the intent
+ * to publish the sealed file (core.h, "Publishing a file the ledger records"). */
 static sh_status record(const in_context *ctx, const in_document *doc, const char *folder_rel,
                         const in_result *r, const source_list *l, hex_digest *source_sha,
-                        sh_error *err)
+                        const sh_atomic_file *sealed, int64_t *intent, in_plan *plan, sh_error *err)
 {
-    sqlite3 *db = sh_ledger_db(ctx->ledger);
     char now[32];
     sh_utc_now(now);
+    record_args a = {.doc = doc, .folder_rel = folder_rel, .r = r, .now = now};
     char *details = details_json(r, doc, l, source_sha);
-    int64_t audit_id = 0;
     sh_status st = sh_ledger_begin(ctx->ledger, err);
     if (st != SH_OK) {
         g_free(details);
         return st;
     }
-    st = sh_audit_append(ctx->ledger, ctx->actor, "document.ingest", r->rel_path, details,
-                         &audit_id, err);
+    st = in_supersede_record(ctx, plan, r, err); /* a rescan: what it replaces, first */
+    if (st == SH_OK)
+        st = sh_audit_append(ctx->ledger, ctx->actor, "document.ingest", r->rel_path, details,
+                             &a.audit_id, err);
     g_free(details);
-    sqlite3_stmt *q = NULL;
-    int64_t dossier = 0, document = 0;
-    if (st == SH_OK) {
-        /* The dossier row is made by its first document; later ones find it. */
-        if (sqlite3_prepare_v2(db,
-                               "INSERT INTO dossiers(org_code, cccd, person_name, folder, "
-                               "created_at, audit_id) VALUES(?,?,?,?,?,?) ON CONFLICT(folder) "
-                               "DO UPDATE SET folder = excluded.folder RETURNING id",
-                               -1, &q, NULL) != SQLITE_OK)
-            st = db_error(ctx->ledger, err);
-        else {
-            sqlite3_bind_text(q, 1, doc->org_code, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 2, doc->cccd, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 3, doc->person_name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 4, folder_rel, -1, SQLITE_STATIC);
-            sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(q, 6, audit_id);
-            if (sqlite3_step(q) == SQLITE_ROW)
-                dossier = sqlite3_column_int64(q, 0);
-            else
-                st = db_error(ctx->ledger, err);
-        }
-        sqlite3_finalize(q);
-    }
-    if (st == SH_OK) {
-        /* A path seen before belonged to a file since removed (the new one could not have been
-         * published over it): the row now describes the new file; the audit keeps the old. */
-        if (sqlite3_prepare_v2(db,
-                               "INSERT INTO documents(dossier_id, path, type_stt, seq, sha256, "
-                               "pages, expected_pages, created_at, audit_id) "
-                               "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET "
-                               "dossier_id = excluded.dossier_id, type_stt = excluded.type_stt, "
-                               "seq = excluded.seq, sha256 = excluded.sha256, "
-                               "pages = excluded.pages, expected_pages = excluded.expected_pages, "
-                               "created_at = excluded.created_at, audit_id = excluded.audit_id "
-                               "RETURNING id",
-                               -1, &q, NULL) != SQLITE_OK)
-            st = db_error(ctx->ledger, err);
-        else {
-            sqlite3_bind_int64(q, 1, dossier);
-            sqlite3_bind_text(q, 2, r->rel_path, -1, SQLITE_STATIC);
-            sqlite3_bind_int(q, 3, doc->type_stt);
-            if (r->seq)
-                sqlite3_bind_int(q, 4, r->seq);
-            sqlite3_bind_text(q, 5, r->sha256, -1, SQLITE_STATIC);
-            sqlite3_bind_int(q, 6, r->pages);
-            if (doc->expected_pages > 0)
-                sqlite3_bind_int(q, 7, doc->expected_pages);
-            sqlite3_bind_text(q, 8, now, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(q, 9, audit_id);
-            if (sqlite3_step(q) == SQLITE_ROW)
-                document = sqlite3_column_int64(q, 0);
-            else
-                st = db_error(ctx->ledger, err);
-        }
-        sqlite3_finalize(q);
-    }
-    if (st == SH_OK) {
-        char *sql = sqlite3_mprintf("DELETE FROM document_sources WHERE document_id = %lld",
-                                    (long long)document);
-        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-            st = db_error(ctx->ledger, err);
-        sqlite3_free(sql);
-    }
-    if (st == SH_OK &&
-        sqlite3_prepare_v2(db,
-                           "INSERT INTO document_sources(document_id, position, path, sha256, "
-                           "pages) VALUES(?,?,?,?,?)",
-                           -1, &q, NULL) != SQLITE_OK)
-        st = db_error(ctx->ledger, err);
+    /* The dossier row is made by its first document; later ones find it. */
+    if (st == SH_OK)
+        st = run_once(ctx->ledger,
+                      "INSERT INTO dossiers(org_code, cccd, person_name, folder, created_at, "
+                      "audit_id) VALUES(?,?,?,?,?,?) ON CONFLICT(folder) DO UPDATE SET folder = "
+                      "excluded.folder RETURNING id",
+                      bind_dossier, &a, &a.dossier, err);
+    /* A path seen before belonged to a file since removed (sh_publish_intend refuses a name
+     * that is taken): the row now describes the new file; the audit keeps the old. */
+    if (st == SH_OK)
+        st = run_once(ctx->ledger,
+                      "INSERT INTO documents(dossier_id, path, type_stt, seq, sha256, pages, "
+                      "expected_pages, created_at, audit_id) VALUES(?,?,?,?,?,?,?,?,?) "
+                      "ON CONFLICT(path) DO UPDATE SET dossier_id = excluded.dossier_id, "
+                      "type_stt = excluded.type_stt, seq = excluded.seq, sha256 = "
+                      "excluded.sha256, pages = excluded.pages, expected_pages = "
+                      "excluded.expected_pages, created_at = excluded.created_at, audit_id = "
+                      "excluded.audit_id RETURNING id",
+                      bind_document, &a, &a.document, err);
+    if (st == SH_OK)
+        st = run_once(ctx->ledger, "DELETE FROM document_sources WHERE document_id = ?",
+                      bind_document_id, &a, NULL, err);
     for (size_t i = 0; st == SH_OK && i < l->n; i++) {
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, document);
-        sqlite3_bind_int(q, 2, (int)i + 1);
-        sqlite3_bind_text(q, 3, l->items[i]->path, -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 4, source_sha[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, 5, l->items[i]->n_pages);
-        if (sqlite3_step(q) != SQLITE_DONE)
-            st = db_error(ctx->ledger, err);
+        a.source = l->items[i];
+        a.position = (int)i + 1;
+        a.source_sha = source_sha[i];
+        st = run_once(ctx->ledger,
+                      "INSERT INTO document_sources(document_id, position, path, sha256, pages) "
+                      "VALUES(?,?,?,?,?)",
+                      bind_source, &a, NULL, err);
     }
-    sqlite3_finalize(q);
+    if (st == SH_OK)
+        st = sh_publish_intend(ctx->ledger, ctx->root, sealed, r->sha256, intent, err);
     if (st == SH_OK)
         return sh_ledger_commit(ctx->ledger, err);
     sh_ledger_rollback(ctx->ledger);
@@ -593,6 +639,26 @@ static void remove_new_folders(GPtrArray *made)
         rmdir(g_ptr_array_index(made, i)); /* only if still empty */
 }
 
+/* name.cccd_duplicate: one person has one dossier. A folder of this CCCD under another
+ * organisation or name (made by hand, or by an ingest with a mistyped CCCD or name) is named,
+ * and nothing is written. The folders on disk are the dossiers (docs/naming.md). */
+static sh_status refuse_second_dossier(const in_context *ctx, const in_document *doc,
+                                       const char *folder_rel, sh_error *err)
+{
+    char *other = nm_other_dossier_of(ctx->root, doc->cccd, folder_rel);
+    if (!other)
+        return SH_OK;
+    char *shown = nm_shown(other);
+    sh_fail(err, SH_USAGE,
+            _("CCCD %s already has a dossier, %s (name.cccd_duplicate): one person has one "
+              "dossier. Give that folder's organisation code and name, or check the CCCD on "
+              "the card"),
+            doc->cccd, shown);
+    g_free(shown);
+    g_free(other);
+    return SH_USAGE;
+}
+
 sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_result *out,
                              sh_error *err)
 {
@@ -608,12 +674,40 @@ sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_r
                                          parts_finding, &ps);
     if (!folder_rel)
         return sh_fail(err, SH_USAGE, "%s", ps.error);
+    if (refuse_second_dossier(ctx, doc, folder_rel, err) != SH_OK) {
+        g_free(folder_rel);
+        return err->status;
+    }
 
     source_list l = {0};
     GPtrArray *made = g_ptr_array_new_with_free_func(g_free);
     char *dir = g_build_filename(ctx->root, folder_rel, NULL);
+    /* What writers killed in this folder left behind (only unrecorded temp files of dead
+     * processes), before its names are read and written. */
+    sh_temp_sweep_dir(ctx->ledger, ctx->root, dir);
     sh_status st = open_sources(doc, ctx, &l, err);
+    /* A re-run (made from these files already), a file to make again, or a rescan's target
+     * (supersede.c); otherwise the Seq rules below. */
+    in_plan plan = {.seq = -1};
     if (st == SH_OK)
+        st = in_plan_document(doc, ctx, folder_rel, type, l.items, l.n, &plan, out, err);
+    if (st == SH_OK && plan.done) {
+        in_plan_clear(ctx, &plan);
+        g_ptr_array_free(made, TRUE);
+        g_free(dir);
+        g_free(folder_rel);
+        sources_free(&l);
+        return SH_OK;
+    }
+    in_document with_plan;
+    if (plan.expected_pages > 0) { /* a rescan keeps the expected count of what it replaces */
+        with_plan = *doc;
+        with_plan.expected_pages = plan.expected_pages;
+        doc = &with_plan;
+    }
+    if (st == SH_OK && plan.seq >= 0)
+        out->seq = plan.seq;
+    else if (st == SH_OK)
         st = choose_seq(doc, ctx, dir, type, &out->seq, err);
     if (st == SH_OK) {
         nm_file_id id = {type, out->seq, false};
@@ -626,7 +720,7 @@ sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_r
     /* The sources are hashed on a second core while the PDF is written from them. */
     source_hashing hashing = {&l, g_new0(hex_digest, l.n ? l.n : 1), SH_OK, {0}};
     GThread *hasher = st == SH_OK ? g_thread_new("sha256", hash_sources, &hashing) : NULL;
-    bool published = false;
+    sh_atomic_file *sealed = NULL;
     uint8_t digest[SH_SHA256_LEN];
     if (st == SH_OK) {
         out->pages = l.pages;
@@ -634,15 +728,16 @@ sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_r
         char *subject = g_strdup_printf("Tổ chức đảng %s, hồ sơ %s (%s)", doc->org_code,
                                         strchr(folder_rel, '/') + 1, doc->person_name);
         doc_meta m = {type->name_vi, subject, ctx->creation_time};
-        st = out->copied_pdf ? copy_file(l.items[0]->path, out->path, err)
-                             : write_pdf(&l, out->path, &m, digest, err);
+        /* A rescan's destination is taken until its old file is moved away (supersede.c). */
+        st = out->copied_pdf ? copy_file(l.items[0]->path, out->path, !plan.replace, &sealed, err)
+                             : write_pdf(&l, out->path, !plan.replace, &m, digest, &sealed, err);
         g_free(subject);
-        published = st == SH_OK;
         if (st == SH_OK && out->copied_pdf)
-            st = sh_sha256_file(out->path, digest, err);
+            st = sh_sha256_file(sh_atomic_temp_path(sealed), digest, err);
         struct stat sb;
         sh_hex(digest, sizeof digest, out->sha256);
-        out->bytes = st == SH_OK && stat(out->path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+        out->bytes =
+            st == SH_OK && fstat(sh_atomic_fd(sealed), &sb) == 0 ? (uint64_t)sb.st_size : 0;
     }
     if (hasher) {
         g_thread_join(hasher);
@@ -652,13 +747,25 @@ sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_r
         }
     }
     hex_digest *source_sha = hashing.sha;
-    if (st == SH_OK)
-        st = record(ctx, doc, folder_rel, out, &l, source_sha, err);
-    if (st == SH_OK)
-        warn_pages(ctx, doc, &l, out);
-    else {
-        if (published) /* not recorded: the file would be one nobody knows how it was made */
-            unlink(out->path);
+    /* Recorded first, with the intent to publish; then put in place under its name. Killed in
+     * between, the next run's sh_publish_recover finishes the rename. */
+    int64_t intent = 0;
+    if (st == SH_OK) /* a rescan: the old files moved away, recorded before and after */
+        st = in_supersede_begin(ctx, &plan, out, sh_atomic_temp_path(sealed), err);
+    if (st == SH_OK) {
+        st = record(ctx, doc, folder_rel, out, &l, source_sha, sealed, &intent, &plan, err);
+        if (st != SH_OK)
+            in_supersede_undo(ctx, &plan); /* the old files back in their places */
+    }
+    if (st == SH_OK) {
+        st = sh_publish_finish(ctx->ledger, sealed, intent, err);
+        sealed = NULL;
+        if (st == SH_OK)
+            warn_pages(ctx, doc, &l, out);
+        else
+            in_result_clear(out); /* recorded: the file is kept for recovery, its folder too */
+    } else {
+        sh_atomic_abort(sealed); /* not recorded: nothing of it may stay */
         remove_new_folders(made);
         in_result_clear(out);
     }
@@ -667,5 +774,6 @@ sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_r
     g_free(dir);
     g_free(folder_rel);
     sources_free(&l);
+    in_plan_clear(ctx, &plan);
     return st;
 }

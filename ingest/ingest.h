@@ -49,6 +49,9 @@ typedef struct {
     int expected_pages;      /* 0: not given */
     char *const *sources;    /* files and folders, pages in this order */
     size_t n_sources;
+    /* A rescan (--replace --reason): NULL for an ordinary ingest; otherwise why the document
+     * already there is replaced by this one (docs/ingest.md, "Rescans"). */
+    const char *replace_reason;
 } in_document;
 
 /* Where and how documents are written, shared by every document of a run. */
@@ -71,7 +74,13 @@ typedef struct {
     int pages;
     uint64_t bytes;
     char sha256[SH_SHA256_HEX_LEN + 1];
-    bool copied_pdf; /* a scanner PDF copied as it is */
+    bool copied_pdf;   /* a scanner PDF copied as it is */
+    bool already_done; /* made from the same source files before: nothing was written */
+    /* A rescan: the replaced file as kept under .sohoa/superseded (relative to the root), its
+     * SHA-256, and its signed copy's place there when it had one; NULL/empty otherwise. */
+    char *kept_as;
+    char *signed_kept_as;
+    char replaced_sha256[SH_SHA256_HEX_LEN + 1];
 } in_result;
 void in_result_clear(in_result *r);
 
@@ -79,15 +88,26 @@ void in_result_clear(in_result *r);
  * the file and the reason), then the PDF, atomically, then record it with its sources in the
  * ledger with a "document.ingest" audit entry.
  *
- * Seq: when doc->seq is given it is used, and a file already there is never replaced (SH_USAGE).
- * When it is not: the next free Seq if the dossier already has this type with a Seq, or when
- * doc->more_expected; no Seq if the type is new to the dossier; otherwise SH_USAGE, saying how
- * to go on. */
+ * A re-run: when the ledger records a document of this dossier and type (and Seq, when given)
+ * made from the same source files (the same SHA-256s in the same order) and that file is still
+ * there as recorded, nothing is written and out->already_done is set (SH_OK).
+ *
+ * Seq: when doc->seq is given it is used, and a file already there is never replaced (SH_USAGE,
+ * saying how to go on) unless doc->replace_reason is set. When it is not: the next free Seq if
+ * the dossier already has this type with a Seq, or when doc->more_expected; no Seq if the type is
+ * new to the dossier; otherwise SH_USAGE, saying how to go on.
+ *
+ * A rescan (doc->replace_reason): the document of this type (and Seq) must exist; it is
+ * superseded: the old file and its signed copy are moved under .sohoa/superseded/, never
+ * deleted, and the ledger and the audit chain record what replaced what and why, in the same
+ * transaction as the new document (docs/ingest.md, "Rescans"). */
 sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_result *out,
                              sh_error *err);
 
-/* The image files of a folder in natural order (2.tif before 10.tif); hidden files, sohoa's own
- * files and files of other kinds are left out. *paths is freed with g_strfreev. */
+/* The page files of a folder in natural order (2.tif before 10.tif). Hidden entries (.DS_Store,
+ * AppleDouble ._NAME), Thumbs.db, ehthumbs.db and desktop.ini are skipped with a note (sh_info);
+ * any other entry that is not a TIFF, JPEG, PNG or PDF file (2.bmp, notes.txt, a folder) is
+ * SH_INPUT naming it: a page is never left out silently. *paths is freed with g_strfreev. */
 sh_status in_list_folder(const char *dir, char ***paths, size_t *n, sh_error *err);
 
 /* ---- batch sheets (docs/ingest.md: columns) ---- */
@@ -107,7 +127,8 @@ typedef struct {
     int dpi;            /* 0 when empty */
     char **sources;     /* the "files" cell split on ';' and '|', trimmed, empty ones dropped */
     size_t n_sources;
-    char *problem; /* NULL, or why this row cannot be ingested (translated) */
+    char *replace_reason; /* the replace_reason cell: NULL when empty (not a rescan) */
+    char *problem;        /* NULL, or why this row cannot be ingested (translated) */
 } in_manifest_row;
 
 /* Parse a batch sheet (CSV, comma or semicolon separated as Excel writes it in a Vietnamese
@@ -119,5 +140,32 @@ typedef struct {
 sh_status in_manifest_parse(const char *text, size_t len, const char *name, in_manifest_row **rows,
                             size_t *n_rows, sh_error *err);
 void in_manifest_free(in_manifest_row *rows, size_t n_rows);
+
+/* ---- re-runs and corrections (supersede.c, corrections.c) ---- */
+
+/* Undo the rescans a killed run left before recording them (docs/ingest.md, "Rescans"): the
+ * files they had moved under .sohoa/superseded go back to their places and the intents are
+ * dropped; those of a live process are left alone. Commands that ingest call it first. *undone
+ * counts the rescans undone (NULL accepted). */
+sh_status in_supersede_recover(sh_ledger *l, const char *root, int *undone, sh_error *err);
+
+/* What in_set_expected_pages changed. */
+typedef struct {
+    char *rel_path;   /* the document, relative to the workspace root */
+    int old_expected; /* 0: none was recorded */
+    int new_expected;
+    int pages; /* the document's page count as recorded */
+    int64_t audit_id;
+} in_expected_change;
+void in_expected_change_clear(in_expected_change *c);
+
+/* Correct the page count a document is expected to have (documents.expected_pages, which
+ * validate's doc.page_count compares with): one transaction updates the row and appends a
+ * "document.expected_pages" audit entry with the old value, the new one and the reason. path is
+ * the document's file (absolute or relative to the current folder) inside root; a file the
+ * ledger does not record is SH_USAGE saying so. */
+sh_status in_set_expected_pages(sh_ledger *l, const char *root, const sh_actor *actor,
+                                const char *path, int expected, const char *reason,
+                                in_expected_change *out, sh_error *err);
 
 #endif

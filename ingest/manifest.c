@@ -15,7 +15,18 @@
 
 /* ---- the columns ---- */
 
-enum { COL_ORG, COL_CCCD, COL_NAME, COL_TYPE, COL_SEQ, COL_PAGES, COL_DPI, COL_FILES, N_COLS };
+enum {
+    COL_ORG,
+    COL_CCCD,
+    COL_NAME,
+    COL_TYPE,
+    COL_SEQ,
+    COL_PAGES,
+    COL_DPI,
+    COL_FILES,
+    COL_REPLACE,
+    N_COLS
+};
 
 /* Headings are compared after transliteration, lower case and without spaces or punctuation,
  * so "Mã tổ chức", "MA TO CHUC" and "ma_to_chuc" are one heading. "STT" is the type number, as
@@ -46,6 +57,12 @@ static const struct {
                    "Tệp nguồn",
                    true,
                    {"files", "sources", "tep", "tep nguon", "nguon", "thu muc", NULL}},
+    /* Filled in: the row is a rescan of a document already there (in_document.replace_reason). */
+    [COL_REPLACE] = {"replace_reason",
+                     "Lý do quét lại",
+                     false,
+                     {"replace_reason", "replace", "ly do quet lai", "quet lai", "ly do thay the",
+                      NULL}},
 };
 
 /* The heading's ASCII letters (lower case) and digits. Bytes of letters nm_ascii leaves as they
@@ -362,6 +379,9 @@ static void make_row(const header *h, char **cells, size_t n, size_t extra_cells
                                                      : _("column \"%s\" is empty"),
                                               heading_of(h, COL_FILES)));
 
+    const char *reason = cell_of(h, cells, n, COL_REPLACE);
+    row->replace_reason = *reason ? g_strdup(reason) : NULL;
+
     if (stray) {
         char *sv = shown(stray);
         add_problem(problems,
@@ -548,6 +568,7 @@ void in_manifest_free(in_manifest_row *rows, size_t n_rows)
         g_free(rows[i].cccd);
         g_free(rows[i].person_name);
         g_strfreev(rows[i].sources);
+        g_free(rows[i].replace_reason);
         g_free(rows[i].problem);
     }
     g_free(rows);

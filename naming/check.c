@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,22 @@ typedef struct {
     entry_kind kind;
 } entry;
 
+/* Every dossier folder of the walk's scope by its CCCD (see build_id_index): one id_entry per
+ * dossier, 16 bytes, plus its folder name once in `names`. */
+typedef struct {
+    uint64_t cccd;
+    uint32_t org;  /* index in orgs */
+    uint32_t name; /* offset of the folder name in names */
+} id_entry;
+
+typedef struct {
+    GArray *entries;    /* id_entry, sorted by CCCD once built */
+    GPtrArray *orgs;    /* the organisation folders' paths, as the walk names them */
+    GHashTable *org_of; /* path (in orgs) → index + 1 */
+    GString *names;     /* the dossier folder names, each ending in NUL */
+    bool full;          /* ID_INDEX_MAX reached: the rest is not indexed */
+} id_index;
+
 typedef struct {
     const nm_rules *rules;
     sh_finding_sink sink;
@@ -35,6 +52,8 @@ typedef struct {
     /* File name → nm_file_diagnosis. The same misspelling recurs across dossiers (a name copied
      * from one to the next), and reading one costs a title match, ~1 ms; bounded. */
     GHashTable *diagnoses;
+    id_index *ids;    /* the scope's dossiers by CCCD, or NULL (a single file, no scope) */
+    uint32_t cur_org; /* index in ids->orgs of the organisation folder being walked */
     sh_error first_unreadable;
 } checker;
 
@@ -46,20 +65,24 @@ static void report(checker *c, const char *code, sh_severity severity, const cha
 {
     if (c->only_path && (!path || strcmp(path, c->only_path) != 0))
         return;
-    char message[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    char *formatted = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    /* File names are bytes; findings are UTF-8 text (JSON, terminals). */
-    char *shown = path ? g_utf8_make_valid(path, -1) : NULL;
+    char *message = nm_shown(formatted); /* it may quote a name */
+    g_free(formatted);
+    /* File names are bytes; findings are UTF-8 text (JSON, terminals). A path that is not
+     * UTF-8 is shown with its odd bytes escaped, and no rename is certain: "name fix" could not
+     * name the file it would rename. */
+    bool text = !path || g_utf8_validate(path, -1, NULL);
+    char *shown = path ? nm_shown(path) : NULL;
     sh_finding f = {
         .code = code,
         .severity = severity,
         .path = shown,
         .message = message,
         .suggestion = suggestion,
-        .fixable = suggestion && fixable,
+        .fixable = suggestion && fixable && text,
     };
     if (severity == SH_ERROR)
         c->sum->errors++;
@@ -67,6 +90,22 @@ static void report(checker *c, const char *code, sh_severity severity, const cha
         c->sum->warnings++;
     c->sink(&f, c->ctx);
     g_free(shown);
+    g_free(message);
+}
+
+char *nm_shown(const char *bytes)
+{
+    GString *out = g_string_sized_new(strlen(bytes) + 8);
+    for (const char *p = bytes; *p;) {
+        const char *end;
+        bool valid = g_utf8_validate(p, -1, &end);
+        g_string_append_len(out, p, end - p);
+        if (valid)
+            break;
+        g_string_append_printf(out, "\\x%02X", (unsigned char)*end);
+        p = end + 1;
+    }
+    return g_string_free(out, FALSE);
 }
 
 /* ---- listing folders ---- */
@@ -154,6 +193,309 @@ static char *join(const char *dir, const char *name)
     return g_strdup_printf("%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
 }
 
+/* ---- one CCCD, one dossier ---- */
+
+/* The index holds at most this many dossiers (about 160 MB at worst); beyond it the rest of the
+ * scope is not compared, and the walk says so. */
+#define ID_INDEX_MAX 4000000u
+
+static bool is_workspace_root(const char *path);
+static bool looks_like_org(const char *name);
+
+/* The 12 digits a dossier folder's name starts with, read as leniently as check_dossier_name
+ * reads it (leading spaces, any separator after). */
+static bool cccd_key(const char *name, uint64_t *key)
+{
+    const char *p = name;
+    while (*p == ' ')
+        p++;
+    uint64_t v = 0;
+    int n = 0;
+    while (n < 13 && g_ascii_isdigit(p[n])) {
+        v = v * 10 + (uint64_t)(p[n] - '0');
+        n++;
+    }
+    *key = v;
+    return n == 12;
+}
+
+bool nm_dossier_cccd(const char *folder_name, char cccd[13])
+{
+    uint64_t key;
+    if (!cccd_key(folder_name, &key))
+        return false;
+    snprintf(cccd, 13, "%012llu", (unsigned long long)key);
+    return true;
+}
+
+/* Is this entry of an open folder a folder (a link to one counts)? */
+static bool is_dir_entry(DIR *d, const struct dirent *de)
+{
+    if (de->d_type == DT_DIR)
+        return true;
+    if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+        return false;
+    struct stat st;
+    return fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+static id_index *id_index_new(void)
+{
+    id_index *ix = g_new0(id_index, 1);
+    ix->entries = g_array_new(FALSE, FALSE, sizeof(id_entry));
+    ix->orgs = g_ptr_array_new_with_free_func(g_free);
+    ix->org_of = g_hash_table_new(g_str_hash, g_str_equal);
+    ix->names = g_string_new(NULL);
+    return ix;
+}
+
+static void id_index_free(id_index *ix)
+{
+    if (!ix)
+        return;
+    g_array_free(ix->entries, TRUE);
+    g_hash_table_destroy(ix->org_of);
+    g_ptr_array_free(ix->orgs, TRUE);
+    g_string_free(ix->names, TRUE);
+    g_free(ix);
+}
+
+/* The index of an organisation folder (path as the walk names it); UINT32_MAX when unknown. */
+static uint32_t id_org(const id_index *ix, const char *path)
+{
+    gpointer v = ix ? g_hash_table_lookup(ix->org_of, path) : NULL;
+    return v ? (uint32_t)GPOINTER_TO_UINT(v) - 1 : UINT32_MAX;
+}
+
+/* The dossier folders of one organisation folder: a listing of names, nothing opened. */
+static void index_org(id_index *ix, const char *path)
+{
+    if (id_org(ix, path) != UINT32_MAX)
+        return;
+    uint32_t org = ix->orgs->len;
+    g_ptr_array_add(ix->orgs, g_strdup(path));
+    g_hash_table_insert(ix->org_of, g_ptr_array_index(ix->orgs, org), GUINT_TO_POINTER(org + 1));
+    DIR *d = opendir(*path ? path : ".");
+    if (!d)
+        return; /* the walk reports it */
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        uint64_t key;
+        if (ignored(de->d_name, false) || !cccd_key(de->d_name, &key) || !is_dir_entry(d, de))
+            continue;
+        if (ix->entries->len >= ID_INDEX_MAX) {
+            ix->full = true;
+            break;
+        }
+        id_entry e = {key, org, (uint32_t)ix->names->len};
+        g_string_append_len(ix->names, de->d_name, (gssize)strlen(de->d_name) + 1);
+        g_array_append_val(ix->entries, e);
+    }
+    closedir(d);
+}
+
+/* A folder of organisation folders, and the workspaces inside it, as check_container walks it. */
+static void index_container(id_index *ix, const char *path, int depth)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    GPtrArray *orgs = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *nested = g_ptr_array_new_with_free_func(g_free);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (ignored(de->d_name, true) || !is_dir_entry(d, de))
+            continue;
+        char *child = join(path, de->d_name);
+        bool ws = depth < MAX_CONTAINER_DEPTH && !nm_org_code_valid(de->d_name) &&
+                  is_workspace_root(child);
+        g_ptr_array_add(ws ? nested : orgs, child);
+    }
+    closedir(d);
+    for (guint i = 0; i < orgs->len; i++)
+        index_org(ix, g_ptr_array_index(orgs, i));
+    for (guint i = 0; i < nested->len; i++)
+        index_container(ix, g_ptr_array_index(nested, i), depth + 1);
+    g_ptr_array_free(orgs, TRUE);
+    g_ptr_array_free(nested, TRUE);
+}
+
+/* The folder that holds `path`, written so that names joined to it read like the walk's paths:
+ * "ws/93.000.036.001.015" → "ws", "x/." → "x/..", a name alone → "" (the current folder). */
+static char *parent_path(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    const char *slash = g_strrstr_len(path, (gssize)n, "/");
+    const char *last = slash ? slash + 1 : path;
+    size_t last_len = (size_t)(path + n - last);
+    if (last_len == 1 && last[0] == '.')
+        return g_strdup_printf("%.*s.", (int)n, path);
+    if (last_len == 2 && last[0] == '.' && last[1] == '.')
+        return g_strdup_printf("%.*s/..", (int)n, path);
+    if (n == 0)
+        return g_strdup("..");
+    if (!slash)
+        return g_strdup("");
+    return g_strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+/* The organisation folders beside `org` (in the folder that holds it) whose names look like
+ * organisation codes: a dossier or an organisation checked on its own is still compared with
+ * the rest of its workspace. One listing of that folder, one of each such organisation. */
+static void index_siblings(id_index *ix, const char *org)
+{
+    char *abs = g_canonicalize_filename(*org ? org : ".", NULL);
+    char *own = g_path_get_basename(abs);
+    char *parent = parent_path(org);
+    DIR *d = opendir(*parent ? parent : ".");
+    if (d) {
+        GPtrArray *orgs = g_ptr_array_new_with_free_func(g_free);
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+            if (!ignored(de->d_name, true) && strcmp(de->d_name, own) != 0 &&
+                looks_like_org(de->d_name) && is_dir_entry(d, de))
+                g_ptr_array_add(orgs, join(parent, de->d_name));
+        closedir(d);
+        for (guint i = 0; i < orgs->len; i++)
+            index_org(ix, g_ptr_array_index(orgs, i));
+        g_ptr_array_free(orgs, TRUE);
+    }
+    g_free(parent);
+    g_free(own);
+    g_free(abs);
+}
+
+char *nm_other_dossier_of(const char *root, const char *cccd, const char *folder_rel)
+{
+    uint64_t want;
+    if (!cccd_key(cccd, &want))
+        return NULL;
+    DIR *top = opendir(root);
+    if (!top)
+        return NULL;
+    char *found = NULL; /* the first by name, whatever order the folders are listed in */
+    struct dirent *oe;
+    while ((oe = readdir(top)) != NULL) {
+        if (ignored(oe->d_name, true) || !is_dir_entry(top, oe))
+            continue;
+        char *org = join(root, oe->d_name);
+        DIR *d = opendir(org);
+        struct dirent *de;
+        while (d && (de = readdir(d)) != NULL) {
+            uint64_t key;
+            if (ignored(de->d_name, false) || !cccd_key(de->d_name, &key) || key != want ||
+                !is_dir_entry(d, de))
+                continue;
+            char *rel = g_strdup_printf("%s/%s", oe->d_name, de->d_name);
+            if (strcmp(rel, folder_rel) != 0 && (!found || strcmp(rel, found) < 0)) {
+                g_free(found);
+                found = rel;
+            } else {
+                g_free(rel);
+            }
+        }
+        if (d)
+            closedir(d);
+        g_free(org);
+    }
+    closedir(top);
+    return found;
+}
+
+static int by_cccd(const void *a, const void *b)
+{
+    const id_entry *x = a, *y = b;
+    return x->cccd < y->cccd ? -1 : x->cccd > y->cccd;
+}
+
+/* By CCCD, then by path, so that messages do not depend on the order folders are listed in. */
+static int by_cccd_then_path(gconstpointer a, gconstpointer b, gpointer data)
+{
+    const id_entry *x = a, *y = b;
+    const id_index *ix = data;
+    int c = by_cccd(a, b);
+    if (c == 0 && x->org != y->org)
+        c = strcmp(g_ptr_array_index(ix->orgs, x->org), g_ptr_array_index(ix->orgs, y->org));
+    if (c == 0)
+        c = strcmp(ix->names->str + x->name, ix->names->str + y->name);
+    return c;
+}
+
+/* name.cccd_duplicate on a dossier folder whose CCCD is also another dossier folder's in the
+ * scope, naming the others (a few; the count of the rest). */
+static void check_cccd_unique(checker *c, const char *path, const char *name)
+{
+    uint64_t key;
+    id_index *ix = c->ids;
+    if (!ix || ix->entries->len == 0 || c->cur_org == UINT32_MAX || !cccd_key(name, &key))
+        return;
+    id_entry probe = {.cccd = key};
+    const id_entry *all = (const id_entry *)(void *)ix->entries->data;
+    const id_entry *hit = bsearch(&probe, all, ix->entries->len, sizeof *all, by_cccd);
+    if (!hit)
+        return;
+    while (hit > all && hit[-1].cccd == key)
+        hit--;
+    const id_entry *end = hit;
+    while (end < all + ix->entries->len && end->cccd == key)
+        end++;
+    GString *others = g_string_new(NULL);
+    size_t n_others = 0;
+    for (const id_entry *e = hit; e < end; e++) {
+        const char *other = ix->names->str + e->name;
+        if (e->org == c->cur_org && strcmp(other, name) == 0)
+            continue; /* this folder */
+        if (++n_others <= 3) {
+            char *p = join(g_ptr_array_index(ix->orgs, e->org), other);
+            g_string_append_printf(others, "%s%s", others->len ? ", " : "", p);
+            g_free(p);
+        }
+    }
+    if (n_others > 3)
+        g_string_append_printf(others, _(" and %zu more"), n_others - 3);
+    char cccd[13];
+    snprintf(cccd, sizeof cccd, "%012llu", (unsigned long long)key);
+    if (n_others)
+        report(c, "name.cccd_duplicate", SH_ERROR, path, NULL, false,
+               ngettext("CCCD %s is also the CCCD of the dossier %s: one person has one dossier. "
+                        "Check the number on the card; then keep one folder and move the "
+                        "documents of the other into it",
+                        "CCCD %s is also the CCCD of the dossiers %s: one person has one dossier. "
+                        "Check the number on the card; then keep one folder and move the "
+                        "documents of the others into it",
+                        n_others),
+               cccd, others->str);
+    g_string_free(others, TRUE);
+}
+
+/* The dossiers the walk of `path` (of this kind) compares CCCDs across: those it walks, and for
+ * an organisation or dossier folder given on its own the dossiers of the organisation folders
+ * beside it. A single file has no index (its dossier's findings are not shown). */
+static id_index *build_id_index(const char *path, bool container, bool org_folder)
+{
+    id_index *ix = id_index_new();
+    if (container) {
+        index_container(ix, path, 0);
+    } else if (org_folder) {
+        index_org(ix, path);
+        index_siblings(ix, path);
+    } else {
+        char *org = parent_path(path);
+        char *abs = g_canonicalize_filename(*org ? org : ".", NULL);
+        char *org_name = g_path_get_basename(abs);
+        index_org(ix, org);
+        if (looks_like_org(org_name))
+            index_siblings(ix, org);
+        g_free(org_name);
+        g_free(abs);
+        g_free(org);
+    }
+    g_array_sort_with_data(ix->entries, by_cccd_then_path, ix);
+    return ix;
+}
+
 /* ---- folder names ---- */
 
 /* "93-0-36-1-15", "93 000 036 001 015" → "93.000.036.001.015"; NULL unless five digit groups
@@ -185,10 +527,21 @@ static char *suggest_org_code(const char *name)
     return g_string_free(out, FALSE);
 }
 
+/* A folder name in bytes that are not UTF-8 (typed in an old Windows code page): its own finding,
+ * since the other findings of the name can only guess at those bytes. */
+static void check_folder_text(checker *c, const char *path, const char *name)
+{
+    if (!g_utf8_validate(name, -1, NULL))
+        report(c, "name.folder", SH_ERROR, path, NULL, false,
+               _("the folder name is not Unicode text (typed in an old code page?): rename it "
+                 "to the name it should have"));
+}
+
 static bool check_org_name(checker *c, const char *path, const char *name)
 {
     if (nm_org_code_valid(name))
         return true;
+    check_folder_text(c, path, name);
     char *suggestion = suggest_org_code(name);
     report(c, "name.folder", SH_ERROR, path, suggestion, true,
            _("an organisation folder is named by its code M1.M2.M3.M4.M5, five groups of 2, 3, "
@@ -292,6 +645,7 @@ static void check_dossier_name(checker *c, const char *path, const char *raw)
         check_cccd(c, path, cccd);
         return;
     }
+    check_folder_text(c, path, raw);
     /* Read it leniently: digits, any separator, the name. */
     char *valid = g_utf8_make_valid(raw, -1);
     const char *p = valid;
@@ -584,6 +938,7 @@ static void check_dossier(checker *c, const char *path, const char *name)
 {
     c->sum->dossiers++;
     check_dossier_name(c, path, name);
+    check_cccd_unique(c, path, name);
     size_t n;
     entry *e = list_folder(c, path, false, &n);
     check_dossier_files(c, path, e, n);
@@ -618,6 +973,7 @@ static void check_org(checker *c, const char *path, const char *name)
 {
     c->sum->org_folders++;
     check_org_name(c, path, name);
+    c->cur_org = id_org(c->ids, path);
     size_t n;
     entry *e = list_folder(c, path, false, &n);
     for (size_t i = 0; i < n; i++) {
@@ -811,12 +1167,21 @@ sh_status nm_walk_path(const char *path, const nm_rules *r, sh_finding_sink sink
         folder_kind kind = looks_like_org(name)       ? KIND_ORG
                            : looks_like_dossier(name) ? KIND_DOSSIER
                                                       : kind_by_content(path);
-        if (kind == KIND_ORG)
+        c.ids = build_id_index(path, kind == KIND_CONTAINER, kind == KIND_ORG);
+        if (c.ids->full)
+            sh_warn(_("more than %u dossier folders: CCCDs are compared among the first %u only"),
+                    ID_INDEX_MAX, ID_INDEX_MAX);
+        if (kind == KIND_ORG) {
             check_org(&c, path, name);
-        else if (kind == KIND_DOSSIER)
+        } else if (kind == KIND_DOSSIER) {
+            char *org = parent_path(path);
+            c.cur_org = id_org(c.ids, org);
+            g_free(org);
             check_dossier(&c, path, name);
-        else
+        } else {
             check_container(&c, path, 0);
+        }
+        id_index_free(c.ids);
         g_free(name);
         g_free(abs);
     }

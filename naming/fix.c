@@ -5,11 +5,15 @@
 #include "naming.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #define JOURNAL_HEADER "sohoa-name-fix 1\n"
 #define JOURNAL_MAX_BYTES (256u << 20)
@@ -256,6 +260,8 @@ sh_status nm_fix_plan_make(const char *path, const nm_rules *r, nm_fix_plan *pla
         for (; j < all->len && strcmp(g_array_index(all, held_finding, j).path, h->path) == 0;
              j++) {
             held_finding *k = &g_array_index(all, held_finding, j);
+            if (strcmp(k->code, "name.cccd_duplicate") == 0)
+                continue; /* one CCCD in two folders: no rename settles it (name check says it) */
             if (k->error && !k->fixable) {
                 blocked = true;
                 add_undecided(undecided, k->path, k->code, k->message, k->suggestion);
@@ -389,10 +395,39 @@ sh_status nm_journal_parse(const char *text, size_t len, nm_rename **renames, si
 
 /* ---- applying and undoing ---- */
 
-sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn fn, void *ctx,
-                       size_t *done, size_t *failed, sh_error *err)
+/* The file a case-only rename of `from` parks under while it happens (sh_rename_noreplace):
+ * DIR/.NAME.sohoa-rename. g_free(). */
+static char *halfway_name(const char *from)
 {
-    *done = *failed = 0;
+    char *dir = g_path_get_dirname(from), *base = g_path_get_basename(from);
+    char *tmp = g_strdup_printf("%s/.%s.sohoa-rename", dir, base);
+    g_free(dir);
+    g_free(base);
+    return tmp;
+}
+
+/* A rename from → to (or back) killed halfway leaves the file under the parking name of either
+ * end: give it the name `back` (what the journal says it had). True when one was found and
+ * renamed. Never deleted: these are the operator's files. */
+static bool restore_halfway(const char *from, const char *to, const char *back)
+{
+    const char *ends[] = {from, to};
+    for (size_t i = 0; i < 2; i++) {
+        char *tmp = halfway_name(ends[i]);
+        struct stat sb;
+        bool found = lstat(tmp, &sb) == 0;
+        sh_error e;
+        bool restored = found && sh_rename_noreplace(tmp, back, &e) == SH_OK;
+        g_free(tmp);
+        if (found)
+            return restored;
+    }
+    return false;
+}
+
+sh_atomic_file *nm_fix_journal_open(const nm_fix_plan *plan, const char *journal,
+                                    char sha256_hex[SH_SHA256_HEX_LEN + 1], sh_error *err)
+{
     GString *text = g_string_new(JOURNAL_HEADER);
     for (size_t i = 0; i < plan->n_renames; i++) {
         char *from = g_canonicalize_filename(plan->renames[i].from, NULL);
@@ -405,10 +440,25 @@ sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn 
         g_free(from);
         g_free(to);
     }
-    sh_status st = sh_write_file_atomic(journal, text->str, text->len, SH_ATOMIC_NO_REPLACE, err);
+    uint8_t digest[SH_SHA256_LEN];
+    sh_sha256_buf(text->str, text->len, digest);
+    sh_hex(digest, sizeof digest, sha256_hex);
+    sh_atomic_file *f = sh_atomic_open(journal, SH_ATOMIC_NO_REPLACE, err);
+    sh_status st = f ? sh_atomic_write(f, text->str, text->len, err) : SH_INTERNAL;
+    if (st == SH_OK)
+        st = sh_atomic_seal(f, err);
     g_string_free(text, TRUE);
-    if (st != SH_OK)
-        return st;
+    if (st != SH_OK) {
+        sh_atomic_abort(f);
+        return NULL;
+    }
+    return f;
+}
+
+void nm_fix_apply_renames(const nm_fix_plan *plan, nm_step_fn fn, void *ctx, size_t *done,
+                          size_t *failed)
+{
+    *done = *failed = 0;
     for (size_t i = 0; i < plan->n_renames; i++) {
         const nm_rename *rn = &plan->renames[i];
         sh_error e;
@@ -420,6 +470,76 @@ sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn 
             fn(rn->from, rn->to, NM_STEP_FAILED, e.msg, ctx);
         }
     }
+}
+
+sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn fn, void *ctx,
+                       size_t *done, size_t *failed, sh_error *err)
+{
+    *done = *failed = 0;
+    char sha[SH_SHA256_HEX_LEN + 1];
+    sh_atomic_file *f = nm_fix_journal_open(plan, journal, sha, err);
+    if (!f)
+        return err ? err->status : SH_INTERNAL;
+    sh_status st = sh_atomic_commit(f, err);
+    if (st != SH_OK)
+        return st;
+    nm_fix_apply_renames(plan, fn, ctx, done, failed);
+    return SH_OK;
+}
+
+/* A journal read and parsed, with the SHA-256 of its bytes. */
+static sh_status read_journal(const char *journal, nm_rename **renames, size_t *n,
+                              char sha256_hex[SH_SHA256_HEX_LEN + 1], sh_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    sh_status st = sh_read_file(journal, JOURNAL_MAX_BYTES, &text, &len, err);
+    if (st != SH_OK)
+        return st;
+    uint8_t digest[SH_SHA256_LEN];
+    sh_sha256_buf(text, len, digest);
+    sh_hex(digest, sizeof digest, sha256_hex);
+    st = nm_journal_parse(text, len, renames, n, err);
+    free(text);
+    if (st != SH_OK) {
+        char msg[SH_ERROR_MAX];
+        g_strlcpy(msg, err ? err->msg : "", sizeof msg);
+        return sh_fail(err, st, "%s: %s", journal, msg);
+    }
+    return SH_OK;
+}
+
+sh_status nm_journal_sha256(const char *journal, char sha256_hex[SH_SHA256_HEX_LEN + 1],
+                            sh_error *err)
+{
+    nm_rename *renames = NULL;
+    size_t n = 0;
+    sh_status st = read_journal(journal, &renames, &n, sha256_hex, err);
+    nm_renames_free(renames, n);
+    return st;
+}
+
+sh_status nm_fix_settle(const char *journal, nm_fix_settlement *out, sh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    nm_rename *renames = NULL;
+    size_t n = 0;
+    sh_status st = read_journal(journal, &renames, &n, out->sha256, err);
+    if (st != SH_OK)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        const char *from = renames[i].from, *to = renames[i].to;
+        struct stat sb;
+        bool at_from = lstat(from, &sb) == 0, at_to = lstat(to, &sb) == 0;
+        if (!at_from && !at_to && restore_halfway(from, to, from)) {
+            out->restored++;
+            out->not_renamed++;
+        } else if (at_to && (!at_from || same_file(from, to)))
+            out->renamed++;
+        else
+            out->not_renamed++;
+    }
+    nm_renames_free(renames, n);
     return SH_OK;
 }
 
@@ -427,25 +547,23 @@ sh_status nm_fix_undo(const char *journal, nm_step_fn fn, void *ctx, size_t *don
                       sh_error *err)
 {
     *done = *failed = 0;
-    char *text = NULL;
-    size_t len = 0;
-    sh_status st = sh_read_file(journal, JOURNAL_MAX_BYTES, &text, &len, err);
-    if (st != SH_OK)
-        return st;
     nm_rename *renames = NULL;
     size_t n = 0;
-    st = nm_journal_parse(text, len, &renames, &n, err);
-    free(text);
-    if (st != SH_OK) {
-        char msg[SH_ERROR_MAX];
-        g_strlcpy(msg, err ? err->msg : "", sizeof msg);
-        return sh_fail(err, st, "%s: %s", journal, msg);
-    }
+    char sha[SH_SHA256_HEX_LEN + 1];
+    sh_status st = read_journal(journal, &renames, &n, sha, err);
+    if (st != SH_OK)
+        return st;
     for (size_t i = n; i-- > 0;) {
         const char *now = renames[i].to, *before = renames[i].from;
         struct stat st_now, st_before;
         bool at_now = lstat(now, &st_now) == 0;
         bool at_before = lstat(before, &st_before) == 0;
+        /* A case-only rename (either way) killed halfway: the file is under its parking name. */
+        if (!at_now && !at_before && restore_halfway(before, now, before)) {
+            (*done)++;
+            fn(now, before, NM_STEP_DONE, NULL, ctx);
+            continue;
+        }
         /* Both names lead to one file on a case-insensitive disk after a case-only rename. */
         bool one_file = at_now && at_before && same_file(now, before);
         if (at_before && !at_now) {
@@ -470,4 +588,124 @@ sh_status nm_fix_undo(const char *journal, nm_step_fn fn, void *ctx, size_t *don
     }
     nm_renames_free(renames, n);
     return SH_OK;
+}
+
+/* ---- the audit trail of applies: begun, ended, interrupted ---- */
+
+/* The audit id a closing entry's details name as "begin", or 0. */
+static int64_t begin_named(const char *details)
+{
+    const char *p = details ? strstr(details, "\"begin\":") : NULL;
+    return p ? g_ascii_strtoll(p + 8, NULL, 10) : 0;
+}
+
+typedef struct {
+    GArray *begins;      /* fix_begin */
+    GHashTable *closed;  /* int64 ids of begins that an entry closes */
+    const char *journal; /* nm_fix_begin_of: the journal looked for */
+    int64_t found;
+} fix_scan;
+
+typedef struct {
+    int64_t id;
+    char *journal;
+} fix_begin;
+
+static sh_status scan_entry(const sh_audit_entry *e, void *ctx, sh_error *err)
+{
+    (void)err;
+    fix_scan *s = ctx;
+    if (strcmp(e->action, NM_FIX_BEGIN) == 0) {
+        if (s->journal && strcmp(e->subject, s->journal) == 0)
+            s->found = e->id;
+        if (s->begins) {
+            fix_begin b = {e->id, g_strdup(e->subject)};
+            g_array_append_val(s->begins, b);
+        }
+    } else if (s->closed) {
+        int64_t id = begin_named(e->details);
+        if (id > 0)
+            g_hash_table_add(s->closed, g_memdup2(&id, sizeof id));
+    }
+    return SH_OK;
+}
+
+sh_status nm_fix_begin_of(sh_ledger *l, const char *journal, int64_t *id, bool *open, sh_error *err)
+{
+    fix_scan s = {.journal = journal,
+                  .closed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL)};
+    sh_audit_filter f = {NULL, "name.fix"};
+    sh_status st = sh_audit_each(l, &f, scan_entry, &s, err);
+    *id = s.found;
+    *open = s.found > 0 && !g_hash_table_contains(s.closed, &s.found);
+    g_hash_table_destroy(s.closed);
+    return st;
+}
+
+static sh_status record_interrupted(sh_ledger *l, const sh_actor *actor, const fix_begin *b,
+                                    const nm_fix_settlement *settled, sh_error *err)
+{
+    sh_json *j = sh_json_new();
+    sh_json_begin_object(j);
+    sh_json_kv_int(j, "begin", b->id);
+    if (settled) {
+        sh_json_kv_str(j, "journal_sha256", settled->sha256);
+        sh_json_kv_int(j, "renamed", (int64_t)settled->renamed);
+        sh_json_kv_int(j, "not_renamed", (int64_t)settled->not_renamed);
+        sh_json_kv_int(j, "restored", (int64_t)settled->restored);
+    } else {
+        sh_json_kv_bool(j, "journal_missing", true);
+    }
+    sh_json_end_object(j);
+    const char *details = sh_json_finish(j, err);
+    sh_status st =
+        details ? sh_audit_record(l, actor, NM_FIX_INTERRUPTED, b->journal, details, NULL, err)
+                : SH_INTERNAL;
+    sh_json_free(j);
+    return st;
+}
+
+sh_status nm_fix_recover(sh_ledger *l, const char *root, const sh_actor *actor, size_t *closed,
+                         sh_error *err)
+{
+    *closed = 0;
+    fix_scan s = {.begins = g_array_new(FALSE, FALSE, sizeof(fix_begin)),
+                  .closed = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL)};
+    sh_audit_filter f = {NULL, "name.fix"};
+    sh_status st = sh_audit_each(l, &f, scan_entry, &s, err);
+    for (guint i = 0; st == SH_OK && i < s.begins->len; i++) {
+        const fix_begin *b = &g_array_index(s.begins, fix_begin, i);
+        if (g_hash_table_contains(s.closed, &b->id))
+            continue;
+        int fd = open(b->journal, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            close(fd); /* its apply is still running */
+            continue;
+        }
+        if (fd < 0 && sh_publish_pending(l, root, b->journal))
+            continue; /* its journal is being put in place by a live apply */
+        nm_fix_settlement settled;
+        sh_error e;
+        bool readable = fd >= 0 && nm_fix_settle(b->journal, &settled, &e) == SH_OK;
+        if (fd < 0 || readable) {
+            st = record_interrupted(l, actor, b, readable ? &settled : NULL, err);
+            if (st == SH_OK) {
+                (*closed)++;
+                sh_info(_("an earlier \"sohoa name fix --apply\" was interrupted; what it renamed "
+                          "is recorded (journal %s)"),
+                        b->journal);
+            }
+        } else {
+            sh_warn(_("an interrupted \"sohoa name fix --apply\" left a journal that cannot be "
+                      "read: %s"),
+                    e.msg);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    for (guint i = 0; i < s.begins->len; i++)
+        g_free(g_array_index(s.begins, fix_begin, i).journal);
+    g_array_free(s.begins, TRUE);
+    g_hash_table_destroy(s.closed);
+    return st;
 }

@@ -51,6 +51,10 @@ char *nm_document_title(const char *utf8);
 char *nm_person_name(const char *utf8);
 /* Does s hold any character outside printable ASCII? */
 bool nm_has_non_ascii(const char *s);
+/* A name or path as text for a person: itself when it is UTF-8; otherwise each byte that is not
+ * part of a UTF-8 character is written \xNN, so two different names never look alike (U+FFFD
+ * would make them). g_free() it. */
+char *nm_shown(const char *bytes);
 
 /* ---- parts of folder names ---- */
 
@@ -74,6 +78,9 @@ const char *nm_province_name(int code);
 bool nm_split_dossier_folder(const char *folder, char cccd[13], const char **person);
 /* A person-name part is ASCII letters, at least two words, each capitalised: NguyenVanA. */
 bool nm_person_part_valid(const char *person);
+/* The CCCD a dossier folder's name starts with: 12 digits after any leading spaces, whatever
+ * follows ("012345678901 - Nguyen Van A" too); false when it does not start so. */
+bool nm_dossier_cccd(const char *folder_name, char cccd[13]);
 
 /* ---- file names ---- */
 
@@ -152,10 +159,16 @@ typedef struct {
 
 /* Check the names under `path`: a file, a dossier folder, an organisation folder, or a folder
  * holding organisation folders (a workspace root). Each finding (name.*) goes to sink, with the
- * path as the user wrote it, a suggested name where one can be worked out, and whether that
- * suggestion is certain (fixable). Hidden entries (.name), Thumbs.db and desktop.ini are not
- * looked at. Returns SH_INPUT when path, or a folder under it, could not be read (the rest is
- * still checked); findings do not change the status. */
+ * path as the user wrote it (bytes that are not UTF-8 shown as by nm_shown), a suggested name
+ * where one can be worked out, and whether that suggestion is certain (fixable). Hidden entries
+ * (.name), Thumbs.db and desktop.ini are not looked at. Returns SH_INPUT when path, or a folder
+ * under it, could not be read (the rest is still checked); findings do not change the status.
+ *
+ * One CCCD in two dossier folders is name.cccd_duplicate on each, naming the other. The
+ * dossiers compared: every one the walk meets, and for an organisation or dossier folder given
+ * on its own, those of the organisation folders beside it (docs/naming.md). Before the walk,
+ * one listing of each organisation folder builds the index: 16 bytes per dossier and its
+ * folder name. */
 sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
                         nm_check_summary *sum, sh_error *err);
 /* Does the name end in .pdf, in any case? */
@@ -175,6 +188,10 @@ typedef struct {
 
 sh_status nm_walk_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
                        const nm_visitor *visit, nm_check_summary *sum, sh_error *err);
+/* For ingest: another dossier folder of this CCCD (12 digits) in the organisation folders of a
+ * workspace root than `folder_rel` ("ORG/CCCD_HoTen"): its path relative to root ("ORG/NAME",
+ * the first by name), or NULL. One listing of root and of each folder in it. g_free() it. */
+char *nm_other_dossier_of(const char *root, const char *cccd, const char *folder_rel);
 /* The checks of an organisation code (name.folder) and a CCCD (name.cccd) on their own, for
  * "sohoa name folder"; path may be NULL. False when there is an error (a warning is not one). */
 bool nm_check_org_code(const char *code, const char *path, const nm_rules *r, sh_finding_sink sink,
@@ -226,8 +243,45 @@ typedef void (*nm_step_fn)(const char *from, const char *to, nm_step_result resu
  * in order, never overwriting anything; each step is told to fn. Counts in *done / *failed. */
 sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn fn, void *ctx,
                        size_t *done, size_t *failed, sh_error *err);
+/* The same in steps, for a caller that records its intent in between (sohoa name fix --apply:
+ * the journal's SHA-256 in the audit chain, with the intent to publish the journal, before the
+ * first rename): the journal's text written and sealed under a hidden temp name (core.h,
+ * "Publishing a file the ledger records"), NULL with err filled on failure; then the renames. */
+sh_atomic_file *nm_fix_journal_open(const nm_fix_plan *plan, const char *journal,
+                                    char sha256_hex[SH_SHA256_HEX_LEN + 1], sh_error *err);
+void nm_fix_apply_renames(const nm_fix_plan *plan, nm_step_fn fn, void *ctx, size_t *done,
+                          size_t *failed);
+/* The SHA-256 of a journal's bytes (and that it parses). */
+sh_status nm_journal_sha256(const char *journal, char sha256_hex[SH_SHA256_HEX_LEN + 1],
+                            sh_error *err);
+/* What an interrupted apply of a journal did, from what is on disk; a case-only rename killed
+ * halfway (the file parked as .NAME.sohoa-rename) gets its old name back, never deleted. */
+typedef struct {
+    char sha256[SH_SHA256_HEX_LEN + 1]; /* of the journal's bytes */
+    size_t renamed;                     /* under the new name */
+    size_t not_renamed;                 /* under the old name, or gone */
+    size_t restored;                    /* parked halfway, given the old name back */
+} nm_fix_settlement;
+sh_status nm_fix_settle(const char *journal, nm_fix_settlement *out, sh_error *err);
+
+/* The audit trail of an apply (docs/audit.md): NM_FIX_BEGIN before the first rename (subject:
+ * the journal; details: its SHA-256), then "name.fix" with "begin": that entry's id. An apply
+ * killed in between is closed by NM_FIX_INTERRUPTED (what was renamed, from the disk) at the
+ * next apply, or by its --undo ("name.fix.undo" naming the begin too). */
+#define NM_FIX_BEGIN "name.fix.begin"
+#define NM_FIX_INTERRUPTED "name.fix.interrupted"
+/* The id of the NM_FIX_BEGIN entry of journal (an absolute path), or 0 when none; *open when
+ * no entry has closed it yet. */
+sh_status nm_fix_begin_of(sh_ledger *l, const char *journal, int64_t *id, bool *open,
+                          sh_error *err);
+/* Close the begun applies that have no end and whose process is gone (their journal is not
+ * locked, nor being published: run sh_publish_recover first): each is settled (nm_fix_settle)
+ * and recorded as NM_FIX_INTERRUPTED under actor. root: the workspace's. *closed counts them. */
+sh_status nm_fix_recover(sh_ledger *l, const char *root, const sh_actor *actor, size_t *closed,
+                         sh_error *err);
 /* Reverse a journal, last rename first: what is found under its new name gets its old name
- * back; what is already under its old name is left. */
+ * back; what is already under its old name is left; what a case-only rename left parked halfway
+ * (.NAME.sohoa-rename) gets its old name back. */
 sh_status nm_fix_undo(const char *journal, nm_step_fn fn, void *ctx, size_t *done, size_t *failed,
                       sh_error *err);
 

@@ -71,6 +71,8 @@ void pdf_writer_hand_over(pdf_writer *w, sh_atomic_file **out);
 
 typedef struct {
     uint64_t startxref; /* the original's newest cross-reference section: the update's /Prev */
+    uint64_t header;    /* bytes before the original's "%PDF-": left out of the copy, so that the
+                           offsets the file gives (which count from there) are positions again */
     bool xref_stream;   /* that section is a cross-reference stream */
     int size;           /* the first object number that is free for new objects */
     int root, root_gen; /* the trailer's /Root */
@@ -79,10 +81,12 @@ typedef struct {
 } pdf_update_base;
 
 /* A copy of `original` at path (a temp file beside it; never replaces an existing path: SH_USAGE)
- * ready to take the update's objects. SH_INPUT naming original when it cannot be read. */
+ * ready to take the update's objects: its bytes from its "%PDF-" on (base->header). SH_INPUT
+ * naming original when it cannot be read. */
 pdf_writer *pdf_writer_update(const char *path, const char *original, const pdf_update_base *base,
                               sh_error *err);
-/* The SHA-256 of the original's bytes as they were copied. */
+/* The SHA-256 of the original's bytes as they were read: all of them, those before its header
+ * too (the file that was validated). */
 void pdf_writer_original_sha256(const pdf_writer *w, uint8_t sha256[SH_SHA256_LEN]);
 /* Begin a new version of existing object num (its generation gen); end with pdf_object_end. */
 void pdf_object_replace(pdf_writer *w, int num, int gen);
@@ -206,6 +210,10 @@ typedef struct {
  * reader does not decrypt). */
 sh_status pdf_reader_open(const char *path, pdf_reader **out, sh_error *err);
 int pdf_reader_pages(const pdf_reader *r);
+/* Where the file's "%PDF-" is: 0, unless bytes come before it. The offsets of its
+ * cross-reference count from there, as readers take them (a signature's /ByteRange does not: it
+ * is the file's bytes that are signed). */
+uint64_t pdf_reader_header(const pdf_reader *r);
 /* Page `index` (0-based): boxes, rotation, and what its content stream draws. */
 sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info, sh_error *err);
 void pdf_reader_close(pdf_reader *r);
@@ -259,12 +267,23 @@ typedef struct {
     size_t contents_len;
     char *filter, *subfilter; /* names, NULL when absent */
     char *m;                  /* /M, the signing time as written, NULL when absent */
+    char *name;               /* /Name, the signer as written (UTF-8), NULL when absent */
+    bool certifies;           /* the catalog's /Perms /DocMDP: the author's certification */
+    int mdp;                  /* the changes it allows to the document once signed (its DocMDP
+                                 transform, or a PDF 2.0 lock): 1 none, 2 filling in forms and
+                                 signing, 3 also annotations; 0 it restricts nothing */
 } pdf_signature;
 
 /* Every signature field with a value (/FT /Sig, /V) reachable from the AcroForm's /Fields
  * (bounded depth and count). *sigs is g_malloc'ed (free with pdf_signatures_free). */
 sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n, sh_error *err);
 void pdf_signatures_free(pdf_signature *sigs, int n);
+/* What may still be changed in the document, given its signatures sigs (from
+ * pdf_reader_signatures): the strictest /P in force (PDF 32000-1 12.8.2.2): 1 nothing, 2 filling
+ * in forms and signing, 3 those and annotations; 0 when nothing restricts changes. *which is
+ * the index in sigs of the signature that sets it, -1 when it is a certification (the
+ * catalog's /Perms /DocMDP) that no field holds. */
+int pdf_reader_permissions(pdf_reader *r, const pdf_signature *sigs, int n, int *which);
 /* The offsets just past each "%%EOF" marker of the file (end of a revision), in file order,
  * at most max; the count. */
 int pdf_reader_revisions(pdf_reader *r, uint64_t *ends, int max);

@@ -120,11 +120,15 @@ static const char *load_pages(pdf_reader *r)
 
 /* ---- opening ---- */
 
+/* "%PDF-" in the first 1024 bytes, where readers look for it (qpdf, Poppler and Acrobat alike):
+ * r->header is its offset. */
 static bool has_header(pdf_reader *r)
 {
     uint8_t head[1024];
     size_t n = rd_file_read(&r->file, 0, head, sizeof head);
-    return memmem(head, n, "%PDF-", 5) != NULL;
+    const uint8_t *at = memmem(head, n, "%PDF-", 5);
+    r->header = at ? (uint64_t)(at - head) : 0;
+    return at != NULL;
 }
 
 static sh_status refuse(pdf_reader *r, sh_error *err, const char *why)
@@ -188,6 +192,8 @@ sh_status pdf_reader_open(const char *path, pdf_reader **out, sh_error *err)
 }
 
 int pdf_reader_pages(const pdf_reader *r) { return r->n_pages; }
+
+uint64_t pdf_reader_header(const pdf_reader *r) { return r->header; }
 
 void pdf_reader_close(pdf_reader *r)
 {

@@ -217,8 +217,11 @@ struct pdf_reader {
     rd_xentry *xref;
     int xref_len, xref_cap;
     int root;
-    uint64_t startxref; /* the offset the file's last "startxref" gives */
-    struct {            /* the trailer of the section at startxref: what an update continues */
+    uint64_t header;       /* where "%PDF-" is: the offsets the file gives count from there (bytes
+                              before it, a mail header or a MacBinary block, are not the PDF's) */
+    uint64_t startxref;    /* the offset the file's last "startxref" gives, from the file's start */
+    uint64_t startxref_at; /* where that "startxref" keyword itself is */
+    struct {               /* the trailer of the section at startxref: what an update continues */
         bool seen;
         bool is_stream;     /* a cross-reference stream (else a table) */
         int64_t size;       /* its /Size */

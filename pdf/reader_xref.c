@@ -1,6 +1,8 @@
 /* The cross-reference: classic tables, xref streams, hybrids and /Prev chains (the newest
  * section wins), object streams, and, when all that is damaged, a table rebuilt by scanning
- * the file for "N G obj" as viewers do. Objects are fetched from it into the arena. */
+ * the file for "N G obj" as viewers do. Objects are fetched from it into the arena. The table
+ * holds positions in the file: the offsets the file gives count from its "%PDF-" (r->header),
+ * as every reader takes them when bytes come before it. */
 #include "pdf/reader_impl.h"
 
 #include <stdlib.h>
@@ -222,6 +224,8 @@ robj *rd_fetch(pdf_reader *r, int num)
 
 /* ---- reading the chain from startxref ---- */
 
+/* The last "startxref" of the file: the offset it gives (from the header) as a position in the
+ * file, and where the keyword is. */
 static bool find_startxref(pdf_reader *r, uint64_t *offset)
 {
     uint8_t tail[2048];
@@ -233,9 +237,11 @@ static bool find_startxref(pdf_reader *r, uint64_t *offset)
             rd_lex lx;
             rd_lex_mem(&lx, tail + i + 9, n - i - 9);
             rd_token t;
-            bool ok = rd_lex_next(&lx, &t) && t.type == RT_INT && t.i >= 0 && (uint64_t)t.i < size;
+            bool ok = rd_lex_next(&lx, &t) && t.type == RT_INT && t.i >= 0 &&
+                      (uint64_t)t.i < size - r->header;
             rd_lex_done(&lx);
-            *offset = ok ? (uint64_t)t.i : 0;
+            *offset = ok ? (uint64_t)t.i + r->header : 0;
+            r->startxref_at = from + i;
             return ok;
         }
         if (i == 0)
@@ -376,7 +382,7 @@ static bool read_xref_stream(pdf_reader *r, robj *s)
             if (type == 0)
                 xref_set(r, num, 3, 0, 0);
             else if (type == 1)
-                xref_set(r, num, 1, f2, (uint32_t)(f3 & 0xffff));
+                xref_set(r, num, 1, f2 + r->header, (uint32_t)(f3 & 0xffff));
             else if (type == 2)
                 xref_set(r, num, 2, f2, (uint32_t)(f3 > UINT32_MAX ? UINT32_MAX : f3));
         }
@@ -402,27 +408,31 @@ static bool read_section(pdf_reader *r, uint64_t offset, uint64_t *prev)
         GArray *entries = g_array_new(false, false, sizeof(table_entry));
         trailer = read_xref_table(r, &lx, entries);
         if (trailer) {
-            bool newest = !r->newest.seen;
-            take_trailer(r, trailer, false);
-            rd_token after;
-            if (newest && !(rd_lex_next(&lx, &after) && rd_tok_is(&after, "startxref")))
+            /* The newest trailer must end before the last "startxref": one that runs on to the
+             * end of the file (an unterminated string) would take in what an update appends.
+             * Comments, NULs or stray words between the two are nobody's business. */
+            if (!r->newest.seen && lx.pos > r->startxref_at)
                 r->newest.open = true;
-            /* A hybrid file: its xref stream first, so that the objects it puts in object
-             * streams are not hidden by the table's "free" entries for them. */
+            take_trailer(r, trailer, false);
+            /* PDF 32000-1 7.5.8.4: an object is looked up in the table first, then in the
+             * stream its /XRefStm names, then in the /Prev section. The table's free entries
+             * are no answer (qpdf's reading: in hybrid files they stand for the objects the
+             * stream puts in object streams), so they come after the stream's. */
+            for (guint i = 0; i < entries->len; i++) {
+                table_entry *e = &g_array_index(entries, table_entry, i);
+                if (e->num != 0 && e->used && e->offset > 0)
+                    xref_set(r, e->num, 1, e->offset + r->header, e->gen);
+            }
             int64_t stm;
             if (rd_int(rd_dict_find(trailer, "XRefStm"), &stm) && stm > 0 &&
-                (uint64_t)stm < r->file.size) {
-                robj *s = parse_indirect(r, &r->arena, (uint64_t)stm, -1, NULL);
+                (uint64_t)stm < r->file.size - r->header) {
+                robj *s = parse_indirect(r, &r->arena, (uint64_t)stm + r->header, -1, NULL);
                 if (s && s->type == RO_STREAM)
                     read_xref_stream(r, s);
             }
             for (guint i = 0; i < entries->len; i++) {
                 table_entry *e = &g_array_index(entries, table_entry, i);
-                if (e->num == 0)
-                    continue;
-                if (e->used && e->offset > 0)
-                    xref_set(r, e->num, 1, e->offset, e->gen);
-                else
+                if (e->num != 0 && !(e->used && e->offset > 0))
                     xref_set(r, e->num, 3, 0, 0);
             }
             ok = true;
@@ -438,8 +448,9 @@ static bool read_section(pdf_reader *r, uint64_t offset, uint64_t *prev)
     }
     rd_lex_done(&lx);
     int64_t p;
-    if (ok && rd_int(rd_dict_find(trailer, "Prev"), &p) && p > 0 && (uint64_t)p < r->file.size)
-        *prev = (uint64_t)p;
+    if (ok && rd_int(rd_dict_find(trailer, "Prev"), &p) && p > 0 &&
+        (uint64_t)p < r->file.size - r->header)
+        *prev = (uint64_t)p + r->header;
     return ok;
 }
 

@@ -29,6 +29,38 @@ char *rd_text_utf8(const robj *s)
 
 static char *name_dup(const robj *o) { return o->type == RO_NAME ? g_strdup(o->str.s) : NULL; }
 
+/* A /P of modification permissions as the signer wrote it: 1, 2 or 3; another value reads as 1
+ * (what cannot be understood is taken as the strictest). */
+static int permission_p(pdf_reader *r, const robj *params, int dflt)
+{
+    int64_t p;
+    robj *o = rd_get(r, params, "P");
+    if (o->type == RO_NULL)
+        return dflt;
+    return rd_int(o, &p) && p >= 1 && p <= 3 ? (int)p : 1;
+}
+
+/* The strictest P of the transforms in a signature dictionary's /Reference: DocMDP (a
+ * certification; P defaults to 2) and, since PDF 2.0, FieldMDP with a /P (a lock on the whole
+ * document); 0 when none. */
+static int reference_p(pdf_reader *r, const robj *sig)
+{
+    robj *refs = rd_get(r, sig, "Reference");
+    int p = 0;
+    for (int i = 0; refs->type == RO_ARRAY && i < refs->arr.n && i < 64; i++) {
+        robj *ref = rd_resolve(r, refs->arr.items[i]);
+        robj *params = rd_get(r, ref, "TransformParams");
+        int q = 0;
+        if (rd_is_name(rd_get(r, ref, "TransformMethod"), "DocMDP"))
+            q = permission_p(r, params, 2);
+        else if (rd_is_name(rd_get(r, ref, "TransformMethod"), "FieldMDP"))
+            q = permission_p(r, params, 0);
+        if (q && (!p || q < p))
+            p = q;
+    }
+    return p;
+}
+
 /* Read the signature dictionary at its place in the file: which keys it has, and the extent of
  * its /Contents token. */
 static void locate_contents(pdf_reader *r, int num, pdf_signature *sig)
@@ -73,8 +105,8 @@ done:
     rd_lex_done(&lx);
 }
 
-static void read_signature(pdf_reader *r, robj *value, const char *field, pdf_signature *sig,
-                           size_t *contents_left)
+static void read_signature(pdf_reader *r, robj *value, const char *field, const robj *docmdp,
+                           pdf_signature *sig, size_t *contents_left)
 {
     memset(sig, 0, sizeof *sig);
     sig->field = g_strdup(field);
@@ -107,10 +139,18 @@ static void read_signature(pdf_reader *r, robj *value, const char *field, pdf_si
     robj *m = rd_dict_find(d, "M");
     if (m->type == RO_STRING)
         sig->m = g_strndup(m->str.s, m->str.len);
+    robj *name = rd_dict_find(d, "Name");
+    if (name->type == RO_STRING)
+        sig->name = rd_text_utf8(name);
+    sig->certifies = d->type == RO_DICT && d == docmdp;
+    sig->mdp = reference_p(r, d);
+    if (sig->certifies && !sig->mdp)
+        sig->mdp = 2; /* a certification without its DocMDP transform: the default */
 }
 
 typedef struct {
     pdf_reader *r;
+    robj *docmdp; /* the catalog's /Perms /DocMDP, resolved */
     GArray *sigs;
     int budget;
     GHashTable *seen; /* field dictionaries visited: a field listed twice is listed once */
@@ -137,7 +177,11 @@ static void walk_fields(walk_ctx *c, robj *arr, const char *parent, bool parent_
         robj *v = rd_dict_find(f, "V");
         if (is_sig && v->type != RO_NULL && c->sigs->len < MAX_SIG_FIELDS) {
             pdf_signature sig;
-            read_signature(c->r, v, name, &sig, &c->contents_left);
+            read_signature(c->r, v, name, c->docmdp, &sig, &c->contents_left);
+            /* PDF 2.0: the field's lock dictionary may restrict the whole document too */
+            int lock = permission_p(c->r, rd_get(c->r, f, "Lock"), 0);
+            if (lock && (!sig.mdp || lock < sig.mdp))
+                sig.mdp = lock;
             g_array_append_val(c->sigs, sig);
         }
         walk_fields(c, rd_dict_find(f, "Kids"), name, is_sig, depth + 1);
@@ -150,9 +194,13 @@ sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n, sh_
 {
     (void)err;
     rd_reset(r);
-    walk_ctx c = {r, g_array_new(FALSE, TRUE, sizeof(pdf_signature)), MAX_FIELDS_VISITED,
-                  g_hash_table_new(NULL, NULL), MAX_CONTENTS_TOTAL};
     robj *catalog = rd_fetch(r, r->root);
+    walk_ctx c = {r,
+                  rd_get(r, rd_get(r, catalog, "Perms"), "DocMDP"),
+                  g_array_new(FALSE, TRUE, sizeof(pdf_signature)),
+                  MAX_FIELDS_VISITED,
+                  g_hash_table_new(NULL, NULL),
+                  MAX_CONTENTS_TOTAL};
     robj *form = rd_get(r, catalog, "AcroForm");
     walk_fields(&c, rd_dict_find(form, "Fields"), "", false, 0);
     g_hash_table_destroy(c.seen);
@@ -170,8 +218,37 @@ void pdf_signatures_free(pdf_signature *sigs, int n)
         g_free(sigs[i].filter);
         g_free(sigs[i].subfilter);
         g_free(sigs[i].m);
+        g_free(sigs[i].name);
     }
     g_free(sigs);
+}
+
+int pdf_reader_permissions(pdf_reader *r, const pdf_signature *sigs, int n, int *which)
+{
+    int p = 0;
+    *which = -1;
+    for (int i = 0; i < n; i++) {
+        if (sigs[i].mdp && (!p || sigs[i].mdp < p)) {
+            p = sigs[i].mdp;
+            *which = i;
+        }
+    }
+    /* A certification that no field holds (or that the field walk did not reach) still
+     * binds. */
+    rd_reset(r);
+    robj *docmdp = rd_get(r, rd_get(r, rd_fetch(r, r->root), "Perms"), "DocMDP");
+    int cert = docmdp->type == RO_DICT ? reference_p(r, docmdp) : 0;
+    if (docmdp->type == RO_DICT && !cert)
+        cert = 2;
+    rd_reset(r);
+    if (cert && (!p || cert < p)) {
+        p = cert;
+        *which = -1;
+        for (int i = 0; i < n; i++)
+            if (sigs[i].certifies)
+                *which = i;
+    }
+    return p;
 }
 
 int pdf_reader_revisions(pdf_reader *r, uint64_t *ends, int max)

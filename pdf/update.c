@@ -209,7 +209,8 @@ sh_status pdf_reader_update_base(pdf_reader *r, pdf_update_base *base, sh_error 
     memset(base, 0, sizeof *base);
     if (r->reconstructed || !r->newest.seen || r->root <= 0)
         return damaged(r, err);
-    base->startxref = r->startxref;
+    base->startxref = r->startxref - r->header; /* as the file gives it */
+    base->header = r->header;
     base->xref_stream = r->newest.is_stream;
     int64_t size = r->newest.size > r->xref_len ? r->newest.size : r->xref_len;
     if (size >= PDF_MAX_OBJECTS || r->newest.open)
@@ -264,6 +265,67 @@ void pdf_reader_new_field_name(pdf_reader *r, const char *stem, char *out, size_
     }
 }
 
+/* ---- fields that rely on the viewer for their looks ---- */
+
+/* Annotation flags that keep a widget off the screen: Hidden (2) and NoView (32). */
+#define UNSEEN_FLAGS (2 | 32)
+
+typedef struct {
+    pdf_reader *r;
+    int budget;
+    int missing;     /* visible widgets of fields other than signatures without an /AP /N */
+    char first[128]; /* the full name of the first such field */
+} looks_ctx;
+
+static bool has_normal_appearance(pdf_reader *r, const robj *widget)
+{
+    robj *n = rd_get(r, rd_get(r, widget, "AP"), "N");
+    return n->type == RO_DICT || n->type == RO_STREAM;
+}
+
+static bool on_screen(pdf_reader *r, const robj *widget)
+{
+    int64_t flags = 0;
+    if (rd_int(rd_get(r, widget, "F"), &flags) && (flags & UNSEEN_FLAGS))
+        return false;
+    robj *rect = rd_get(r, widget, "Rect");
+    double v[4];
+    if (rect->type != RO_ARRAY || rect->arr.n != 4)
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (!rd_num(rd_resolve(r, rect->arr.items[i]), &v[i]))
+            return false;
+    return v[0] != v[2] && v[1] != v[3];
+}
+
+/* Count the widgets below the fields in arr that a viewer would draw and that have no appearance
+ * of their own (signature fields aside: no viewer draws those). */
+static void count_lookless(looks_ctx *c, robj *arr, const char *parent, bool parent_sig, int depth)
+{
+    arr = rd_resolve(c->r, arr);
+    if (arr->type != RO_ARRAY || depth > MAX_FIELD_DEPTH)
+        return;
+    for (int i = 0; i < arr->arr.n && --c->budget > 0; i++) {
+        robj *f = rd_resolve(c->r, arr->arr.items[i]);
+        if (f->type != RO_DICT)
+            continue;
+        robj *ft = rd_get(c->r, f, "FT");
+        bool sig = ft->type == RO_NAME ? rd_is_name(ft, "Sig") : parent_sig;
+        robj *t = rd_get(c->r, f, "T");
+        char *own = t->type == RO_STRING ? rd_text_utf8(t) : NULL;
+        char *name = own ? (parent[0] ? g_strdup_printf("%s.%s", parent, own) : g_strdup(own))
+                         : g_strdup(parent);
+        robj *kids = rd_get(c->r, f, "Kids");
+        bool widget = rd_is_name(rd_get(c->r, f, "Subtype"), "Widget") || kids->type != RO_ARRAY;
+        if (widget && !sig && on_screen(c->r, f) && !has_normal_appearance(c->r, f) &&
+            c->missing++ == 0)
+            g_strlcpy(c->first, name, sizeof c->first);
+        count_lookless(c, kids, name, sig, depth + 1);
+        g_free(own);
+        g_free(name);
+    }
+}
+
 /* Add ref to the array at dict[key]: the array object itself is written again when it is
  * indirect (*dict_changed false), else the new dictionary is returned for the caller to write
  * (*dict_changed true). NULL on failure. */
@@ -300,9 +362,36 @@ sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int
     robj *fm = rd_get(r, cat, "AcroForm");
     rd_get(r, fm, "Fields");
     rd_get(r, fm, "SigFlags");
+    /* /NeedAppearances true asks viewers to draw every field anew: Poppler and Adobe Reader then
+     * draw the signature's widget as an empty box and the stamp is lost. The update sets it to
+     * false, which leaves every other field as it looks, provided each has an appearance of
+     * its own (LibreOffice writes them). A field without one would then show nothing in those
+     * viewers: such a form is refused, not signed with a stamp nobody sees. */
+    robj *need = rd_get(r, fm, "NeedAppearances");
+    bool clear_need = need->type == RO_BOOL && need->b;
+    looks_ctx looks = {.r = r, .budget = MAX_FIELDS};
+    if (clear_need)
+        count_lookless(&looks, rd_dict_find(fm, "Fields"), "", false, 0);
     if (was || r->reconstructed) {
         rd_reset(r);
         return damaged(r, err);
+    }
+    if (looks.missing > 0) {
+        rd_reset(r);
+        return sh_fail(err, SH_FINDINGS,
+                       ngettext("%s: its form asks viewers to draw its fields themselves "
+                                "(/NeedAppearances), which hides a signature's stamp, and %d "
+                                "field (\"%s\") has no appearance of its own to show instead; "
+                                "give the fields their appearances (qpdf --generate-appearances "
+                                "FILE NEW.pdf), validate the new file, then sign it",
+                                "%s: its form asks viewers to draw its fields themselves "
+                                "(/NeedAppearances), which hides a signature's stamp, and %d "
+                                "fields (the first \"%s\") have no appearance of their own to "
+                                "show instead; give the fields their appearances (qpdf "
+                                "--generate-appearances FILE NEW.pdf), validate the new file, "
+                                "then sign it",
+                                (unsigned long)looks.missing),
+                       r->path, looks.missing, looks.first);
     }
     bool ok = true, changed;
     /* The page's /Annots. */
@@ -332,6 +421,12 @@ sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int
             rd_int(rd_get(r, edited, "SigFlags"), &flags);
         if (ok && (flags & 3) != 3) {
             edited = dict_with(r, edited, "SigFlags", new_int(r, flags | 3));
+            changed = true;
+        }
+        if (ok && clear_need) {
+            robj *no = new_obj(r, RO_BOOL);
+            edited = no ? dict_with(r, edited, "NeedAppearances", no) : NULL;
+            ok = edited != NULL;
             changed = true;
         }
         if (ok && changed) {

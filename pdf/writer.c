@@ -19,7 +19,7 @@
 struct pdf_writer {
     sh_atomic_file *out;
     sh_atomic_file **hand_over; /* pdf_writer_hand_over: sealed, not published */
-    sh_error err; /* the first failure; status SH_OK while none */
+    sh_error err;               /* the first failure; status SH_OK while none */
     EVP_MD_CTX *hash;
     uint64_t offset; /* bytes written so far, buffered or not */
     unsigned char *buf;
@@ -379,7 +379,8 @@ sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH
 
 #define COPY_CHUNK (1024 * 1024)
 
-/* Copy the original's bytes to the temp file, hashing them on the way; its SHA-256 is kept. */
+/* Copy the original's bytes from its header on to the temp file, hashing them on the way; the
+ * SHA-256 of all its bytes (those before the header too) is kept. */
 static void copy_original(pdf_writer *w, const char *original)
 {
     sh_error err;
@@ -388,9 +389,13 @@ static void copy_original(pdf_writer *w, const char *original)
         w->err = err;
         return;
     }
+    EVP_MD_CTX *whole = EVP_MD_CTX_new();
+    if (!whole || EVP_DigestInit_ex(whole, EVP_sha256(), NULL) != 1)
+        fail(w, SH_INTERNAL, "SHA-256 is not available");
     unsigned char *chunk = g_malloc(COPY_CHUNK);
     int last = -1;
-    for (;;) {
+    uint64_t skip = w->base.header; /* bytes before the header still to leave out */
+    while (!failed(w)) {
         ssize_t n = read(fd, chunk, COPY_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
@@ -400,15 +405,25 @@ static void copy_original(pdf_writer *w, const char *original)
         }
         if (n == 0)
             break;
-        EVP_DigestUpdate(w->hash, chunk, (size_t)n);
-        if (sh_atomic_write(w->out, chunk, (size_t)n, &w->err) != SH_OK)
+        EVP_DigestUpdate(whole, chunk, (size_t)n);
+        size_t from = skip < (uint64_t)n ? (size_t)skip : (size_t)n;
+        skip -= from;
+        if (from == (size_t)n)
+            continue;
+        EVP_DigestUpdate(w->hash, chunk + from, (size_t)n - from);
+        if (sh_atomic_write(w->out, chunk + from, (size_t)n - from, &w->err) != SH_OK)
             break;
-        w->offset += (uint64_t)n;
+        w->offset += (uint64_t)n - from;
         last = chunk[n - 1];
     }
     close(fd);
     g_free(chunk);
-    hash_so_far(w, w->original_sha256);
+    if (!failed(w) && EVP_DigestFinal_ex(whole, w->original_sha256, NULL) != 1)
+        fail(w, SH_INTERNAL, "SHA-256 failed");
+    EVP_MD_CTX_free(whole);
+    if (!failed(w) && skip > 0)
+        sh_fail(&w->err, SH_INPUT, _("%s changed while it was being read; copy it again"),
+                original);
     /* The update starts on a line of its own ("%%EOF" may end without one). */
     if (last != '\n' && last != '\r')
         puts_(w, "\n");

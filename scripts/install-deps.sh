@@ -9,6 +9,8 @@ packages=(
   # a real PKCS#11 token for the signing tests, and tools to load keys into it
   softhsm2 opensc libnss3-tools
   sqlite3 python3 procps bc
+  # kills a command at a chosen system call (the rescan recovery test)
+  strace
   # judges in the tests, and the sample generator (scanned-looking pages with Vietnamese text)
   qpdf poppler-utils mupdf-tools libtiff-tools python3-pil fonts-dejavu-core chromium
   # the tools the ingest and page-analysis benchmarks compare with

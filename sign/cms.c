@@ -366,26 +366,95 @@ static void *signed_attr(CMS_SignerInfo *si, int nid, int type)
     return CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(nid), -3, type);
 }
 
-static void check_digest(CMS_SignerInfo *si, const uint8_t digest[SG_SHA256_LEN], sg_cms_check *out)
+/* The digest algorithms verify hashes the signed bytes with; SHA-1 among them, but weak. */
+static const EVP_MD *accepted_md(int nid, bool *weak)
+{
+    *weak = nid == NID_sha1;
+    switch (nid) {
+    case NID_sha1:
+        return EVP_sha1();
+    case NID_sha224:
+        return EVP_sha224();
+    case NID_sha256:
+        return EVP_sha256();
+    case NID_sha384:
+        return EVP_sha384();
+    case NID_sha512:
+        return EVP_sha512();
+    case NID_sha3_256:
+        return EVP_sha3_256();
+    case NID_sha3_384:
+        return EVP_sha3_384();
+    case NID_sha3_512:
+        return EVP_sha3_512();
+    default:
+        return NULL; /* MD5 and the like are broken; others are unknown here */
+    }
+}
+
+static int digest_nid(CMS_SignerInfo *si)
+{
+    X509_ALGOR *dig = NULL;
+    const ASN1_OBJECT *obj = NULL;
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+    if (dig)
+        X509_ALGOR_get0(&obj, NULL, NULL, dig);
+    return obj ? OBJ_obj2nid(obj) : NID_undef;
+}
+
+/* The algorithm named a way an operator recognises: "SHA-384", else OpenSSL's name or the OID. */
+static void algorithm_name(int nid, sg_cms_check *out)
+{
+    const EVP_MD *md = nid != NID_undef ? EVP_get_digestbynid(nid) : NULL;
+    bool weak;
+    if (accepted_md(nid, &weak) && md) {
+        const char *sn = OBJ_nid2sn(nid); /* "SHA384", "SHA3-256" */
+        if (g_str_has_prefix(sn, "SHA") && !g_str_has_prefix(sn, "SHA3") && sn[3] != '-')
+            g_snprintf(out->digest_name, sizeof out->digest_name, "SHA-%s", sn + 3);
+        else
+            g_strlcpy(out->digest_name, sn, sizeof out->digest_name);
+    } else if (nid != NID_undef) {
+        g_strlcpy(out->digest_name, OBJ_nid2sn(nid), sizeof out->digest_name); /* "MD5" */
+    } else {
+        g_strlcpy(out->digest_name, out->digest_algorithm, sizeof out->digest_name);
+    }
+}
+
+/* The message-digest attribute, or (without signed attributes, adbe.pkcs7.detached only) the
+ * signature over the digest itself, against the digest of the signed bytes. */
+static void check_digest(CMS_SignerInfo *si, const uint8_t *digest, size_t digest_len, bool pades,
+                         sg_cms_check *out)
 {
     note_digest_algorithm(si, out);
-    if (strcmp(out->digest_algorithm, "sha256") != 0) {
-        fail_with(out, g_strdup_printf(_("the signature uses the digest algorithm %s, which "
-                                         "cannot be checked here (only SHA-256 is supported)"),
-                                       out->digest_algorithm));
+    int nid = digest_nid(si);
+    algorithm_name(nid, out);
+    const EVP_MD *md = accepted_md(nid, &out->weak_digest);
+    if (!md) {
+        out->unsupported = true;
+        fail_with(out, g_strdup_printf(_("the signature's digest algorithm %s cannot be checked "
+                                         "here (SHA-1, SHA-2 and SHA-3 can)"),
+                                       out->digest_name));
+        return;
+    }
+    if (digest && (size_t)EVP_MD_get_size(md) != digest_len) {
+        fail_with(out, g_strdup_printf(_("the signature's digest algorithm %s is not the one the "
+                                         "signed bytes were hashed with"),
+                                       out->digest_name));
         return;
     }
     if (CMS_signed_get_attr_count(si) <= 0) {
-        fail_with(out, g_strdup(_("the signature has no signed attributes, which PAdES requires")));
-        return;
+        if (pades)
+            fail_with(out, g_strdup(_("the signature has no signed attributes, which PAdES "
+                                      "requires")));
+        return; /* adbe.pkcs7.detached: check_signature compares the digest */
     }
-    const ASN1_OCTET_STRING *md = signed_attr(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING);
-    if (!md) {
+    const ASN1_OCTET_STRING *mda = signed_attr(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING);
+    if (!mda) {
         fail_with(out, g_strdup(_("the signature has no single message-digest attribute")));
         return;
     }
-    out->digest_ok = digest && ASN1_STRING_length(md) == SG_SHA256_LEN &&
-                     CRYPTO_memcmp(ASN1_STRING_get0_data(md), digest, SG_SHA256_LEN) == 0;
+    out->digest_ok = digest && (size_t)ASN1_STRING_length(mda) == digest_len &&
+                     CRYPTO_memcmp(ASN1_STRING_get0_data(mda), digest, digest_len) == 0;
     if (!out->digest_ok)
         fail_with(out, g_strdup(_("the document was changed after it was signed: its digest "
                                   "does not match the signature")));
@@ -427,11 +496,18 @@ static int check_signing_certificate(CMS_SignerInfo *si, X509 *signer, STACK_OF(
     return r;
 }
 
-static void check_attrs(CMS_SignerInfo *si, X509 *signer, STACK_OF(X509) * certs, sg_cms_check *out)
+/* PAdES (ETSI.CAdES.detached): content-type id-data and an ESS signing-certificate naming the
+ * signer. adbe.pkcs7.detached (PDF 32000-1 12.8.3.3): signed attributes are optional, and when
+ * present CMS itself asks for content-type and message-digest only. */
+static void check_attrs(CMS_SignerInfo *si, X509 *signer, STACK_OF(X509) * certs, bool pades,
+                        sg_cms_check *out)
 {
     out->has_signing_time = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0;
     if (CMS_signed_get_attr_count(si) <= 0) {
-        fail_with(out, g_strdup(_("the signature has no signed attributes, which PAdES requires")));
+        if (pades)
+            fail_with(out, g_strdup(_("the signature has no signed attributes, which PAdES "
+                                      "requires")));
+        out->attrs_ok = !pades;
         return;
     }
     const ASN1_OBJECT *ct = signed_attr(si, NID_pkcs9_contentType, V_ASN1_OBJECT);
@@ -445,29 +521,83 @@ static void check_attrs(CMS_SignerInfo *si, X509 *signer, STACK_OF(X509) * certs
         return;
     }
     int r = check_signing_certificate(si, signer, certs);
-    if (r < 0)
+    if (r < 0 && pades)
         fail_with(out, g_strdup(_("the signature has no readable signing-certificate attribute "
                                   "(ESS signing-certificate-v2), which PAdES requires")));
     else if (r == 0)
         fail_with(out, g_strdup(_("the signature's signing-certificate attribute names another "
                                   "certificate than the signer's")));
-    out->attrs_ok = r == 1;
+    out->attrs_ok = r == 1 || (r < 0 && !pades);
 }
 
-static void check_signature(CMS_SignerInfo *si, X509 *signer, sg_cms_check *out)
+/* Can OpenSSL check a signature of this algorithm with this key? (Else the signature can be
+ * neither confirmed nor refuted here.) */
+static bool signature_checkable(CMS_SignerInfo *si, X509 *signer)
+{
+    X509_ALGOR *alg = NULL;
+    const ASN1_OBJECT *obj = NULL;
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &alg);
+    if (alg)
+        X509_ALGOR_get0(&obj, NULL, NULL, alg);
+    int nid = obj ? OBJ_obj2nid(obj) : NID_undef, dig = NID_undef, pk = nid;
+    if (nid != NID_undef && OBJ_find_sigid_algs(nid, &dig, &pk) != 1)
+        pk = nid; /* a bare key algorithm (rsaEncryption), as CMS allows */
+    EVP_PKEY *key = X509_get0_pubkey(signer);
+    int type = key ? EVP_PKEY_get_base_id(key) : NID_undef;
+    bool known_alg = pk == NID_rsaEncryption || pk == NID_rsassaPss ||
+                     pk == NID_X9_62_id_ecPublicKey || pk == NID_dsa || pk == NID_ED25519 ||
+                     pk == NID_ED448;
+    bool known_key = type == EVP_PKEY_RSA || type == EVP_PKEY_RSA_PSS || type == EVP_PKEY_EC ||
+                     type == EVP_PKEY_DSA || type == EVP_PKEY_ED25519 || type == EVP_PKEY_ED448;
+    return known_alg && known_key;
+}
+
+/* Without signed attributes (adbe.pkcs7.detached) the signature is over the content's digest
+ * itself: PKCS#1 v1.5 (the DigestInfo of that digest) or ECDSA. */
+static bool verify_raw(CMS_SignerInfo *si, X509 *signer, const EVP_MD *md, const uint8_t *digest,
+                       size_t digest_len)
+{
+    const ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+    EVP_PKEY *key = X509_get0_pubkey(signer);
+    EVP_PKEY_CTX *ctx = key && sig && digest ? EVP_PKEY_CTX_new(key, NULL) : NULL;
+    bool ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
+              EVP_PKEY_verify(ctx, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig),
+                              digest, digest_len) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    return ok;
+}
+
+static void check_signature(CMS_SignerInfo *si, X509 *signer, const uint8_t *digest,
+                            size_t digest_len, sg_cms_check *out)
 {
     if (!signer) {
         fail_with(out, g_strdup(_("the signer's certificate is not in the signature")));
         return;
     }
-    /* without signed attributes the signature covers the content, which is not given here */
+    if (!signature_checkable(si, signer)) {
+        out->unsupported = true;
+        fail_with(out, g_strdup(_("the signature's algorithm or its signer's key is of a kind "
+                                  "that cannot be checked here (RSA, ECDSA, DSA and EdDSA can)")));
+        return;
+    }
     if (CMS_signed_get_attr_count(si) > 0) {
         CMS_SignerInfo_set1_signer_cert(si, signer);
         out->signature_ok = CMS_SignerInfo_verify(si) == 1;
+        if (!out->signature_ok)
+            fail_with(out, g_strdup(_("the signature value does not match the signer's "
+                                      "certificate")));
+        return;
     }
+    bool weak;
+    const EVP_MD *md = accepted_md(digest_nid(si), &weak);
+    if (!md)
+        return; /* said by check_digest */
+    out->signature_ok = out->digest_ok = verify_raw(si, signer, md, digest, digest_len);
     if (!out->signature_ok)
-        fail_with(out, g_strdup(_("the signature value does not match the signer's "
-                                  "certificate")));
+        fail_with(out, g_strdup(_("the signature does not match the document's bytes with the "
+                                  "signer's certificate: the document was changed after it was "
+                                  "signed, or the signature is damaged")));
 }
 
 static void check_chain(X509 *signer, STACK_OF(X509) * certs, X509_STORE *trust, int64_t at,
@@ -517,6 +647,38 @@ static CMS_SignerInfo *sole_signer(CMS_ContentInfo *cms)
 void sg_cms_check_blob(const uint8_t *der, size_t len, const uint8_t digest[SG_SHA256_LEN],
                        X509_STORE *trust, int64_t at, sg_cms_check *out)
 {
+    sg_cms_verify(der, len, digest, SG_SHA256_LEN, true, trust, at, out);
+}
+
+const EVP_MD *sg_cms_digest_md(const uint8_t *der, size_t len)
+{
+    ERR_set_mark();
+    CMS_ContentInfo *cms = parse_padded(der, len);
+    CMS_SignerInfo *si = cms ? sole_signer(cms) : NULL;
+    bool weak;
+    const EVP_MD *md = si ? accepted_md(digest_nid(si), &weak) : NULL;
+    CMS_ContentInfo_free(cms);
+    ERR_pop_to_mark();
+    return md;
+}
+
+char *sg_cms_signer_cn(const uint8_t *der, size_t len)
+{
+    ERR_set_mark();
+    CMS_ContentInfo *cms = parse_padded(der, len);
+    CMS_SignerInfo *si = cms ? sole_signer(cms) : NULL;
+    STACK_OF(X509) *certs = si ? CMS_get1_certs(cms) : NULL;
+    X509 *signer = si ? find_signer(si, certs) : NULL;
+    char *cn = signer ? sg_cert_field(signer, NID_commonName) : NULL;
+    sk_X509_pop_free(certs, X509_free);
+    CMS_ContentInfo_free(cms);
+    ERR_pop_to_mark();
+    return cn;
+}
+
+void sg_cms_verify(const uint8_t *der, size_t len, const uint8_t *digest, size_t digest_len,
+                   bool pades, X509_STORE *trust, int64_t at, sg_cms_check *out)
+{
     memset(out, 0, sizeof *out);
     ERR_set_mark();
     CMS_ContentInfo *cms = parse_padded(der, len);
@@ -541,9 +703,10 @@ void sg_cms_check_blob(const uint8_t *der, size_t len, const uint8_t digest[SG_S
         out->signer_org = sg_cert_field(signer, NID_organizationName);
         sg_cert_sha256_hex(signer, out->cert_sha256);
     }
-    check_digest(si, digest, out);
-    check_attrs(si, signer, certs, out);
-    check_signature(si, signer, out);
+    check_digest(si, digest, digest_len, pades, out);
+    check_attrs(si, signer, certs, pades, out);
+    if (!out->unsupported)
+        check_signature(si, signer, digest, digest_len, out);
     check_chain(signer, certs, trust, at, out);
     sk_X509_pop_free(certs, X509_free);
     CMS_ContentInfo_free(cms);

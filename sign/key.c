@@ -209,22 +209,38 @@ static sh_status p12_passphrase(PKCS12 *p12, const char *path, const char *secre
                    path);
 }
 
-static sh_status p12_open(const char *path, const char *secret, sg_key **out, sh_error *err)
+/* The file read and decoded: what can be checked before the passphrase is asked. */
+static sh_status p12_read(const char *path, PKCS12 **out, sh_error *err)
 {
     char *data = NULL;
     size_t len = 0;
     sh_status st = sh_read_file(path, P12_MAX_BYTES, &data, &len, err);
     if (st != SH_OK)
         return st;
-    PKCS12 *p12 = p12_decode(data, len);
+    *out = p12_decode(data, len);
     free(data);
-    if (!p12)
+    if (!*out)
         return sh_fail(err, SH_INPUT,
                        _("%s is not a PKCS#12 file (.p12, .pfx): export the key with its "
                          "certificate as PKCS#12"),
                        path);
+    return SH_OK;
+}
+
+/* Whether p12 needs a passphrase: its integrity MAC does not verify without one. */
+static bool p12_needs_passphrase(PKCS12 *p12)
+{
+    bool needs = PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, NULL, 0) &&
+                 !PKCS12_verify_mac(p12, "", 0);
+    ERR_clear_error();
+    return needs;
+}
+
+static sh_status p12_unlock(PKCS12 *p12, const char *path, const char *secret, sg_key **out,
+                            sh_error *err)
+{
     const char *pass = NULL;
-    st = p12_passphrase(p12, path, secret, &pass, err);
+    sh_status st = p12_passphrase(p12, path, secret, &pass, err);
     EVP_PKEY *pkey = NULL;
     X509 *cert = NULL;
     STACK_OF(X509) *ca = NULL;
@@ -232,7 +248,6 @@ static sh_status p12_open(const char *path, const char *secret, sg_key **out, sh
     if (st == SH_OK && !p12_parse(p12, pass, &pkey, &cert, &ca))
         st = sh_fail(err, SH_INPUT, _("cannot read the key in %s (%s): export it again as PKCS#12"),
                      path, ossl_reason(why, sizeof why));
-    PKCS12_free(p12);
     if (st == SH_OK && (!pkey || !cert))
         st = sh_fail(err, SH_INPUT,
                      _("%s does not hold a private key with its certificate: export both into "
@@ -314,7 +329,15 @@ sh_status sg_key_from_token(sg_token *t, X509 *cert, STACK_OF(X509) * pool, cons
 
 /* ---- the interface of sign_impl.h ---- */
 
-sh_status sg_key_open(const sg_key_source *src, const char *secret, sg_key **out, sh_error *err)
+struct sg_key_pending {
+    char *p12_path; /* PKCS#12: the file, decoded */
+    PKCS12 *p12;
+    bool p12_needs_passphrase;
+    sg_token *token; /* PKCS#11: the token chosen, a session open */
+    char *key_label;
+};
+
+sh_status sg_key_prepare(const sg_key_source *src, sg_key_pending **out, sh_error *err)
 {
     *out = NULL;
     bool p12 = src->pkcs12 && *src->pkcs12;
@@ -323,9 +346,63 @@ sh_status sg_key_open(const sg_key_source *src, const char *secret, sg_key **out
         return sh_fail(err, SH_USAGE,
                        _("give the signing key either as a PKCS#12 file (--pkcs12 FILE) or as a "
                          "token's PKCS#11 module (--pkcs11-module LIB): exactly one of the two"));
-    if (p12)
-        return p12_open(src->pkcs12, secret, out, err);
-    return sg_pkcs11_open(src, secret, out, err);
+    sg_key_pending *p = g_new0(sg_key_pending, 1);
+    sh_status st;
+    if (p12) {
+        p->p12_path = g_strdup(src->pkcs12);
+        st = p12_read(src->pkcs12, &p->p12, err);
+        if (st == SH_OK)
+            p->p12_needs_passphrase = p12_needs_passphrase(p->p12);
+    } else {
+        p->key_label = src->key_label && *src->key_label ? g_strdup(src->key_label) : NULL;
+        st = sg_pkcs11_prepare(src, &p->token, err);
+    }
+    if (st != SH_OK) {
+        sg_key_pending_free(p);
+        return st;
+    }
+    *out = p;
+    return SH_OK;
+}
+
+bool sg_key_needs_secret(const sg_key_pending *p)
+{
+    return p->p12 ? p->p12_needs_passphrase : sg_token_needs_pin(p->token);
+}
+
+sh_status sg_key_unlock(sg_key_pending **pp, const char *secret, sg_key **out, sh_error *err)
+{
+    *out = NULL;
+    sg_key_pending *p = *pp;
+    *pp = NULL;
+    sh_status st;
+    if (p->p12) {
+        st = p12_unlock(p->p12, p->p12_path, secret, out, err);
+    } else {
+        st = sg_pkcs11_unlock(p->token, p->key_label, secret, out, err);
+        p->token = NULL; /* taken */
+    }
+    sg_key_pending_free(p);
+    return st;
+}
+
+void sg_key_pending_free(sg_key_pending *p)
+{
+    if (!p)
+        return;
+    PKCS12_free(p->p12);
+    g_free(p->p12_path);
+    sg_token_close(p->token);
+    g_free(p->key_label);
+    g_free(p);
+}
+
+sh_status sg_key_open(const sg_key_source *src, const char *secret, sg_key **out, sh_error *err)
+{
+    *out = NULL;
+    sg_key_pending *p = NULL;
+    sh_status st = sg_key_prepare(src, &p, err);
+    return st == SH_OK ? sg_key_unlock(&p, secret, out, err) : st;
 }
 
 sg_key_kind sg_key_kind_of(const sg_key *k) { return k->kind; }

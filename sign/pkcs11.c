@@ -26,6 +26,9 @@ struct sg_token {
     bool finalize; /* we initialised the module, so we finalise it */
     bool have_session;
     bool logged_in;
+    bool login_required; /* CKF_LOGIN_REQUIRED */
+    bool pin_pad;        /* CKF_PROTECTED_AUTHENTICATION_PATH: the PIN is typed on the token */
+    CK_SLOT_ID slot;
     CK_SESSION_HANDLE session;
     CK_OBJECT_HANDLE key;
     char label[TOKEN_LABEL_LEN + 1];
@@ -225,22 +228,35 @@ static sh_status wrong_pin(sg_token *t, CK_SLOT_ID slot, sh_error *err)
                    t->label);
 }
 
-static sh_status login(sg_token *t, CK_SLOT_ID slot, const char *pin, sh_error *err)
+/* A session on the chosen token (before login: what it shows to anyone), and whether it wants
+ * a PIN. */
+static sh_status open_session(sg_token *t, sh_error *err)
 {
     char buf[32];
-    CK_RV rv = t->f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &t->session);
+    CK_RV rv = t->f->C_OpenSession(t->slot, CKF_SERIAL_SESSION, NULL, NULL, &t->session);
     if (rv != CKR_OK)
         return sh_fail(err, SH_INTERNAL, _("cannot open a session on token %s (%s)"), t->label,
                        rv_text(rv, buf));
     t->have_session = true;
     CK_TOKEN_INFO info;
-    rv = t->f->C_GetTokenInfo(slot, &info);
-    if (rv == CKR_OK && !(info.flags & CKF_LOGIN_REQUIRED))
+    rv = t->f->C_GetTokenInfo(t->slot, &info);
+    t->login_required = rv != CKR_OK || (info.flags & CKF_LOGIN_REQUIRED);
+    t->pin_pad = rv == CKR_OK && (info.flags & CKF_PROTECTED_AUTHENTICATION_PATH);
+    return SH_OK;
+}
+
+bool sg_token_needs_pin(const sg_token *t) { return t->login_required && !t->pin_pad; }
+
+static sh_status login(sg_token *t, const char *pin, sh_error *err)
+{
+    char buf[32];
+    CK_SLOT_ID slot = t->slot;
+    if (!t->login_required)
         return SH_OK;
     /* A token with its own PIN pad takes no PIN from us. */
-    bool pad = rv == CKR_OK && (info.flags & CKF_PROTECTED_AUTHENTICATION_PATH) && (!pin || !*pin);
-    rv = t->f->C_Login(t->session, CKU_USER, pad ? NULL : (CK_UTF8CHAR_PTR)pin,
-                       pad || !pin ? 0 : (CK_ULONG)strlen(pin));
+    bool pad = t->pin_pad && (!pin || !*pin);
+    CK_RV rv = t->f->C_Login(t->session, CKU_USER, pad ? NULL : (CK_UTF8CHAR_PTR)pin,
+                             pad || !pin ? 0 : (CK_ULONG)strlen(pin));
     switch (rv) {
     case CKR_OK:
         t->logged_in = true;
@@ -376,15 +392,16 @@ typedef struct {
     X509 *cert; /* the certificate with its CKA_ID; NULL when none */
 } key_seen;
 
-/* The private keys (labelled `wanted` when given), each with its certificate. */
-static sh_status list_keys(sg_token *t, const char *wanted, key_seen *keys, CK_ULONG *n,
-                           sh_error *err)
+/* The private keys with attribute `type` = value[0..value_len) (none: all of them), each with its
+ * certificate. */
+static sh_status list_keys(sg_token *t, CK_ATTRIBUTE_TYPE type, const void *value, size_t value_len,
+                           key_seen *keys, CK_ULONG *n, sh_error *err)
 {
     CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
     CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
-                           {CKA_LABEL, (void *)wanted, wanted ? (CK_ULONG)strlen(wanted) : 0}};
+                           {type, (void *)value, (CK_ULONG)value_len}};
     CK_OBJECT_HANDLE found[MAX_OBJECTS];
-    sh_status st = find_objects(t, tmpl, wanted ? 2 : 1, found, n, err);
+    sh_status st = find_objects(t, tmpl, value ? 2 : 1, found, n, err);
     for (CK_ULONG i = 0; st == SH_OK && i < *n; i++) {
         keys[i].handle = found[i];
         size_t len = 0;
@@ -432,6 +449,27 @@ static sh_status pick_key(const sg_token *t, const char *wanted, const key_seen 
     return SH_INPUT;
 }
 
+/* The private keys whose certificate is labelled `wanted` (same CKA_ID): the label the
+ * operator sees on the certificate chooses its key too. */
+static sh_status keys_of_certificate(sg_token *t, const char *wanted, key_seen *keys, CK_ULONG *n,
+                                     sh_error *err)
+{
+    CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
+                           {CKA_LABEL, (void *)wanted, (CK_ULONG)strlen(wanted)}};
+    CK_OBJECT_HANDLE certs[MAX_OBJECTS];
+    CK_ULONG n_certs = 0;
+    sh_status st = find_objects(t, tmpl, 2, certs, &n_certs, err);
+    for (CK_ULONG i = 0; st == SH_OK && i < n_certs && *n == 0; i++) {
+        size_t len = 0;
+        uint8_t *id = read_attr(t, certs[i], CKA_ID, &len);
+        if (id && len > 0)
+            st = list_keys(t, CKA_ID, id, len, keys, n, err);
+        g_free(id);
+    }
+    return st;
+}
+
 /* The key labelled `wanted`, or the only one with a certificate: its handle goes to t->key, its
  * certificate to *cert, its label to label. */
 static sh_status choose_key(sg_token *t, const char *wanted, X509 **cert,
@@ -441,7 +479,9 @@ static sh_status choose_key(sg_token *t, const char *wanted, X509 **cert,
         wanted = NULL;
     key_seen *keys = g_new0(key_seen, MAX_OBJECTS);
     CK_ULONG n = 0, chosen = 0;
-    sh_status st = list_keys(t, wanted, keys, &n, err);
+    sh_status st = list_keys(t, CKA_LABEL, wanted, wanted ? strlen(wanted) : 0, keys, &n, err);
+    if (st == SH_OK && n == 0 && wanted)
+        st = keys_of_certificate(t, wanted, keys, &n, err);
     if (st == SH_OK)
         st = pick_key(t, wanted, keys, n, &chosen, err);
     if (st == SH_OK) {
@@ -570,25 +610,102 @@ void sg_token_close(sg_token *t)
     free(t);
 }
 
-/* ---- sg_key_open's PKCS#11 half ---- */
+/* ---- before the PIN: is the key label there? ---- */
 
-sh_status sg_pkcs11_open(const sg_key_source *src, const char *pin, sg_key **out, sh_error *err)
+/* The labels of the keys and certificates the token shows now, quoted, comma-separated;
+ * NULL when it shows none. */
+static char *labels_shown(sg_token *t)
+{
+    CK_OBJECT_HANDLE found[MAX_OBJECTS];
+    CK_ULONG n = 0;
+    if (find_objects(t, NULL, 0, found, &n, NULL) != SH_OK)
+        return NULL;
+    GString *list = g_string_new(NULL);
+    GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (CK_ULONG i = 0; i < n; i++) {
+        size_t len = 0;
+        uint8_t *raw = read_attr(t, found[i], CKA_CLASS, &len);
+        CK_OBJECT_CLASS cls = CKO_DATA;
+        if (raw && len == sizeof cls)
+            memcpy(&cls, raw, sizeof cls);
+        g_free(raw);
+        bool keyish = cls == CKO_CERTIFICATE || cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY;
+        uint8_t *v = keyish ? read_attr(t, found[i], CKA_LABEL, &len) : NULL;
+        if (v && len > 0) {
+            char label[MAX_LABEL_SHOWN + 1];
+            label_copy(label, sizeof label, v, len);
+            if (*label && g_hash_table_add(seen, g_strdup(label)))
+                g_string_append_printf(list, "%s\"%s\"", list->len ? ", " : "", label);
+        }
+        g_free(v);
+    }
+    g_hash_table_destroy(seen);
+    if (list->len == 0) {
+        g_string_free(list, TRUE);
+        return NULL;
+    }
+    return g_string_free(list, FALSE);
+}
+
+/* Before login a token shows its certificates and public keys (its private keys mostly not):
+ * a label that none of them carries, on a token that shows some, is a mistake found without
+ * costing a PIN entry. A token that shows nothing before login is checked after it. After
+ * login the label may be the key's or its certificate's (choose_key), so any label listed here
+ * works. */
+static sh_status check_key_label(sg_token *t, const char *wanted, sh_error *err)
+{
+    if (!wanted || !*wanted)
+        return SH_OK;
+    CK_ATTRIBUTE tmpl[] = {{CKA_LABEL, (void *)wanted, (CK_ULONG)strlen(wanted)}};
+    CK_OBJECT_HANDLE found[MAX_OBJECTS];
+    CK_ULONG n = 0;
+    sh_status st = find_objects(t, tmpl, 1, found, &n, err);
+    if (st != SH_OK || n > 0)
+        return st;
+    char *shown = labels_shown(t);
+    if (shown)
+        st = sh_fail(err, SH_INPUT,
+                     _("token %s holds no key or certificate labelled \"%s\"; the labels it "
+                       "shows are %s: give one of them with --key LABEL or key_label in "
+                       "sohoa.ini"),
+                     t->label, wanted, shown);
+    g_free(shown);
+    return st;
+}
+
+/* ---- sg_key_prepare's and sg_key_unlock's PKCS#11 halves ---- */
+
+sh_status sg_pkcs11_prepare(const sg_key_source *src, sg_token **out, sh_error *err)
 {
     *out = NULL;
     sg_token *t = calloc(1, sizeof *t);
     if (!t)
         return sh_fail(err, SH_INTERNAL, _("out of memory"));
-    CK_SLOT_ID slot = 0;
-    X509 *cert = NULL;
-    STACK_OF(X509) *pool = NULL;
-    char key_label[MAX_LABEL_SHOWN + 1] = "";
     sh_status st = module_load(t, src->pkcs11_module, err);
     if (st == SH_OK)
-        st = choose_token(t, src->pkcs11_module, src->token_label, &slot, err);
+        st = choose_token(t, src->pkcs11_module, src->token_label, &t->slot, err);
     if (st == SH_OK)
-        st = login(t, slot, pin, err);
+        st = open_session(t, err);
     if (st == SH_OK)
-        st = choose_key(t, src->key_label, &cert, key_label, err);
+        st = check_key_label(t, src->key_label, err);
+    if (st != SH_OK) {
+        sg_token_close(t);
+        return st;
+    }
+    *out = t;
+    return SH_OK;
+}
+
+sh_status sg_pkcs11_unlock(sg_token *t, const char *key_label, const char *pin, sg_key **out,
+                           sh_error *err)
+{
+    *out = NULL;
+    X509 *cert = NULL;
+    STACK_OF(X509) *pool = NULL;
+    char label[MAX_LABEL_SHOWN + 1] = "";
+    sh_status st = login(t, pin, err);
+    if (st == SH_OK)
+        st = choose_key(t, key_label, &cert, label, err);
     if (st == SH_OK)
         st = all_certs(t, &pool, err);
     if (st != SH_OK) {
@@ -596,7 +713,7 @@ sh_status sg_pkcs11_open(const sg_key_source *src, const char *pin, sg_key **out
         sg_token_close(t);
         return st;
     }
-    char *what = g_strdup_printf(_("key %s on token %s"), key_label, t->label);
+    char *what = g_strdup_printf(_("key %s on token %s"), label, t->label);
     st = sg_key_from_token(t, cert, pool, what, out, err);
     g_free(what);
     sk_X509_pop_free(pool, X509_free);

@@ -53,22 +53,31 @@ void sg_secret_free(char *secret)
 
 /* ---- the environment ---- */
 
+/* The value is copied, then wiped where it lies (the environment block the kernel shows in
+ * /proc/PID/environ and writes into core dumps, or the copy setenv made) and the variable
+ * removed: from here on only the locked copy holds it. Done whatever the outcome. */
 static sh_status from_env(const char *var, char *out, sh_error *err)
 {
-    const char *v = getenv(var);
-    if (!v || !*v)
-        return sh_fail(err, SH_USAGE,
-                       _("the environment variable %s is not set or is empty: set it to the PIN "
-                         "or passphrase, or use --pin-file FILE"),
-                       var);
-    size_t len = strlen(v);
-    if (len >= SECRET_MAX)
-        return sh_fail(err, SH_USAGE,
-                       _("the environment variable %s is too long for a PIN or passphrase (at "
-                         "most %d bytes)"),
-                       var, SECRET_MAX - 1);
-    memcpy(out, v, len + 1);
-    return SH_OK;
+    char *v = getenv(var);
+    size_t len = v ? strlen(v) : 0;
+    sh_status st = SH_OK;
+    if (len == 0)
+        st = sh_fail(err, SH_USAGE,
+                     _("the environment variable %s is not set or is empty: set it to the PIN "
+                       "or passphrase, or use --pin-file FILE"),
+                     var);
+    else if (len >= SECRET_MAX)
+        st = sh_fail(err, SH_USAGE,
+                     _("the environment variable %s is too long for a PIN or passphrase (at "
+                       "most %d bytes)"),
+                     var, SECRET_MAX - 1);
+    else
+        memcpy(out, v, len + 1);
+    if (v) {
+        explicit_bzero(v, len);
+        unsetenv(var);
+    }
+    return st;
 }
 
 /* ---- a file ---- */

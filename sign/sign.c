@@ -19,48 +19,86 @@
 #define BYTE_RANGE_WIDTH 36
 
 struct sg_signer {
+    sg_key_pending *pending; /* prepared, not yet unlocked */
     sg_key *key;
     sg_stamp *stamp;
+    sg_stamp_spec spec; /* what the stamp is made from; the strings below are ours */
+    char *font_path, *seal_path, *organisation_given;
     char *cn, *organisation;
     char cert_sha256[SH_SHA256_HEX_LEN + 1];
     size_t cms_max; /* the largest CMS the key gives: the /Contents placeholder */
     double margin_pt;
+    sg_placement placement;
 };
 
-sh_status sg_signer_open(const sg_signer_options *o, sg_signer **out, sh_error *err)
+sh_status sg_signer_prepare(const sg_signer_options *o, sg_signer **out, sh_error *err)
 {
     *out = NULL;
     sg_signer *s = g_new0(sg_signer, 1);
-    sh_status st = sg_key_open(&o->key, o->secret, &s->key, err);
-    if (st != SH_OK) {
-        g_free(s);
-        return st;
-    }
-    X509 *cert = sg_key_cert(s->key);
-    s->cn = sg_cert_field(cert, NID_commonName);
-    if (!s->cn)
-        s->cn = g_strdup("?");
-    s->organisation = o->organisation && o->organisation[0]
-                          ? g_strdup(o->organisation)
-                          : sg_cert_field(cert, NID_organizationName);
-    if (!s->organisation)
-        s->organisation = g_strdup(s->cn);
-    sg_cert_sha256_hex(cert, s->cert_sha256);
-    s->cms_max = sg_cms_size(cert, sg_key_chain(s->key), sg_key_kind_of(s->key),
-                             sg_key_max_signature(s->key));
+    s->font_path = g_strdup(o->font_path);
+    s->seal_path = g_strdup(o->seal_path);
+    s->organisation_given =
+        o->organisation && o->organisation[0] ? g_strdup(o->organisation) : NULL;
+    s->spec = (sg_stamp_spec){.font_path = s->font_path,
+                              .seal_path = s->seal_path,
+                              .organisation = s->organisation_given,
+                              .width_mm = o->stamp_width_mm};
     s->margin_pt = o->stamp_margin_mm * MM_TO_PT;
-    sg_stamp_spec spec = {.font_path = o->font_path,
-                          .seal_path = o->seal_path,
-                          .organisation = s->organisation,
-                          .signer = s->cn,
-                          .width_mm = o->stamp_width_mm};
-    st = sg_stamp_new(&spec, &s->stamp, err);
+    s->placement = o->placement;
+    /* The stamp first: a font or seal mistake is found without touching the token. */
+    sh_status st = sg_stamp_check(&s->spec, err);
+    if (st == SH_OK)
+        st = sg_key_prepare(&o->key, &s->pending, err);
     if (st != SH_OK) {
         sg_signer_close(s);
         return st;
     }
     *out = s;
     return SH_OK;
+}
+
+bool sg_signer_needs_secret(const sg_signer *s)
+{
+    return s->pending && sg_key_needs_secret(s->pending);
+}
+
+sh_status sg_signer_unlock(sg_signer *s, const char *secret, sh_error *err)
+{
+    if (!s->pending)
+        return sh_fail(err, SH_INTERNAL, "sg_signer_unlock: the signer is not prepared");
+    sh_status st = sg_key_unlock(&s->pending, secret, &s->key, err);
+    if (st != SH_OK)
+        return st;
+    X509 *cert = sg_key_cert(s->key);
+    s->cn = sg_cert_field(cert, NID_commonName);
+    if (!s->cn)
+        s->cn = g_strdup("?");
+    s->organisation = s->organisation_given ? g_strdup(s->organisation_given)
+                                            : sg_cert_field(cert, NID_organizationName);
+    if (!s->organisation)
+        s->organisation = g_strdup(s->cn);
+    sg_cert_sha256_hex(cert, s->cert_sha256);
+    s->cms_max = sg_cms_size(cert, sg_key_chain(s->key), sg_key_kind_of(s->key),
+                             sg_key_max_signature(s->key));
+    sg_stamp_spec spec = s->spec;
+    spec.organisation = s->organisation;
+    spec.signer = s->cn;
+    st = sg_stamp_new(&spec, &s->stamp, err);
+    if (st != SH_OK) {
+        sg_key_close(s->key);
+        s->key = NULL;
+    }
+    return st;
+}
+
+sh_status sg_signer_open(const sg_signer_options *o, sg_signer **out, sh_error *err)
+{
+    sh_status st = sg_signer_prepare(o, out, err);
+    if (st == SH_OK && (st = sg_signer_unlock(*out, o->secret, err)) != SH_OK) {
+        sg_signer_close(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 const char *sg_signer_cn(const sg_signer *s) { return s->cn; }
@@ -71,37 +109,15 @@ void sg_signer_close(sg_signer *s)
 {
     if (!s)
         return;
+    sg_key_pending_free(s->pending);
     sg_key_close(s->key);
     sg_stamp_free(s->stamp);
+    g_free(s->font_path);
+    g_free(s->seal_path);
+    g_free(s->organisation_given);
     g_free(s->cn);
     g_free(s->organisation);
     g_free(s);
-}
-
-/* The widget's rectangle in default user space: at the top-right corner of the page as it is
- * displayed (box turned by rotate, clockwise), w × h as displayed, margin from both edges. */
-static void stamp_rect(const double box[4], int rotate, double w, double h, double margin,
-                       double rect[4])
-{
-    double x0 = box[0], y0 = box[1], x1 = box[2], y1 = box[3];
-    switch (rotate) {
-    case 90: /* shown top right: the user space's top left; shown leftwards: downwards */
-        rect[0] = x0 + margin, rect[1] = y1 - margin - w, rect[2] = x0 + margin + h,
-        rect[3] = y1 - margin;
-        break;
-    case 180:
-        rect[0] = x0 + margin, rect[1] = y0 + margin, rect[2] = x0 + margin + w,
-        rect[3] = y0 + margin + h;
-        break;
-    case 270:
-        rect[0] = x1 - margin - h, rect[1] = y0 + margin, rect[2] = x1 - margin,
-        rect[3] = y0 + margin + w;
-        break;
-    default:
-        rect[0] = x1 - margin - w, rect[1] = y1 - margin - h, rect[2] = x1 - margin,
-        rect[3] = y1 - margin;
-        break;
-    }
 }
 
 /* Where the signature dictionary's patched parts are. */
@@ -196,8 +212,8 @@ static sh_status put_signature(sg_signer *s, pdf_writer *w, const sig_places *at
 }
 
 /* Everything of the update, up to a closed file whose signature is in place. */
-static sh_status write_update(sg_signer *s, pdf_reader *r, pdf_writer *w, int64_t now,
-                              sh_error *err)
+static sh_status write_update(sg_signer *s, const char *in, pdf_reader *r, pdf_writer *w,
+                              int64_t now, sh_error *err)
 {
     double box[4];
     int rotate, page, page_gen;
@@ -206,14 +222,15 @@ static sh_status write_update(sg_signer *s, pdf_reader *r, pdf_writer *w, int64_
         return st;
     char name[64];
     pdf_reader_new_field_name(r, "Signature", name, sizeof name);
-    double w_pt, h_pt, rect[4];
+    double w_pt, h_pt;
     sg_stamp_size(s->stamp, &w_pt, &h_pt);
-    stamp_rect(box, rotate, w_pt, h_pt, s->margin_pt, rect);
+    sg_stamp_spot spot;
+    sg_stamp_place(in, r, 0, box, rotate, w_pt, h_pt, s->margin_pt, s->placement, &spot);
     char when[SG_TIME_TEXT_LEN];
     sg_time_stamp_text(now, when);
-    int form = sg_stamp_write(s->stamp, w, when, rotate);
+    int form = sg_stamp_write(s->stamp, w, when, rotate, spot.scale);
     int sig = pdf_object_reserve(w), field = pdf_object_reserve(w);
-    write_field(w, field, sig, name, page, page_gen, rect, form);
+    write_field(w, field, sig, name, page, page_gen, spot.rect, form);
     st = pdf_update_add_field(r, w, 0, field, err);
     if (st != SH_OK)
         return st;
@@ -228,7 +245,56 @@ static sh_status write_update(sg_signer *s, pdf_reader *r, pdf_writer *w, int64_
 sh_status sg_sign_file(sg_signer *s, const char *in, const char *expect_sha256, const char *out,
                        sg_sign_result *res, sh_error *err)
 {
+    return sg_sign_file_sealed(s, in, expect_sha256, out, res, NULL, err);
+}
+
+/* A document whose signatures allow no changes (a certification with DocMDP P=1, or a PDF 2.0
+ * lock) is refused, naming that signature; one that allows signing (P=2, 3) is signed with a
+ * note saying so. */
+static sh_status check_permissions(pdf_reader *r, const char *in, sh_error *err)
+{
+    pdf_signature *sigs = NULL;
+    int n = 0, which = -1;
+    pdf_reader_signatures(r, &sigs, &n, err);
+    int p = pdf_reader_permissions(r, sigs, n, &which);
+    char *what = NULL;
+    if (p && which >= 0) {
+        const pdf_signature *c = &sigs[which];
+        char *cn = sg_cms_signer_cn(c->contents, c->contents_len);
+        int64_t at = 0;
+        char when[SG_TIME_TEXT_LEN] = "?";
+        if (c->m && sg_time_parse_pdf_date(c->m, &at))
+            sg_time_stamp_text(at, when);
+        const char *who = cn ? cn : c->name ? c->name : "?";
+        what = g_strdup_printf(_("signature \"%s\" (by %s, %s)"), c->field, who, when);
+        g_free(cn);
+    } else if (p) {
+        what = g_strdup(_("the certification its catalog names (/Perms /DocMDP)"));
+    }
+    sh_status st = SH_OK;
+    if (p == 1)
+        st = sh_fail(err, SH_FINDINGS,
+                     _("%s: %s allows no changes to the document (DocMDP P=1): a signature "
+                       "added now would break it; ask whoever certified it for a copy that "
+                       "allows signing, or sign the document it was made from"),
+                     in, what);
+    else if (p)
+        sh_info(_("note: %s: %s allows signatures to be added (DocMDP P=%d), so it is signed"), in,
+                what, p);
+    g_free(what);
+    pdf_signatures_free(sigs, n);
+    return st;
+}
+
+sh_status sg_sign_file_sealed(sg_signer *s, const char *in, const char *expect_sha256,
+                              const char *out, sg_sign_result *res, sh_atomic_file **sealed,
+                              sh_error *err)
+{
     memset(res, 0, sizeof *res);
+    if (sealed)
+        *sealed = NULL;
+    if (!s->key)
+        return sh_fail(err, SH_INTERNAL, "sg_sign_file: the signer is not unlocked");
     pdf_reader *r = NULL;
     sh_status st = pdf_reader_open(in, &r, err);
     if (st != SH_OK)
@@ -237,6 +303,10 @@ sh_status sg_sign_file(sg_signer *s, const char *in, const char *expect_sha256, 
         pdf_reader_close(r);
         return sh_fail(err, SH_INPUT, _("%s has no pages: there is nowhere to put the stamp"), in);
     }
+    if ((st = check_permissions(r, in, err)) != SH_OK) {
+        pdf_reader_close(r);
+        return st;
+    }
     pdf_update_base base;
     st = pdf_reader_update_base(r, &base, err);
     pdf_writer *w = st == SH_OK ? pdf_writer_update(out, in, &base, err) : NULL;
@@ -244,6 +314,8 @@ sh_status sg_sign_file(sg_signer *s, const char *in, const char *expect_sha256, 
         pdf_reader_close(r);
         return st != SH_OK ? st : err ? err->status : SH_INTERNAL;
     }
+    if (sealed)
+        pdf_writer_hand_over(w, sealed);
     uint8_t original[SH_SHA256_LEN];
     pdf_writer_original_sha256(w, original);
     sh_hex(original, SH_SHA256_LEN, res->input_sha256);
@@ -256,7 +328,7 @@ sh_status sg_sign_file(sg_signer *s, const char *in, const char *expect_sha256, 
                        in);
     }
     res->signed_at = (int64_t)time(NULL);
-    st = write_update(s, r, w, res->signed_at, err);
+    st = write_update(s, in, r, w, res->signed_at, err);
     pdf_reader_close(r);
     uint8_t whole[SH_SHA256_LEN];
     if (st == SH_OK)

@@ -2,8 +2,11 @@
  * file or a PKCS#11 token), the visible stamp at the top right of page 1, the signature added by
  * an incremental update that leaves every original byte in place; and their verification.
  *
- * Use: sg_signer_open once per batch (the token is logged in once), sg_sign_file per document,
- * sg_signer_close. sg_verify_file checks every signature of a file. */
+ * Use: sg_sign_path signs a batch as `sohoa sign` does (batch.c): the walk, the plan from the
+ * ledger's verdicts, the key checked before the secret is asked, each file published and
+ * recorded. Below it: sg_signer_prepare (everything that needs no secret), sg_signer_unlock
+ * (the token is logged in once), sg_sign_file per document, sg_signer_close.
+ * sg_verify_file checks every signature of a file. */
 #ifndef SOHOA_SIGN_H
 #define SOHOA_SIGN_H
 
@@ -22,6 +25,13 @@ typedef struct {
     const char *key_label;     /* NULL: the only private key that has a certificate */
 } sg_key_source;
 
+/* Where the stamp goes on page 1, always in the top-right region of the page as displayed
+ * (Circular 01/2019): */
+typedef enum {
+    SG_PLACE_AUTO,  /* where it covers the least ink (measured on the page rendered) */
+    SG_PLACE_FIXED, /* in the corner, stamp_margin_mm from the top and right edges */
+} sg_placement;
+
 typedef struct {
     sg_key_source key;
     const char *secret;       /* passphrase or PIN; wiped by the caller after sg_signer_open */
@@ -30,12 +40,24 @@ typedef struct {
     const char *seal_path;    /* the seal image (PNG), or NULL */
     double stamp_width_mm;    /* the stamp's width as displayed */
     double stamp_margin_mm;   /* from the top and right edges of page 1 as displayed */
+    sg_placement placement;
 } sg_signer_options;
 
 typedef struct sg_signer sg_signer;
 
-/* Open the key, read the certificate, prepare the stamp. Errors as sg_key_open's (SH_INPUT for
- * a key that cannot be used, with what to do) and the stamp's (the font or seal named). */
+/* Everything that can be checked without the secret (o->secret is not used): the PKCS#12 file
+ * read; the PKCS#11 module loaded, the token chosen, the key label looked for among what the
+ * token shows before login; the font and the seal read, the stamp's size. A mistake there
+ * costs the operator no PIN entry. Errors as sg_key_open's (SH_INPUT for a key that cannot be
+ * used, with what to do) and the stamp's (the font or seal named). */
+sh_status sg_signer_prepare(const sg_signer_options *o, sg_signer **out, sh_error *err);
+/* Whether sg_signer_unlock needs a secret: false for a PKCS#12 file without a passphrase and a
+ * token that needs no login or has its own PIN pad. */
+bool sg_signer_needs_secret(const sg_signer *s);
+/* Open the key with the secret (NULL: none), read the certificate, make the stamp. On failure
+ * the signer stays prepared but cannot sign; close it. */
+sh_status sg_signer_unlock(sg_signer *s, const char *secret, sh_error *err);
+/* sg_signer_prepare then sg_signer_unlock with o->secret. */
 sh_status sg_signer_open(const sg_signer_options *o, sg_signer **out, sh_error *err);
 const char *sg_signer_cn(const sg_signer *s);           /* the certificate's CN, UTF-8 */
 const char *sg_signer_organisation(const sg_signer *s); /* as the stamp shows it */
@@ -58,6 +80,79 @@ typedef struct {
  * cross-reference). */
 sh_status sg_sign_file(sg_signer *s, const char *in, const char *expect_sha256, const char *out,
                        sg_sign_result *res, sh_error *err);
+/* The same, but the signed file is not put in place: it is handed over in *sealed, on disk and
+ * still hidden (pdf_writer_hand_over), for the caller to record and publish (sh_publish_intend,
+ * sh_publish_finish in core.h) or drop (sh_atomic_abort). *sealed is NULL on failure. */
+sh_status sg_sign_file_sealed(sg_signer *s, const char *in, const char *expect_sha256,
+                              const char *out, sg_sign_result *res, sh_atomic_file **sealed,
+                              sh_error *err);
+
+/* ---- the secret (secret.c) ----
+ * A PIN or passphrase: from the environment variable env_var when given (it must be set; its
+ * value is then wiped from the process's environment at once, so that /proc/PID/environ and
+ * core dumps no longer hold it), else the first line of pin_file when given (its trailing
+ * CR/LF removed; a warning when the file can be read by group or others), else asked on the
+ * terminal (/dev/tty) without echo with the (translated) prompt. SH_USAGE naming the variable
+ * or file when it is missing or empty, or when there is no source and no terminal. The secret
+ * lives in locked memory (mlock, never in a core dump: MADV_DONTDUMP) and is wiped by
+ * sg_secret_free. */
+sh_status sg_secret_get(const char *env_var, const char *pin_file, const char *prompt,
+                        char **secret, sh_error *err);
+void sg_secret_free(char *secret); /* NULL is accepted */
+
+/* ---- a batch (batch.c): what `sohoa sign PATH...` does ---- */
+
+typedef enum {
+    SG_FILE_SIGNED,    /* signed now, published and recorded (forced or not) */
+    SG_FILE_ALREADY,   /* its signed copy exists and the ledger records it */
+    SG_FILE_REFUSED,   /* not signed, for a reason the operator can fix (a finding: exit 1) */
+    SG_FILE_ELSEWHERE, /* another sohoa run is signing it at this moment: a note, no problem */
+    SG_FILE_ERROR,     /* could not be signed, or a folder could not be read */
+} sg_file_state;
+
+typedef struct {
+    const char *path;   /* as walked (a folder for a folder that could not be read) */
+    const char *output; /* its signed copy; NULL for a folder */
+    sg_file_state state;
+    sh_status status;   /* SG_FILE_ERROR: what kind of error (the exit status it calls for) */
+    bool forced;        /* signed with --force though it had not passed, or changed since */
+    const char *reason; /* refused, error, forced: why, a translated sentence; else NULL */
+    const sg_sign_result *result; /* SG_FILE_SIGNED; else NULL */
+} sg_file_report;
+
+typedef void (*sg_file_fn)(const sg_file_report *r, void *ctx);
+
+typedef struct {
+    const sh_workspace *ws; /* the root, [naming] signed_suffix */
+    sh_ledger *ledger;      /* the workspace's, open for writing */
+    const sh_actor *actor;  /* who signs: every signature's audit entry names them */
+    /* The key, organisation, font, seal, stamp. signer.secret NULL: read from pin_file when
+     * given, else asked on the terminal, and only when something is to be signed and every
+     * check that needs no secret has passed. */
+    sg_signer_options signer;
+    const char *pin_file;
+    bool force;      /* also sign files that did not pass validation or changed since */
+    sg_file_fn file; /* each file (and unreadable folder) once its fate is known, path order */
+    void *ctx;
+} sg_batch_options;
+
+typedef struct {
+    int signed_n, already, refused, elsewhere, errors;
+} sg_summary;
+
+/* Sign every PDF under paths[0..n) (files or folders inside the workspace; signed copies are
+ * never signed again) that passed validation and has not changed since, as <name><suffix>.pdf
+ * beside it. Interrupted publications of earlier runs are completed first, and temp files that
+ * killed runs left in the folders written to are removed. Each signed file is published with
+ * core's publish-and-record protocol: it is visible only once the ledger holds its signatures
+ * row and audit entry. A file another sohoa run is signing is left to it (SG_FILE_ELSEWHERE).
+ *
+ * Returns the worst status of the run: per file and per folder problems go to o->file (and
+ * count), with SH_INPUT for an unreadable folder; a problem that stops the whole batch (a path
+ * that does not exist: SH_USAGE; the key cannot be used: SH_INPUT; the ledger: SH_INTERNAL)
+ * is in err, with no file reported. Refusals do not change the status. */
+sh_status sg_sign_path(char *const *paths, int n_paths, const sg_batch_options *o, sg_summary *sum,
+                       sh_error *err);
 
 /* ---- verification ---- */
 
@@ -65,6 +160,8 @@ typedef enum {
     SG_SIG_VALID,     /* cryptographically valid, trusted, covering what it says */
     SG_SIG_UNTRUSTED, /* valid, but the certificate does not chain to a trust anchor */
     SG_SIG_INVALID,   /* digest, signature, ByteRange or structure wrong: an attack or damage */
+    SG_SIG_UNCHECKED, /* of a kind verify cannot check (a /SubFilter, a digest or signature
+                         algorithm it does not know): neither valid nor invalid */
 } sg_sig_state;
 
 typedef struct {
@@ -76,6 +173,7 @@ typedef struct {
     char *signer_cn, *signer_org;
     char cert_sha256[SH_SHA256_HEX_LEN + 1];
     int64_t signed_at; /* from /M; 0 when absent or unreadable */
+    bool weak;         /* valid, but its digest algorithm (SHA-1) is weak: said in problems */
     char *problems;    /* translated sentences, one per line; NULL when none */
 } sg_signature_report;
 
@@ -85,7 +183,8 @@ typedef struct {
     uint64_t file_bytes;
     bool modified_after; /* something follows the last signed revision */
     char *problem;       /* a file-level problem (no signature, unreadable …); NULL when none */
-    bool ok;             /* every signature valid, trusted, and one covers the whole file */
+    bool unchecked;      /* a signature could not be checked here (SG_SIG_UNCHECKED) */
+    bool ok;             /* every signature valid, trusted, and covering the whole file */
 } sg_verify_report;
 
 /* Load trust anchors (PEM, one or more certificates). SH_INPUT naming the file. */
@@ -93,6 +192,10 @@ sh_status sg_trust_load(const char *pem_path, X509_STORE **out, sh_error *err);
 /* Check every signature of path. SH_INPUT when the file cannot be read at all; a file that is
  * not a signed PDF is a report with `problem` set. trust NULL: no signature can be trusted. */
 sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_verify_report *rep, sh_error *err);
+/* What a report calls for: SH_OK when ok; SH_FINDINGS when a signature is invalid, untrusted or
+ * partial, the file changed after signing or has no signature; SH_INPUT when the only thing
+ * wrong is a signature that cannot be checked here (docs/sign.md: exit 3). */
+sh_status sg_verify_status(const sg_verify_report *rep);
 void sg_verify_report_clear(sg_verify_report *rep);
 
 #endif

@@ -34,6 +34,19 @@ typedef struct sg_key sg_key;
  *            the key, a key that is neither RSA 2048–4096 nor EC P-256;
  *  SH_INTERNAL: OpenSSL or the module failing otherwise. */
 sh_status sg_key_open(const sg_key_source *src, const char *secret, sg_key **out, sh_error *err);
+
+/* sg_key_open in two steps, so that everything that needs no secret is checked before the
+ * operator is asked for it. sg_key_prepare: the PKCS#12 file read and decoded; the PKCS#11
+ * module loaded, the token chosen, a session opened and the key label looked for among the
+ * objects the token shows before login. Errors as sg_key_open's. */
+typedef struct sg_key_pending sg_key_pending;
+sh_status sg_key_prepare(const sg_key_source *src, sg_key_pending **out, sh_error *err);
+/* False when no secret is needed: a PKCS#12 file without a passphrase, a token that needs no
+ * login or has its own PIN pad. */
+bool sg_key_needs_secret(const sg_key_pending *p);
+/* The rest of sg_key_open. p is used up whatever the outcome (and set to NULL). */
+sh_status sg_key_unlock(sg_key_pending **p, const char *secret, sg_key **out, sh_error *err);
+void sg_key_pending_free(sg_key_pending *p); /* NULL is accepted */
 sg_key_kind sg_key_kind_of(const sg_key *k);
 /* The signer's certificate; owned by the key. */
 X509 *sg_key_cert(const sg_key *k);
@@ -51,10 +64,16 @@ sh_status sg_key_sign(sg_key *k, const uint8_t *data, size_t len, uint8_t *sig, 
 /* Log out of the token, unload the module, wipe and free. NULL is accepted. */
 void sg_key_close(sg_key *k);
 
-/* Between key.c and pkcs11.c: the PKCS#11 half of sg_key_open, and the token session a key
- * made from a token signs with. */
-sh_status sg_pkcs11_open(const sg_key_source *src, const char *pin, sg_key **out, sh_error *err);
-typedef struct sg_token sg_token; /* a logged-in session on one key of a token (pkcs11.c) */
+/* Between key.c and pkcs11.c: the PKCS#11 half of sg_key_prepare and sg_key_unlock, and the
+ * token session a key made from a token signs with. */
+typedef struct sg_token sg_token; /* a session on a token, logged in on one key (pkcs11.c) */
+/* The module loaded, the token chosen, a session opened, the key label checked. */
+sh_status sg_pkcs11_prepare(const sg_key_source *src, sg_token **out, sh_error *err);
+bool sg_token_needs_pin(const sg_token *t);
+/* Log in, choose the key (labelled key_label, on the key or on its certificate), read its
+ * certificate and chain. Takes t whatever the outcome. */
+sh_status sg_pkcs11_unlock(sg_token *t, const char *key_label, const char *pin, sg_key **out,
+                           sh_error *err);
 sh_status sg_token_sign(sg_token *t, sg_key_kind kind, const uint8_t digest[SG_SHA256_LEN],
                         uint8_t *sig, size_t *sig_len, size_t max_len, sh_error *err);
 void sg_token_close(sg_token *t);
@@ -62,17 +81,6 @@ void sg_token_close(sg_token *t);
  * matches the certificate with a test signature. */
 sh_status sg_key_from_token(sg_token *t, X509 *cert, STACK_OF(X509) * pool, const char *what,
                             sg_key **out, sh_error *err);
-
-/* ---- the secret (secret.c) ----
- * A PIN or passphrase: from the environment variable env_var when given (it must be set), else
- * the first line of pin_file when given (its trailing CR/LF removed; a warning when the file
- * can be read by group or others), else asked on the terminal (/dev/tty) without echo with the
- * (translated) prompt. SH_USAGE naming the variable or file when it is missing or empty, or when
- * there is no source and no terminal. The secret lives in locked memory (mlock, never in a core
- * dump: MADV_DONTDUMP) and is wiped by sg_secret_free. */
-sh_status sg_secret_get(const char *env_var, const char *pin_file, const char *prompt,
-                        char **secret, sh_error *err);
-void sg_secret_free(char *secret); /* NULL is accepted */
 
 /* ---- CMS (cms.c): a PAdES B-B SignedData, assembled here in DER so its size is exact ---- */
 
@@ -114,6 +122,10 @@ typedef struct {
     char *signer_org;
     char cert_sha256[SH_SHA256_HEX_LEN + 1];
     char digest_algorithm[32]; /* "sha256" … */
+    char digest_name[32];      /* "SHA-256" …, for messages */
+    bool weak_digest;          /* SHA-1: checked, but forgeable with enough computing */
+    bool unsupported;          /* an algorithm or key this build cannot check: the signature is
+                                  neither confirmed nor refuted (problem says which) */
 } sg_cms_check;
 
 /* Check der[0..len) (zero padding after the DER allowed) against the digest of the signed byte
@@ -121,7 +133,20 @@ typedef struct {
  * (unix seconds) at which the chain must be valid. Never fails: everything found goes in out. */
 void sg_cms_check_blob(const uint8_t *der, size_t len, const uint8_t digest[SG_SHA256_LEN],
                        X509_STORE *trust, int64_t at, sg_cms_check *out);
+/* The same for a digest of any length, by the rules of the signature's /SubFilter: pades for
+ * ETSI.CAdES.detached (signed attributes with content-type and ESS signing-certificate
+ * required), else those of adbe.pkcs7.detached (signed attributes optional: without them the
+ * signature is checked over the digest itself). */
+void sg_cms_verify(const uint8_t *der, size_t len, const uint8_t *digest, size_t digest_len,
+                   bool pades, X509_STORE *trust, int64_t at, sg_cms_check *out);
+/* The digest algorithm the CMS's one signer used, to hash the signed bytes with before
+ * sg_cms_verify: SHA-1, SHA-2 or SHA-3; NULL for any other (or no CMS: sg_cms_verify says
+ * why). */
+const EVP_MD *sg_cms_digest_md(const uint8_t *der, size_t len);
 void sg_cms_check_clear(sg_cms_check *c);
+/* The CN of the signer's certificate of a CMS SignedData (zero padding allowed), g_free; NULL
+ * when it cannot be read. */
+char *sg_cms_signer_cn(const uint8_t *der, size_t len);
 
 /* ---- the stamp (stamp.c): the visible signature ---- */
 
@@ -142,14 +167,56 @@ typedef struct {
  * naming the font or seal file when it cannot be read or used (a font without a glyph for a
  * letter of the text included). */
 sh_status sg_stamp_new(const sg_stamp_spec *spec, sg_stamp **out, sh_error *err);
+/* What sg_stamp_new checks that needs no certificate, before the secret is asked: the width,
+ * the font (it opens and has the letters of the labels, the time and the organisation when
+ * given), the seal (a PNG that decodes). Errors as sg_stamp_new's. */
+sh_status sg_stamp_check(const sg_stamp_spec *spec, sh_error *err);
 /* The stamp's size as displayed, in points. */
 void sg_stamp_size(const sg_stamp *s, double *width_pt, double *height_pt);
 /* Write the stamp's objects into w: a form XObject (/BBox [0 0 width height], the seal, the
  * organisation, "Người ký: …" signer, "Thời gian: " time_text lines) drawn upright on a page
- * shown with `rotate` (0, 90, 180, 270: the form's /Matrix turns it), the font (Type0,
- * CIDFontType2 subset with /FontFile2, /W widths, /ToUnicode) and the seal image with /SMask.
- * Returns the form's object number; 0 when w has failed (w's error says why). */
-int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int rotate);
+ * shown with `rotate` (0, 90, 180, 270) and `scale` times its size (0 < scale <= 1: a page
+ * smaller than the stamp), both in the form's /Matrix, the font (Type0, CIDFontType2 subset
+ * with /FontFile2, /W widths, /ToUnicode) and the seal image with /SMask. Returns the form's
+ * object number; 0 when w has failed (w's error says why). */
+int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int rotate,
+                   double scale);
+
+/* ---- where the stamp goes (stamp_place.c) ---- */
+
+typedef struct {
+    double rect[4]; /* the widget's /Rect in default user space (x0 y0 x1 y1) */
+    double scale;   /* the stamp's scale: 1, or less on a page too small for it */
+    bool moved;     /* auto placement chose another place than the corner */
+} sg_stamp_spot;
+
+/* Where a stamp of w × h points (as displayed) goes on page `index` of the file at path (open
+ * in r, NULL when it is not), whose
+ * visible box (x0 y0 x1 y1) is shown turned by rotate (0, 90, 180, 270): always inside the
+ * top-right quarter of the page as displayed, at least margin from its top and right edges
+ * (stamp and margin scaled down together when the page is too small for them, so the stamp
+ * stays inside the box). SG_PLACE_FIXED: in the corner. SG_PLACE_AUTO: the page is pictured
+ * (a JPEG scan decoded small by sg_scan_grey, anything else rendered by pdf_doc_render_grey)
+ * and the place in that region where the stamp covers the least ink is chosen, the nearest to
+ * the corner among equals; a page that cannot be pictured gets the corner. Never fails. */
+void sg_stamp_place(const char *path, pdf_reader *r, int index, const double box[4], int rotate,
+                    double w, double h, double margin, sg_placement mode, sg_stamp_spot *out);
+/* Page index of r as displayed (its /Rotate applied), in grey (0 black), when it is one
+ * upright JPEG image edge to edge and nothing else: decoded by libjpeg at the smallest DCT scale
+ * that gives at least min_ppi. *px g_malloc'ed, rows *w bytes apart (stamp_scan.c). */
+typedef enum {
+    SG_SCAN_OK,     /* *px holds the page */
+    SG_SCAN_NONE,   /* not such a page, or a JPEG of a kind left to Poppler (CMYK) */
+    SG_SCAN_BROKEN, /* such a page, but its JPEG data are damaged: nothing to measure */
+} sg_scan;
+sg_scan sg_scan_grey(pdf_reader *r, int index, double min_ppi, uint8_t **px, uint32_t *w,
+                     uint32_t *h);
+/* The same choice on a grey picture (0 black, px_w × px_h pixels, rows px_w bytes apart) of a
+ * page displayed page_w × page_h points, for a stamp of w × h points and its margin (scaled
+ * already): where its top-left corner goes, in points from the top-left corner of the page as
+ * displayed (*x, *y). For tests. */
+void sg_stamp_least_ink(const uint8_t *px, uint32_t px_w, uint32_t px_h, double page_w,
+                        double page_h, double w, double h, double margin, double *x, double *y);
 void sg_stamp_free(sg_stamp *s); /* NULL is accepted */
 
 /* ---- times (pdftime.c): Vietnam's time, UTC+7 all year, is what the stamp and /M show ---- */

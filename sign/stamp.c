@@ -348,6 +348,28 @@ sh_status sg_stamp_new(const sg_stamp_spec *spec, sg_stamp **out, sh_error *err)
     return st;
 }
 
+sh_status sg_stamp_check(const sg_stamp_spec *spec, sh_error *err)
+{
+    sh_status st = check_spec(spec, err);
+    if (st != SH_OK)
+        return st;
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    append_text(all, spec->organisation ? spec->organisation : "");
+    append_text(all, LABEL_SIGNER);
+    append_text(all, LABEL_TIME);
+    append_text(all, TIME_CHARS);
+    sg_font_subset font = {0};
+    st = sg_font_subset_make(spec->font_path, cps_of(all), all->len, &font, err);
+    sg_font_subset_clear(&font);
+    g_array_free(all, TRUE);
+    sg_seal seal = {0};
+    if (st == SH_OK && spec->seal_path) {
+        st = sg_seal_load(spec->seal_path, &seal, err);
+        sg_seal_clear(&seal);
+    }
+    return st;
+}
+
 void sg_stamp_size(const sg_stamp *s, double *width_pt, double *height_pt)
 {
     *width_pt = s->width;
@@ -377,12 +399,18 @@ static void put_time(const sg_stamp *s, GString *c, const char *time_text)
     g_array_free(cps, TRUE);
 }
 
-static void matrix_for(int rotate, GString *out)
+/* The form's /Matrix: turned for the page's /Rotate, and scaled. */
+static void matrix_for(int rotate, double scale, GString *out)
 {
-    static const char *const m[4] = {"1 0 0 1 0 0", "0 1 -1 0 0 0", "-1 0 0 -1 0 0",
-                                     "0 -1 1 0 0 0"};
+    static const int m[4][4] = {{1, 0, 0, 1}, {0, 1, -1, 0}, {-1, 0, 0, -1}, {0, -1, 1, 0}};
     int r = ((rotate % 360) + 360) % 360;
-    g_string_append_printf(out, "/Matrix [%s]", m[r % 90 == 0 ? r / 90 : 0]);
+    const int *q = m[r % 90 == 0 ? r / 90 : 0];
+    g_string_append(out, "/Matrix [");
+    for (int i = 0; i < 4; i++) {
+        put_real(out, q[i] * scale);
+        g_string_append_c(out, ' ');
+    }
+    g_string_append(out, "0 0]");
 }
 
 static void put_stream(pdf_writer *w, int num, const char *dict, const sg_zbytes *z)
@@ -447,8 +475,11 @@ static void write_seal(const sg_stamp *s, pdf_writer *w, int image)
     g_string_free(d, TRUE);
 }
 
-int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int rotate)
+int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int rotate,
+                   double scale)
 {
+    if (!(scale > 0 && scale <= 1))
+        scale = 1;
     int form = pdf_object_reserve(w), font = pdf_object_reserve(w);
     int image = s->has_seal ? pdf_object_reserve(w) : 0;
     if (!form || !font || (s->has_seal && !image))
@@ -468,7 +499,7 @@ int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int 
     g_string_append_c(d, ' ');
     put_real(d, s->height);
     g_string_append(d, "] ");
-    matrix_for(rotate, d);
+    matrix_for(rotate, scale, d);
     g_string_append_printf(d, " /Resources << /Font << /F1 %d 0 R >>", font);
     if (image)
         g_string_append_printf(d, " /XObject << /Im1 %d 0 R >>", image);

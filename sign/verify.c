@@ -16,13 +16,15 @@
 
 #define MAX_REVISIONS 4096
 
-/* SHA-256 of [0, a) and [b, b + c) of the file. */
-static bool digest_ranges(int fd, const int64_t br[4], uint8_t out[SG_SHA256_LEN])
+/* The digest (md) of [0, a) and [b, b + c) of the file. */
+static bool digest_ranges(int fd, const int64_t br[4], const EVP_MD *md,
+                          uint8_t out[EVP_MAX_MD_SIZE], size_t *out_len)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     enum { CHUNK = 1 << 20 };
     uint8_t *buf = g_malloc(CHUNK);
-    bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    unsigned int n_out = 0;
+    bool ok = ctx && EVP_DigestInit_ex(ctx, md, NULL) == 1;
     for (int k = 0; k < 2 && ok; k++) {
         uint64_t pos = (uint64_t)br[2 * k], end = pos + (uint64_t)br[2 * k + 1];
         while (pos < end && ok) {
@@ -34,7 +36,8 @@ static bool digest_ranges(int fd, const int64_t br[4], uint8_t out[SG_SHA256_LEN
             pos += n > 0 ? (uint64_t)n : 0;
         }
     }
-    ok = ok && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+    ok = ok && EVP_DigestFinal_ex(ctx, out, &n_out) == 1;
+    *out_len = n_out;
     EVP_MD_CTX_free(ctx);
     g_free(buf);
     return ok;
@@ -47,8 +50,9 @@ static void problem(GString *p, const char *sentence)
     g_string_append(p, sentence);
 }
 
-/* A /ByteRange [0 a b c] that a signature can stand on: two ranges, from the start of the file,
- * in order, inside it. */
+/* A /ByteRange [0 a b c] that a signature can stand on: two ranges, from the start of the file
+ * (not of its header: the offsets are the file's, as Poppler reads them too), in order, inside
+ * it. */
 static bool byte_range_sound(const pdf_signature *sig, uint64_t size)
 {
     const int64_t *br = sig->byte_range;
@@ -56,29 +60,39 @@ static bool byte_range_sound(const pdf_signature *sig, uint64_t size)
            (uint64_t)br[2] + (uint64_t)br[3] <= size;
 }
 
-static void check_signature(const pdf_signature *sig, int fd, uint64_t size, X509_STORE *trust,
-                            sg_signature_report *rep)
+/* The /SubFilters whose CMS verify checks; others (a document timestamp ETSI.RFC3161,
+ * adbe.x509.rsa_sha1, adbe.pkcs7.sha1, …) cannot be checked here. */
+static bool subfilter_checked(const char *subfilter, bool *pades)
+{
+    *pades = subfilter && strcmp(subfilter, "ETSI.CAdES.detached") == 0;
+    return *pades || (subfilter && strcmp(subfilter, "adbe.pkcs7.detached") == 0);
+}
+
+static void check_signature(const pdf_signature *sig, int fd, uint64_t header, uint64_t size,
+                            X509_STORE *trust, sg_signature_report *rep)
 {
     GString *p = g_string_new(NULL);
-    bool invalid = false;
+    bool invalid = false, unchecked = false;
     rep->field = g_strdup(sig->field);
     rep->subfilter = g_strdup(sig->subfilter ? sig->subfilter : "");
-    bool etsi = sig->subfilter && strcmp(sig->subfilter, "ETSI.CAdES.detached") == 0;
-    if (!etsi && !(sig->subfilter && strcmp(sig->subfilter, "adbe.pkcs7.detached") == 0)) {
-        problem(p, _("the signature is of a kind that is not checked here (only "
-                     "ETSI.CAdES.detached and adbe.pkcs7.detached are)"));
-        invalid = true;
-    }
     if (sig->m)
         sg_time_parse_pdf_date(sig->m, &rep->signed_at);
     const int64_t *br = sig->byte_range;
     bool ranges_ok = byte_range_sound(sig, size);
+    bool gap_ok = ranges_ok && sig->in_file && !sig->duplicate_keys && sig->contents_hex;
     if (!ranges_ok) {
         problem(p, _("its /ByteRange is malformed (a forged signature: the ranges must be [0 a "
                      "b c] inside the file)"));
         invalid = true;
-    } else if (!sig->in_file || sig->duplicate_keys || !sig->contents_hex ||
-               (uint64_t)br[1] != sig->contents_start || (uint64_t)br[2] != sig->contents_end) {
+    } else if (gap_ok && header > 0 && header + (uint64_t)br[1] == sig->contents_start &&
+               header + (uint64_t)br[2] == sig->contents_end) {
+        /* Signed as a file that started at its header: bytes came before it since (the file
+         * says how many). */
+        problem(p, _("it was made on the file as it was before bytes were put in front of its "
+                     "header"));
+        invalid = true;
+    } else if (!gap_ok || (uint64_t)br[1] != sig->contents_start ||
+               (uint64_t)br[2] != sig->contents_end) {
         problem(p, _("the signed ranges do not leave out exactly the signature's own /Contents "
                      "(signature wrapping): the file was changed to look signed"));
         invalid = true;
@@ -87,25 +101,43 @@ static void check_signature(const pdf_signature *sig, int fd, uint64_t size, X50
         rep->signed_bytes = (uint64_t)br[2] + (uint64_t)br[3];
         rep->covers_whole = rep->signed_bytes == size;
     }
-    uint8_t digest[SG_SHA256_LEN];
-    if (ranges_ok && !invalid && !digest_ranges(fd, br, digest)) {
-        problem(p, _("the signed bytes could not be read"));
-        invalid = true;
+    bool pades = false;
+    if (!invalid && !subfilter_checked(sig->subfilter, &pades)) {
+        char *why = g_strdup_printf(_("the signature is of a kind that cannot be checked here "
+                                      "(SubFilter %s; ETSI.CAdES.detached and "
+                                      "adbe.pkcs7.detached can): check it with another tool"),
+                                    sig->subfilter ? sig->subfilter : "—");
+        problem(p, why);
+        g_free(why);
+        unchecked = true;
     }
-    if (!invalid && (!sig->contents || sig->contents_len == 0)) {
+    if (!invalid && !unchecked && (!sig->contents || sig->contents_len == 0)) {
         problem(p, _("its /Contents holds no signature"));
         invalid = true;
     }
-    if (!invalid) {
+    /* The signed bytes hashed with the signer's own digest algorithm (none: the CMS check says
+     * why it cannot be checked, or that it is not a CMS). */
+    const EVP_MD *md =
+        !invalid && !unchecked ? sg_cms_digest_md(sig->contents, sig->contents_len) : NULL;
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    size_t digest_len = 0;
+    if (md && !digest_ranges(fd, br, md, digest, &digest_len)) {
+        problem(p, _("the signed bytes could not be read"));
+        invalid = true;
+    }
+    if (!invalid && !unchecked) {
         sg_cms_check c;
         int64_t at = rep->signed_at ? rep->signed_at : (int64_t)time(NULL);
-        sg_cms_check_blob(sig->contents, sig->contents_len, digest, trust, at, &c);
+        sg_cms_verify(sig->contents, sig->contents_len, md ? digest : NULL, digest_len, pades,
+                      trust, at, &c);
         rep->signer_cn = g_strdup(c.signer_cn);
         rep->signer_org = g_strdup(c.signer_org);
         memcpy(rep->cert_sha256, c.cert_sha256, sizeof rep->cert_sha256);
-        bool crypto_ok =
-            c.parsed && c.detached && c.digest_ok && c.signature_ok && (c.attrs_ok || !etsi);
-        if (!crypto_ok) {
+        bool crypto_ok = c.parsed && c.detached && c.digest_ok && c.signature_ok && c.attrs_ok;
+        if (c.parsed && c.unsupported) {
+            problem(p, c.problem);
+            unchecked = true;
+        } else if (!crypto_ok) {
             problem(p, c.problem ? c.problem : _("the signature does not verify"));
             invalid = true;
         } else if (!c.chain_ok) {
@@ -114,9 +146,20 @@ static void check_signature(const pdf_signature *sig, int fd, uint64_t size, X50
             problem(p, why);
             g_free(why);
         }
-        rep->state = invalid ? SG_SIG_INVALID : c.chain_ok ? SG_SIG_VALID : SG_SIG_UNTRUSTED;
+        if (!invalid && !unchecked && c.weak_digest) {
+            char *why = g_strdup_printf(_("its digest algorithm %s is weak: forging a signature "
+                                          "made with it is within reach; ask for the document "
+                                          "to be signed again with SHA-256 or stronger"),
+                                        c.digest_name);
+            problem(p, why);
+            g_free(why);
+        }
+        rep->state = c.chain_ok ? SG_SIG_VALID : SG_SIG_UNTRUSTED;
+        rep->weak = c.weak_digest;
         sg_cms_check_clear(&c);
     }
+    if (unchecked)
+        rep->state = SG_SIG_UNCHECKED;
     if (invalid)
         rep->state = SG_SIG_INVALID;
     rep->problems = p->len ? g_string_free(p, FALSE) : (g_string_free(p, TRUE), NULL);
@@ -155,6 +198,7 @@ sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_verify_report *
                       : sh_fail_errno(err, SH_INPUT, errno, _("cannot read %s"), path);
     }
     rep->file_bytes = (uint64_t)sb.st_size;
+    uint64_t header = pdf_reader_header(r);
     pdf_signature *sigs = NULL;
     int n = 0;
     pdf_reader_signatures(r, &sigs, &n, err);
@@ -163,13 +207,24 @@ sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_verify_report *
     uint64_t signed_end = 0;
     bool all_valid = n > 0;
     for (int i = 0; i < n; i++) {
-        check_signature(&sigs[i], fd, rep->file_bytes, trust, &rep->sigs[i]);
+        check_signature(&sigs[i], fd, header, rep->file_bytes, trust, &rep->sigs[i]);
+        rep->unchecked |= rep->sigs[i].state == SG_SIG_UNCHECKED;
         if (rep->sigs[i].signed_bytes > signed_end)
             signed_end = rep->sigs[i].signed_bytes;
         all_valid &= rep->sigs[i].state == SG_SIG_VALID && rep->sigs[i].covers_whole;
     }
     if (n == 0) {
         rep->problem = g_strdup(_("the file has no signature"));
+    } else if (header > 0 && signed_end + header == rep->file_bytes) {
+        rep->modified_after = true;
+        rep->problem = g_strdup_printf(ngettext("the file was changed after it was signed: %llu "
+                                                "byte was put before the PDF's header, where no "
+                                                "signature covers it",
+                                                "the file was changed after it was signed: %llu "
+                                                "bytes were put before the PDF's header, where "
+                                                "no signature covers them",
+                                                (unsigned long)header),
+                                       (unsigned long long)header);
     } else if (signed_end < rep->file_bytes) {
         rep->modified_after = true;
         int updates = updates_after(r, signed_end);
@@ -191,6 +246,18 @@ sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_verify_report *
     close(fd);
     pdf_reader_close(r);
     return SH_OK;
+}
+
+sh_status sg_verify_status(const sg_verify_report *rep)
+{
+    if (rep->ok)
+        return SH_OK;
+    /* Only when nothing else is wrong: a signature that cannot be checked is no finding. */
+    bool other = rep->n_sigs == 0 || rep->modified_after;
+    for (int i = 0; i < rep->n_sigs; i++)
+        other |= rep->sigs[i].state == SG_SIG_INVALID || rep->sigs[i].state == SG_SIG_UNTRUSTED ||
+                 !rep->sigs[i].covers_whole;
+    return rep->unchecked && !other ? SH_INPUT : SH_FINDINGS;
 }
 
 void sg_verify_report_clear(sg_verify_report *rep)

@@ -13,7 +13,8 @@
 #   softhsm2.conf tokens/   SoftHSM2 tokens: "sohoa-test" (user PIN 123456, SO PIN 12345678)
 #                           with org-rsa (id 01) and org-ec (id 02) keys and certificates and
 #                           the sub and root CA certificates; "sohoa-other" (same PINs) with
-#                           one RSA key and its certificate (label "other-rsa", id 01);
+#                           one RSA key and its certificate (label "other-rsa", id 01; the
+#                           certificate also a second time, labelled "other-cert");
 #                           "sohoa-mismatch" with the other-rsa key beside the org-rsa
 #                           certificate (label "mismatch", id 01)
 #
@@ -173,6 +174,11 @@ put sohoa-test org-ec 02
 put sohoa-test sub 10
 put sohoa-test ca 11
 put sohoa-other other-rsa 01
+# the same certificate under a label of its own: --key may name a key by its certificate's label
+ossl x509 -in other-rsa.pem -outform DER -out other-cert.der
+quiet pkcs11-tool --module $module --token-label sohoa-other --login --pin $user_pin \
+    --write-object other-cert.der --type cert --label other-cert --id 01
+rm -f other-cert.der
 # a key stored with the certificate of another key: refused at open
 quiet softhsm2-util --import other-rsa.key --token sohoa-mismatch --label mismatch --id 01 \
     --pin $user_pin

@@ -48,9 +48,12 @@ bool vd_check_document(const char *path, int expected_pages, sh_finding_sink sin
                NULL, 0);
         ok = false;
     } else if (expected_pages > 0 && info->pages != expected_pages) {
-        char *msg = g_strdup_printf(_("the document has %d pages but %d were expected: scan the "
-                                      "missing pages, or correct the expected count"),
-                                    info->pages, expected_pages);
+        char *msg = g_strdup_printf(
+            _("the document has %d pages but %d were expected: if pages are missing, scan the "
+              "whole document again and ingest it with --replace --reason \"why\"; if the "
+              "expected count is wrong, correct it: sohoa document pages \"%s\" --expected N "
+              "--reason \"why\""),
+            info->pages, expected_pages, path);
         report(sink, ctx, "doc.page_count", path, msg, "pages", info->pages);
         g_free(msg);
         ok = false;

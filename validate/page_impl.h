@@ -41,6 +41,32 @@ static inline double vd_mm(const vd_work *wk, double mm) { return mm * wk->ppi /
 /* page_orient.c: skew and orientation from the text components. */
 void vd_orient(const vd_work *wk, vd_page_result *out);
 
+/* page_compare.c: a page's print (page.h), two layers of w × h pixels. Bit x of row y is bit
+ * x % 64 of word [y * words + x / 64]; bits past w are 0. */
+#define VD_PROFILE_LEVELS 3 /* the ink per 2, 4 and 16 rows (columns) */
+
+typedef struct {
+    int n[VD_PROFILE_LEVELS];
+    int32_t *v[VD_PROFILE_LEVELS];
+} vd_profile;
+
+struct vd_page_print {
+    int w, h, words;
+    double px_per_mm;
+    bool upright;          /* straightened by the page's own measured tilt */
+    int ink;               /* pixels set in bits */
+    uint64_t *bits;        /* the content's ink */
+    uint64_t *near;        /* within a pixel of a mark, faint ones too */
+    vd_profile rows, cols; /* marks, faint ones too, per row and per column (of the grid) */
+    int gw, gh;            /* cells of CELL_W × CELL_H pixels (page_compare.c) */
+    uint16_t *cell_ink;    /* ink of bits per cell, gw × gh */
+};
+
+/* The print of an analysed page (its tilt is in res); NULL when out of memory. */
+vd_page_print *vd_print_make(const vd_work *wk, const vd_page_result *res);
+/* The shortlist hash of a print (page.h: vd_page_result.phash). */
+uint64_t vd_print_phash(const vd_page_print *p);
+
 /* page_orient.c: the cues behind the decision, for the benchmark and tests. */
 typedef struct {
     double axis_ratio; /* best horizontal / best vertical projection score */

@@ -13,8 +13,11 @@ void vd_file_report_free(vd_file_report *r)
         g_free(r->findings[i].suggestion);
     }
     g_free(r->findings);
-    for (size_t i = 0; i < r->n_thumbs; i++)
+    for (size_t i = 0; i < r->n_thumbs; i++) {
         g_free(r->thumbs[i].px);
+        g_free(r->thumbs[i].twin.px);
+        g_free(r->thumbs[i].twin.file);
+    }
     g_free(r->thumbs);
     g_free(r->priority1);
     g_free(r->path);

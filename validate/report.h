@@ -26,6 +26,22 @@ typedef struct {
     int n_values;
 } vd_finding;
 
+/* page.duplicate: the page that a flagged page repeats, or nearly (then where they differ), so
+ * that the report can show the two side by side for a person to confirm. */
+#define VD_TWIN_AREAS 4
+
+typedef struct {
+    int page;       /* 1-based; 0: none */
+    char *file;     /* the other page's file name when it is in another document, else NULL */
+    bool confident; /* the same sheet (an error), or alike but for a few places (a warning) */
+    uint8_t *px;    /* the other page's picture, w × h, like the thumbnail's; NULL if none */
+    uint32_t w, h;
+    int n_areas; /* where the two differ: rectangles as fractions of each picture */
+    struct {
+        float x, y, w, h;
+    } here[VD_TWIN_AREAS], there[VD_TWIN_AREAS];
+} vd_twin;
+
 /* A small grey picture of a flagged page as the reader would see it (upright as displayed, not
  * as it should be), with what to mark on it. */
 typedef struct {
@@ -40,6 +56,7 @@ typedef struct {
     int corner;        /* page.cropped: VD_CORNER_* of the missing corner, or 0 */
     bool blank;
     int duplicate_of; /* page.duplicate: the page it repeats (in this file), or 0 */
+    vd_twin twin;     /* page.duplicate: the page it repeats (here or in another file) */
     bool low_dpi;
 } vd_thumb;
 
@@ -73,6 +90,9 @@ typedef struct {
     size_t dossiers;
     size_t errors, warnings;
     size_t unrecorded; /* PDFs in a workspace whose verdict could not go to the ledger */
+    size_t incomplete; /* PATHs not checked in full: unreadable (or a folder under them), a
+                          bad configuration, a workspace or ledger that would not open, a
+                          check that could not run */
     double seconds;    /* wall-clock time of the run */
 } vd_summary;
 
@@ -81,10 +101,15 @@ void vd_file_report_free(vd_file_report *r);
 /* ---- terminal and JSON (report_text.c) ---- */
 
 /* One entry for the operator: what is wrong, on which page, what to do. Entries without
- * findings are left out unless verbose. */
-void vd_text_entry(FILE *out, const vd_file_report *r, bool verbose);
-/* The closing lines: counts, and what to do next. */
+ * findings are left out unless SH_LOG_VERBOSE; with SH_LOG_QUIET, only the errors of the entries
+ * that failed are shown. */
+void vd_text_entry(FILE *out, const vd_file_report *r, sh_log_level level);
+/* The closing lines: counts, and what to do next. "Everything passed" only when at least one
+ * file was checked, every PATH in full, and every verdict recorded. */
 void vd_text_summary(FILE *out, const vd_summary *s);
+/* The what-to-do-next lines alone; with problems_only, only those saying that something was
+ * not checked or not recorded (what -q keeps). */
+void vd_text_verdict(FILE *out, const vd_summary *s, bool problems_only);
 /* One element of the "files" array of DESIGN.md's validate JSON, and its "summary" member. */
 void vd_json_entry(sh_json *j, const vd_file_report *r);
 void vd_json_summary(sh_json *j, const vd_summary *s);
@@ -94,8 +119,10 @@ void vd_json_summary(sh_json *j, const vd_summary *s);
  * read it. Written as the run goes: the failing documents to a temporary file beside `path`,
  * then, at the end, the page (summary counts and a chart per organisation first, then those
  * documents with a thumbnail of every flagged page, the problem marked on it: rotation arrow,
- * skew angle, cropped edge or corner, "blank", "duplicate of page N", "low resolution"),
- * published atomically. Texts in the language of the messages (gettext). */
+ * skew angle, cropped edge or corner, "blank", "duplicate of page N", "low resolution"; a page
+ * of a duplicate pair beside the page it repeats, where they differ framed), published
+ * atomically. A file that passed is shown only for a pair to look at (a page.duplicate
+ * warning). Texts in the language of the messages (gettext). */
 typedef struct vd_html vd_html;
 
 sh_status vd_html_begin(const char *path, vd_html **out, sh_error *err);

@@ -367,17 +367,17 @@ static void put_badges(GString *s, const vd_thumb *t)
 }
 
 /* The picture as a data: URI inside an SVG, so that the marks scale with it. */
-static sh_status put_picture(GString *s, const vd_thumb *t, sh_error *err)
+static sh_status put_picture(GString *s, const uint8_t *px, uint32_t w, uint32_t h, sh_error *err)
 {
     uint8_t *png = NULL;
     size_t len = 0;
-    sh_status st = vd_png_grey(t->px, t->w, t->h, t->w, &png, &len, err);
+    sh_status st = vd_png_grey(px, w, h, w, &png, &len, err);
     if (st != SH_OK)
         return st;
     char *b64 = g_base64_encode(png, len);
     g_string_append_printf(
-        s, "<image width=\"%u\" height=\"%u\" href=\"data:image/png;base64,%s\"/>\n",
-        (unsigned)t->w, (unsigned)t->h, b64);
+        s, "<image width=\"%u\" height=\"%u\" href=\"data:image/png;base64,%s\"/>\n", (unsigned)w,
+        (unsigned)h, b64);
     g_free(b64);
     g_free(png);
     return SH_OK;
@@ -386,23 +386,75 @@ static sh_status put_picture(GString *s, const vd_thumb *t, sh_error *err)
 /* A page without pixels (none could be rendered) still shows its marks, on a grey sheet. */
 enum { PLACEHOLDER_W = 255, PLACEHOLDER_H = 360 };
 
+/* The opening of a page's picture: an SVG of its size (or the placeholder's), the picture. */
+static sh_status open_page_svg(GString *s, const uint8_t *px, uint32_t pw, uint32_t ph,
+                               const char *label, unsigned *w, unsigned *h, sh_error *err)
+{
+    bool has_picture = px && pw > 0 && ph > 0;
+    *w = has_picture ? pw : PLACEHOLDER_W;
+    *h = has_picture ? ph : PLACEHOLDER_H;
+    g_string_append_printf(s,
+                           "<div class=\"pic\"><svg viewBox=\"0 0 %u %u\" width=\"%u\" "
+                           "height=\"%u\" role=\"img\" aria-label=\"",
+                           *w, *h, *w, *h);
+    put_text(s, label);
+    g_string_append(s, "\">\n");
+    if (has_picture)
+        return put_picture(s, px, pw, ph, err);
+    g_string_append_printf(s, "<rect width=\"%u\" height=\"%u\" fill=\"#e9ecef\"/>\n", *w, *h);
+    return SH_OK;
+}
+
+/* Red frames where two pages of a duplicate pair differ. */
+static void mark_areas(GString *s, const vd_twin *t, bool here, double w, double h)
+{
+    char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE], c[G_ASCII_DTOSTR_BUF_SIZE],
+        d[G_ASCII_DTOSTR_BUF_SIZE];
+    for (int k = 0; k < t->n_areas && k < VD_TWIN_AREAS; k++) {
+        double x = (here ? t->here[k].x : t->there[k].x) * w,
+               y = (here ? t->here[k].y : t->there[k].y) * h;
+        double aw = (here ? t->here[k].w : t->there[k].w) * w,
+               ah = (here ? t->here[k].h : t->there[k].h) * h;
+        g_string_append_printf(s, "<rect class=\"differs\" x=\"%s\" y=\"%s\" width=\"%s\" ",
+                               num(a, x - 2), num(b, y - 2), num(c, aw + 4));
+        g_string_append_printf(s, "height=\"%s\"/>\n", num(d, ah + 4));
+    }
+}
+
+/* The page that a duplicate repeats, on the left of the pair. */
+static sh_status put_twin(GString *s, const vd_twin *t, sh_error *err)
+{
+    char *label = t->file ? g_strdup_printf(_("Page %d of %s"), t->page, t->file)
+                          : g_strdup_printf(_("Page %d"), t->page);
+    unsigned w, h;
+    sh_status st = open_page_svg(s, t->px, t->w, t->h, label, &w, &h, err);
+    if (st == SH_OK) {
+        g_string_append(s, "<g class=\"marks\">\n");
+        mark_areas(s, t, false, w, h);
+        g_string_append(s, "</g></svg></div>");
+        g_string_append(s, "<span class=\"twin-label\">");
+        put_text(s, label);
+        g_string_append(s, "</span>");
+    }
+    g_free(label);
+    return st;
+}
+
 static sh_status put_thumb(GString *s, const vd_thumb *t, sh_error *err)
 {
-    bool has_picture = t->px && t->w > 0 && t->h > 0;
-    unsigned w = has_picture ? t->w : PLACEHOLDER_W, h = has_picture ? t->h : PLACEHOLDER_H;
-    g_string_append_printf(s,
-                           "<figure class=\"thumb\"><div class=\"pic\">"
-                           "<svg viewBox=\"0 0 %u %u\" width=\"%u\" height=\"%u\" role=\"img\" "
-                           "aria-label=\"",
-                           w, h, w, h);
-    put_textf(s, _("Page %d"), t->page);
-    g_string_append(s, "\">\n");
-    if (has_picture) {
-        sh_status st = put_picture(s, t, err);
-        if (st != SH_OK)
-            return st;
-    } else {
-        g_string_append_printf(s, "<rect width=\"%u\" height=\"%u\" fill=\"#e9ecef\"/>\n", w, h);
+    bool pair = t->twin.page > 0;
+    char *label = g_strdup_printf(_("Page %d"), t->page);
+    g_string_append(s, pair ? "<figure class=\"thumb pair\"><div class=\"twins\"><div>"
+                            : "<figure class=\"thumb\">");
+    sh_status st = pair ? put_twin(s, &t->twin, err) : SH_OK;
+    if (pair && st == SH_OK)
+        g_string_append(s, "</div><div>");
+    unsigned w = 0, h = 0;
+    if (st == SH_OK)
+        st = open_page_svg(s, t->px, t->w, t->h, label, &w, &h, err);
+    if (st != SH_OK) {
+        g_free(label);
+        return st;
     }
     g_string_append(s, "<g class=\"marks\">\n");
     if (t->cropped_edges)
@@ -414,11 +466,33 @@ static sh_status put_thumb(GString *s, const vd_thumb *t, sh_error *err)
     int rotate = ((t->rotate % 360) + 360) % 360;
     if (rotate)
         mark_rotation(s, rotate, w, h);
+    if (pair)
+        mark_areas(s, &t->twin, true, w, h);
     g_string_append(s, "</g></svg>");
     put_badges(s, t);
-    g_string_append(s, "</div><figcaption>");
-    put_textf(s, _("Page %d"), t->page);
+    g_string_append(s, "</div>");
+    if (pair) {
+        g_string_append(s, "<span class=\"twin-label\">");
+        put_text(s, label);
+        g_string_append(s, "</span></div></div><figcaption>");
+        if (t->twin.confident && t->twin.file)
+            put_textf(s, _("Page %d is page %d of %s scanned again: the same sheet"), t->page,
+                      t->twin.page, t->twin.file);
+        else if (t->twin.confident)
+            put_textf(s, _("Page %d is page %d scanned again: the same sheet"), t->page,
+                      t->twin.page);
+        else if (t->twin.file)
+            put_textf(s, _("Page %d looks like page %d of %s: compare them where marked"), t->page,
+                      t->twin.page, t->twin.file);
+        else
+            put_textf(s, _("Page %d looks like page %d: compare them where marked"), t->page,
+                      t->twin.page);
+    } else {
+        g_string_append(s, "<figcaption>");
+        put_text(s, label);
+    }
     g_string_append(s, "</figcaption></figure>\n");
+    g_free(label);
     return SH_OK;
 }
 
@@ -542,6 +616,11 @@ static const char PAGE_STYLE[] =
     "font-family:\"DejaVu Sans\",Arial,sans-serif;font-weight:bold;text-anchor:middle}\n"
     ".badges{position:absolute;left:6px;top:6px;display:flex;flex-direction:column;"
     "align-items:flex-start;gap:4px;line-height:1.25}\n"
+    ".pair{flex-basis:100%}\n"
+    ".twins{display:flex;flex-wrap:wrap;gap:12px;justify-content:center;align-items:flex-start}\n"
+    ".twins>div{display:flex;flex-direction:column;align-items:center;gap:4px}\n"
+    ".twin-label{font-size:13px;color:var(--muted)}\n"
+    ".marks .differs{fill:none;stroke:var(--mark);stroke-width:3}\n"
     ".badge{background:var(--mark);color:#fff;font-size:12px;font-weight:bold;padding:2px 8px;"
     "border-radius:10px;box-shadow:0 0 0 2px #fff}\n"
     "figcaption{margin-top:6px;font-weight:bold}\n"
@@ -602,10 +681,22 @@ static void put_heading(GString *s, const char *title_path, const vd_summary *su
 
 static void put_verdict(GString *s, const vd_summary *sum, size_t folders_failed)
 {
+    if (sum->incomplete) {
+        /* Never "all passed" about what could not be read. */
+        g_string_append(s, "<p class=\"verdict bad\">✗ ");
+        put_textf(s,
+                  ngettext("%zu of the paths given could not be checked in full: see the "
+                           "messages of the run.",
+                           "%zu of the paths given could not be checked in full: see the "
+                           "messages of the run.",
+                           sum->incomplete),
+                  sum->incomplete);
+        g_string_append(s, "</p>\n");
+    }
     if (sum->files == 0 && folders_failed == 0) {
         g_string_append(s, "<p class=\"verdict empty\">");
         put_text(s, _("No file was validated."));
-    } else if (sum->failed == 0 && folders_failed == 0) {
+    } else if (sum->failed == 0 && folders_failed == 0 && !sum->incomplete) {
         g_string_append(s, "<p class=\"verdict ok\">✓ ");
         put_textf(s, ngettext("All %zu file passed.", "All %zu files passed.", sum->files),
                   sum->files);
@@ -910,7 +1001,10 @@ sh_status vd_html_begin(const char *path, vd_html **out, sh_error *err)
 sh_status vd_html_add(vd_html *h, const vd_file_report *r, sh_error *err)
 {
     count_entry(h, r);
-    if (r->passed)
+    bool pair = false; /* a page alike another but for a few places: a warning to look at */
+    for (size_t i = 0; i < r->n_thumbs && !pair; i++)
+        pair = r->thumbs[i].twin.page > 0;
+    if (r->passed && !pair)
         return SH_OK;
     off_t start = ftello(h->entries);
     GString *s = g_string_sized_new(16384);

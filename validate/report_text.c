@@ -24,9 +24,10 @@ static void print_priority1(FILE *out, const vd_file_report *r)
     fputc('\n', out);
 }
 
-void vd_text_entry(FILE *out, const vd_file_report *r, bool verbose)
+void vd_text_entry(FILE *out, const vd_file_report *r, sh_log_level level)
 {
-    if (r->passed && r->n_findings == 0 && !verbose)
+    bool quiet = level == SH_LOG_QUIET;
+    if (r->passed && (quiet || (r->n_findings == 0 && level != SH_LOG_VERBOSE)))
         return;
     if (r->kind == VD_ENTRY_FOLDER)
         fprintf(out, "%s/ — %s\n", r->path, r->passed ? _("passed") : _("FAILED"));
@@ -36,9 +37,12 @@ void vd_text_entry(FILE *out, const vd_file_report *r, bool verbose)
                 r->path, r->pages, r->passed ? _("passed") : _("FAILED"));
     else
         fprintf(out, "%s — %s\n", r->path, r->passed ? _("passed") : _("FAILED"));
-    print_priority1(out, r);
+    if (!quiet)
+        print_priority1(out, r);
     for (size_t i = 0; i < r->n_findings; i++) {
         const vd_finding *f = &r->findings[i];
+        if (quiet && f->severity != SH_ERROR)
+            continue;
         fprintf(out, "  %s %s: %s\n", severity_word(f->severity), f->code, f->message);
         if (f->suggestion)
             fprintf(out, "    → %s%s\n", f->suggestion, f->fixable ? "" : _(" (to be confirmed)"));
@@ -52,7 +56,27 @@ void vd_text_summary(FILE *out, const vd_summary *s)
               "errors, %zu warnings (%.1f s).\n"),
             s->files, (unsigned long long)s->pages, s->dossiers, s->passed, s->failed, s->errors,
             s->warnings, s->seconds);
-    if (s->unrecorded)
+    vd_text_verdict(out, s, false);
+}
+
+void vd_text_verdict(FILE *out, const vd_summary *s, bool problems_only)
+{
+    /* "Everything passed" is a statement operators sign on: it is said only when it is true of
+     * everything they asked about. Each reason it is not is said instead. */
+    bool said = false;
+    if (s->incomplete) {
+        fprintf(out,
+                ngettext("%zu of the paths given could not be checked in full (see the messages "
+                         "above): what was not read is not vouched for. Put that right and run "
+                         "sohoa validate again.\n",
+                         "%zu of the paths given could not be checked in full (see the messages "
+                         "above): what was not read is not vouched for. Put that right and run "
+                         "sohoa validate again.\n",
+                         s->incomplete),
+                s->incomplete);
+        said = true;
+    }
+    if (s->unrecorded) {
         fprintf(out,
                 ngettext("The verdict of %zu file was not recorded in the ledger (see the "
                          "messages above): put that right and run sohoa validate again before "
@@ -62,12 +86,22 @@ void vd_text_summary(FILE *out, const vd_summary *s)
                          "signing.\n",
                          s->unrecorded),
                 s->unrecorded);
-    else if (s->failed == 0 && s->errors == 0)
-        fprintf(out, "%s\n", _("Everything passed: the files can be signed."));
-    else
+        said = true;
+    }
+    if (problems_only)
+        return;
+    if (s->failed || s->errors) {
         fprintf(out, "%s\n",
                 _("Fix what is listed above (rescan, rename), then run sohoa validate "
                   "again: only files that pass can be signed."));
+    } else if (s->files == 0) {
+        if (!s->incomplete)
+            fprintf(out, "%s\n",
+                    _("No PDF document was found under the paths given: nothing was checked, "
+                      "and nothing can be signed."));
+    } else if (!said) {
+        fprintf(out, "%s\n", _("Everything passed: the files can be signed."));
+    }
 }
 
 void vd_json_entry(sh_json *j, const vd_file_report *r)
@@ -124,5 +158,9 @@ void vd_json_summary(sh_json *j, const vd_summary *s)
     sh_json_int(j, (int64_t)s->errors);
     sh_json_key(j, "warnings");
     sh_json_int(j, (int64_t)s->warnings);
+    sh_json_key(j, "incomplete");
+    sh_json_int(j, (int64_t)s->incomplete);
+    sh_json_key(j, "unrecorded");
+    sh_json_int(j, (int64_t)s->unrecorded);
     sh_json_end_object(j);
 }

@@ -23,6 +23,7 @@ typedef struct {
     char *error; /* the page could not be read: why */
     sh_status error_status;
     vd_page_result res;
+    vd_page_print *print; /* for page.duplicate; NULL on blank pages */
     double image_ppi;
     uint8_t *thumb; /* display picture reduced, when thumbnails are kept */
     uint32_t tw, th;
@@ -45,6 +46,7 @@ typedef struct {
     GPtrArray *entries;  /* vd_file_report *, in the order met */
     GHashTable *by_path; /* shown path → entry */
     GPtrArray *docs;     /* doc_job * of the dossier being walked */
+    bool counted;        /* the files were counted before the walk (see count_file) */
     sh_status status;    /* worst non-finding problem */
     sh_error first_error;
 } run;
@@ -96,7 +98,7 @@ static void place(vd_file_report *e, const char *path)
 
 static vd_file_report *entry_for(run *r, const char *path, bool known_file)
 {
-    char *shown = g_utf8_make_valid(path, -1);
+    char *shown = nm_shown(path); /* as naming shows it: two odd names never become one entry */
     vd_file_report *e = g_hash_table_lookup(r->by_path, shown);
     if (e) {
         g_free(shown);
@@ -121,8 +123,9 @@ static void add_finding(vd_file_report *e, const sh_finding *f)
         .code = g_strdup(f->code),
         .severity = f->severity,
         .page = f->page,
-        .message = g_strdup(f->message),
-        .suggestion = g_strdup(f->suggestion),
+        /* Text for JSON and the ledger, whatever file names a message quotes. */
+        .message = nm_shown(f->message ? f->message : ""),
+        .suggestion = f->suggestion ? nm_shown(f->suggestion) : NULL,
         .fixable = f->fixable,
         .n_values = f->n_values,
     };
@@ -214,7 +217,7 @@ static void analyse_pages(void *arg)
             s->error_status = err.status;
         } else {
             vd_image img = {.w = pix.w, .h = pix.h, .stride = pix.w, .px = pix.px, .ppi = pix.ppi};
-            vd_analyse_page(&img, &s->res);
+            vd_analyse_page_print(&img, &s->res, &s->print);
             s->image_ppi = pix.image_ppi;
             s->loaded = true;
             if (t->r->o->thumbnails)
@@ -256,6 +259,19 @@ static int expected_pages(const run *r, const char *path)
     return n;
 }
 
+/* The progress bar counts pages. A file counted before the walk stands for one page until its
+ * page count is known, so that the total is near the truth from the start and the percentage
+ * moves evenly instead of reaching 100% at the end of each dossier. */
+static void progress_pages(run *r, int pages)
+{
+    if (!r->counted)
+        sh_progress_grow(r->o->progress, pages > 0 ? (uint64_t)pages : 0);
+    else if (pages > 1)
+        sh_progress_grow(r->o->progress, (uint64_t)pages - 1);
+    else if (pages <= 0)
+        sh_progress_add(r->o->progress, 1); /* its one unit: nothing to analyse */
+}
+
 static void start_document(run *r, doc_job *d)
 {
     uint8_t digest[SH_SHA256_LEN];
@@ -264,6 +280,7 @@ static void start_document(run *r, doc_job *d)
         /* A file that cannot be read to its end cannot be vouched for, whatever Poppler says. */
         sh_finding f = {.code = "pdf.unreadable", .severity = SH_ERROR, .message = err.msg};
         add_finding(d->entry, &f);
+        progress_pages(r, 0);
         return;
     }
     sh_hex(digest, sizeof digest, d->entry->sha256);
@@ -272,10 +289,10 @@ static void start_document(run *r, doc_job *d)
     vd_check_document(d->path, expected_pages(r, d->path), entry_sink, d->entry, &info);
     d->pages = info.pages;
     d->entry->pages = info.pages;
+    progress_pages(r, info.opened ? info.pages : 0);
     if (!info.opened || info.pages <= 0)
         return;
     d->slots = g_new0(page_slot, (size_t)info.pages);
-    sh_progress_grow(r->o->progress, (uint64_t)info.pages);
     for (int first = 0; first < info.pages; first += PAGES_PER_TASK) {
         page_task *t = g_new(page_task, 1);
         *t = (page_task){.r = r, .doc = d, .first = first};
@@ -404,15 +421,25 @@ static bool page_findings(run *r, doc_job *d, int i, vd_thumb *mark)
     return e->n_findings > before;
 }
 
-/* page.duplicate: a page whose hash is within VD_PHASH_DUPLICATE of an earlier page's (this
- * document or an earlier one of the dossier), confirmed by their ink maps. Reported on the
- * later page. */
-static int find_duplicate(run *r, guint di, int pi, guint *odoc)
+/* page.duplicate: an earlier page (this document or an earlier one of the dossier) of which
+ * this page is another scan. The hash shortlists (VD_PHASH_SHORTLIST), the comparison of the
+ * two pages' content decides (page.h: vd_compare_pages). Reported on the later page: an error
+ * when the comparison is sure (the same sheet), a warning that asks for a look when the two are
+ * alike but for a few places; never a removal on a guess. */
+typedef struct {
+    guint doc;
+    int page; /* 1-based; 0: none */
+    bool confident;
+    vd_page_match match;
+} duplicate_of;
+
+static bool find_duplicate(run *r, guint di, int pi, duplicate_of *dup)
 {
     const doc_job *d = g_ptr_array_index(r->docs, di);
     const page_slot *s = &d->slots[pi];
-    if (!s->loaded || s->res.blank || d->is_signed)
-        return 0;
+    memset(dup, 0, sizeof *dup);
+    if (!s->loaded || s->res.blank || !s->print || d->is_signed)
+        return false;
     for (guint dj = 0; dj <= di; dj++) {
         const doc_job *o = g_ptr_array_index(r->docs, dj);
         if (o->is_signed)
@@ -420,35 +447,107 @@ static int find_duplicate(run *r, guint di, int pi, guint *odoc)
         int last = dj == di ? pi : o->pages;
         for (int pj = 0; o->slots && pj < last; pj++) {
             const page_slot *t = &o->slots[pj];
-            if (!t->loaded || t->res.blank ||
-                vd_phash_distance(s->res.phash, t->res.phash) > VD_PHASH_DUPLICATE)
+            if (!t->loaded || t->res.blank || !t->print ||
+                vd_phash_distance(s->res.phash, t->res.phash) > VD_PHASH_SHORTLIST)
                 continue;
-            if (vd_inkmap_similarity(s->res.inkmap, t->res.inkmap) >= VD_INKMAP_DUPLICATE) {
-                *odoc = dj;
-                return pj + 1;
-            }
+            vd_page_match m;
+            bool same = vd_compare_pages(t->print, s->print, &m);
+            if (same || (!dup->page && vd_match_is_near(&m)))
+                *dup = (duplicate_of){.doc = dj, .page = pj + 1, .confident = same, .match = m};
+            if (same)
+                return true;
         }
     }
-    return 0;
+    return dup->page > 0;
 }
 
-static void duplicate_finding(run *r, doc_job *d, int i, guint odoc, int of_page)
+static void duplicate_finding(run *r, doc_job *d, int i, const duplicate_of *dup)
 {
-    const doc_job *o = g_ptr_array_index(r->docs, odoc);
-    char *msg;
-    if (o == d)
-        msg = g_strdup_printf(_("page %d is page %d scanned again: remove one of them"), i + 1,
-                              of_page);
-    else {
+    const doc_job *o = g_ptr_array_index(r->docs, dup->doc);
+    const vd_page_match *m = &dup->match;
+    char *shown = NULL, *msg;
+    if (o != d) {
         char *name = base_of(o->path);
-        char *shown = g_utf8_make_valid(name, -1);
-        msg = g_strdup_printf(_("page %d is page %d of %s scanned again: remove the copy"), i + 1,
-                              of_page, shown);
-        g_free(shown);
+        shown = g_utf8_make_valid(name, -1);
         g_free(name);
     }
-    page_finding(d->entry, "page.duplicate", i + 1, msg, "of_page", of_page, NULL, 0);
+    if (dup->confident && !shown)
+        msg = g_strdup_printf(_("page %d is page %d scanned again: the same sheet, with no "
+                                "difference in any of the %d areas compared; remove one of them"),
+                              i + 1, dup->page, m->cells);
+    else if (dup->confident)
+        msg = g_strdup_printf(_("page %d is page %d of %s scanned again: the same sheet, with no "
+                                "difference in any of the %d areas compared; remove the copy"),
+                              i + 1, dup->page, shown, m->cells);
+    else if (!shown)
+        msg = g_strdup_printf(_("page %d looks like page %d scanned again, but differs from it "
+                                "in %d of the %d areas compared: compare the two pages and "
+                                "remove one only if they are the same sheet"),
+                              i + 1, dup->page, m->differing + m->specks, m->cells);
+    else
+        msg = g_strdup_printf(_("page %d looks like page %d of %s scanned again, but differs "
+                                "from it in %d of the %d areas compared: compare the two pages "
+                                "and remove one only if they are the same sheet"),
+                              i + 1, dup->page, shown, m->differing + m->specks, m->cells);
+    sh_finding f = {.code = "page.duplicate",
+                    .severity = dup->confident ? SH_ERROR : SH_WARNING,
+                    .page = i + 1,
+                    .message = msg};
+    sh_finding_value(&f, "of_page", dup->page);
+    sh_finding_value(&f, "areas", m->cells);
+    sh_finding_value(&f, "differing", m->differing + m->specks);
+    add_finding(d->entry, &f);
     g_free(msg);
+    g_free(shown);
+}
+
+/* A copy of the picture kept of page pj of document dj (in its slot, or already in its
+ * entry's thumbnails when that page was flagged too); NULL when none was kept. */
+static uint8_t *picture_copy(const run *r, guint dj, int pj, uint32_t *w, uint32_t *h)
+{
+    const doc_job *o = g_ptr_array_index(r->docs, dj);
+    const page_slot *t = &o->slots[pj];
+    if (t->thumb) {
+        *w = t->tw;
+        *h = t->th;
+        return g_memdup2(t->thumb, (gsize)t->tw * t->th);
+    }
+    for (size_t k = 0; k < o->entry->n_thumbs; k++) {
+        const vd_thumb *k_th = &o->entry->thumbs[k];
+        if (k_th->page == pj + 1 && k_th->px) {
+            *w = k_th->w;
+            *h = k_th->h;
+            return g_memdup2(k_th->px, (gsize)k_th->w * k_th->h);
+        }
+    }
+    return NULL;
+}
+
+/* The two pages side by side in the report: the other page's picture and where they differ. */
+static void twin_of(const run *r, guint di, const duplicate_of *dup, vd_thumb *mark)
+{
+    vd_twin *t = &mark->twin;
+    const doc_job *o = g_ptr_array_index(r->docs, dup->doc);
+    t->page = dup->page;
+    t->confident = dup->confident;
+    if (dup->doc != di) {
+        char *name = base_of(o->path);
+        t->file = g_utf8_make_valid(name, -1);
+        g_free(name);
+    }
+    t->px = picture_copy(r, dup->doc, dup->page - 1, &t->w, &t->h);
+    const vd_page_match *m = &dup->match;
+    t->n_areas = m->n_areas < VD_TWIN_AREAS ? m->n_areas : VD_TWIN_AREAS;
+    for (int k = 0; k < t->n_areas; k++) {
+        t->there[k].x = m->on_a[k].x;
+        t->there[k].y = m->on_a[k].y;
+        t->there[k].w = m->on_a[k].w;
+        t->there[k].h = m->on_a[k].h;
+        t->here[k].x = m->on_b[k].x;
+        t->here[k].y = m->on_b[k].y;
+        t->here[k].w = m->on_b[k].w;
+        t->here[k].h = m->on_b[k].h;
+    }
 }
 
 static void finish_document(run *r, guint di)
@@ -458,12 +557,13 @@ static void finish_document(run *r, guint di)
         page_slot *s = &d->slots[i];
         vd_thumb mark = {.page = i + 1};
         bool flagged = page_findings(r, d, i, &mark);
-        guint odoc = 0;
-        int of = find_duplicate(r, di, i, &odoc);
-        if (of) {
-            duplicate_finding(r, d, i, odoc, of);
-            if (odoc == di)
-                mark.duplicate_of = of;
+        duplicate_of dup;
+        if (find_duplicate(r, di, i, &dup)) {
+            duplicate_finding(r, d, i, &dup);
+            if (dup.doc == di && dup.confident)
+                mark.duplicate_of = dup.page;
+            if (s->thumb)
+                twin_of(r, di, &dup, &mark);
             flagged = true;
         }
         if (flagged && s->thumb) {
@@ -479,6 +579,26 @@ static void finish_document(run *r, guint di)
 }
 
 /* ---- the dossier ---- */
+
+/* A dossier whose CCCD is another dossier's too (name.cccd_duplicate, from the walk): which of
+ * them holds whose documents is for a person to settle, so none of its files passes (sign
+ * works file by file). */
+static void identity_checks(run *r, const vd_file_report *dossier)
+{
+    bool shared = false;
+    for (size_t i = 0; i < dossier->n_findings; i++)
+        shared |= strcmp(dossier->findings[i].code, "name.cccd_duplicate") == 0;
+    if (!shared)
+        return;
+    sh_finding f = {
+        .code = "name.cccd_duplicate",
+        .severity = SH_ERROR,
+        .message = _("the dossier's CCCD is another dossier's too (see the dossier folder's "
+                     "finding): no document of it passes until one folder is kept"),
+    };
+    for (guint i = 0; i < r->docs->len; i++)
+        add_finding(((doc_job *)g_ptr_array_index(r->docs, i))->entry, &f);
+}
 
 /* dossier.missing_priority1 for each required type absent from the dossier. */
 static void dossier_checks(run *r, const char *path)
@@ -519,6 +639,7 @@ static void dossier_checks(run *r, const char *path)
         add_finding(e, &f);
         g_free(msg);
     }
+    identity_checks(r, e);
     r->sum->dossiers++;
 }
 
@@ -560,7 +681,7 @@ static sh_status record_verdict(run *r, const vd_file_report *e, const char *rel
                                "INSERT INTO validations (path, sha256, verdict, findings, "
                                "validated_at, audit_id) VALUES (?, ?, ?, ?, ?, ?)",
                                -1, &q, NULL) != SQLITE_OK)
-            st = sh_fail(err, SH_INTERNAL, _("cannot write the ledger: %s"), sqlite3_errmsg(db));
+            st = sh_ledger_fail(r->o->ledger, err, N_("record the verdict"));
         else {
             sqlite3_bind_text(q, 1, rel, -1, SQLITE_STATIC);
             sqlite3_bind_text(q, 2, e->sha256, -1, SQLITE_STATIC);
@@ -569,8 +690,7 @@ static sh_status record_verdict(run *r, const vd_file_report *e, const char *rel
             sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
             sqlite3_bind_int64(q, 6, audit_id);
             if (sqlite3_step(q) != SQLITE_DONE)
-                st =
-                    sh_fail(err, SH_INTERNAL, _("cannot write the ledger: %s"), sqlite3_errmsg(db));
+                st = sh_ledger_fail(r->o->ledger, err, N_("record the verdict"));
         }
         sqlite3_finalize(q);
     }
@@ -608,10 +728,14 @@ static void record_verdicts(run *r)
         if (!d->entry->has_sha256 || d->no_verdict)
             continue;
         char *rel = relative_to_root(r, d->path);
-        if (rel)
-            st = record_verdict(r, d->entry, rel, &err);
-        else
+        if (!rel)
             outside++;
+        else if (!g_utf8_validate(rel, -1, NULL))
+            /* The ledger and the audit chain hold text: a path that is not (name.* says so) has
+             * no verdict until it is renamed. Only a passed file's missing verdict matters. */
+            outside += d->entry->passed;
+        else
+            st = record_verdict(r, d->entry, rel, &err);
         g_free(rel);
     }
     if (st == SH_OK)
@@ -631,6 +755,7 @@ static void free_doc(doc_job *d)
     for (int i = 0; d->slots && i < d->pages; i++) {
         g_free(d->slots[i].error);
         g_free(d->slots[i].thumb);
+        vd_page_print_free(d->slots[i].print);
     }
     g_free(d->slots);
     g_free(d->path);
@@ -697,6 +822,14 @@ static void visit_file(const char *path, const char *dossier, const nm_file_id *
 
 static void visit_dossier_done(const char *path, void *ctx) { flush(ctx, path); }
 
+static void count_file(const char *path, const char *dossier, const nm_file_id *id, void *ctx)
+{
+    (void)path, (void)dossier, (void)id;
+    (*(uint64_t *)ctx)++;
+}
+
+static void drop_finding(const sh_finding *f, void *ctx) { (void)f, (void)ctx; }
+
 static void free_entry(gpointer p)
 {
     vd_file_report_free(p);
@@ -713,6 +846,16 @@ sh_status vd_validate_path(const char *path, const vd_options *o, vd_summary *su
     r.entries = g_ptr_array_new_with_free_func(free_entry);
     r.by_path = g_hash_table_new(g_str_hash, g_str_equal);
     r.docs = g_ptr_array_new();
+    if (sh_progress_shown(o->progress)) {
+        /* The walk once more without reading a file, for the bar's total (seconds for a million
+         * files, against hours of page analysis). */
+        uint64_t files = 0;
+        nm_visitor count = {.file = count_file, .ctx = &files};
+        nm_check_summary ignored = {0};
+        nm_walk_path(path, &o->rules, drop_finding, NULL, &count, &ignored, NULL);
+        sh_progress_grow(o->progress, files);
+        r.counted = true;
+    }
     nm_visitor visitor = {.file = visit_file, .dossier_done = visit_dossier_done, .ctx = &r};
     nm_check_summary names = {0};
     sh_error walk_err;

@@ -21,7 +21,7 @@ S=$TMP/src
 scans "$S/pages" --format tiff-g4 --size A5 --dpi 200 --pages 1 --prefix 1
 scans "$S/pages" --format tiff-g4 --size A4 --dpi 200 --pages 1 --prefix 2 --seed 2
 scans "$S/pages" --format tiff-g4 --size Letter --dpi 200 --pages 1 --prefix 10 --seed 3
-: >"$S/pages/notes.txt"
+: >"$S/pages/Thumbs.db"
 : >"$S/pages/.hidden.tif"
 scans "$S" --format tiff-g4 --size A5 --dpi 200 --pages 2 --multipage --prefix multi
 scans "$S" --format jpeg --size A5 --dpi 200 --pages 2 --prefix photo
@@ -68,14 +68,16 @@ ingest 2 --type 2 --seq 2 "$S/grey-001.png"
 assert_eq "$(sha256sum "$pdf")" "$before" "the existing document"
 ingest 0 --type 40 --seq 1 "$S/grey-001.png"
 assert_contains "$OUT" "40."
-ingest 0 --type 40 "$S/grey-001.png" # the type is numbered already: the next Seq
+ingest 0 --type 40 "$S/photo-001.jpg" # the type is numbered already: the next Seq
 assert_contains "$OUT" ".2.pdf (1 page)"
 ingest 2 --type 40 --seq 2 "$S/grey-001.png"
 assert_contains "$ERR" "exists"
 
-# ---- a folder: its image files in natural order (1, 2, 10), other files left out ----
+# ---- a folder: its image files in natural order (1, 2, 10), the system's files skipped ----
 ingest 0 --type 3 "$S/pages"
 assert_contains "$OUT" "03.Phieu dang vien.pdf (3 pages)"
+assert_contains "$ERR" "skipped $S/pages/Thumbs.db: a file the operating system keeps, not a page"
+assert_contains "$ERR" "skipped $S/pages/.hidden.tif"
 sizes=$(pdfinfo -f 1 -l 3 "$W/$DOSSIER/03.Phieu dang vien.pdf" | awk '/^Page.*size/ {print $4 "x" $6}' | tr '\n' ' ')
 a5=$(pdfinfo -f 1 -l 1 "$pdf" | awk '/^Page.*size/ {print $4 "x" $6}')
 case "$sizes" in "$a5 "*) ;; *) fail "page 1 of the folder is not 1-001.tif (A5): $sizes" ;; esac
@@ -186,7 +188,8 @@ assert_contains "$ERR" "3 documents written (6 pages); 1 failed"
 "$SOHOA" init "$TMP/jsonws" --station T-09 --operator "Nguyễn Văn A" -q
 cd "$TMP/jsonws"
 run_sohoa 3 --json ingest --manifest "$S/batch/lo.csv"
-assert_eq "$(json_get "$OUT" 'd["summary"]')" "{'documents': 3, 'pages': 6, 'failed': 1}" "summary"
+assert_eq "$(json_get "$OUT" 'd["summary"]')" \
+  "{'documents': 3, 'pages': 6, 'failed': 1, 'already_done': 0, 'replaced': 0}" "summary"
 assert_eq "$(json_get "$OUT" '[x["row"] for x in d["documents"]]')" "[2, 4, 5]" "rows written"
 assert_eq "$(json_get "$OUT" '[(f["code"], f["row"], f["status"]) for f in d["findings"]]')" \
   "[('ingest.failed', 3, 3)]" "failed rows"
@@ -203,4 +206,34 @@ run_sohoa 2 ingest --org "$ORG" --cccd "$CCCD" --name "Nguyễn Văn An" --type 
 run_sohoa 2 ingest --org 93.000 --cccd "$CCCD" --name "Nguyễn Văn An" --type 2 "$S/grey-001.png"
 assert_contains "$ERR" "93.000"
 run_sohoa 2 ingest --manifest "$S/batch/lo.csv" --type 2
+
+# ---- a folder of pages never loses one silently (issue 13) ----
+"$SOHOA" init "$TMP/folderws" --station T-10 --operator "Nguyễn Văn A" -q
+cd "$TMP/folderws"
+F="$TMP/folderws/$DOSSIER/06.Quyet dinh ket nap lai nguoi vao dang cua cap uy co tham quyen.pdf"
+# A file that is not a page (2.bmp among JPEGs) stops the document, naming it; nothing written.
+mkdir -p "$S/mixed"
+scans "$S/mixed" --format jpeg --size A5 --dpi 200 --pages 3 --prefix p --seed 31
+mv "$S/mixed/p-002.jpg" "$S/mixed/p-002.bmp"
+ingest 3 --type 6 "$S/mixed"
+assert_contains "$ERR" "$S/mixed/p-002.bmp is not a page sohoa can use"
+[ ! -e "$TMP/folderws/$ORG" ] || fail "something was written for a document without its page"
+# The files Windows and macOS leave: skipped, each with a note; -q silences the notes.
+mv "$S/mixed/p-002.bmp" "$S/mixed/p-002.jpg"
+for junk in Thumbs.db desktop.ini .DS_Store ._p-001.jpg; do echo x >"$S/mixed/$junk"; done
+ingest 0 --type 6 "$S/mixed"
+assert_contains "$OUT" "06.Quyet dinh ket nap lai nguoi vao dang cua cap uy co tham quyen.pdf (3 pages)"
+for junk in Thumbs.db desktop.ini .DS_Store ._p-001.jpg; do
+  assert_contains "$ERR" "skipped $S/mixed/$junk: a file the operating system keeps, not a page"
+done
+assert_contains "$(pdfinfo "$F")" "Pages:           3"
+mv "$F" "$TMP/06.pdf"
+run_sohoa 0 -q ingest --org "$ORG" --cccd "$CCCD" --name "Nguyễn Văn An" --type 6 --seq 2 "$S/mixed"
+assert_eq "$ERR" "" "-q: no notes"
+assert_eq "$OUT" "" "-q: nothing but errors"
+# A folder inside, and several unusable files: the first named, the others counted.
+mkdir -p "$S/mixed/back" && echo x >"$S/mixed/notes.txt"
+ingest 3 --type 7 "$S/mixed"
+assert_contains "$ERR" "$S/mixed/back is a folder inside the folder of pages"
+assert_contains "$ERR" "(and 1 more such file)"
 pass

@@ -83,11 +83,11 @@ new_workspace site/ws
 W=site/ws
 ORG=$W/93.000.036.001.015
 D=$ORG/001085012345_DoThiHong
-mkf "$W/93.0.36.1.16/001085012345_TranVanB/$L02" \
+mkf "$W/93.0.36.1.16/001085012349_TranVanB/$L02" \
   "$ORG/999085012345_LeVanC/$L02" \
   "$ORG/00108501234_LeVanD/$L02" \
-  "$ORG/001085012345_Le Van E/$L02" \
-  "$ORG/001085012345-NguyenVanH/$L02" \
+  "$ORG/001085012346_Le Van E/$L02" \
+  "$ORG/001085012347-NguyenVanH/$L02" \
   "$D/$L02_VI" "$D/$Q05_NFD" "$D/3.Phieu dang vien.pdf" \
   "$D/04.Phieu bo sung ho so dang vien.PDF" "$D/06.Quyet dinh ket nap lai.docx" \
   "$D/105.Tai lieu khac.pdf" "$D/$G55.2.pdf" "$D/$Q07.1.pdf" "$D/$Q07.3.pdf" \
@@ -112,8 +112,8 @@ expect_text() { # CODE PATH [SUGGESTION]
 expect_text name.folder "$W/93.0.36.1.16" "93.000.036.001.016"
 expect_text name.cccd "$ORG/999085012345_LeVanC"
 expect_text name.cccd "$ORG/00108501234_LeVanD"
-expect_text name.person "$ORG/001085012345_Le Van E" "001085012345_LeVanE"
-expect_text name.folder "$ORG/001085012345-NguyenVanH" "001085012345_NguyenVanH"
+expect_text name.person "$ORG/001085012346_Le Van E" "001085012346_LeVanE"
+expect_text name.folder "$ORG/001085012347-NguyenVanH" "001085012347_NguyenVanH"
 expect_text name.file "$D/$L02_VI" "$L02"
 expect_text name.file "$D/$Q05_NFD" "05.Quyet dinh ket nap dang vien.pdf"
 expect_text name.file "$D/3.Phieu dang vien.pdf" "03.Phieu dang vien.pdf"
@@ -159,8 +159,8 @@ $1|$2|${5:-error}|$3|$4
 expect_json name.folder "$W/93.0.36.1.16" "93.000.036.001.016" True
 expect_json name.cccd "$ORG/999085012345_LeVanC" absent absent
 expect_json name.cccd "$ORG/00108501234_LeVanD" absent absent
-expect_json name.person "$ORG/001085012345_Le Van E" "001085012345_LeVanE" True
-expect_json name.folder "$ORG/001085012345-NguyenVanH" "001085012345_NguyenVanH" True
+expect_json name.person "$ORG/001085012346_Le Van E" "001085012346_LeVanE" True
+expect_json name.folder "$ORG/001085012347-NguyenVanH" "001085012347_NguyenVanH" True
 expect_json name.file "$D/$L02_VI" "$L02" True
 expect_json name.file "$D/$Q05_NFD" "05.Quyet dinh ket nap dang vien.pdf" True
 expect_json name.file "$D/3.Phieu dang vien.pdf" "03.Phieu dang vien.pdf" True
@@ -209,8 +209,8 @@ run_sohoa 1 --json name check "$D"
 assert_eq "$(findings "$OUT" "$D/")" "$(findings "$ALL" "$D/")" "findings via the dossier folder"
 assert_eq "$(json_get "$OUT" 'len(d["findings"])')" "$(findings "$ALL" "$D/" | wc -l)" "only the dossier's findings"
 assert_eq "$(json_get "$OUT" 'd["summary"]["dossiers"], d["summary"]["files"]')" "(1, 10)" "dossier summary"
-run_sohoa 1 name check "$ORG/001085012345_Le Van E"
-assert_contains "$OUT" "$ORG/001085012345_Le Van E: error name.person" "a misnamed dossier given itself"
+run_sohoa 1 name check "$ORG/001085012346_Le Van E"
+assert_contains "$OUT" "$ORG/001085012346_Le Van E: error name.person" "a misnamed dossier given itself"
 run_sohoa 1 name check "$ORG/999085012345_LeVanC/"
 assert_contains "$OUT" "error name.cccd" "a dossier with a bad CCCD given itself"
 # A single file: its own findings, the seq rules with its siblings.

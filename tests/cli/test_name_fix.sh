@@ -47,13 +47,13 @@ Q07="07.Quyet dinh cong nhan dang vien chinh thuc"
 new_workspace ws
 ORG=ws/93.000.036.001.015
 D=$ORG/001085012345_DoThiHong
-E="$ORG/001085012345_Le Van E"
+E="$ORG/001085012348_Le Van E"
 K="$ORG/079190012347_Pham Thi K"
 H=$ORG/001085012346_HoangVanL
 mkf "$D/$L02_VI" "$D/$Q05_NFD" "$D/3.Phieu dang vien.pdf" "$D/04.Phieu bo sung ho so dang vien.PDF" \
   "$D/$G55.2.pdf" "$D/$Q07.1.pdf" "$D/$Q07_VI3" "$D/06.Quyet dinh ket nap lai.docx" \
   "$D/105.Tai lieu khac.pdf" "$D/01.Ly lich cua nguoi xin vao dang.pdf" \
-  "$E/$L02_VI" "ws/93.0.36.1.16/001085012345_TranVanB/3.Phieu dang vien.pdf" \
+  "$E/$L02_VI" "ws/93.0.36.1.16/001085012349_TranVanB/3.Phieu dang vien.pdf" \
   "$ORG/079190012345_PhamThiF/03.Ly lich dang vien.pdf" \
   "$ORG/079190012346_VuVanG/$L02" "$ORG/079190012346_VuVanG/02.Ly lich dang vien.1.pdf" \
   "$ORG/079190012347_PhamThiK/$L02" "$K/$L02" "$H/$L02" "$H/$L02_VI" ws/scan-001.pdf ws/readme.txt
@@ -76,8 +76,8 @@ $D/04.Phieu bo sung ho so dang vien.PDF -> $D/04.Phieu bo sung ho so dang vien.p
 $D/$G55.2.pdf -> $D/$G55.pdf
 $D/$Q07_VI3 -> $D/$Q07.2.pdf
 $E/$L02_VI -> $E/$L02
-$E -> $ORG/001085012345_LeVanE
-ws/93.0.36.1.16/001085012345_TranVanB/3.Phieu dang vien.pdf -> ws/93.0.36.1.16/001085012345_TranVanB/03.Phieu dang vien.pdf
+$E -> $ORG/001085012348_LeVanE
+ws/93.0.36.1.16/001085012349_TranVanB/3.Phieu dang vien.pdf -> ws/93.0.36.1.16/001085012349_TranVanB/03.Phieu dang vien.pdf
 ws/93.0.36.1.16 -> ws/93.000.036.001.016"
 UNDECIDED="name.duplicate $H/$L02
 name.duplicate $H/$L02_VI
@@ -125,7 +125,7 @@ after_renames "$TMP/before" "$APPLIED" >"$TMP/expected"
 listing ws | diff "$TMP/expected" - >&2 || fail "the tree after --apply is not the planned one"
 assert_eq "$(sum_of "$D/$L02")" "$s_l02" "content of a renamed file"
 assert_eq "$(sum_of "$D/$Q07.2.pdf")" "$s_q07" "content of a renumbered file"
-[ -f "$ORG/001085012345_LeVanE/$L02" ] || fail "the file inside a renamed dossier"
+[ -f "$ORG/001085012348_LeVanE/$L02" ] || fail "the file inside a renamed dossier"
 # What a person must decide is left as it was; no name was taken over.
 [ -f "$D/06.Quyet dinh ket nap lai.docx" ] && [ -f "$D/105.Tai lieu khac.pdf" ] || fail "undecided files moved"
 [ -f "$ORG/079190012345_PhamThiF/03.Ly lich dang vien.pdf" ] || fail "a type mismatch was renamed"
@@ -148,15 +148,23 @@ run_sohoa 0 --json audit show --workspace ws
 assert_eq "$(json_get "$OUT" 'd["entries"][-1]["action"]')" "name.fix"
 assert_eq "$(json_get "$OUT" 'd["entries"][-1]["subject"]')" "$TMP/ws" "audit subject"
 assert_eq "$(json_get "$OUT" 'd["entries"][-1]["operator"]')" "Nguyễn Văn A" "audit operator"
+# Its intent came first, before any rename: the journal with its SHA-256, which the end names.
+SUM_J=$(sum_of "$J")
+BEGIN=$(json_get "$OUT" 'd["entries"][-2]["id"]')
+assert_eq "$(json_get "$OUT" 'd["entries"][-2]["action"]')" "name.fix.begin"
+assert_eq "$(json_get "$OUT" 'd["entries"][-2]["subject"]')" "$J" "intent subject: the journal"
+assert_eq "$(json_get "$OUT" 'json.loads(d["entries"][-2]["details"])')" \
+  "{'path': '$TMP/ws', 'journal_sha256': '$SUM_J', 'renames': 10}" "intent details"
 assert_eq "$(json_get "$OUT" 'json.loads(d["entries"][-1]["details"])')" \
-  "{'journal': '$J', 'renamed': 10, 'failed': 0, 'undecided': 8}" "audit details"
+  "{'journal': '$J', 'journal_sha256': '$SUM_J', 'begin': $BEGIN, 'renamed': 10, 'failed': 0, 'undecided': 8}" "audit details"
 run_sohoa 0 audit verify --workspace ws
 # Checked again: fewer errors, none about the renamed names; the undecided ones remain.
 run_sohoa 1 --json name check ws
 [ "$(json_get "$OUT" 'd["summary"]["errors"]')" -lt "$errors_before" ] || fail "no fewer errors after --apply"
 assert_eq "$(json_get "$OUT" 'sorted(f["code"] + " " + f["path"] for f in d["findings"])')" \
   "$(python3 -c 'import sys; print(sorted(sys.argv[1:]))' "name.duplicate $H/$L02" "name.duplicate $H/$L02_VI" \
-    "name.file $H/$L02_VI" "name.person $K" "name.duplicate $ORG/079190012346_VuVanG/$L02" \
+    "name.file $H/$L02_VI" "name.person $K" "name.cccd_duplicate $K" \
+    "name.cccd_duplicate $ORG/079190012347_PhamThiK" "name.duplicate $ORG/079190012346_VuVanG/$L02" \
     "name.file $D/06.Quyet dinh ket nap lai.docx" "name.file ws/scan-001.pdf" "name.file ws/readme.txt" \
     "name.type_mismatch $ORG/079190012345_PhamThiF/03.Ly lich dang vien.pdf" \
     "name.unknown_type $D/105.Tai lieu khac.pdf")" "findings after --apply"
@@ -173,7 +181,8 @@ assert_eq "$(sum_of "$D/$Q07_VI3")" "$s_q07" "content after undo"
 run_sohoa 0 --json audit show --workspace ws
 assert_eq "$(json_get "$OUT" 'd["entries"][-1]["action"]')" "name.fix.undo"
 assert_eq "$(json_get "$OUT" 'd["entries"][-1]["subject"]')" "$J" "undo subject: the journal"
-assert_eq "$(json_get "$OUT" 'json.loads(d["entries"][-1]["details"])')" "{'restored': 10, 'failed': 0}"
+assert_eq "$(json_get "$OUT" 'json.loads(d["entries"][-1]["details"])')" \
+  "{'journal_sha256': '$SUM_J', 'begin': $BEGIN, 'restored': 10, 'failed': 0}"
 entries=$(json_get "$OUT" 'd["count"]')
 run_sohoa 0 audit show --workspace ws
 assert_contains "$OUT" "name.fix.undo" "audit show"

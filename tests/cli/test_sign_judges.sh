@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # sohoa sign on PDFs other programs wrote (tests/make_sign_corpus.py: PDF 1.3 to 2.0, classic
-# tables, cross-reference and object streams, a hybrid file, a linearized file, inherited and
-# rotated page boxes, forms with annotations, /Prev chains, a reused object number). Each is
-# signed with the RSA key of tests/sign_fixtures.sh, then judged by other tools: pdfsig (valid,
-# PAdES, whole document), qpdf (--check clean, nothing unreachable), the original bytes a prefix,
-# openssl cms -verify of the CMS cut out by its /ByteRange against the test root, pdftotext
-# (organisation and signer on page 1), a render (the stamp and nothing else new, in the top-right
-# quadrant of page 1 as displayed, upright: the same size as on the plain page), sohoa verify
-# --trust, and page 1's annotations and the form's fields and values still there.
+# tables, cross-reference and object streams, hybrid files (one whose /XRefStm is stale), a
+# linearized file, inherited and rotated page boxes, forms with annotations (one with
+# /NeedAppearances true), /Prev chains, a reused object number, stray bytes before startxref,
+# bytes before the header). Each is signed with the RSA key of tests/sign_fixtures.sh, then judged
+# by other tools: pdfsig (valid, PAdES, whole document), qpdf (--check clean, nothing
+# unreachable), the original bytes a prefix (from its header on), openssl cms -verify of the CMS
+# cut out by its /ByteRange against the test root, pdftotext (organisation and signer on page 1),
+# a render (the stamp and nothing else new, in the top-right quadrant of page 1 as displayed,
+# upright: the same size as on the plain page), sohoa verify --trust, and page 1's annotations and
+# the form's fields and values still there. Then documents other programs signed
+# (make_sign_corpus.py --signed): certified ones (refused at P=1, signed with a note at P=2 and
+# 3, their certification kept) and a certified hybrid file with a stale /XRefStm, whose
+# signature, /Perms and edited page 1 must survive signing, as pdfsig and qpdf read them.
 . "$(dirname "$0")/lib.sh"
 
 for t in qpdf pdfsig pdftotext pdftoppm openssl certutil softhsm2-util pkcs11-tool; do
@@ -58,7 +63,8 @@ def der_length(b):
 
 def cms(orig, out, d):
     data = open(out, "rb").read()
-    size = len(open(orig, "rb").read())
+    o = open(orig, "rb").read()
+    size = len(o) - o.index(b"%PDF-")  # the signed file starts at the original's header
     found = list(re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", data))
     if not found:
         fail("no /ByteRange in the signed file")
@@ -173,6 +179,7 @@ for src in corpus/*.pdf; do
      "$name.pdf" > .out 2>&1) || fail "$name: sohoa sign exited $?: $(cat "$d/.out")"
   [ -f "$out" ] || fail "$name: no ${name}_signed.pdf: $(cat "$d/.out")"
   cmp -s "$src" "$in" || fail "$name: the original was changed"
+  if grep -q "^note:" "$d/.out"; then fail "$name: a note on a plain file: $(cat "$d/.out")"; fi
 
   pdfsig -nssdir sql:nss -nocert "$out" > "$d/pdfsig" 2>&1 || true
   grep -q "Signature Validation: Signature is Valid." "$d/pdfsig" ||
@@ -182,7 +189,11 @@ for src in corpus/*.pdf; do
   grep -q "Total document signed" "$d/pdfsig" ||
     fail "$name: pdfsig: the signature does not cover the whole file: $(cat "$d/pdfsig")"
   qpdf --check "$out" > "$d/qpdf" 2>&1 || fail "$name: qpdf --check: $(cat "$d/qpdf")"
-  cmp -s -n "$(stat -c %s "$in")" "$in" "$out" || fail "$name: the original is not a prefix"
+  # The original from its header on (bytes before it are no part of the PDF; offsets count from
+  # the header) is the signed file's beginning.
+  head=$(grep -abo -m1 '%PDF-' "$in" | cut -d: -f1)
+  cmp -s -i "$head:0" -n "$(( $(stat -c %s "$in") - head ))" "$in" "$out" ||
+    fail "$name: the original is not a prefix"
   python3 judge.py cms "$in" "$out" "$d" || fail "$name: the ByteRange is wrong (above)"
   openssl cms -verify -binary -inform DER -in "$d/sig.der" -content "$d/ranges.bin" \
     -CAfile keys/ca.pem -purpose any -out /dev/null > "$d/cms" 2>&1 ||
@@ -201,7 +212,7 @@ for src in corpus/*.pdf; do
     fail "$name: annotations or fields (above)"
   n=$((n + 1))
 done
-assert_eq "$n" 13 "corpus files signed and judged"
+assert_eq "$n" 17 "corpus files signed and judged"
 
 # Upright everywhere: the stamp's box as displayed is the same on every page (±2 px at 30 ppi)
 # as on the plain PDF 1.3 page; turned 90° it would be as tall as it is wide there.
@@ -213,4 +224,74 @@ while read -r name a b c e _; do
       "on v13 $((x1 - x0 + 1))x$((y1 - y0 + 1))"
   fi
 done < boxes
+
+# The stale /XRefStm: what is signed is what viewers show (page 1 as the update left it).
+words "$TMP/hybrid-stale/text" > hs.txt
+grep -q "EDITED AFTER" hs.txt || fail "hybrid-stale: page 1 lost its edit: $(cat hs.txt)"
+if grep -q "ORIGINAL WORDS" hs.txt; then fail "hybrid-stale: page 1 went back to the original"; fi
+# /NeedAppearances true would have viewers redraw the signature's widget empty: it is turned off
+# (every other field has its own appearance, so each looks as it did), and the stamp is seen.
+python3 - "$TMP/forms-need-appearances/after.json" <<'PY' || fail "forms-need-appearances (above)"
+import json, sys
+form = json.load(open(sys.argv[1]))["acroform"]
+if form.get("needappearances") is not False:
+    sys.exit("the signed form still asks viewers for appearances: %r" % form.get("needappearances"))
+PY
+
+# ---- documents signed by others (make_sign_corpus.py --signed, other-rsa's signatures) ----
+python3 "$SOHOA_SOURCE/tests/make_sign_corpus.py" --signed keys signed
+# sign_as NAME STATUS: sign signed/NAME.pdf in a workspace of its own; $d is the workspace.
+sign_as() {
+  d=$TMP/s-$1
+  new_workspace "$d"
+  cp "signed/$1.pdf" "$d/"
+  local got=0
+  (cd "$d" && "$SOHOA" sign --force --pkcs12 "$TMP/keys/org-rsa.p12" --pin-env SIGN_PIN \
+     "$1.pdf" > .out 2>&1) || got=$?
+  [ "$got" = "$2" ] || fail "$1: sohoa sign exited $got, expected $2: $(cat "$d/.out")"
+}
+# count_sigs PDF: the signatures pdfsig sees.
+count_sigs() { pdfsig -nssdir sql:nss -nocert "$1" 2>/dev/null | grep -c '^Signature #' || true; }
+
+# Certified with no changes allowed (DocMDP P=1), or locked so (PDF 2.0): refused, the file and
+# the signature named, nothing written.
+for name in certified-p1 locked-p1; do
+  sign_as "$name" 1
+  field=Certification
+  if [ "$name" = locked-p1 ]; then field=Approval; fi
+  assert_contains "$(cat "$d/.out")" "$name.pdf: signature \"$field\" (by Another signer" "$name"
+  assert_contains "$(cat "$d/.out")" "allows no changes to the document (DocMDP P=1)" "$name"
+  [ ! -e "$d/${name}_signed.pdf" ] || fail "$name: a signed copy was written"
+done
+# P=2 and 3 allow signatures: signed, with a note; the certification and /Perms stay.
+for p in 2 3; do
+  name=certified-p$p
+  sign_as "$name" 0
+  assert_contains "$(cat "$d/.out")" "note: $name.pdf: signature \"Certification\" (by Another signer"
+  assert_contains "$(cat "$d/.out")" "allows signatures to be added (DocMDP P=$p)" "$name"
+  out=$d/${name}_signed.pdf
+  assert_eq "$(count_sigs "$out")" 2 "$name: the signatures pdfsig sees"
+  qpdf --show-object=1 "$out" | grep -q "/Perms << /DocMDP 6 0 R >>" ||
+    fail "$name: the catalog lost /Perms: $(qpdf --show-object=1 "$out")"
+done
+
+# The certified hybrid file with a stale /XRefStm. Before signing, verify sees the signature pdfsig
+# sees (the stale catalog has no form).
+h=signed/hybrid-stale-certified.pdf
+assert_eq "$(count_sigs "$h")" 1 "pdfsig on $h"
+run_sohoa 0 --json verify --trust keys/ca.pem "$h"
+assert_eq "$(json_get "$OUT" "[s['field'] for s in d['files'][0]['signatures']]")" \
+  "['Certification']" "sohoa verify on $h"
+sign_as hybrid-stale-certified 0
+out=$d/hybrid-stale-certified_signed.pdf
+qpdf --check "$out" > /dev/null || fail "hybrid-stale-certified: qpdf --check: $(qpdf --check "$out")"
+cat1=$(qpdf --show-object=1 "$out")
+assert_contains "$cat1" "/Perms << /DocMDP 9 0 R >>" "the signed file's catalog"
+assert_contains "$cat1" "/Fields [ 10 0 R " "the signed file's catalog"
+assert_eq "$(count_sigs "$out")" 2 "pdfsig on the signed $h"
+run_sohoa 1 --json verify --trust keys/ca.pem "$out" # the certification covers an earlier version
+assert_eq "$(json_get "$OUT" "[(s['field'], s['status'], s['covers_whole_file']) for s in d['files'][0]['signatures']]")" \
+  "[('Certification', 'valid', False), ('Signature1', 'valid', True)]" "sohoa verify on the signed $h"
+pdftotext -f 1 -l 1 "$out" - | tr -s '[:space:]' ' ' > hsc.txt
+grep -q "EDITED AFTER" hsc.txt || fail "hybrid-stale-certified: page 1 lost its edit: $(cat hsc.txt)"
 pass

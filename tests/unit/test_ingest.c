@@ -891,6 +891,19 @@ static bool empty_folder_listed(const void *arg)
     return ok;
 }
 
+/* Run in a child (test_isolated): a folder holding a named pipe is refused, naming it. */
+static bool fifo_folder_refused(const void *arg)
+{
+    char **paths = NULL;
+    size_t n = 9;
+    sh_error err;
+    sh_error_clear(&err);
+    bool ok = in_list_folder(arg, &paths, &n, &err) == SH_INPUT && n == 0 && !paths &&
+              strstr(err.msg, "scanner.tif") && strstr(err.msg, "not a page");
+    g_strfreev(paths);
+    return ok;
+}
+
 typedef struct {
     fx *f;
     const char *dir;
@@ -1972,14 +1985,14 @@ static void special_files_are_not_pages(void **state)
     assert_int_equal(mkfifo(fifo, 0600), 0);
     bool refused = test_isolated(open_returns_refusal, fifo);
     g_free(fifo);
-    /* In a folder it is not listed at all (the folder lists as empty). */
-    bool listed = test_isolated(empty_folder_listed, f->src);
+    /* In a folder of pages it stops the document, named (never waited on). */
+    bool listed = test_isolated(fifo_folder_refused, f->src);
     /* A device */
     open_refused("/dev/null", NULL, "/dev/null");
     if (!refused)
         fail_msg("in_source_open on a named pipe with no writer hung or did not refuse it");
     if (!listed)
-        fail_msg("a folder holding only a named pipe is not listed as empty");
+        fail_msg("a folder holding a named pipe is not refused naming it");
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -3560,7 +3573,10 @@ static void document_never_replaces_a_file(void **state)
 static void document_seq_rules(void **state)
 {
     fx *f = *state;
-    char *a = small_tiff(f, "a.tif", 100, 80, 300);
+    /* Each document from other files: the same files again would be a re-run (already done). */
+    char *a = small_tiff(f, "a.tif", 100, 80, 300), *b = small_tiff(f, "b.tif", 101, 80, 300);
+    char *c = small_tiff(f, "c.tif", 102, 80, 300), *e = small_tiff(f, "e.tif", 103, 80, 300);
+    char *g = small_tiff(f, "g.tif", 104, 80, 300), *h = small_tiff(f, "h.tif", 105, 80, 300);
     char *sources[] = {a};
     in_document d = doc_for(sources, 1);
     in_result r;
@@ -3572,16 +3588,19 @@ static void document_seq_rules(void **state)
     in_result_clear(&r);
     /* The type has a Seq: the next free one, more expected or not */
     d.more_expected = false;
+    sources[0] = b;
     ingest_ok(f, &d, &r);
     assert_int_equal(r.seq, 2);
     assert_string_equal(r.rel_path, FOLDER "/" LYLICH ".2.pdf");
     char *two = g_strdup(r.path), *two_sha = sha256_of(two);
     in_result_clear(&r);
+    sources[0] = c;
     ingest_ok(f, &d, &r);
     assert_int_equal(r.seq, 3);
     in_result_clear(&r);
     /* A Seq given that is taken: refused, the file left as it is */
     d.seq = 2;
+    sources[0] = e;
     sh_error err;
     assert_int_equal(ingest(f, &d, &r, &err), SH_USAGE);
     test_assert_contains(err.msg, LYLICH ".2.pdf already exists");
@@ -3589,6 +3608,7 @@ static void document_seq_rules(void **state)
     assert_string_equal(after, two_sha);
     /* A Seq given that is free is used; the next free one follows the highest */
     d.seq = 9;
+    sources[0] = g;
     ingest_ok(f, &d, &r);
     assert_string_equal(r.rel_path, FOLDER "/" LYLICH ".9.pdf");
     in_result_clear(&r);
@@ -3598,6 +3618,7 @@ static void document_seq_rules(void **state)
     char *signed_path = g_build_filename(f->root, FOLDER, signed_name, NULL);
     test_write(signed_path, "%PDF-1.4\n", 9);
     d.seq = 0;
+    sources[0] = h;
     ingest_ok(f, &d, &r);
     assert_int_equal(r.seq, 12);
     in_result_clear(&r);
@@ -3609,6 +3630,11 @@ static void document_seq_rules(void **state)
     g_free(two);
     g_free(two_sha);
     g_free(a);
+    g_free(b);
+    g_free(c);
+    g_free(e);
+    g_free(g);
+    g_free(h);
 }
 
 static void document_with_a_bad_source_writes_nothing(void **state)
@@ -3957,7 +3983,7 @@ static void document_folder_source_in_page_order(void **state)
     char *junk = g_build_filename(dir, ".~lock.tif", NULL);
     put(junk, "junk", 4);
     g_free(junk);
-    junk = g_build_filename(dir, "notes.txt", NULL);
+    junk = g_build_filename(dir, "Thumbs.db", NULL); /* skipped with a note */
     put(junk, "junk", 4);
     g_free(junk);
     char *sources[] = {dir};
@@ -3979,7 +4005,7 @@ static void document_folder_source_in_page_order(void **state)
     in_result_clear(&r);
     /* A folder with nothing to ingest */
     char *empty = test_mkdirs(f->src, "empty");
-    char *other = g_build_filename(empty, "notes.txt", NULL);
+    char *other = g_build_filename(empty, "desktop.ini", NULL);
     put(other, "x", 1);
     g_free(other);
     folder_arg fa = {f, empty};
@@ -4122,8 +4148,11 @@ static void document_seq_stays_within_the_naming_rules(void **state)
     assert_string_equal(r.rel_path, FOLDER "/" LYLICH ".999.pdf");
     in_result_clear(&r);
     d.seq = 0;
+    char *b = small_tiff(f, "b.tif", 61, 40, 300); /* other files: not a re-run of .999 */
+    sources[0] = b;
     expect_usage(f, &d, "the next Seq after .999", problems);
     g_free(a);
+    g_free(b);
     char *text = g_string_free(problems, FALSE);
     if (*text) {
         print_error("Seq out of 1..999:%s\n", text);
@@ -4194,18 +4223,18 @@ static void document_relative_paths_and_name_warnings(void **state)
 static void list_folder_in_natural_order(void **state)
 {
     const char *dir = *state;
+    /* Pages, and the files operating systems leave in folders (skipped with a note). */
     static const char *const names[] = {
-        "10.tif",       "2.tif",    "1.tif",       "02.tif",    "Trang 2.png", "trang 10.png",
-        "Trang 1.JPG",  "scan.pdf", ".hidden.tif", "notes.txt", "Thumbs.db",   "desktop.ini",
-        "page.tif.bak", "a9b.tif",  "a10b.tif",    "sohoa.ini",
+        "10.tif",      "2.tif",       "1.tif",     "02.tif",   "Trang 2.png", "trang 10.png",
+        "Trang 1.JPG", "scan.pdf",    "a9b.tif",   "a10b.tif", ".hidden.tif", "Thumbs.db",
+        "desktop.ini", "ehthumbs.db", ".DS_Store", "._1.tif",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         char *p = test_path(dir, names[i]);
         test_write(p, "x", 1);
         g_free(p);
     }
-    char *sub = test_mkdirs(dir, "sub.tif");
-    g_free(sub);
+    g_free(test_mkdirs(dir, ".thumbnails"));
     static const char *const want[] = {"1.tif",       "2.tif",       "02.tif",   "10.tif",
                                        "a9b.tif",     "a10b.tif",    "scan.pdf", "Trang 1.JPG",
                                        "Trang 2.png", "trang 10.png"};
@@ -4229,6 +4258,45 @@ static void list_folder_in_natural_order(void **state)
     g_free(expected);
     g_string_free(got, TRUE);
     g_strfreev(paths);
+
+    /* Anything else is never left out silently: the first such entry (in name order) is named,
+     * with how many more there are. */
+    static const struct {
+        const char *entries; /* '|'-separated; a trailing '/' makes a folder */
+        const char *named, *says;
+    } BAD[] = {
+        {"1.jpg|2.bmp|3.jpg", "2.bmp", "not a page sohoa can use"},
+        {"1.tif|notes.txt|page.tif.bak|sohoa.ini", "notes.txt", "and 2 more such files"},
+        {"1.tif|sub.tif/", "sub.tif", "a folder inside the folder of pages"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(BAD); i++) {
+        char *sub = g_strdup_printf("bad%zu", i);
+        char *d = test_mkdirs(dir, sub);
+        char **entries = g_strsplit(BAD[i].entries, "|", -1);
+        for (char **e = entries; *e; e++) {
+            size_t len = strlen(*e);
+            if ((*e)[len - 1] == '/') {
+                (*e)[len - 1] = '\0';
+                g_free(test_mkdirs(d, *e));
+            } else {
+                char *p = test_path(d, *e);
+                test_write(p, "x", 1);
+                g_free(p);
+            }
+        }
+        g_strfreev(entries);
+        sh_error_clear(&err);
+        n = 7;
+        assert_int_equal(in_list_folder(d, &paths, &n, &err), SH_INPUT);
+        assert_null(paths);
+        assert_int_equal(n, 0);
+        char *named = test_path(d, BAD[i].named);
+        test_assert_contains(err.msg, named);
+        test_assert_contains(err.msg, BAD[i].says);
+        g_free(named);
+        g_free(d);
+        g_free(sub);
+    }
 
     /* An empty folder gives none; a missing one is an input error. */
     char *missing = test_path(dir, "missing");

@@ -1,7 +1,10 @@
 /* The SQLite ledger: a new one is in WAL mode at the current schema version with every table;
  * reopening keeps the data (migrations run once); a ledger from a newer sohoa, a file that is
  * not SQLite, and a missing file opened without create are refused; write transactions commit
- * or roll back as a whole, and a read transaction sees one snapshot. */
+ * or roll back as a whole, and a read transaction sees one snapshot. Only create makes a ledger:
+ * an empty (0-byte) one or one without a schema is refused by both opens, never re-created; a
+ * read-only open changes no byte and reads a killed writer's WAL; failures are worded for the
+ * operator (no SQL text; a full disk says so). */
 #include "testutil.h"
 
 #include "audit_fixture.h"
@@ -180,6 +183,166 @@ static void read_transaction_sees_one_snapshot(void **state)
     g_free(path);
 }
 
+/* ---- never silently replaced (issue 13) ---- */
+
+static void assert_untouched_empty_file(const char *path)
+{
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    char *wal = g_strconcat(path, "-wal", NULL);
+    assert_int_not_equal(stat(wal, &sb), 0);
+    g_free(wal);
+}
+
+static void empty_ledger_is_refused_not_recreated(void **state)
+{
+    char *path = test_path(*state, "ledger.db");
+    test_write(path, "", 0); /* a ledger truncated to 0 bytes */
+    sh_ledger *l = NULL;
+    sh_error err = {0};
+    assert_int_equal(sh_ledger_open(path, false, &l, &err), SH_INPUT);
+    assert_null(l);
+    test_assert_contains(err.msg, path);
+    test_assert_contains(err.msg, "empty");
+    test_assert_contains(err.msg, "backup");
+    assert_untouched_empty_file(path);
+    assert_int_equal(sh_ledger_open_readonly(path, &l, &err), SH_INPUT);
+    assert_null(l);
+    test_assert_contains(err.msg, "backup");
+    assert_untouched_empty_file(path);
+    g_free(path);
+}
+
+static void ledger_without_schema_is_refused(void **state)
+{
+    /* A valid SQLite file that holds no sohoa ledger (made by hand, or by a tool that opened
+     * the path and found nothing): refused, not given a fresh chain. */
+    char *path = test_path(*state, "ledger.db");
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    fx_exec(db, "PRAGMA journal_mode = WAL; PRAGMA user_version = 0; CREATE TABLE t(x);"
+                "DROP TABLE t; VACUUM");
+    sqlite3_close(db);
+    struct stat before;
+    assert_int_equal(stat(path, &before), 0);
+    assert_true(before.st_size > 0);
+    sh_ledger *l = NULL;
+    sh_error err = {0};
+    assert_int_equal(sh_ledger_open(path, false, &l, &err), SH_INPUT);
+    test_assert_contains(err.msg, "no schema");
+    test_assert_contains(err.msg, "backup");
+    assert_int_equal(sh_ledger_open_readonly(path, &l, &err), SH_INPUT);
+    test_assert_contains(err.msg, "backup");
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(fx_int(db, "SELECT count(*) FROM sqlite_master"), 0);
+    assert_int_equal(fx_int(db, "PRAGMA user_version"), 0);
+    sqlite3_close(db);
+    /* Only init (create) starts from an empty database. */
+    assert_int_equal(sh_ledger_open(path, true, &l, &err), SH_OK);
+    assert_int_equal(sh_ledger_schema_version(l), SH_LEDGER_SCHEMA_VERSION);
+    sh_ledger_close(l);
+    g_free(path);
+}
+
+static void read_only_open_writes_nothing(void **state)
+{
+    char *path = test_path(*state, "ledger.db");
+    sh_ledger *l = fx_ledger_new(*state, "ledger.db");
+    sh_error err = {0};
+    assert_int_equal(sh_audit_record(l, &ACTOR, "audit.note", "", NULL, NULL, &err), SH_OK);
+    /* An older schema: a read-only open reads it as it is, no migration. */
+    fx_exec(sh_ledger_db(l), "DROP TABLE publications; PRAGMA user_version = 2");
+    sh_ledger_close(l);
+    uint8_t before[SH_SHA256_LEN], after[SH_SHA256_LEN];
+    assert_int_equal(sh_sha256_file(path, before, &err), SH_OK);
+
+    assert_int_equal(sh_ledger_open_readonly(path, &l, &err), SH_OK);
+    assert_true(sh_ledger_is_readonly(l));
+    assert_int_equal(sh_ledger_schema_version(l), 2);
+    sh_audit_verdict v;
+    assert_int_equal(sh_audit_verify(l, NULL, &v, &err), SH_OK);
+    assert_true(v.intact);
+    assert_int_equal(v.entries, 1);
+    /* No write transaction, and SQL that writes fails. */
+    assert_int_not_equal(sh_ledger_begin(l, &err), SH_OK);
+    assert_int_not_equal(sqlite3_exec(sh_ledger_db(l),
+                                      "INSERT INTO audit (time, station, "
+                                      "operator, action, details, prev_hash, hash) VALUES "
+                                      "('t','s','o','a','{}','p','h')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    sh_ledger_close(l);
+    assert_int_equal(sh_sha256_file(path, after, &err), SH_OK);
+    assert_memory_equal(before, after, sizeof before);
+    /* The missing ledger too. */
+    char *absent = test_path(*state, "absent.db");
+    assert_int_equal(sh_ledger_open_readonly(absent, &l, &err), SH_INPUT);
+    test_assert_contains(err.msg, "missing");
+    struct stat sb;
+    assert_int_not_equal(stat(absent, &sb), 0);
+    g_free(absent);
+    g_free(path);
+}
+
+/* The words of a failure: never SQL text; disk full says so; other refusals say what could not
+ * be done. */
+static void failures_are_worded_for_the_operator(void **state)
+{
+    sh_ledger *l = fx_ledger_new(*state, "ledger.db");
+    sqlite3 *db = sh_ledger_db(l);
+    sh_error err = {0};
+    /* A refusal inside a transaction (a trigger stands for any failed write). */
+    fx_exec(db, "CREATE TRIGGER no_notes BEFORE INSERT ON audit BEGIN "
+                "SELECT RAISE(ABORT, 'injected failure'); END");
+    assert_int_equal(sh_audit_record(l, &ACTOR, "audit.note", "", NULL, NULL, &err), SH_INTERNAL);
+    test_assert_contains(err.msg, "could not append to the audit chain");
+    test_assert_contains(err.msg, "injected failure");
+    assert_null(strstr(err.msg, "INSERT"));
+    assert_int_equal(fx_int(db, "SELECT count(*) FROM audit"), 0);
+    fx_exec(db, "DROP TRIGGER no_notes");
+    /* The disk full: SQLite's SQLITE_FULL, here by a page limit. */
+    assert_int_equal(sh_audit_record(l, &ACTOR, "audit.note", "", NULL, NULL, &err), SH_OK);
+    int pages = (int)fx_int(db, "PRAGMA page_count");
+    char *sql = g_strdup_printf("PRAGMA max_page_count = %d", pages);
+    fx_exec(db, sql);
+    g_free(sql);
+    GString *big = g_string_new("{\"text\":\"");
+    for (int i = 0; i < 20000; i++)
+        g_string_append(big, "khong gian ");
+    g_string_append(big, "\"}");
+    sh_status st = SH_OK;
+    for (int i = 0; i < 50 && st == SH_OK; i++)
+        st = sh_audit_record(l, &ACTOR, "audit.note", "", big->str, NULL, &err);
+    g_string_free(big, TRUE);
+    assert_int_equal(st, SH_INTERNAL);
+    test_assert_contains(err.msg, "is full");
+    test_assert_contains(err.msg, "Free some space");
+    assert_null(strstr(err.msg, "INSERT"));
+    sh_ledger_close(l);
+}
+
+static void read_only_open_reads_unfinished_writes_of_a_killed_process(void **state)
+{
+    /* ledger.db-wal holding committed entries (a writer killed before its checkpoint): a
+     * read-only open counts them. Here the WAL is kept by a connection that stays open. */
+    char *path = test_path(*state, "ledger.db");
+    sh_ledger *l = fx_ledger_new(*state, "ledger.db");
+    sh_error err = {0};
+    fx_exec(sh_ledger_db(l), "PRAGMA wal_autocheckpoint = 0");
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sh_audit_record(l, &ACTOR, "audit.note", "", NULL, NULL, &err), SH_OK);
+    sh_ledger *r = NULL;
+    assert_int_equal(sh_ledger_open_readonly(path, &r, &err), SH_OK);
+    sh_audit_verdict v;
+    assert_int_equal(sh_audit_verify(r, NULL, &v, &err), SH_OK);
+    assert_true(v.intact);
+    assert_int_equal(v.entries, 3);
+    sh_ledger_close(r);
+    sh_ledger_close(l);
+    g_free(path);
+}
+
 static void close_accepts_null(void **state)
 {
     (void)state;
@@ -198,6 +361,11 @@ int main(void)
         T(missing_file_without_create_is_refused),
         T(rolled_back_append_leaves_no_entry),
         T(read_transaction_sees_one_snapshot),
+        T(empty_ledger_is_refused_not_recreated),
+        T(ledger_without_schema_is_refused),
+        T(read_only_open_writes_nothing),
+        T(failures_are_worded_for_the_operator),
+        T(read_only_open_reads_unfinished_writes_of_a_killed_process),
         cmocka_unit_test(close_accepts_null),
     };
 #undef T

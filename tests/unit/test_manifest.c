@@ -285,6 +285,35 @@ static void every_alias_names_its_column(void **state)
     assert_int_equal(bad, 0);
 }
 
+/* The rescan column: a reason makes the row a rescan (in_document.replace_reason); an empty
+ * cell, or no such column, an ordinary row. Its headings in English and Vietnamese. */
+static void replace_reason_column(void **state)
+{
+    (void)state;
+    static const char *const headings[] = {"replace_reason", "Lý do quét lại", "LY DO QUET LAI",
+                                           "Quét lại",       "Lý do thay thế", "replace"};
+    for (size_t i = 0; i < sizeof headings / sizeof *headings; i++) {
+        char *t = g_strdup_printf("org;cccd;name;type;files;%s\n"
+                                  "O;C;N;2;a.tif;  thiếu trang 3  \n"
+                                  "O;C;N;3;b.tif;\n",
+                                  headings[i]);
+        sheet s = parse_ok(t);
+        assert_int_equal(s.n, 2);
+        assert_no_problem(&s.rows[0]);
+        assert_no_problem(&s.rows[1]);
+        assert_non_null(s.rows[0].replace_reason);
+        assert_string_equal(s.rows[0].replace_reason, "thiếu trang 3");
+        assert_null(s.rows[1].replace_reason);
+        sheet_free(&s);
+        g_free(t);
+    }
+    sheet s = parse_ok("org,cccd,name,type,files\nO,C,N,2,a.tif\n");
+    assert_null(s.rows[0].replace_reason);
+    sheet_free(&s);
+    /* Named twice: refused like any other column. */
+    expect_refused("org,cccd,name,type,files,replace_reason,Lý do quét lại\n", "replace_reason");
+}
+
 /* "STT" is the row-number column of most Vietnamese sheets: read as the type it would turn
  * row numbers 1, 2, 3 into document types without a word, so it is an unknown column. */
 static void stt_alone_is_not_the_type(void **state)
@@ -725,6 +754,7 @@ int main(void)
         cmocka_unit_test(every_alias_names_its_column),
         cmocka_unit_test(columns_in_any_order),
         cmocka_unit_test(stt_alone_is_not_the_type),
+        cmocka_unit_test(replace_reason_column),
         cmocka_unit_test(unknown_column_is_refused_by_name),
         cmocka_unit_test(missing_required_column_is_refused_by_name),
         cmocka_unit_test(duplicate_column_is_refused),

@@ -4,7 +4,9 @@
  * is certain, and the name it suggests), and nm_check_path over real folder trees: a correct
  * workspace given as root, organisation folder, dossier folder or single file; misnamed
  * organisation and dossier folders; CCCD errors; stray files and folders; ignored system files;
- * the SoThuTu rules of a dossier; missing and unreadable folders. */
+ * the SoThuTu rules of a dossier; missing and unreadable folders; one CCCD in two dossier folders
+ * (name.cccd_duplicate, from every kind of PATH, and nm_other_dossier_of for ingest); names that
+ * are not UTF-8 (nm_shown, the findings' text). */
 #include "testutil.h"
 
 #include <signal.h>
@@ -818,9 +820,10 @@ static void check_bad_org_folder(void **state)
     char *root = test_tmpdir("namecheck");
     g_free(test_put_pdf(root, "sohoa.ini"));
     g_free(test_put_pdf(root, "93.0.36.1.15/" GOOD_DOSSIER "/02." LLDV ".pdf"));
-    g_free(test_put_pdf(root, "93-000-036-001-016/" GOOD_DOSSIER "/02." LLDV ".pdf"));
-    g_free(test_put_pdf(root, "93.0000.036.001.017/" GOOD_DOSSIER "/02." LLDV ".pdf"));
-    g_free(test_put_pdf(root, "93-0-36-1-18/" GOOD_DOSSIER "/02." LLDV ".pdf"));
+    /* One person each: one CCCD in two folders would be a finding of its own. */
+    g_free(test_put_pdf(root, "93-000-036-001-016/001085012346_NguyenVanB/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, "93.0000.036.001.017/001085012347_NguyenVanC/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, "93-0-36-1-18/001085012348_NguyenVanD/02." LLDV ".pdf"));
     char *org4 = g_build_filename(root, "93-0-36-1-18", NULL);
     char *org1 = g_build_filename(root, "93.0.36.1.15", NULL);
     char *org2 = g_build_filename(root, "93-000-036-001-016", NULL);
@@ -1278,6 +1281,267 @@ static void check_unreadable_folder(void **state)
         skip();
 }
 
+/* ---- one person, one dossier ---- */
+
+static int by_text(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Findings of this code, as "path|message" lines, sorted. */
+static char *coded(const check_run *run, const char *code)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < run->found->len; i++) {
+        const held *h = run->found->pdata[i];
+        if (strcmp(h->code, code) == 0)
+            g_ptr_array_add(lines, g_strdup_printf("%s|%s", h->path, h->message));
+    }
+    g_ptr_array_sort(lines, by_text);
+    g_ptr_array_add(lines, NULL);
+    char *all = g_strjoinv("\n", (char **)lines->pdata);
+    g_ptr_array_free(lines, TRUE);
+    return all;
+}
+
+#define ORG2 "93.000.036.001.016"
+
+/* A root with one CCCD in three folders: two names in one organisation, one in another. */
+static char *make_shared_cccd_tree(void)
+{
+    char *root = test_tmpdir("namecheck");
+    g_free(test_put_pdf(root, "sohoa.ini"));
+    g_free(test_put_pdf(root, ORG "/001085012345_NguyenVanA/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/001085012345_TranVanB/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/001085012346_LeVanC/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG2 "/001085012345_NguyenVanA/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG2 "/079190012345_PhamThiF/02." LLDV ".pdf"));
+    g_free(test_mkdirs(root, ".Trash-1000/001085012346_LeVanC")); /* hidden: not looked at */
+    return root;
+}
+
+static void check_one_cccd_in_two_dossiers(void **state)
+{
+    (void)state;
+    nm_rules r = default_rules();
+    char *root = make_shared_cccd_tree();
+    char *a = g_build_filename(root, ORG, "001085012345_NguyenVanA", NULL);
+    char *b = g_build_filename(root, ORG, "001085012345_TranVanB", NULL);
+    char *c = g_build_filename(root, ORG2, "001085012345_NguyenVanA", NULL);
+    check_run run;
+
+    /* From the root: every folder of the CCCD, each naming the others; nothing else. */
+    run_check(&run, root, &r);
+    assert_int_equal(run.status, SH_OK);
+    char *got = coded(&run, "name.cccd_duplicate");
+    char *want = g_strdup_printf(
+        "%s|CCCD 001085012345 is also the CCCD of the dossiers %s, %s: one person has one "
+        "dossier. Check the number on the card; then keep one folder and move the documents of "
+        "the others into it\n"
+        "%s|CCCD 001085012345 is also the CCCD of the dossiers %s, %s: one person has one "
+        "dossier. Check the number on the card; then keep one folder and move the documents of "
+        "the others into it\n"
+        "%s|CCCD 001085012345 is also the CCCD of the dossiers %s, %s: one person has one "
+        "dossier. Check the number on the card; then keep one folder and move the documents of "
+        "the others into it",
+        a, b, c, b, a, c, c, a, b);
+    assert_string_equal(got, want);
+    g_free(got);
+    g_free(want);
+    assert_findings(&run, 3);
+    for (guint i = 0; i < run.found->len; i++) {
+        const held *h = run.found->pdata[i];
+        assert_int_equal(h->severity, SH_ERROR);
+        assert_null(h->suggestion);
+    }
+    assert_int_equal(run.sum.errors, 3);
+    run_free(&run);
+
+    /* An organisation folder on its own: compared with the organisation folders beside it. */
+    char *org2 = g_build_filename(root, ORG2, NULL);
+    run_check(&run, org2, &r);
+    assert_findings(&run, 1);
+    const held *h = must_find(&run, "name.cccd_duplicate", c);
+    test_assert_contains(h->message, a);
+    test_assert_contains(h->message, b);
+    run_free(&run);
+    /* A dossier folder on its own, with a trailing slash. */
+    char *slashed = g_strconcat(b, "/", NULL);
+    run_check(&run, slashed, &r);
+    assert_findings(&run, 1);
+    h = run.found->pdata[0];
+    assert_string_equal(h->code, "name.cccd_duplicate");
+    test_assert_contains(h->message, a);
+    test_assert_contains(h->message, c);
+    assert_null(strstr(h->message, "TranVanB"));
+    run_free(&run);
+    /* A single file: its own name only. */
+    char *file = g_build_filename(a, "02." LLDV ".pdf", NULL);
+    run_check(&run, file, &r);
+    assert_findings(&run, 0);
+    run_free(&run);
+    /* A folder name read leniently counts; more than three others are counted, not listed. */
+    g_free(test_mkdirs(root, ORG "/001085012345 - Nguyen Van D"));
+    g_free(test_mkdirs(root, ORG2 "/001085012345_VuVanE"));
+    run_check(&run, root, &r);
+    const held *x = must_find(&run, "name.cccd_duplicate", c);
+    test_assert_contains(x->message, " and 1 more: one person");
+    size_t shared = 0;
+    for (guint i = 0; i < run.found->len; i++)
+        shared += strcmp(((const held *)run.found->pdata[i])->code, "name.cccd_duplicate") == 0;
+    assert_int_equal(shared, 5);
+    run_free(&run);
+    /* Unique CCCDs: no finding. */
+    char *good = make_good_workspace();
+    run_check(&run, good, &r);
+    assert_null(find(&run, "name.cccd_duplicate", NULL));
+    assert_int_equal(run.sum.errors, 0);
+    run_free(&run);
+    test_rmtree(good);
+    g_free(good);
+
+    g_free(file);
+    g_free(slashed);
+    g_free(org2);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+    test_rmtree(root);
+    g_free(root);
+}
+
+static void check_cccd_from_inside_the_tree(void **state)
+{
+    (void)state;
+    /* Relative paths: ".", a name alone, "..": the other folders are named so that they can be
+     * found from where the check runs. */
+    nm_rules r = default_rules();
+    char *root = make_shared_cccd_tree();
+    char *org2 = g_build_filename(root, ORG2, NULL);
+    char *cwd = g_get_current_dir();
+    assert_int_equal(chdir(org2), 0);
+    check_run run;
+    run_check(&run, ".", &r);
+    const held *h = must_find(&run, "name.cccd_duplicate", "./001085012345_NguyenVanA");
+    test_assert_contains(h->message,
+                         "../" ORG "/001085012345_NguyenVanA, ../" ORG "/001085012345_TranVanB");
+    run_free(&run);
+    run_check(&run, "001085012345_NguyenVanA", &r);
+    h = must_find(&run, "name.cccd_duplicate", "001085012345_NguyenVanA");
+    test_assert_contains(h->message, "../" ORG "/001085012345_NguyenVanA");
+    run_free(&run);
+    assert_int_equal(chdir("001085012345_NguyenVanA"), 0);
+    run_check(&run, ".", &r);
+    h = must_find(&run, "name.cccd_duplicate", ".");
+    test_assert_contains(h->message, "../../" ORG "/001085012345_TranVanB");
+    run_free(&run);
+    assert_int_equal(chdir(root), 0);
+    run_check(&run, ORG2, &r);
+    h = must_find(&run, "name.cccd_duplicate", ORG2 "/001085012345_NguyenVanA");
+    test_assert_contains(h->message,
+                         "dossiers " ORG "/001085012345_NguyenVanA, " ORG "/001085012345_TranVanB");
+    run_free(&run);
+    assert_int_equal(chdir(cwd), 0);
+    g_free(cwd);
+    g_free(org2);
+    test_rmtree(root);
+    g_free(root);
+}
+
+static void other_dossier_of_a_cccd(void **state)
+{
+    (void)state;
+    char *root = make_shared_cccd_tree();
+    char *o = nm_other_dossier_of(root, "001085012345", ORG "/001085012345_NguyenVanA");
+    assert_string_equal(o, ORG "/001085012345_TranVanB"); /* the first by name */
+    g_free(o);
+    o = nm_other_dossier_of(root, "001085012346", ORG "/001085012346_LeVanC");
+    assert_null(o); /* .Trash-1000/ holds it too, but hidden folders are no organisations */
+    g_free(o);
+    o = nm_other_dossier_of(root, "001085012346", ORG "/001085012346_LeVanD");
+    assert_non_null(o);
+    g_free(o);
+    o = nm_other_dossier_of(root, "079190012345", ORG "/079190012345_PhamThiF");
+    assert_string_equal(o, ORG2 "/079190012345_PhamThiF"); /* another organisation */
+    g_free(o);
+    assert_null(nm_other_dossier_of(root, "001099999999", ORG "/001099999999_NguyenVanZ"));
+    assert_null(nm_other_dossier_of(root, "12345", ORG "/12345_NguyenVanZ"));
+    char *missing = g_build_filename(root, "missing", NULL);
+    assert_null(nm_other_dossier_of(missing, "001085012345", ORG "/001085012345_NguyenVanA"));
+    g_free(missing);
+    char cccd[13];
+    assert_true(nm_dossier_cccd("001085012345_NguyenVanA", cccd));
+    assert_string_equal(cccd, "001085012345");
+    assert_true(nm_dossier_cccd("  001085012345 - Nguyen Van A", cccd));
+    assert_string_equal(cccd, "001085012345");
+    assert_false(nm_dossier_cccd("0010850123456_NguyenVanA", cccd));
+    assert_false(nm_dossier_cccd("00108501234_NguyenVanA", cccd));
+    assert_false(nm_dossier_cccd("NguyenVanA", cccd));
+    test_rmtree(root);
+    g_free(root);
+}
+
+/* ---- names that are not UTF-8 ---- */
+
+static void shown_names_are_text_and_distinct(void **state)
+{
+    (void)state;
+    char *a = nm_shown("02.Ly lich\xff.pdf"), *b = nm_shown("02.Ly lich\xfe.pdf");
+    assert_string_equal(a, "02.Ly lich\\xFF.pdf");
+    assert_string_equal(b, "02.Ly lich\\xFE.pdf");
+    g_free(a);
+    g_free(b);
+    a = nm_shown("L\xc3\xbd l\xe1\xbb\x8b\xe1\xbb"); /* a character cut short at the end */
+    assert_string_equal(a, "L\xc3\xbd l\xe1\xbb\x8b\\xE1\\xBB");
+    assert_true(g_utf8_validate(a, -1, NULL));
+    g_free(a);
+    a = nm_shown("Lý lịch");
+    assert_string_equal(a, "Lý lịch");
+    g_free(a);
+    a = nm_shown("");
+    assert_string_equal(a, "");
+    g_free(a);
+}
+
+static void check_names_that_are_not_utf8(void **state)
+{
+    (void)state;
+    nm_rules r = default_rules();
+    char *root = test_tmpdir("namecheck");
+    g_free(test_put_pdf(root, ORG "/001085012345_Nguy\xe1nVanA/02." LLDV ".pdf"));
+    g_free(test_put_pdf(root, ORG "/001085012346_LeVanC/02.Ly lich\xff.pdf"));
+    g_free(test_put_pdf(root, ORG "/001085012346_LeVanC/02.Ly lich\xfe.pdf"));
+    g_free(test_put_pdf(root, "93.000.036.001.01\xff/001085012347_LeVanD/02." LLDV ".pdf"));
+    check_run run;
+    run_check(&run, root, &r);
+    assert_int_equal(run.status, SH_OK);
+    for (guint i = 0; i < run.found->len; i++) {
+        const held *h = run.found->pdata[i];
+        if (!g_utf8_validate(h->path, -1, NULL) || !g_utf8_validate(h->message, -1, NULL) ||
+            (h->suggestion && !g_utf8_validate(h->suggestion, -1, NULL)))
+            fail_msg("a finding that is not text: %s %s", h->code, h->message);
+        if (strstr(h->path, "\\x") && h->fixable)
+            fail_msg("a rename of %s is called certain, but name fix could not name it", h->path);
+    }
+    char *p = g_strdup_printf("%s/" ORG "/001085012345_Nguy\\xE1nVanA", root);
+    const held *h = must_find(&run, "name.folder", p);
+    test_assert_contains(h->message, "not Unicode text");
+    g_free(p);
+    p = g_strdup_printf("%s/93.000.036.001.01\\xFF", root);
+    h = must_find(&run, "name.folder", p);
+    g_free(p);
+    /* Two file names that differ in their odd byte stay apart, and quote each other as text. */
+    p = g_strdup_printf("%s/" ORG "/001085012346_LeVanC/02.Ly lich\\xFF.pdf", root);
+    h = must_find(&run, "name.file", p);
+    test_assert_contains(h->message, "not Unicode text");
+    h = must_find(&run, "name.duplicate", p);
+    test_assert_contains(h->message, "02.Ly lich\\xFE.pdf");
+    g_free(p);
+    run_free(&run);
+    test_rmtree(root);
+    g_free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1315,6 +1579,11 @@ int main(void)
         cmocka_unit_test(check_number_only_file),
         cmocka_unit_test(check_missing_path),
         cmocka_unit_test(check_unreadable_folder),
+        cmocka_unit_test(check_one_cccd_in_two_dossiers),
+        cmocka_unit_test(check_cccd_from_inside_the_tree),
+        cmocka_unit_test(other_dossier_of_a_cccd),
+        cmocka_unit_test(shown_names_are_text_and_distinct),
+        cmocka_unit_test(check_names_that_are_not_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

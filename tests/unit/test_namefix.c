@@ -3,14 +3,19 @@
  * to a person), nm_fix_apply (journal first, never overwriting, an existing journal refused),
  * nm_fix_undo (the exact original tree back, harmless when run twice, nothing overwritten when an
  * old name was taken again), the journal's text form with its escapes (nm_journal_parse, also
- * through a real apply/undo of names holding TAB, CR, LF and %), and sh_rename_noreplace. */
+ * through a real apply/undo of names holding TAB, CR, LF and %), and sh_rename_noreplace; an
+ * interrupted run: a case-only rename parked halfway (.NAME.sohoa-rename) given back by undo and
+ * by recovery, never deleted; an apply's intent closed by name.fix.interrupted once its process
+ * is gone. */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -18,6 +23,7 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "naming/naming.h"
 
@@ -915,6 +921,175 @@ static void rename_noreplace_renames_files_and_folders(void **state)
     g_free(from);
 }
 
+/* ---- interrupted runs (issue 13): a rename parked halfway, the audit trail of an apply ---- */
+
+/* A journal of one rename from → to, written by hand (absolute paths). */
+static void write_journal(const char *journal, const char *from, const char *to)
+{
+    char *text = g_strdup_printf(JOURNAL_HEADER "R\t%s\t%s\n", from, to);
+    test_write(journal, text, strlen(text));
+    g_free(text);
+}
+
+/* sh_rename_noreplace's case-only rename goes through DIR/.NAME.sohoa-rename: killed between
+ * its two steps, the file is there only. Undo gives it its old name back, either way round. */
+static void undo_restores_a_rename_parked_halfway(void **state)
+{
+    const char *dir = *state;
+    char *from = test_path(dir, "04.Phieu bo sung ho so dang vien.PDF");
+    char *to = test_path(dir, "04.Phieu bo sung ho so dang vien.pdf");
+    char *journal = test_path(dir, "fix.journal");
+    write_journal(journal, from, to);
+    for (int way = 0; way < 2; way++) {
+        /* way 0: the apply was killed (parked under from's name); 1: an undo was. */
+        char *parked = g_strdup_printf("%s/.%s.sohoa-rename", dir,
+                                       way == 0 ? "04.Phieu bo sung ho so dang vien.PDF"
+                                                : "04.Phieu bo sung ho so dang vien.pdf");
+        test_write(parked, "the scan", 8);
+        size_t done = 0, failed = 0;
+        sh_error err;
+        GPtrArray *steps = g_ptr_array_new_with_free_func(step_free);
+        assert_int_equal(nm_fix_undo(journal, record, steps, &done, &failed, &err), SH_OK);
+        assert_int_equal(done, 1);
+        assert_int_equal(failed, 0);
+        assert_false(exists(parked));
+        assert_content(from, "the scan");
+        assert_false(exists(to));
+        assert_int_equal(g_unlink(from), 0);
+        g_ptr_array_free(steps, TRUE);
+        g_free(parked);
+    }
+    g_free(journal);
+    g_free(to);
+    g_free(from);
+}
+
+static const sh_actor ACTOR = {"HN-01", "Nguyễn Văn A"};
+
+static int64_t count_actions(sh_ledger *l, const char *action)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(sh_ledger_db(l),
+                                        "SELECT count(*) FROM audit WHERE action = ?", -1, &q,
+                                        NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(q, 1, action, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+static char *last_details(sh_ledger *l, const char *action)
+{
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(sh_ledger_db(l),
+                                        "SELECT details FROM audit WHERE action = ? ORDER BY id "
+                                        "DESC LIMIT 1",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(q, 1, action, -1, SQLITE_STATIC);
+    char *text =
+        sqlite3_step(q) == SQLITE_ROW ? g_strdup((const char *)sqlite3_column_text(q, 0)) : NULL;
+    sqlite3_finalize(q);
+    return text;
+}
+
+/* An apply whose intent is recorded and that stopped after its first rename, with the second
+ * parked halfway: while its journal is locked (its process alive) nothing is closed; once it
+ * is not, the parked file gets its old name back and name.fix.interrupted records what was
+ * renamed, once. */
+static void interrupted_apply_is_settled_and_recorded(void **state)
+{
+    const char *dir = *state;
+    char *tree = test_mkdirs(dir, "tree");
+    char *a = test_put_pdf(tree, ORG "/001085012345_NguyenVanA/2." LLDV ".pdf");
+    char *b = test_put_pdf(tree, ORG "/001085012345_NguyenVanA/3.Phieu dang vien.pdf");
+    nm_fix_plan plan;
+    make_plan(tree, &plan);
+    assert_int_equal(plan.n_renames, 2);
+    char *journal = test_path(dir, "fix.journal");
+    char *ledger_path = test_path(dir, "ledger.db");
+    sh_ledger *l = NULL;
+    sh_error err;
+    assert_int_equal(sh_ledger_open(ledger_path, true, &l, &err), SH_OK);
+    char sha[SH_SHA256_HEX_LEN + 1];
+    sh_atomic_file *jf = nm_fix_journal_open(&plan, journal, sha, &err);
+    assert_non_null(jf);
+    assert_false(exists(journal)); /* hidden until it is recorded */
+    assert_int_equal(sh_atomic_commit(jf, &err), SH_OK);
+    int lock = open(journal, O_RDONLY); /* held by the apply while it runs */
+    assert_true(lock >= 0);
+    assert_int_equal(flock(lock, LOCK_EX), 0);
+    char *details = g_strdup_printf("{\"journal_sha256\":\"%s\"}", sha);
+    int64_t begin = 0;
+    assert_int_equal(sh_audit_record(l, &ACTOR, NM_FIX_BEGIN, journal, details, &begin, &err),
+                     SH_OK);
+    g_free(details);
+    /* The first rename done, the second killed halfway. */
+    long ia = rename_from(&plan, a), ib = rename_from(&plan, b);
+    assert_true(ia >= 0 && ib >= 0);
+    assert_int_equal(sh_rename_noreplace(plan.renames[ia].from, plan.renames[ia].to, &err), SH_OK);
+    char *bdir = g_path_get_dirname(b), *bbase = g_path_get_basename(b);
+    char *parked = g_strdup_printf("%s/.%s.sohoa-rename", bdir, bbase);
+    assert_int_equal(rename(b, parked), 0);
+
+    size_t closed = 99;
+    assert_int_equal(nm_fix_recover(l, dir, &ACTOR, &closed, &err), SH_OK);
+    assert_int_equal(closed, 0); /* its journal is locked: still running */
+    assert_true(exists(parked));
+    close(lock);
+
+    assert_int_equal(nm_fix_recover(l, dir, &ACTOR, &closed, &err), SH_OK);
+    assert_int_equal(closed, 1);
+    assert_false(exists(parked));
+    assert_true(exists(b)); /* its old name back: the next plan renames it again */
+    assert_true(exists(plan.renames[ia].to));
+    assert_int_equal(count_actions(l, NM_FIX_INTERRUPTED), 1);
+    char *got = last_details(l, NM_FIX_INTERRUPTED);
+    char *want = g_strdup_printf("{\"begin\":%lld,\"journal_sha256\":\"%s\",\"renamed\":1,"
+                                 "\"not_renamed\":1,\"restored\":1}",
+                                 (long long)begin, sha);
+    assert_string_equal(got, want);
+    g_free(got);
+    g_free(want);
+    int64_t id = 0;
+    bool open = true;
+    assert_int_equal(nm_fix_begin_of(l, journal, &id, &open, &err), SH_OK);
+    assert_int_equal(id, begin);
+    assert_false(open);
+    /* Closed once: a second look finds nothing. */
+    assert_int_equal(nm_fix_recover(l, dir, &ACTOR, &closed, &err), SH_OK);
+    assert_int_equal(closed, 0);
+    assert_int_equal(count_actions(l, NM_FIX_INTERRUPTED), 1);
+
+    /* A begun apply whose journal is gone is closed too, saying so. */
+    char *other = test_path(dir, "gone.journal");
+    assert_int_equal(sh_audit_record(l, &ACTOR, NM_FIX_BEGIN, other, NULL, &begin, &err), SH_OK);
+    assert_int_equal(nm_fix_begin_of(l, other, &id, &open, &err), SH_OK);
+    assert_true(open);
+    assert_int_equal(nm_fix_recover(l, dir, &ACTOR, &closed, &err), SH_OK);
+    assert_int_equal(closed, 1);
+    got = last_details(l, NM_FIX_INTERRUPTED);
+    test_assert_contains(got, "\"journal_missing\":true");
+    g_free(got);
+    sh_audit_verdict v;
+    assert_int_equal(sh_audit_verify(l, NULL, &v, &err), SH_OK);
+    assert_true(v.intact);
+
+    sh_ledger_close(l);
+    nm_fix_plan_free(&plan);
+    g_free(other);
+    g_free(parked);
+    g_free(bdir);
+    g_free(bbase);
+    g_free(ledger_path);
+    g_free(journal);
+    g_free(b);
+    g_free(a);
+    g_free(tree);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -935,6 +1110,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(rename_noreplace_refuses_an_existing_target,
                                         test_setup_tmpdir, test_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(rename_noreplace_renames_files_and_folders,
+                                        test_setup_tmpdir, test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(undo_restores_a_rename_parked_halfway, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(interrupted_apply_is_settled_and_recorded,
                                         test_setup_tmpdir, test_teardown_tmpdir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

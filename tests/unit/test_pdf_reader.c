@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "pdf/pdf.h"
+#include "pdf/reader_impl.h" /* the cross-reference as read, to hold against qpdf's */
 
 /* ---- fixtures: PDFs written with our writer ---- */
 
@@ -765,6 +766,293 @@ static void damaged_xref_is_rebuilt(void **state)
 }
 
 /* Files the reader refuses, each with a message naming the file. */
+/* ---- cross-references read as qpdf reads them ---- */
+
+/* A file written piece by piece: objects, then sections; the offsets it gives count from its
+ * "%PDF-" (base: bytes before it). */
+typedef struct {
+    GString *s;
+    size_t base;
+    size_t off[32];
+} hand;
+
+static void hand_begin(hand *h, const char *before)
+{
+    memset(h, 0, sizeof *h);
+    h->s = g_string_new(before);
+    h->base = h->s->len;
+    g_string_append(h->s, "%PDF-1.5\n%\xE2\xE3\xCF\xD3\n");
+}
+
+static size_t hand_at(const hand *h) { return h->s->len - h->base; }
+
+static void hand_obj(hand *h, int num, const char *body)
+{
+    h->off[num] = hand_at(h);
+    g_string_append_printf(h->s, "%d 0 obj\n%s\nendobj\n", num, body);
+}
+
+static void hand_stream(hand *h, int num, const char *dict, const void *data, size_t len)
+{
+    h->off[num] = hand_at(h);
+    g_string_append_printf(h->s, "%d 0 obj\n<< %s /Length %zu >>\nstream\n", num, dict, len);
+    g_string_append_len(h->s, data, (gssize)len);
+    g_string_append(h->s, "\nendstream\nendobj\n");
+}
+
+/* A cross-reference stream num of rows {type, field 2, field 3} for the numbers index lists
+ * (/W [1 4 1]); /Size, then extra go into its dictionary. */
+static void hand_xref_stream(hand *h, int num, int size, const char *index,
+                             const uint32_t (*rows)[3], int n, const char *extra)
+{
+    GByteArray *b = g_byte_array_new();
+    for (int i = 0; i < n; i++) {
+        uint8_t row[6] = {(uint8_t)rows[i][0],         (uint8_t)(rows[i][1] >> 24),
+                          (uint8_t)(rows[i][1] >> 16), (uint8_t)(rows[i][1] >> 8),
+                          (uint8_t)rows[i][1],         (uint8_t)rows[i][2]};
+        g_byte_array_append(b, row, 6);
+    }
+    char *dict =
+        g_strdup_printf("/Type /XRef /Size %d /Index [%s] /W [1 4 1] %s", size, index, extra);
+    hand_stream(h, num, dict, b->data, b->len);
+    g_free(dict);
+    g_byte_array_free(b, true);
+}
+
+/* "xref" with one subsection per listed entry ("n" in use at off[num], "f" free), then the
+ * trailer; its offset. */
+static size_t hand_table(hand *h, const char *entries, const char *trailer)
+{
+    size_t at = hand_at(h);
+    g_string_append(h->s, "xref\n0 1\n0000000000 65535 f \n");
+    for (const char *e = entries; *e;) {
+        char *end;
+        long num = strtol(e, &end, 10);
+        char kind = *end;
+        g_string_append_printf(h->s, "%ld 1\n%010zu %05d %c \n", num, kind == 'n' ? h->off[num] : 0,
+                               kind == 'n' ? 0 : 1, kind);
+        e = end + 1;
+        while (*e == ' ')
+            e++;
+    }
+    g_string_append_printf(h->s, "trailer\n<< %s >>\n", trailer);
+    return at;
+}
+
+static void hand_end(hand *h, size_t startxref, const char *path)
+{
+    g_string_append_printf(h->s, "startxref\n%zu\n%%%%EOF\n", startxref);
+    test_write(path, h->s->str, h->s->len);
+    g_string_free(h->s, true);
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every object's entry as `qpdf --show-xref` prints it, one per line, sorted; ours the same way
+ * (positions as offsets from the header, as qpdf gives them). */
+static char *xref_listing(pdf_reader *r)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 1; i < r->xref_len; i++) {
+        const rd_xentry *e = &r->xref[i];
+        if (e->type == 1)
+            g_ptr_array_add(lines, g_strdup_printf("%d/%u: uncompressed; offset = %llu", i, e->gen,
+                                                   (unsigned long long)(e->offset - r->header)));
+        else if (e->type == 2)
+            g_ptr_array_add(lines, g_strdup_printf("%d/0: compressed; stream = %llu, index = %u", i,
+                                                   (unsigned long long)e->offset, e->gen));
+    }
+    g_ptr_array_sort(lines, by_text);
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < lines->len; i++)
+        g_string_append_printf(out, "%s\n", (char *)g_ptr_array_index(lines, i));
+    g_ptr_array_free(lines, true);
+    return g_string_free(out, false);
+}
+
+static char *qpdf_xref_listing(const char *path)
+{
+    bool ok;
+    char *out = run("qpdf --show-xref", path, &ok);
+    assert_true(ok);
+    gchar **lines = g_strsplit(out, "\n", -1);
+    guint n = 0;
+    while (lines[n] && lines[n][0])
+        n++;
+    qsort(lines, n, sizeof *lines, by_text);
+    GString *sorted = g_string_new(NULL);
+    for (guint i = 0; i < n; i++)
+        g_string_append_printf(sorted, "%s\n", lines[i]);
+    g_strfreev(lines);
+    g_free(out);
+    return g_string_free(sorted, false);
+}
+
+static void assert_xref_as_qpdf(const char *path)
+{
+    pdf_reader *r = open_ok(path);
+    assert_false(r->reconstructed);
+    char *ours = xref_listing(r);
+    pdf_reader_close(r);
+    if (have("qpdf")) {
+        char *theirs = qpdf_xref_listing(path);
+        if (strcmp(ours, theirs) != 0)
+            fail_msg("%s: our cross-reference\n%sqpdf's\n%s", path, ours, theirs);
+        g_free(theirs);
+    }
+    g_free(ours);
+}
+
+/* Hybrid-reference files (PDF 32000-1 7.5.8.4): an object is looked up in the section's table,
+ * then in the stream its /XRefStm names, then in its /Prev; in every case as qpdf reads it.
+ * The newest section (a table with /XRefStm and /Prev) against an older full table:
+ *   3  in use in the table, compressed in the stream: the table's (a stale stream, as a
+ *      program that only knows tables leaves it when it copies /XRefStm into its trailer)
+ *   5  free in the table, compressed in the stream: the stream's (hybrid writers list what
+ *      they compress as free)
+ *   7  compressed in the stream only; 8 uncompressed in the stream only: the stream's
+ *   9  in neither: the older table's; 10 free in the table, in use before: free
+ *   11 free in the stream, in use before: free; 12 in use in the table, free in the stream:
+ *      the table's
+ *   13 only in the stream the /XRefStm stream's own /Prev names: not at all (that /Prev is
+ *      not followed; the trailer's is). */
+static void hybrid_cross_reference_as_qpdf(void **state)
+{
+    char *path = test_path(*state, "hybrid.pdf");
+    hand h;
+    hand_begin(&h, "");
+    hand_obj(&h, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+    hand_obj(&h, 2, "<< /Type /Pages /Kids [4 0 R] /Count 1 >>");
+    hand_obj(&h, 4, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>");
+    static const int olds[] = {3, 5, 7, 8, 9, 10, 11, 12};
+    for (size_t i = 0; i < sizeof olds / sizeof *olds; i++) {
+        char body[16];
+        snprintf(body, sizeof body, "(A%d)", olds[i]);
+        hand_obj(&h, olds[i], body);
+    }
+    size_t first = hand_table(&h, "1n 2n 3n 4n 5n 7n 8n 9n 10n 11n 12n", "/Size 17 /Root 1 0 R");
+    g_string_append_printf(h.s, "startxref\n%zu\n%%%%EOF\n", first);
+    hand_obj(&h, 13, "(OLD13)");
+    const uint32_t old_rows[][3] = {{1, (uint32_t)h.off[13], 0}};
+    hand_xref_stream(&h, 16, 17, "13 1", old_rows, 1, "");
+    hand_obj(&h, 3, "(B3)");
+    hand_obj(&h, 12, "(B12)");
+    hand_obj(&h, 8, "(STM8)");
+    static const char objstm[] = "3 0 5 7 7 14\n(STM3) (STM5) (STM7)";
+    hand_stream(&h, 14, "/Type /ObjStm /N 3 /First 13", objstm, sizeof objstm - 1);
+    const uint32_t rows[][3] = {{2, 14, 0}, {2, 14, 1}, {2, 14, 2}, {1, (uint32_t)h.off[8], 0},
+                                {0, 0, 1},  {0, 0, 1}};
+    char *extra = g_strdup_printf("/Prev %zu", h.off[16]);
+    hand_xref_stream(&h, 15, 17, "3 1 5 1 7 1 8 1 11 1 12 1", rows, 6, extra);
+    g_free(extra);
+    char *trailer =
+        g_strdup_printf("/Size 17 /Root 1 0 R /Prev %zu /XRefStm %zu", first, h.off[15]);
+    size_t newest = hand_table(&h, "3n 5f 10f 12n 14n 15n 16n", trailer);
+    g_free(trailer);
+    hand_end(&h, newest, path);
+
+    assert_xref_as_qpdf(path);
+    pdf_reader *r = open_ok(path);
+    /* and each object read is the one qpdf shows */
+    static const int listed[] = {3, 5, 7, 8, 9, 12};
+    for (size_t i = 0; i < sizeof listed / sizeof *listed; i++) {
+        robj *o = rd_fetch(r, listed[i]);
+        assert_int_equal(o->type, RO_STRING);
+        char *ours = g_strdup_printf("(%s)", o->str.s);
+        if (have("qpdf")) {
+            char *args = g_strdup_printf("qpdf --show-object=%d", listed[i]);
+            bool ok;
+            char *theirs = run(args, path, &ok);
+            assert_true(ok);
+            g_strchomp(theirs);
+            assert_string_equal(ours, theirs);
+            g_free(theirs);
+            g_free(args);
+        }
+        g_free(ours);
+    }
+    assert_false(r->reconstructed);
+    assert_int_equal(r->xref[3].type, 1); /* the table's */
+    assert_int_equal(r->xref[5].type, 2);
+    assert_int_equal(r->xref[10].type, 3);
+    assert_int_equal(r->xref[11].type, 3);
+    assert_int_equal(r->xref[12].type, 1);
+    assert_true(13 >= r->xref_len || r->xref[13].type == 0);
+    pdf_update_base b;
+    sh_error err;
+    assert_int_equal(pdf_reader_update_base(r, &b, &err), SH_OK);
+    assert_int_equal(b.startxref, newest);
+    pdf_reader_close(r);
+    g_free(path);
+}
+
+/* Between the newest trailer and "startxref", a comment, NULs and a lone word: no part of the
+ * structure (qpdf --check and Poppler take no notice), so the file is read through its table and
+ * can be updated. */
+static void stray_bytes_before_startxref(void **state)
+{
+    char *path = test_path(*state, "stray.pdf");
+    hand h;
+    hand_begin(&h, "");
+    hand_obj(&h, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+    hand_obj(&h, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+    hand_obj(&h, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 300] >>");
+    size_t x = hand_table(&h, "1n 2n 3n", "/Size 4 /Root 1 0 R");
+    static const char stray[] = "% written by Acme PDF 0.9\n\0\0\0 junk\n";
+    g_string_append_len(h.s, stray, sizeof stray - 1);
+    hand_end(&h, x, path);
+    assert_xref_as_qpdf(path);
+    pdf_reader *r = open_ok(path);
+    pdf_update_base b;
+    sh_error err;
+    if (pdf_reader_update_base(r, &b, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(b.startxref, x);
+    assert_int_equal(b.header, 0);
+    pdf_reader_close(r);
+    g_free(path);
+}
+
+/* Bytes before "%PDF-" (a mail header): every offset the file gives counts from the header, as
+ * qpdf, Poppler and Acrobat take them; read through its cross-reference stream, not rebuilt, and
+ * the base of an update says where the header is. */
+static void bytes_before_the_header(void **state)
+{
+    char *path = test_path(*state, "shifted.pdf");
+    static const char before[] = "Content-Type: application/pdf\r\nX-Mailer: Acme\r\n\r\n";
+    hand h;
+    hand_begin(&h, before);
+    hand_obj(&h, 1, "<< /Type /Catalog /Pages 2 0 R >>");
+    hand_obj(&h, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+    hand_obj(&h, 3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 300] /Rotate 90 >>");
+    h.off[4] = hand_at(&h);
+    const uint32_t rows[][3] = {{1, (uint32_t)h.off[1], 0},
+                                {1, (uint32_t)h.off[2], 0},
+                                {1, (uint32_t)h.off[3], 0},
+                                {1, (uint32_t)h.off[4], 0}};
+    hand_xref_stream(&h, 4, 5, "1 4", rows, 4, "/Root 1 0 R");
+    hand_end(&h, h.off[4], path);
+    assert_xref_as_qpdf(path);
+    pdf_reader *r = open_ok(path);
+    assert_int_equal(pdf_reader_header(r), sizeof before - 1);
+    double box[4];
+    int rotate;
+    sh_error err;
+    assert_int_equal(pdf_reader_page_geometry(r, 0, box, &rotate, NULL, NULL, &err), SH_OK);
+    assert_true(box[2] == 200 && box[3] == 300 && rotate == 90);
+    pdf_update_base b;
+    if (pdf_reader_update_base(r, &b, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(b.header, sizeof before - 1);
+    assert_int_equal(b.startxref, h.off[4]); /* as the file gives it: the update's /Prev */
+    assert_true(b.xref_stream);
+    pdf_reader_close(r);
+    g_free(path);
+}
+
 static void refusals(void **state)
 {
     char *path = test_path(*state, "x.pdf");
@@ -866,6 +1154,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(incremental_update_newest_wins, test_setup_tmpdir,
                                         test_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(damaged_xref_is_rebuilt, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(hybrid_cross_reference_as_qpdf, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(stray_bytes_before_startxref, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(bytes_before_the_header, test_setup_tmpdir,
                                         test_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(refusals, test_setup_tmpdir, test_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(hostile_values, test_setup_tmpdir, test_teardown_tmpdir),

@@ -1181,6 +1181,210 @@ static void revisions_of_two_updates(void **state)
     assert_object_has(u2, 3, "/Annots [ %d 0 R %d 0 R ]", f1, f2);
 }
 
+/* ---- what readers accept, an update continues ---- */
+
+/* Bytes before "%PDF-" (a mail header): the offsets the file gives count from the header. The
+ * update copies the original from its header on, so that they are positions again, and its own
+ * offsets are right for every reader; the SHA-256 of the original is of all its bytes (the file
+ * that was validated). */
+static void update_after_bytes_before_header(void **state)
+{
+    const char *plain = scratch(state, "plain.pdf"), *orig = scratch(state, "orig.pdf");
+    const char *out = scratch(state, "out.pdf");
+    size_t startxref = write_plain(plain), plen;
+    char *p = test_slurp(plain, &plen);
+    static const char before[] = "From: scanner@example.org\r\nSubject: dossier\r\n\r\n";
+    GString *o = g_string_new(before);
+    g_string_append_len(o, p, (gssize)plen);
+    test_write(orig, o->str, o->len);
+    assert_qpdf_clean(orig);
+
+    upd u;
+    upd_begin(&u, orig, out);
+    assert_int_equal(u.base.header, sizeof before - 1);
+    assert_int_equal(u.base.startxref, startxref);
+    assert_int_equal(pdf_writer_tell(u.w), plen);
+    uint8_t osha[SH_SHA256_LEN], want[SH_SHA256_LEN];
+    pdf_writer_original_sha256(u.w, osha);
+    sh_sha256_buf(o->str, o->len, want);
+    assert_memory_equal(osha, want, SH_SHA256_LEN);
+    add_sig_field(&u, "Signature1");
+    upd_publish(&u);
+
+    assert_original_kept(plain, out); /* the PDF itself, from its header on */
+    assert_qpdf_clean(out);
+    assert_in_update(out, plain, 3, 0);
+    assert_int_equal(count_signatures(out), 1);
+    pdf_update_base b;
+    assert_reads_back_as_update_base(out, &b);
+    assert_int_equal(b.header, 0);
+    g_string_free(o, true);
+    g_free(p);
+}
+
+/* A comment, NULs and a lone word between the trailer and startxref: the update continues the
+ * table (qpdf --check and Poppler find nothing wrong with such a file). */
+static void update_after_stray_bytes(void **state)
+{
+    const char *orig = scratch(state, "orig.pdf"), *out = scratch(state, "out.pdf");
+    size_t startxref = write_plain(orig), len;
+    char *d = test_slurp(orig, &len);
+    GString *o = g_string_new_len(d, (gssize)len);
+    char *sx = strstr(o->str + startxref, "startxref");
+    static const char stray[] = "% Acme PDF 0.9\n\0\0\0 junk\n";
+    g_string_insert_len(o, sx - o->str, stray, sizeof stray - 1);
+    test_write(orig, o->str, o->len);
+    assert_qpdf_clean(orig);
+    update_with_field(orig, out, "Signature1");
+    assert_qpdf_clean(out);
+    assert_reads_back_as_update_base(out, NULL);
+    assert_int_equal(count_signatures(out), 1);
+    g_string_free(o, true);
+    g_free(d);
+}
+
+/* ---- forms that ask viewers for appearances ---- */
+
+/* A form whose fields (a text field with its appearance, a hidden one without, an empty
+ * signature field) are in /Fields of an AcroForm with /NeedAppearances true, plus extra (another
+ * field's body, object 9, or NULL). */
+static void write_needy_form(const char *path, const char *extra)
+{
+    char *fields = g_strdup_printf("/AcroForm << /Fields [6 0 R 7 0 R 8 0 R%s] /NeedAppearances "
+                                   "true /DA (/Helv 0 Tf 0 g) >>",
+                                   extra ? " 9 0 R" : "");
+    write_doc(path, fields, "/Annots [6 0 R 7 0 R 8 0 R]", 0,
+              "<< /Type /Annot /Subtype /Widget /FT /Tx /T (HoTen) /V (Tran Thi B) /Rect [200 650 "
+              "400 670] /F 4 /P 3 0 R /AP << /N 10 0 R >> >>",
+              "<< /Type /Annot /Subtype /Widget /FT /Tx /T (Hidden) /Rect [0 0 50 10] /F 2 >>",
+              "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Empty) /Rect [72 100 272 160] /F 4 "
+              ">>",
+              extra ? extra : "null",
+              "<< /Type /XObject /Subtype /Form /BBox [0 0 200 20] /Length 0 >>\nstream\n\n"
+              "endstream",
+              NULL);
+    g_free(fields);
+}
+
+/* /NeedAppearances true has Poppler and Adobe Reader draw every widget anew, the signature's as
+ * an empty box: the update turns it off. Every field a viewer shows has its own appearance, so
+ * each looks as before; the form's other keys stay. */
+static void need_appearances_turned_off(void **state)
+{
+    const char *orig = scratch(state, "orig.pdf"), *out = scratch(state, "out.pdf");
+    write_needy_form(orig, NULL);
+    assert_qpdf_clean(orig);
+    update_with_field(orig, out, "Signature1");
+    assert_qpdf_clean(out);
+    assert_object_has(out, 1, "/NeedAppearances false");
+    assert_object_has(out, 1, "/DA (/Helv 0 Tf 0 g)");
+    assert_object_has(out, 1, "/Fields [ 6 0 R 7 0 R 8 0 R 11 0 R ]");
+    /* without the flag, nothing changes */
+    const char *plain = scratch(state, "plain.pdf"), *out2 = scratch(state, "out2.pdf");
+    write_doc(plain, "/AcroForm << /Fields [] /DA (/Helv 0 Tf 0 g) >>", "", 0, NULL);
+    update_with_field(plain, out2, "Signature1");
+    if (have("qpdf")) {
+        char *cat = show_object(out2, 1);
+        assert_null(strstr(cat, "NeedAppearances"));
+        g_free(cat);
+    }
+}
+
+/* A field a viewer shows that has no appearance of its own (pdflatex's text fields): turning the
+ * flag off would blank it, leaving it on hides the stamp. Refused (SH_FINDINGS), naming the file
+ * and the field, before anything is written. */
+static void need_appearances_without_looks_refused(void **state)
+{
+    const char *orig = scratch(state, "orig.pdf"), *out = scratch(state, "out.pdf");
+    write_needy_form(orig, "<< /T (Parent) /FT /Tx /Kids [<< /Type /Annot /Subtype /Widget "
+                           "/T (Kid) /Rect [10 10 110 30] /P 3 0 R >>] >>");
+    upd u;
+    upd_begin(&u, orig, out);
+    sh_error err;
+    sh_status st = add_widget_field(&u, "S", false, "", &err);
+    assert_int_equal(st, SH_FINDINGS);
+    test_assert_contains(err.msg, orig);
+    test_assert_contains(err.msg, "\"Parent.Kid\"");
+    test_assert_contains(err.msg, "qpdf --generate-appearances");
+    upd_abort(&u);
+}
+
+/* ---- what the signatures allow ---- */
+
+static int permissions_of(const char *path, int *which, char **field)
+{
+    pdf_reader *r = open_ok(path);
+    pdf_signature *sigs;
+    int n;
+    sh_error err;
+    assert_int_equal(pdf_reader_signatures(r, &sigs, &n, &err), SH_OK);
+    int p = pdf_reader_permissions(r, sigs, n, which);
+    *field = *which >= 0 ? g_strdup(sigs[*which].field) : NULL;
+    pdf_signatures_free(sigs, n);
+    pdf_reader_close(r);
+    return p;
+}
+
+/* A document with a signature field 6 whose dictionary is 8: the catalog gets catalog_extra,
+ * the field field_extra, the signature dictionary sig_extra. */
+static void write_with_signature(const char *path, const char *catalog_extra,
+                                 const char *field_extra, const char *sig_extra)
+{
+    char *cat = g_strdup_printf("/AcroForm << /Fields [6 0 R] /SigFlags 3 >> %s", catalog_extra);
+    char *field = g_strdup_printf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (Cert) /Rect [0 0 "
+                                  "0 0] /P 3 0 R /V 8 0 R %s >>",
+                                  field_extra);
+    char *sig =
+        g_strdup_printf("<< /Type /Sig /ByteRange [0 1 2 3] /Contents <00> %s >>", sig_extra);
+    write_doc(path, cat, "/Annots [6 0 R]", 0, field, "<< >>", sig, NULL);
+    g_free(cat);
+    g_free(field);
+    g_free(sig);
+}
+
+#define DOCMDP(p)                                                                                  \
+    "/Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type "             \
+    "/TransformParams " p " /V /1.2 >> >>]"
+
+/* DocMDP (PDF 32000-1 12.8.2.2): a certification (the catalog's /Perms /DocMDP) with P 1, 2, 3,
+ * or none (2); a value out of range reads as the strictest; PDF 2.0's locks (a field's /Lock /P,
+ * a FieldMDP /P); a certification no field holds. */
+static void permissions_from_signatures(void **state)
+{
+    const char *path = scratch(state, "s.pdf");
+    int which;
+    char *field;
+    static const struct {
+        const char *catalog, *field, *sig;
+        int p;
+        bool named;
+    } cases[] = {
+        {"", "", "", 0, false},
+        {"/Perms << /DocMDP 8 0 R >>", "", DOCMDP("/P 1"), 1, true},
+        {"/Perms << /DocMDP 8 0 R >>", "", DOCMDP("/P 2"), 2, true},
+        {"/Perms << /DocMDP 8 0 R >>", "", DOCMDP("/P 3"), 3, true},
+        {"/Perms << /DocMDP 8 0 R >>", "", DOCMDP(""), 2, true},
+        {"/Perms << /DocMDP 8 0 R >>", "", "", 2, true},
+        {"/Perms << /DocMDP 8 0 R >>", "", DOCMDP("/P 7"), 1, true},
+        {"", "", DOCMDP("/P 1"), 1, true}, /* the transform in an approval signature */
+        {"", "/Lock << /Type /SigFieldLock /Action /All /P 1 >>", "", 1, true},
+        {"", "/Lock << /Type /SigFieldLock /Action /All >>", "", 0, false},
+        {"", "",
+         "/Reference [<< /TransformMethod /FieldMDP /TransformParams << /Action /All /P 2 >> >>]",
+         2, true},
+        {"/Perms << /DocMDP 7 0 R >>", "", "", 2, false}, /* names a dictionary no field holds */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        write_with_signature(path, cases[i].catalog, cases[i].field, cases[i].sig);
+        int p = permissions_of(path, &which, &field);
+        if (p != cases[i].p || (which >= 0) != cases[i].named)
+            fail_msg("case %zu: P %d (want %d), signature %d", i, p, cases[i].p, which);
+        if (cases[i].named)
+            assert_string_equal(field, "Cert");
+        g_free(field);
+    }
+}
+
 /* ---- trailers an update cannot continue ---- */
 
 /* The usual document with the trailer dictionary as given, written to path. */
@@ -1320,6 +1524,11 @@ int main(void)
         T(damaged_file_gives_no_base),
         T(unterminated_trailer_is_refused),
         T(damage_found_while_adding_is_refused),
+        T(update_after_bytes_before_header),
+        T(update_after_stray_bytes),
+        T(need_appearances_turned_off),
+        T(need_appearances_without_looks_refused),
+        T(permissions_from_signatures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,21 @@
 /* The progress bar, drawn into a memory stream: nothing at all when disabled; when enabled the
  * final line reads "label [####] 100% N/N" followed by a newline; a total of 0 and adds beyond
- * the total are handled; concurrent adds from many threads are all counted. */
+ * the total are handled; concurrent adds from many threads are all counted. A line printed
+ * while the bar is shown (sh_progress_suspend/resume, and sh_warn) starts on a blanked line and
+ * the bar is drawn again after it; the percentage never goes back when the total grows; on a
+ * pseudo-terminal the frame fits the terminal's width. */
 #include "testutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <glib.h>
 
 typedef struct {
     FILE *f;
@@ -199,6 +209,205 @@ static void concurrent_adds_below_the_total_are_all_counted(void **state)
     free(m.buf);
 }
 
+/* The visible text of each terminal line the output leaves: what follows the last '\r' before
+ * each '\n' (and at the end). */
+static char **visible_lines(const char *out)
+{
+    char **lines = g_strsplit(out, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        char *cr = strrchr(*l, '\r');
+        if (cr)
+            memmove(*l, cr + 1, strlen(cr + 1) + 1);
+    }
+    return lines;
+}
+
+/* Every percentage drawn, in order. */
+static GArray *percentages(const char *out)
+{
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(int));
+    for (const char *p = strchr(out, '%'); p; p = strchr(p + 1, '%')) {
+        const char *q = p;
+        while (q > out && (q[-1] == ' ' || g_ascii_isdigit(q[-1])))
+            q--;
+        int v = atoi(q);
+        g_array_append_val(all, v);
+    }
+    return all;
+}
+
+static void a_line_printed_under_the_bar_starts_on_a_blank_line(void **state)
+{
+    (void)state;
+    memout m;
+    memout_open(&m);
+    sh_progress *p = sh_progress_new_on(m.f, true, "Checking pages", 793);
+    sh_progress_add(p, 7); /* the first add draws */
+    sh_progress_suspend();
+    fprintf(m.f, "93.000.036.001.015/012345678901_NguyenVanA/ — FAILED\n");
+    sh_progress_resume();
+    sh_progress_suspend(); /* nested, as sh_warn inside a caller's pair */
+    sh_progress_suspend();
+    fprintf(m.f, "second line\n");
+    sh_progress_resume();
+    sh_progress_resume();
+    sh_progress_add(p, 786);
+    sh_progress_done(p);
+    memout_close(&m);
+    /* Nothing runs into the bar: "7/793.000.036…" was the bug. */
+    assert_null(strstr(m.buf, "7/79393"));
+    char **lines = visible_lines(m.buf);
+    assert_string_equal(lines[0], "93.000.036.001.015/012345678901_NguyenVanA/ — FAILED");
+    assert_string_equal(lines[1], "second line");
+    check_frame(lines[2], "Checking pages", 100, 793, 793, "");
+    assert_string_equal(lines[3], "");
+    assert_null(lines[4]);
+    g_strfreev(lines);
+    /* The frame was blanked with as many spaces as it is wide, then drawn again below. */
+    const char *frame_end = strstr(m.buf, "7/793");
+    assert_non_null(frame_end);
+    frame_end += strlen("7/793");
+    size_t width = (size_t)(frame_end - (m.buf + 1));
+    assert_int_equal(frame_end[0], '\r');
+    assert_int_equal(strspn(frame_end + 1, " "), width);
+    assert_int_equal(frame_end[1 + width], '\r');
+    const char *after = strstr(m.buf, "FAILED\n") + strlen("FAILED\n");
+    assert_memory_equal(after, "\rChecking pages [", strlen("\rChecking pages ["));
+    free(m.buf);
+}
+
+static void a_message_is_never_printed_into_the_bar(void **state)
+{
+    (void)state;
+    /* sh_warn writes to stderr: point stderr at a file and draw the bar there too. */
+    char *dir = test_tmpdir("progress");
+    char *path = g_build_filename(dir, "stderr.txt", NULL);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    assert_true(dup2(fd, STDERR_FILENO) >= 0);
+    close(fd);
+    sh_log_level before = sh_log_get_level();
+    sh_log_set_level(SH_LOG_NORMAL);
+    sh_progress *p = sh_progress_new_on(stderr, true, "sign", 4);
+    sh_progress_add(p, 1);
+    sh_warn("the stamp is placed lower");
+    sh_progress_add(p, 3);
+    sh_progress_done(p);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    sh_log_set_level(before);
+    gchar *out = NULL;
+    assert_true(g_file_get_contents(path, &out, NULL, NULL));
+    char **lines = visible_lines(out);
+    assert_string_equal(lines[0], "warning: the stamp is placed lower");
+    check_frame(lines[1], "sign", 100, 4, 4, "");
+    g_strfreev(lines);
+    g_free(out);
+    g_free(path);
+    test_rmtree(dir);
+    g_free(dir);
+}
+
+static void the_percentage_never_goes_back_when_the_total_grows(void **state)
+{
+    (void)state;
+    memout m;
+    memout_open(&m);
+    sh_progress *p = sh_progress_new_on(m.f, true, "pages", 10);
+    sh_progress_add(p, 5); /* 50% */
+    sh_progress_grow(p, 10);
+    sh_progress_suspend(); /* resume draws at once, whatever the time since the last frame */
+    sh_progress_resume();
+    assert_int_equal(fflush(m.f), 0);
+    check_frame(last_frame(&m), "pages", 50, 5, 20, ""); /* 25% by count: 50% stays */
+    sh_progress_add(p, 9);
+    sh_progress_suspend();
+    sh_progress_resume();
+    assert_int_equal(fflush(m.f), 0);
+    /* The rest of the bar stands for the rest of the work: 50 + 50 × 9/15. */
+    check_frame(last_frame(&m), "pages", 80, 14, 20, "");
+    sh_progress_grow(p, 1000);
+    sh_progress_add(p, 1);
+    sh_progress_suspend();
+    sh_progress_resume();
+    sh_progress_add(p, 1005);
+    sh_progress_done(p);
+    memout_close(&m);
+    GArray *all = percentages(m.buf);
+    assert_true(all->len >= 4);
+    for (guint i = 1; i < all->len; i++)
+        if (g_array_index(all, int, i) < g_array_index(all, int, i - 1))
+            fail_msg("the percentage went back from %d to %d: %s", g_array_index(all, int, i - 1),
+                     g_array_index(all, int, i), m.buf);
+    assert_int_equal(g_array_index(all, int, all->len - 1), 100);
+    g_array_free(all, TRUE);
+    free(m.buf);
+}
+
+/* Draw on a pseudo-terminal `cols` wide; returns what the terminal received. */
+static char *draw_on_pty(int cols, const char *label)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    assert_true(slave >= 0);
+    struct termios t;
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    cfmakeraw(&t); /* bytes as written: no "\n" → "\r\n" */
+    assert_int_equal(tcsetattr(slave, TCSANOW, &t), 0);
+    struct winsize ws = {.ws_row = 24, .ws_col = (unsigned short)cols};
+    assert_int_equal(ioctl(slave, TIOCSWINSZ, &ws), 0);
+    FILE *f = fdopen(slave, "w");
+    assert_non_null(f);
+    sh_progress *p = sh_progress_new_on(f, true, label, 1000);
+    sh_progress_add(p, 500);
+    sh_progress_done(p);
+    fclose(f);
+    GString *got = g_string_new(NULL);
+    char buf[4096];
+    int flags = fcntl(master, F_GETFL);
+    fcntl(master, F_SETFL, flags | O_NONBLOCK);
+    for (;;) {
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        g_string_append_len(got, buf, n);
+    }
+    close(master);
+    return g_string_free(got, FALSE);
+}
+
+static void the_frame_fits_a_narrow_terminal(void **state)
+{
+    (void)state;
+    static const struct {
+        int cols;
+        bool bar;
+    } CASES[] = {{80, true}, {60, true}, {50, false}, {30, false}, {12, false}, {4, false}};
+    const char *label = "Đang kiểm tra các trang"; /* 23 characters, 31 bytes */
+    for (size_t i = 0; i < G_N_ELEMENTS(CASES); i++) {
+        char *out = draw_on_pty(CASES[i].cols, label);
+        char **lines = visible_lines(out);
+        for (char **l = lines; *l; l++) {
+            glong w = g_utf8_strlen(*l, -1);
+            if (w > CASES[i].cols - 1)
+                fail_msg("%d columns: a frame of %ld: \"%s\"", CASES[i].cols, w, *l);
+        }
+        assert_true(g_utf8_validate(out, -1, NULL));
+        assert_non_null(strstr(lines[0], CASES[i].cols > 12 ? "50% 500/1000" : "50%"));
+        assert_int_equal(strchr(lines[0], '[') != NULL, CASES[i].bar);
+        if (CASES[i].cols == 80)
+            check_frame(lines[0], label, 50, 500, 1000, "");
+        g_strfreev(lines);
+        g_free(out);
+    }
+}
+
 static void null_is_accepted(void **state)
 {
     (void)state;
@@ -216,6 +425,10 @@ int main(void)
         cmocka_unit_test(adding_beyond_the_total_clamps_at_100_percent),
         cmocka_unit_test(concurrent_adds_reach_the_exact_total),
         cmocka_unit_test(concurrent_adds_below_the_total_are_all_counted),
+        cmocka_unit_test(a_line_printed_under_the_bar_starts_on_a_blank_line),
+        cmocka_unit_test(a_message_is_never_printed_into_the_bar),
+        cmocka_unit_test(the_percentage_never_goes_back_when_the_total_grows),
+        cmocka_unit_test(the_frame_fits_a_narrow_terminal),
         cmocka_unit_test(null_is_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

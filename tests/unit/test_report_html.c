@@ -327,6 +327,50 @@ static void all_passed_is_plain(void **state)
     g_free(out);
 }
 
+/* page.duplicate pairs side by side: a page and the page of another file it repeats (that
+ * file's name is hostile: escaped), and, in a file that passed, a page that only looks like an
+ * earlier one (a warning): shown all the same, both pictures, the differing place framed. */
+static void duplicate_pairs_side_by_side(void **state)
+{
+    char *out = test_mkdirs(*state, "pairs");
+    char *path = test_path(out, "report.html");
+    sh_error err;
+    vd_html *h = NULL;
+    assert_int_equal(vd_html_begin(path, &h, &err), SH_OK);
+    vd_file_report *r = new_report(VD_ENTRY_FILE, ORG_A "/" DOSSIER_A "/03.Phieu dang vien.pdf",
+                                   ORG_A, DOSSIER_A, 1, false);
+    add_finding(r, "page.duplicate", SH_ERROR, 1, "Trang 1 là trang 2 của tệp khác.", NULL);
+    vd_thumb *t = add_thumb(r, 1, 0, false, false);
+    t->twin =
+        (vd_twin){.page = 2, .file = g_strdup(HOSTILE_NAME), .confident = true, .w = 255, .h = 360};
+    t->twin.px = make_page(255, 360, 0, false, false);
+    add_and_free(h, r);
+    vd_file_report *near =
+        new_report(VD_ENTRY_FILE, ORG_A "/" DOSSIER_A "/04.Don.pdf", ORG_A, DOSSIER_A, 3, true);
+    add_finding(near, "page.duplicate", SH_WARNING, 3, "Trang 3 giống trang 1.", NULL);
+    t = add_thumb(near, 3, 0, false, false);
+    t->twin = (vd_twin){.page = 1, .n_areas = 1, .w = 255, .h = 360}; /* its picture not kept */
+    t->twin.here[0].x = t->twin.there[0].x = 0.5f;
+    t->twin.here[0].y = t->twin.there[0].y = 0.25f;
+    t->twin.here[0].w = t->twin.there[0].w = 0.1f;
+    t->twin.here[0].h = t->twin.there[0].h = 0.05f;
+    add_and_free(h, near);
+    assert_int_equal(vd_html_finish(h, ORG_A, NULL, &err), SH_OK);
+    char *html = read_text(path);
+    assert_int_equal(occurrences(html, "class=\"thumb pair\""), 2);
+    assert_int_equal(occurrences(html, "<image "), 3);          /* the one missing: a grey sheet */
+    test_assert_contains(html, "Trang 2 của " HOSTILE_ESCAPED); /* the run is in Vietnamese */
+    assert_null(strstr(html, HOSTILE_NAME));
+    test_assert_contains(html, "Trang 1 là trang 2 của " HOSTILE_ESCAPED " bị quét lại");
+    test_assert_contains(html, "Trang 3 trông như trang 1: hãy đối chiếu");
+    assert_int_equal(occurrences(html, "class=\"differs\""), 2); /* on both pages */
+    test_assert_contains(html, "04.Don.pdf");                    /* passed, shown for its pair */
+    assert_self_contained(html);
+    g_free(html);
+    g_free(path);
+    g_free(out);
+}
+
 static void abort_leaves_the_old_page(void **state)
 {
     char *out = test_mkdirs(*state, "abort");
@@ -477,6 +521,7 @@ int main(void)
         cmocka_unit_test(png_round_trip),
         cmocka_unit_test(report_counts_escapes_and_stands_alone),
         cmocka_unit_test(all_passed_is_plain),
+        cmocka_unit_test(duplicate_pairs_side_by_side),
         cmocka_unit_test(abort_leaves_the_old_page),
         cmocka_unit_test(unwritable_places_are_named),
         cmocka_unit_test(chromium_draws_the_marks_and_the_chart),

@@ -490,6 +490,88 @@ static void p11_not_a_module(void **state)
     test_assert_contains(err.msg, "not a PKCS#11 module");
 }
 
+/* ---- checked before the secret is asked (sg_key_prepare) ---- */
+
+/* Preparing the key of src is refused as SH_INPUT, with nothing prepared; why is in err. */
+static void assert_prepare_refused(const sg_key_source *src, sh_error *err)
+{
+    sg_key_pending *p = NULL;
+    assert_int_equal(sg_key_prepare(src, &p, err), SH_INPUT);
+    assert_null(p);
+}
+
+/* Module, token and key label are checked without the PIN: a mistake there costs no PIN. */
+static void p11_checked_before_the_pin(void **state)
+{
+    (void)state;
+    need_softhsm();
+    sh_error err = {0};
+    sg_key_source missing = {.pkcs11_module = "/nonexistent/libtoken.so"};
+    assert_prepare_refused(&missing, &err);
+    test_assert_contains(err.msg, "/nonexistent/libtoken.so");
+    sg_key_source no_token = {.pkcs11_module = MODULE, .token_label = "no-such-token"};
+    assert_prepare_refused(&no_token, &err);
+    assert_says(err.msg, "no-such-token", "\"sohoa-test\"");
+    sg_key_source no_key = {
+        .pkcs11_module = MODULE, .token_label = "sohoa-test", .key_label = "no-such-key"};
+    assert_prepare_refused(&no_key, &err);
+    /* the labels it shows before login are offered */
+    assert_says(err.msg, "no-such-key", "\"org-rsa\"", "\"org-ec\"", "--key");
+    /* the right ones: prepared, a PIN wanted, then opened with it */
+    sg_key_source good = {
+        .pkcs11_module = MODULE, .token_label = "sohoa-test", .key_label = "org-ec"};
+    sg_key_pending *p = NULL;
+    assert_int_equal(sg_key_prepare(&good, &p, &err), SH_OK);
+    assert_true(sg_key_needs_secret(p));
+    sg_key *k = NULL;
+    assert_int_equal(sg_key_unlock(&p, PIN, &k, &err), SH_OK);
+    assert_null(p);
+    assert_int_equal(sg_key_kind_of(k), SG_KEY_EC_P256);
+    sg_key_close(k);
+    /* a wrong PIN after a good preparation: refused at unlock, nothing left over */
+    assert_int_equal(sg_key_prepare(&good, &p, &err), SH_OK);
+    assert_int_equal(sg_key_unlock(&p, "987654", &k, &err), SH_INPUT);
+    assert_null(p);
+    assert_null(k);
+    test_assert_contains(err.msg, "wrong PIN");
+}
+
+/* --key may name the certificate's label: its key (same CKA_ID) signs. */
+static void p11_key_chosen_by_its_certificate_label(void **state)
+{
+    (void)state;
+    need_softhsm();
+    sg_key *k = token_opened("sohoa-other", "other-cert");
+    assert_cn(sg_key_cert(k), "Another signer");
+    sg_key_close(k);
+}
+
+/* A PKCS#12 file is read and decoded before the passphrase is asked; one without a passphrase
+ * asks for none. */
+static void p12_checked_before_the_passphrase(void **state)
+{
+    (void)state;
+    sh_error err = {0};
+    char *text = fxp("ca.cnf");
+    sg_key_source not_p12 = {.pkcs12 = text};
+    assert_prepare_refused(&not_p12, &err);
+    assert_says(err.msg, text, "PKCS#12");
+    g_free(text);
+    const char *names[2] = {"org-rsa.p12", "org-rsa-nopass.p12"};
+    for (int i = 0; i < 2; i++) {
+        char *path = fxp(names[i]);
+        sg_key_source src = {.pkcs12 = path};
+        sg_key_pending *p = NULL;
+        assert_int_equal(sg_key_prepare(&src, &p, &err), SH_OK);
+        assert_int_equal(sg_key_needs_secret(p), i == 0);
+        sg_key *k = NULL;
+        assert_int_equal(sg_key_unlock(&p, i == 0 ? P12_PASS : NULL, &k, &err), SH_OK);
+        assert_org_rsa(k);
+        sg_key_close(k);
+        g_free(path);
+    }
+}
+
 /* ---- the secret ---- */
 
 /* The secret read from the environment variable env (or else the file path) is want. */
@@ -517,8 +599,13 @@ static void secret_from_env(void **state)
 {
     (void)state;
     setenv("SOHOA_TEST_PIN", "12 34 56", 1);
+    char *value = getenv("SOHOA_TEST_PIN"); /* glibc keeps setenv's strings: still readable */
     assert_secret("SOHOA_TEST_PIN", "/nonexistent", "12 34 56");
-    unsetenv("SOHOA_TEST_PIN");
+    /* taken out of the environment at once, and its bytes wiped where they were */
+    assert_null(getenv("SOHOA_TEST_PIN"));
+    for (size_t i = 0; i < strlen("12 34 56"); i++)
+        assert_int_equal(value[i], 0);
+    /* (the initial environment, what /proc/PID/environ shows: tests/cli/test_sign.sh) */
 }
 
 static void secret_env_missing_or_empty(void **state)
@@ -682,6 +769,9 @@ int main(void)
         cmocka_unit_test(p11_several_tokens_listed),
         cmocka_unit_test(p11_missing_module),
         cmocka_unit_test(p11_not_a_module),
+        cmocka_unit_test(p11_checked_before_the_pin),
+        cmocka_unit_test(p11_key_chosen_by_its_certificate_label),
+        cmocka_unit_test(p12_checked_before_the_passphrase),
         cmocka_unit_test(secret_from_env),
         cmocka_unit_test(secret_env_missing_or_empty),
         cmocka_unit_test(secret_from_file),

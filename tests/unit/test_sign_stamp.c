@@ -196,7 +196,7 @@ static sh_status write_page(const char *path, const sg_stamp *st, int rotate, co
     int catalog = pdf_object_reserve(w), pages = pdf_object_reserve(w);
     int page = pdf_object_reserve(w), content = pdf_object_reserve(w);
     int info = pdf_object_reserve(w);
-    int form = st ? sg_stamp_write(st, w, time, rotate) : 0;
+    int form = st ? sg_stamp_write(st, w, time, rotate, 1.0) : 0;
     if (st)
         assert_true(form > 0);
 
@@ -743,6 +743,181 @@ static void bad_seals_refused(void **state)
     g_free(missing);
 }
 
+/* ---- where the stamp goes (stamp_place.c) ---- */
+
+#define A4_W 595.0
+#define A4_H 842.0
+#define STAMP_W 198.0 /* 70 mm */
+#define STAMP_H 60.0
+#define PX_PER_PT (50.0 / 72.0)
+
+/* A white picture of an A4 page at 50 ppi. */
+static uint8_t *white_page(uint32_t *w, uint32_t *h)
+{
+    *w = (uint32_t)lround(A4_W * PX_PER_PT);
+    *h = (uint32_t)lround(A4_H * PX_PER_PT);
+    uint8_t *px = g_malloc((size_t)*w * *h);
+    memset(px, 255, (size_t)*w * *h);
+    return px;
+}
+
+/* Black over the display rectangle (points, from the top-left corner). */
+static void ink(uint8_t *px, uint32_t w, uint32_t h, double x0, double y0, double x1, double y1)
+{
+    for (uint32_t y = (uint32_t)(y0 * PX_PER_PT); y < (uint32_t)ceil(y1 * PX_PER_PT) && y < h; y++)
+        for (uint32_t x = (uint32_t)(x0 * PX_PER_PT); x < (uint32_t)ceil(x1 * PX_PER_PT) && x < w;
+             x++)
+            px[(size_t)y * w + x] = 0;
+}
+
+static bool overlaps(double ax0, double ay0, double ax1, double ay1, double bx0, double by0,
+                     double bx1, double by1)
+{
+    return ax0 < bx1 && bx0 < ax1 && ay0 < by1 && by0 < ay1;
+}
+
+/* A stamp at (x, y) (display points, top-left) lies in the top-right quarter of A4, margin
+ * from the top and right edges. */
+static void assert_in_quarter(double x, double y, double margin)
+{
+    if (!(x >= A4_W / 2 - 1e-6 && x + STAMP_W <= A4_W - margin + 1e-6 && y >= margin - 1e-6 &&
+          y + STAMP_H <= A4_H / 2 + 1e-6))
+        fail_msg("the stamp at (%.1f, %.1f) leaves the top-right quarter", x, y);
+}
+
+static void least_ink_blank_page_is_the_corner(void **state)
+{
+    (void)state;
+    uint32_t w, h;
+    uint8_t *px = white_page(&w, &h);
+    double x, y;
+    sg_stamp_least_ink(px, w, h, A4_W, A4_H, STAMP_W, STAMP_H, MARGIN, &x, &y);
+    assert_true(x == A4_W - MARGIN - STAMP_W && y == MARGIN);
+    /* a page inked all over its quarter: no place is better, the corner stays */
+    ink(px, w, h, A4_W / 2, 0, A4_W, A4_H / 2);
+    sg_stamp_least_ink(px, w, h, A4_W, A4_H, STAMP_W, STAMP_H, MARGIN, &x, &y);
+    assert_true(x == A4_W - MARGIN - STAMP_W && y == MARGIN);
+    g_free(px);
+}
+
+/* Mẫu 2-HSĐV prints "ĐẢNG CỘNG SẢN VIỆT NAM" and a rule under it top right: the stamp goes
+ * where it covers neither, near the corner, in the top-right quarter. */
+static void least_ink_keeps_off_the_header(void **state)
+{
+    (void)state;
+    uint32_t w, h;
+    uint8_t *px = white_page(&w, &h);
+    const double header[4] = {330, 40, 560, 54}, rule[4] = {390, 62, 500, 64};
+    ink(px, w, h, header[0], header[1], header[2], header[3]);
+    ink(px, w, h, rule[0], rule[1], rule[2], rule[3]);
+    ink(px, w, h, 60, 160, 540, 170); /* a body line across the page, further down */
+    double x, y;
+    sg_stamp_least_ink(px, w, h, A4_W, A4_H, STAMP_W, STAMP_H, MARGIN, &x, &y);
+    assert_in_quarter(x, y, MARGIN);
+    const double *boxes[3] = {header, rule, (const double[4]){60, 160, 540, 170}};
+    for (int i = 0; i < 3; i++)
+        if (overlaps(x, y, x + STAMP_W, y + STAMP_H, boxes[i][0], boxes[i][1], boxes[i][2],
+                     boxes[i][3]))
+            fail_msg("the stamp at (%.1f, %.1f) covers ink %d", x, y, i);
+    /* the nearest free place: just under the rule, above the body line, at the right margin */
+    assert_true(y >= 64 && y + STAMP_H <= 160);
+    assert_true(fabs(x - (A4_W - MARGIN - STAMP_W)) < 2);
+    g_free(px);
+}
+
+/* The corner of each rotation, as the page is displayed, in default user space. */
+static void place_fixed_is_the_corner_of_every_rotation(void **state)
+{
+    (void)state;
+    const double box[4] = {0, 0, A4_W, A4_H};
+    const double want[4][4] = {
+        {A4_W - MARGIN - STAMP_W, A4_H - MARGIN - STAMP_H, A4_W - MARGIN, A4_H - MARGIN},
+        {MARGIN, A4_H - MARGIN - STAMP_W, MARGIN + STAMP_H, A4_H - MARGIN},
+        {MARGIN, MARGIN, MARGIN + STAMP_W, MARGIN + STAMP_H},
+        {A4_W - MARGIN - STAMP_H, MARGIN, A4_W - MARGIN, MARGIN + STAMP_W}};
+    for (int i = 0; i < 4; i++) {
+        sg_stamp_spot spot;
+        sg_stamp_place("/nonexistent.pdf", NULL, 0, box, 90 * i, STAMP_W, STAMP_H, MARGIN,
+                       SG_PLACE_FIXED, &spot);
+        assert_true(spot.scale == 1 && !spot.moved);
+        for (int k = 0; k < 4; k++)
+            if (fabs(spot.rect[k] - want[i][k]) > 1e-9)
+                fail_msg("/Rotate %d: rect[%d] = %g, expected %g", 90 * i, k, spot.rect[k],
+                         want[i][k]);
+    }
+}
+
+/* A page smaller than the stamp (a 4 × 4 pt page, a 200 × 50 pt label, a small CropBox): the
+ * stamp is scaled down, its proportions kept, inside the box, in its top-right quarter. */
+static void place_scales_down_on_small_pages(void **state)
+{
+    (void)state;
+    const double boxes[3][4] = {{0, 0, 4, 4}, {0, 0, 200, 50}, {100, 100, 300, 150}};
+    for (int b = 0; b < 3; b++)
+        for (int r = 0; r < 360; r += 90) {
+            const double *box = boxes[b];
+            sg_stamp_spot spot;
+            sg_stamp_place("/nonexistent.pdf", NULL, 0, box, r, STAMP_W, STAMP_H, MARGIN,
+                           SG_PLACE_AUTO, &spot);
+            assert_true(spot.scale > 0 && spot.scale < 1);
+            const double *q = spot.rect;
+            if (q[0] < box[0] - 1e-9 || q[1] < box[1] - 1e-9 || q[2] > box[2] + 1e-9 ||
+                q[3] > box[3] + 1e-9)
+                fail_msg("box %d, /Rotate %d: [%g %g %g %g] is outside [%g %g %g %g]", b, r, q[0],
+                         q[1], q[2], q[3], box[0], box[1], box[2], box[3]);
+            double rw = q[2] - q[0], rh = q[3] - q[1];
+            bool turned = r == 90 || r == 270;
+            double shown_w = turned ? rh : rw, shown_h = turned ? rw : rh;
+            assert_true(fabs(shown_w - STAMP_W * spot.scale) < 1e-6);
+            assert_true(fabs(shown_h - STAMP_H * spot.scale) < 1e-6);
+        }
+    /* pages that hold it are not scaled */
+    sg_stamp_spot spot;
+    sg_stamp_place("/nonexistent.pdf", NULL, 0, (const double[4]){0, 0, A4_W, A4_H}, 0, STAMP_W,
+                   STAMP_H, MARGIN, SG_PLACE_FIXED, &spot);
+    assert_true(spot.scale == 1);
+}
+
+/* On a real page, rendered by Poppler: ink in the corner (drawn as text and a rule, as forms
+ * print their header) is not covered. */
+static void place_auto_on_a_rendered_page(void **state)
+{
+    char *pdf = test_path(*state, "header.pdf");
+    sh_error err;
+    pdf_writer *w = pdf_writer_new(pdf, 7, false, &err);
+    assert_non_null(w);
+    int catalog = pdf_object_reserve(w), pages = pdf_object_reserve(w);
+    int page = pdf_object_reserve(w), content = pdf_object_reserve(w);
+    test_pdf_page_tree(w, catalog, pages, page);
+    pdf_object_begin(w, page);
+    pdf_printf(w,
+               "<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Resources << /Font "
+               "<< /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> "
+               "/Contents %d 0 R >>",
+               pages, content);
+    pdf_object_end(w);
+    /* the header at 792-804 from the bottom (38-50 from the top), the rule at 770-772 */
+    static const char ops[] = "BT /F1 14 Tf 330 792 Td (DANG CONG SAN VIET NAM) Tj ET\n"
+                              "0 g 390 770 120 2 re f\n";
+    pdf_stream_begin(w, content, "", strlen(ops));
+    pdf_write(w, ops, strlen(ops));
+    pdf_stream_end(w);
+    assert_int_equal(pdf_writer_finish(w, catalog, 0, NULL, &err), SH_OK);
+    sg_stamp_spot spot;
+    sg_stamp_place(pdf, NULL, 0, (const double[4]){0, 0, A4_W, A4_H}, 0, STAMP_W, STAMP_H, MARGIN,
+                   SG_PLACE_AUTO, &spot);
+    assert_true(spot.moved && spot.scale == 1);
+    const double *q = spot.rect;
+    if (overlaps(q[0], q[1], q[2], q[3], 330, 788, 565, 806) ||
+        overlaps(q[0], q[1], q[2], q[3], 390, 770, 510, 772))
+        fail_msg("the stamp [%g %g %g %g] covers the header", q[0], q[1], q[2], q[3]);
+    assert_true(q[0] >= A4_W / 2 && q[3] <= A4_H - MARGIN + 1e-9 && q[1] >= A4_H / 2);
+    sg_stamp_place(pdf, NULL, 0, (const double[4]){0, 0, A4_W, A4_H}, 0, STAMP_W, STAMP_H, MARGIN,
+                   SG_PLACE_FIXED, &spot);
+    assert_false(spot.moved);
+    g_free(pdf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -766,6 +941,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(font_lacking_a_letter, test_setup_tmpdir,
                                         test_teardown_tmpdir),
         cmocka_unit_test_setup_teardown(bad_seals_refused, test_setup_tmpdir, test_teardown_tmpdir),
+        cmocka_unit_test(least_ink_blank_page_is_the_corner),
+        cmocka_unit_test(least_ink_keeps_off_the_header),
+        cmocka_unit_test(place_fixed_is_the_corner_of_every_rotation),
+        cmocka_unit_test(place_scales_down_on_small_pages),
+        cmocka_unit_test_setup_teardown(place_auto_on_a_rendered_page, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -358,6 +358,24 @@ static void open_refuses_a_workspace_whose_ledger_is_missing(void **state)
     g_free(state_dir);
 }
 
+/* A ledger truncated to 0 bytes: refused, left at 0 bytes, never opened as a new database. */
+static void open_refuses_a_workspace_whose_ledger_is_empty(void **state)
+{
+    const char *dir = *state;
+    create_ok(dir);
+    char *ledger = g_build_filename(dir, SH_WORKSPACE_STATE_DIR, SH_WORKSPACE_LEDGER, NULL);
+    test_write(ledger, "", 0);
+    sh_workspace ws;
+    sh_error err = {0};
+    assert_int_equal(sh_workspace_open(dir, NULL, NULL, &ws, &err), SH_INPUT);
+    test_assert_contains(err.msg, "empty");
+    test_assert_contains(err.msg, "backup");
+    struct stat sb;
+    assert_int_equal(stat(ledger, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    g_free(ledger);
+}
+
 static void open_refuses_a_broken_config_naming_the_line(void **state)
 {
     const char *dir = *state;
@@ -401,6 +419,7 @@ int main(void)
         T(open_with_no_workspace_above_says_how_to_make_one),
         T(open_uses_the_config_override),
         T(open_refuses_a_workspace_whose_ledger_is_missing),
+        T(open_refuses_a_workspace_whose_ledger_is_empty),
         T(open_refuses_a_broken_config_naming_the_line),
     };
 #undef T
