@@ -193,52 +193,20 @@ const char *sh_atomic_temp_path(const sh_atomic_file *f) { return f->tmp_path; }
 
 int sh_fsync_dir_(const char *dir) { return fsync_dir(dir); }
 
-sh_status sh_atomic_commit_keep_(sh_atomic_file *f, int *locked_fd, sh_error *err)
+/* The rename into place and its error: SH_USAGE when the name is taken. */
+static sh_status put_in_place(sh_atomic_file *f, bool no_replace, sh_error *err)
 {
-    if (locked_fd)
-        *locked_fd = -1;
-    sh_status st = sh_atomic_seal(f, err);
-    if (st == SH_OK && publish(f->tmp_path, f->path, true) != 0)
-        st = errno == EEXIST
-                 ? sh_fail(err, SH_USAGE, _("%s already exists; it is left as it is"), f->path)
-                 : sh_fail_errno(err, SH_INTERNAL, errno, _("cannot put %s in place"), f->path);
-    if (st == SH_OK && locked_fd)
-        *locked_fd = f->fd; /* renamed, still open: the lock now guards it under its name */
-    else
-        close(f->fd); /* the lock goes with it: recovery may take the kept temp file over */
-    f->fd = -1;
-    if (st == SH_OK) {
-        char *dir = NULL;
-        const char *base;
-        split_path(f->path, &dir, &base);
-        if (!dir || fsync_dir(dir) != 0)
-            st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot flush the folder of %s to disk"),
-                               f->path);
-        free(dir);
-    }
-    atomic_free(f);
-    return st;
+    if (publish(f->tmp_path, f->path, no_replace) == 0)
+        return SH_OK;
+    if (errno == EEXIST)
+        return sh_fail(err, SH_USAGE, _("%s already exists; it is left as it is"), f->path);
+    return sh_fail_errno(err, SH_INTERNAL, errno, _("cannot put %s in place"), f->path);
 }
 
-sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err)
+/* The folder flushed, so that the rename itself survives a power cut; f freed. */
+static sh_status flush_folder_and_free(sh_atomic_file *f, sh_error *err)
 {
-    sh_status st = sh_atomic_seal(f, err);
-    if (st != SH_OK) {
-        sh_atomic_abort(f);
-        return st;
-    }
-    /* Renamed while still open: the lock keeps sweeps away from the temp file until it is in
-     * place (the bytes are already on disk, so closing afterwards cannot lose them). */
-    if (publish(f->tmp_path, f->path, f->flags & SH_ATOMIC_NO_REPLACE) != 0) {
-        if (errno == EEXIST)
-            st = sh_fail(err, SH_USAGE, _("%s already exists; it is left as it is"), f->path);
-        else
-            st = sh_fail_errno(err, SH_INTERNAL, errno, _("cannot put %s in place"), f->path);
-        sh_atomic_abort(f);
-        return st;
-    }
-    close(f->fd);
-    f->fd = -1;
+    sh_status st = SH_OK;
     char *dir = NULL;
     const char *base;
     split_path(f->path, &dir, &base);
@@ -248,6 +216,41 @@ sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err)
     free(dir);
     atomic_free(f);
     return st;
+}
+
+sh_status sh_atomic_commit_keep_(sh_atomic_file *f, int *locked_fd, sh_error *err)
+{
+    if (locked_fd)
+        *locked_fd = -1;
+    sh_status st = sh_atomic_seal(f, err);
+    if (st == SH_OK)
+        st = put_in_place(f, true, err);
+    if (st == SH_OK && locked_fd)
+        *locked_fd = f->fd; /* renamed, still open: the lock now guards it under its name */
+    else
+        close(f->fd); /* the lock goes with it: recovery may take the kept temp file over */
+    f->fd = -1;
+    if (st != SH_OK) {
+        atomic_free(f);
+        return st;
+    }
+    return flush_folder_and_free(f, err);
+}
+
+sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err)
+{
+    sh_status st = sh_atomic_seal(f, err);
+    /* Renamed while still open: the lock keeps sweeps away from the temp file until it is in
+     * place (the bytes are already on disk, so closing afterwards cannot lose them). */
+    if (st == SH_OK)
+        st = put_in_place(f, f->flags & SH_ATOMIC_NO_REPLACE, err);
+    if (st != SH_OK) {
+        sh_atomic_abort(f);
+        return st;
+    }
+    close(f->fd);
+    f->fd = -1;
+    return flush_folder_and_free(f, err);
 }
 
 sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, int flags,
