@@ -25,9 +25,9 @@ corpus=${3:-$tmp/corpus}
 src="bench/page_accuracy.c validate/page.c validate/page_prep.c validate/page_orient.c
      validate/page_compare.c"
 # shellcheck disable=SC2086
-cc -std=c11 -D_GNU_SOURCE -O2 -I. $src $(pkg-config --cflags --libs lept) -lm -o "$tmp/pa"
+cc -std=c11 -D_GNU_SOURCE -O2 -Ivalidate -Icore/include $src $(pkg-config --cflags --libs lept) -lm -o "$tmp/pa"
 # shellcheck disable=SC2086
-cc -std=c11 -D_GNU_SOURCE -DSTOP_AFTER=1000000 -O2 -I. $src $(pkg-config --cflags --libs lept) \
+cc -std=c11 -D_GNU_SOURCE -DSTOP_AFTER=1000000 -O2 -Ivalidate -Icore/include $src $(pkg-config --cflags --libs lept) \
   -lm -o "$tmp/pa_full"
 shortlist=$(awk '/#define VD_PHASH_SHORTLIST/ {print $3}' validate/page.h)
 

@@ -16,7 +16,7 @@ if [ ! -f "$dir/labels.csv" ]; then
   /usr/bin/python3 samples/make_corpus.py "$dir" $small >/dev/null
 fi
 # The driver is built here, from the page analysis sources alone (no project libraries needed).
-cc -std=c11 -D_GNU_SOURCE -O2 -I. bench/page_accuracy.c validate/page.c validate/page_prep.c \
+cc -std=c11 -D_GNU_SOURCE -O2 -Ivalidate -Icore/include bench/page_accuracy.c validate/page.c validate/page_prep.c \
   validate/page_orient.c validate/page_compare.c $(pkg-config --cflags --libs lept) -lm \
   -o "$tmp/page_accuracy"
 "$tmp/page_accuracy" "$dir" --lept > "$tmp/results.tsv"

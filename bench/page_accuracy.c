@@ -18,8 +18,8 @@
 
 #include <leptonica/allheaders.h>
 
-#include "validate/page.h"
-#include "validate/page_impl.h"
+#include "page_impl.h"
+#include "page_cc_impl.h"
 
 static double now(void)
 {

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "sign/sign.h"
-#include "sign/sign_impl.h"
 
 static void print_help(void)
 {

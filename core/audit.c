@@ -1,5 +1,5 @@
 /* The hash-chained audit log. See docs/audit.md for the encoding an inspector can recompute. */
-#include "internal.h"
+#include "core_impl.h"
 
 #include <string.h>
 #include <time.h>

@@ -1,7 +1,7 @@
 /* sohoa.ini: read with GKeyFile, after a line scan of our own that knows where each key stands,
  * so that every error names the file, the line and the key. Unknown keys are errors: a typo in
  * a threshold must not silently fall back to the default. */
-#include "core.h"
+#include "core/core.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* Errors as values, and stderr logging with -q / -v. */
-#include "core.h"
+#include "core/core.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* Atomic file writes and bounded whole-file reads. */
-#include "internal.h"
+#include "core_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>

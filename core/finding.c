@@ -1,5 +1,5 @@
 /* Findings as JSON: one writer, so every command reports them the same way. */
-#include "core.h"
+#include "core/core.h"
 
 void sh_finding_value(sh_finding *f, const char *key, double value)
 {

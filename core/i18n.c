@@ -1,7 +1,7 @@
 /* gettext set-up. The Vietnamese catalog must work on stations where only C.UTF-8 exists
  * (vi_VN is often not generated), so the language is chosen here and handed to gettext through
  * LANGUAGE under a UTF-8 locale, rather than left to setlocale() alone. */
-#include "core.h"
+#include "core/core.h"
 
 #include <limits.h>
 #include <locale.h>

@@ -1,5 +1,5 @@
 /* A compact JSON writer with sticky errors, a UTF-8 checker and a bounded JSON validator. */
-#include "core.h"
+#include "core/core.h"
 
 #include <math.h>
 #include <stdlib.h>

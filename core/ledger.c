@@ -1,7 +1,7 @@
 /* The SQLite ledger: WAL, busy timeout, forward-only schema migrations; opened for writing by
  * the commands that record, for reading only (read-only media too) by those that look. Only
  * "sohoa init" creates one: a ledger that is missing, empty or without a schema is an error. */
-#include "internal.h"
+#include "core_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>

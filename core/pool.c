@@ -1,5 +1,5 @@
 /* A fixed set of worker threads over a bounded ring of tasks. */
-#include "core.h"
+#include "core/core.h"
 
 #include <pthread.h>
 #include <stdlib.h>

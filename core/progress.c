@@ -6,7 +6,7 @@
  * below it. One lock serialises drawing for the whole process: worker threads that count pages
  * wait while a line is being printed. The percentage shown never goes back when more work is
  * found on the way (sh_progress_grow); it waits until the count catches up. */
-#include "core.h"
+#include "core/core.h"
 
 #include <glib.h>
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* Publishing a file the ledger records: intents, their completion, recovery after a kill, and
  * the sweep of temp files that dead writers left (core.h, docs/architecture.md). */
-#include "internal.h"
+#include "core_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* Streaming SHA-256 through OpenSSL's EVP interface (it picks the SHA-NI / AVX2 code paths). */
-#include "core.h"
+#include "core/core.h"
 
 #include <errno.h>
 #include <fcntl.h>

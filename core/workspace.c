@@ -1,5 +1,5 @@
 /* Finding, opening and creating workspaces. */
-#include "core.h"
+#include "core/core.h"
 
 #include <errno.h>
 #include <limits.h>

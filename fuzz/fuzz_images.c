@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "ingest/source.h"
+#include "source_impl.h"
 
 static char *scratch;
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "validate/page_image.h"
+#include "page_image_impl.h"
 
 #define HEAD 12
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ingest/supersede.h"
+#include "supersede_impl.h"
 
 void in_result_clear(in_result *r)
 {

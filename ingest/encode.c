@@ -6,7 +6,7 @@
 #include <tiffio.h>
 #include <zlib.h>
 
-#include "ingest/source.h"
+#include "source_impl.h"
 
 #define OUT_CHUNK (64 * 1024)
 

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ingest/source.h"
+#include "source_impl.h"
 
 /* Headers (APPn markers with EXIF, ICC profiles…) come first; they are read up to this much. */
 #define JPEG_HEAD_MAX (4u << 20)

@@ -1,7 +1,7 @@
 /* Scanner PDFs: checked to open (pdf_doc_open, Poppler) and then copied byte for byte under the
  * canonical name by document.c. They are never rewritten: the scanner software's PDF is the
  * original. */
-#include "ingest/source.h"
+#include "source_impl.h"
 
 static void pdf_close(in_source *s) { (void)s; }
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "ingest/source.h"
+#include "source_impl.h"
 
 #define PNG_CHUNK_MAX (64u << 20)          /* larger chunks are not from a scanner */
 #define INTERLACED_MAX ((uint64_t)1 << 30) /* bytes of decoded samples held at once */

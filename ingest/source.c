@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ingest/source.h"
+#include "source_impl.h"
 
 void in_limits_from_config(in_limits *l, const sh_config *cfg)
 {

@@ -30,7 +30,7 @@
 
 #include <dirent.h>
 
-#include "ingest/supersede.h"
+#include "supersede_impl.h"
 
 #define REASON_MAX_BYTES 4000
 #define SUPERSEDED_DIR SH_WORKSPACE_STATE_DIR "/superseded"

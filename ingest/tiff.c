@@ -10,7 +10,7 @@
 #include <tiffio.h>
 #include <unistd.h>
 
-#include "ingest/source.h"
+#include "source_impl.h"
 
 #define MAX_TIFF_PAGES 10000
 #define MAX_TIFF_ALLOC ((tmsize_t)256 << 20) /* libtiff's largest single allocation */

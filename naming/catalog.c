@@ -1,5 +1,5 @@
 /* The Phụ lục 1 catalog, compiled in from catalog.def. */
-#include "naming.h"
+#include "naming/naming.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* sohoa name check: walk a tree of organisation and dossier folders and report every name that
  * breaks Phụ lục 2, with the name it should have. Correct names take the strict parser only;
  * the lenient reading and the title matcher run for the names that fail it. */
-#include "naming.h"
+#include "naming/naming.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* Document file names: the strict grammar of Phụ lục 2 (the fast path every correct file takes)
  * and a lenient reading of near misses that says what is wrong and what was meant. */
-#include "naming.h"
+#include "naming/naming.h"
 
 #include <limits.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * them be undone. A rename never replaces anything; whatever is not certain is left to a
  * person. The journal is written before the first rename, so an interrupted run can be undone
  * too: undo looks at what is on disk, rename by rename. */
-#include "naming.h"
+#include "naming/naming.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* Matching a title typed by a person ("QĐ kết nạp ĐV", "ly lich dang vein") to catalog types:
  * word-level similarity with a small edit-distance tolerance, after expanding the abbreviations
  * that Party offices write on dossier covers. */
-#include "naming.h"
+#include "naming/naming.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* The parts of folder and file names: organisation code, CCCD, person name, STT, file name. */
-#include "naming.h"
+#include "naming/naming.h"
 
 #include <string.h>
 

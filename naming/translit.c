@@ -1,7 +1,7 @@
 /* Vietnamese → ASCII. Decomposing to NFD turns every precomposed letter (ấ, ộ, ữ…) into its base
  * letter plus combining marks, which are then dropped; text already in NFD (typed on a Mac) goes
  * the same way. đ/Đ are letters of their own, not d plus a mark, so they are mapped by hand. */
-#include "naming.h"
+#include "naming/naming.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * reconstruction, and the page tree with its inherited attributes), pages, and the streamed
  * data of images. The layers below are reader_lex.c (tokens, objects), reader_xref.c (the
  * cross-reference), reader_filter.c (stream decoders) and reader_content.c (content). */
-#include "pdf/reader_impl.h"
+#include "reader_impl.h"
 
 #include <errno.h>
 #include <string.h>
@@ -33,12 +33,12 @@ typedef struct {
 /* A rectangle [x0 y0 x1 y1] of finite numbers, put in order. */
 static bool read_box(pdf_reader *r, robj *o, double box[4])
 {
-    o = rd_resolve(r, o);
+    o = pdf_rd_resolve(r, o);
     if (o->type != RO_ARRAY || o->arr.n != 4)
         return false;
     double v[4];
     for (int i = 0; i < 4; i++)
-        if (!rd_num(rd_resolve(r, o->arr.items[i]), &v[i]) || !(v[i] > -1e9 && v[i] < 1e9))
+        if (!pdf_rd_num(pdf_rd_resolve(r, o->arr.items[i]), &v[i]) || !(v[i] > -1e9 && v[i] < 1e9))
             return false;
     box[0] = min2(v[0], v[2]);
     box[1] = min2(v[1], v[3]);
@@ -53,7 +53,7 @@ static void add_page(pdf_reader *r, int num, const inherited *in)
         r->pages_cap = r->pages_cap ? r->pages_cap * 2 : 64;
         r->pages = g_realloc_n(r->pages, (size_t)r->pages_cap, sizeof *r->pages);
     }
-    rd_page *p = &r->pages[r->n_pages++];
+    pdf_rd_page *p = &r->pages[r->n_pages++];
     p->num = num;
     p->res_holder = in->res;
     memcpy(p->media, in->has_media ? in->media : letter, sizeof p->media);
@@ -69,21 +69,22 @@ static const char *walk(pdf_reader *r, int num, inherited in, int depth, GHashTa
     if (g_hash_table_contains(seen, GINT_TO_POINTER(num)))
         return _("its page tree loops back on itself");
     g_hash_table_add(seen, GINT_TO_POINTER(num));
-    robj *node = rd_fetch(r, num);
+    robj *node = pdf_rd_fetch(r, num);
     if (node->type != RO_DICT)
         return NULL; /* a missing kid: skipped, as viewers do */
-    if (rd_dict_find(node, "Resources")->type != RO_NULL)
+    if (pdf_rd_dict_find(node, "Resources")->type != RO_NULL)
         in.res = num;
-    if (read_box(r, rd_dict_find(node, "MediaBox"), in.media))
+    if (read_box(r, pdf_rd_dict_find(node, "MediaBox"), in.media))
         in.has_media = true;
-    if (read_box(r, rd_dict_find(node, "CropBox"), in.crop))
+    if (read_box(r, pdf_rd_dict_find(node, "CropBox"), in.crop))
         in.has_crop = true;
     int64_t rot;
-    if (rd_int(rd_get(r, node, "Rotate"), &rot))
+    if (pdf_rd_int(pdf_rd_get(r, node, "Rotate"), &rot))
         in.rotate = rot % 90 ? 0 : (int)(((rot % 360) + 360) % 360);
-    robj *kids = rd_get(r, node, "Kids");
-    robj *type = rd_get(r, node, "Type");
-    if (rd_is_name(type, "Page") || (!rd_is_name(type, "Pages") && kids->type != RO_ARRAY)) {
+    robj *kids = pdf_rd_get(r, node, "Kids");
+    robj *type = pdf_rd_get(r, node, "Type");
+    if (pdf_rd_is_name(type, "Page") ||
+        (!pdf_rd_is_name(type, "Pages") && kids->type != RO_ARRAY)) {
         if (r->n_pages >= RD_MAX_PAGES)
             return _("it has too many pages");
         add_page(r, num, &in);
@@ -105,8 +106,8 @@ static const char *walk(pdf_reader *r, int num, inherited in, int depth, GHashTa
 static const char *load_pages(pdf_reader *r)
 {
     r->n_pages = 0;
-    robj *catalog = r->root ? rd_fetch(r, r->root) : &rd_null;
-    robj *pages = rd_dict_find(catalog, "Pages");
+    robj *catalog = r->root ? pdf_rd_fetch(r, r->root) : &pdf_rd_null;
+    robj *pages = pdf_rd_dict_find(catalog, "Pages");
     if (pages->type != RO_REF)
         return _("its page tree is missing");
     GHashTable *seen = g_hash_table_new(NULL, NULL);
@@ -125,7 +126,7 @@ static const char *load_pages(pdf_reader *r)
 static bool has_header(pdf_reader *r)
 {
     uint8_t head[1024];
-    size_t n = rd_file_read(&r->file, 0, head, sizeof head);
+    size_t n = pdf_rd_file_read(&r->file, 0, head, sizeof head);
     const uint8_t *at = memmem(head, n, "%PDF-", 5);
     r->header = at ? (uint64_t)(at - head) : 0;
     return at != NULL;
@@ -172,21 +173,21 @@ sh_status pdf_reader_open(const char *path, pdf_reader **out, sh_error *err)
     if (!has_header(r))
         return refuse(r, err, _("it is not a PDF file"));
     const char *why = NULL;
-    if (rd_xref_read(r) && !r->encrypted)
+    if (pdf_rd_xref_read(r) && !r->encrypted)
         why = load_pages(r);
     else
         why = _("its cross-reference table is damaged");
     if (why && !r->encrypted && !r->reconstructed) {
         /* As viewers do: find the objects by scanning the file. */
-        rd_reset(r);
+        pdf_rd_reset(r);
         r->root = 0;
-        why = rd_xref_reconstruct(r) ? load_pages(r) : _("no page tree was found in it");
+        why = pdf_rd_xref_reconstruct(r) ? load_pages(r) : _("no page tree was found in it");
     }
     if (r->file.error && why)
         why = g_strerror(r->file.error);
     if (why || r->encrypted)
         return refuse(r, err, why);
-    rd_reset(r);
+    pdf_rd_reset(r);
     *out = r;
     return SH_OK;
 }
@@ -208,7 +209,7 @@ void pdf_reader_close(pdf_reader *r)
         g_free(r->objstm[i].nums);
         g_free(r->objstm[i].offs);
     }
-    rd_arena_reset(&r->arena);
+    pdf_rd_arena_reset(&r->arena);
     g_hash_table_destroy(r->cache);
     g_ptr_array_free(r->palettes, true);
     g_free(r->xref);
@@ -220,7 +221,7 @@ void pdf_reader_close(pdf_reader *r)
 /* ---- pages ---- */
 
 /* The visible area: the CropBox within the MediaBox. */
-static void visible_box(const rd_page *pg, double box[4])
+static void visible_box(const pdf_rd_page *pg, double box[4])
 {
     memcpy(box, pg->media, sizeof pg->media);
     if (pg->has_crop) {
@@ -231,7 +232,7 @@ static void visible_box(const rd_page *pg, double box[4])
     }
 }
 
-sh_status rd_no_page(pdf_reader *r, int index, sh_error *err)
+sh_status pdf_rd_no_page(pdf_reader *r, int index, sh_error *err)
 {
     return sh_fail(err, SH_USAGE, _("%s has no page %d (it has %d)"), r->path, index + 1,
                    r->n_pages);
@@ -241,8 +242,8 @@ sh_status pdf_reader_page_geometry(pdf_reader *r, int index, double box[4], int 
                                    int *gen, sh_error *err)
 {
     if (index < 0 || index >= r->n_pages)
-        return rd_no_page(r, index, err);
-    const rd_page *pg = &r->pages[index];
+        return pdf_rd_no_page(r, index, err);
+    const pdf_rd_page *pg = &r->pages[index];
     visible_box(pg, box);
     *rotate = pg->rotate;
     if (num)
@@ -256,17 +257,17 @@ sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info, sh_erro
 {
     memset(info, 0, sizeof *info);
     if (index < 0 || index >= r->n_pages)
-        return rd_no_page(r, index, err);
-    rd_reset(r);
-    const rd_page *pg = &r->pages[index];
+        return pdf_rd_no_page(r, index, err);
+    pdf_rd_reset(r);
+    const pdf_rd_page *pg = &r->pages[index];
     visible_box(pg, info->box);
     info->rotate = pg->rotate;
-    robj *page = rd_fetch(r, pg->num);
+    robj *page = pdf_rd_fetch(r, pg->num);
     if (page->type != RO_DICT) {
         info->content_ok = false;
         return SH_OK;
     }
-    rd_scan_page(r, pg, page, info);
+    pdf_rd_scan_page(r, pg, page, info);
     return SH_OK;
 }
 
@@ -274,7 +275,7 @@ sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info, sh_erro
 
 struct pdf_stream {
     pdf_reader *r;
-    rd_dec *dec;
+    pdf_rd_dec *dec;
     int object;
     uint64_t produced;
     uint64_t limit; /* more than this is an error */
@@ -295,17 +296,17 @@ sh_status pdf_image_open(pdf_reader *r, const pdf_image *img, uint64_t limit, pd
                          sh_error *err)
 {
     *out = NULL;
-    rd_reset(r);
-    robj *x = rd_fetch(r, img->object);
-    rd_filter filters[RD_MAX_FILTERS];
-    int nf = x->type == RO_STREAM ? rd_stream_filters(r, x, filters) : -1;
+    pdf_rd_reset(r);
+    robj *x = pdf_rd_fetch(r, img->object);
+    pdf_rd_filter filters[RD_MAX_FILTERS];
+    int nf = x->type == RO_STREAM ? pdf_rd_stream_filters(r, x, filters) : -1;
     if (nf < 0)
         return damaged(r, img->object, _("not an image stream"), err);
     int undo = nf;
-    if (nf > 0 && rd_filter_codec(filters[nf - 1].kind) != PDF_CODEC_NONE)
+    if (nf > 0 && pdf_rd_filter_codec(filters[nf - 1].kind) != PDF_CODEC_NONE)
         undo = nf - 1;
     for (int i = 0; i < undo; i++)
-        if (rd_filter_codec(filters[i].kind) != PDF_CODEC_NONE)
+        if (pdf_rd_filter_codec(filters[i].kind) != PDF_CODEC_NONE)
             return sh_fail(err, SH_INPUT,
                            _("%s: the image in object %d is compressed in a way sohoa cannot "
                              "read; export the PDF again from the scanning software"),
@@ -315,7 +316,7 @@ sh_status pdf_image_open(pdf_reader *r, const pdf_image *img, uint64_t limit, pd
                        _("%s: the image in object %d is compressed in a way sohoa cannot "
                          "read; export the PDF again from the scanning software"),
                        r->path, img->object);
-    rd_dec *d = rd_decoder_open(r, x, filters, undo);
+    pdf_rd_dec *d = pdf_rd_decoder_open(r, x, filters, undo);
     if (!d)
         return damaged(r, img->object, _("bad decoding parameters"), err);
     pdf_stream *s = g_new0(pdf_stream, 1);
@@ -331,7 +332,7 @@ sh_status pdf_image_open(pdf_reader *r, const pdf_image *img, uint64_t limit, pd
                        8;
         s->end = row * img->height;
     }
-    rd_reset(r);
+    pdf_rd_reset(r);
     *out = s;
     return SH_OK;
 }
@@ -354,7 +355,7 @@ ptrdiff_t pdf_stream_read(pdf_stream *s, void *buf, size_t n, sh_error *err)
         n = (size_t)(s->end - s->produced);
     if (s->produced >= s->limit) {
         uint8_t more;
-        ptrdiff_t k = rd_dec_read(s->dec, &more, 1);
+        ptrdiff_t k = pdf_rd_dec_read(s->dec, &more, 1);
         if (k == 0)
             return 0;
         if (k > 0)
@@ -363,16 +364,16 @@ ptrdiff_t pdf_stream_read(pdf_stream *s, void *buf, size_t n, sh_error *err)
                       "may be damaged: export it again from the scanning software"),
                     s->r->path, s->object, (unsigned long long)s->limit);
         else
-            damaged(s->r, s->object, rd_dec_why(s->dec), &s->error);
+            damaged(s->r, s->object, pdf_rd_dec_why(s->dec), &s->error);
         return stream_fail(s, err);
     }
     if (n > s->limit - s->produced)
         n = (size_t)(s->limit - s->produced);
     if (n > PTRDIFF_MAX)
         n = PTRDIFF_MAX;
-    ptrdiff_t k = rd_dec_read(s->dec, buf, n);
+    ptrdiff_t k = pdf_rd_dec_read(s->dec, buf, n);
     if (k < 0) {
-        const char *why = rd_dec_why(s->dec);
+        const char *why = pdf_rd_dec_why(s->dec);
         damaged(s->r, s->object, why, &s->error);
         return stream_fail(s, err);
     }
@@ -384,7 +385,7 @@ void pdf_stream_close(pdf_stream *s)
 {
     if (!s)
         return;
-    rd_dec_free(s->dec);
+    pdf_rd_dec_free(s->dec);
     g_free(s);
 }
 
@@ -393,23 +394,23 @@ sh_status pdf_reader_jbig2_globals(pdf_reader *r, const pdf_image *img, uint8_t 
 {
     *data = NULL;
     *len = 0;
-    rd_reset(r);
-    robj *x = rd_fetch(r, img->object);
-    rd_filter filters[RD_MAX_FILTERS];
-    int nf = x->type == RO_STREAM ? rd_stream_filters(r, x, filters) : -1;
+    pdf_rd_reset(r);
+    robj *x = pdf_rd_fetch(r, img->object);
+    pdf_rd_filter filters[RD_MAX_FILTERS];
+    int nf = x->type == RO_STREAM ? pdf_rd_stream_filters(r, x, filters) : -1;
     if (nf <= 0 || filters[nf - 1].kind != RF_JBIG2)
         return SH_OK;
-    robj *g = rd_get(r, filters[nf - 1].parms, "JBIG2Globals");
+    robj *g = pdf_rd_get(r, filters[nf - 1].parms, "JBIG2Globals");
     if (g->type != RO_STREAM)
         return SH_OK;
     uint8_t *bytes;
     size_t n;
-    if (!rd_stream_decode_all(r, g, RD_MAX_SMALL_STREAM, &bytes, &n)) {
+    if (!pdf_rd_stream_decode_all(r, g, RD_MAX_SMALL_STREAM, &bytes, &n)) {
         g_free(bytes);
-        rd_reset(r);
+        pdf_rd_reset(r);
         return damaged(r, img->object, _("its JBIG2 globals cannot be read"), err);
     }
-    rd_reset(r);
+    pdf_rd_reset(r);
     if (n == 0) {
         g_free(bytes);
         return SH_OK;

@@ -2,7 +2,7 @@
  * inline images, which are counted only) with the transform that places them, and whether any
  * visible text or any filled or stroked path is drawn. Colour spaces and image dictionaries are
  * read into pdf_image here too. */
-#include "pdf/reader_impl.h"
+#include "reader_impl.h"
 
 #include <string.h>
 
@@ -48,11 +48,11 @@ static bool indexed_space(pdf_reader *r, robj *a, const robj *resources, pdf_ima
     cs_info base;
     int64_t hival;
     if (a->arr.n < 4 || !colour_space(r, a->arr.items[1], resources, NULL, &base, depth + 1) ||
-        !rd_int(rd_resolve(r, a->arr.items[2]), &hival) || hival < 0)
+        !pdf_rd_int(pdf_rd_resolve(r, a->arr.items[2]), &hival) || hival < 0)
         return false;
     if (hival > 255)
         hival = 255; /* as viewers clamp it */
-    robj *lookup = rd_resolve(r, a->arr.items[3]);
+    robj *lookup = pdf_rd_resolve(r, a->arr.items[3]);
     const uint8_t *bytes = NULL;
     uint8_t *decoded = NULL;
     size_t have = 0;
@@ -60,7 +60,7 @@ static bool indexed_space(pdf_reader *r, robj *a, const robj *resources, pdf_ima
         bytes = (const uint8_t *)lookup->str.s;
         have = lookup->str.len;
     } else if (lookup->type == RO_STREAM) {
-        rd_stream_decode_all(r, lookup, RD_MAX_SMALL_STREAM, &decoded, &have);
+        pdf_rd_stream_decode_all(r, lookup, RD_MAX_SMALL_STREAM, &decoded, &have);
         bytes = decoded;
     } else {
         return false;
@@ -81,21 +81,21 @@ static bool indexed_space(pdf_reader *r, robj *a, const robj *resources, pdf_ima
 static bool array_space(pdf_reader *r, robj *a, const robj *resources, pdf_image *img, cs_info *out,
                         int depth)
 {
-    const char *family = a->arr.n > 0 ? rd_name(rd_resolve(r, a->arr.items[0])) : NULL;
+    const char *family = a->arr.n > 0 ? pdf_rd_name(pdf_rd_resolve(r, a->arr.items[0])) : NULL;
     if (!family)
         return false;
     if (strcmp(family, "ICCBased") == 0 && a->arr.n > 1) {
-        robj *icc = rd_resolve(r, a->arr.items[1]);
+        robj *icc = pdf_rd_resolve(r, a->arr.items[1]);
         int64_t n;
-        if (rd_int(rd_get(r, icc, "N"), &n) && (n == 1 || n == 3 || n == 4)) {
+        if (pdf_rd_int(pdf_rd_get(r, icc, "N"), &n) && (n == 1 || n == 3 || n == 4)) {
             out->cs = n == 1 ? PDF_CS_GRAY : n == 3 ? PDF_CS_RGB : PDF_CS_CMYK;
             out->components = (int)n;
             return true;
         }
-        robj *alt = rd_dict_find(icc, "Alternate");
+        robj *alt = pdf_rd_dict_find(icc, "Alternate");
         if (alt->type != RO_NULL)
             return colour_space(r, alt, resources, NULL, out, depth + 1);
-        if (rd_int(rd_get(r, icc, "N"), &n) && n > 0 && n <= 32) {
+        if (pdf_rd_int(pdf_rd_get(r, icc, "N"), &n) && n > 0 && n <= 32) {
             out->cs = PDF_CS_OTHER;
             out->components = (int)n;
             return true;
@@ -110,7 +110,7 @@ static bool array_space(pdf_reader *r, robj *a, const robj *resources, pdf_image
         return true;
     }
     if (strcmp(family, "DeviceN") == 0 && a->arr.n > 1) {
-        robj *names = rd_resolve(r, a->arr.items[1]);
+        robj *names = pdf_rd_resolve(r, a->arr.items[1]);
         if (names->type != RO_ARRAY || names->arr.n < 1 || names->arr.n > 32)
             return false;
         out->cs = PDF_CS_OTHER;
@@ -125,11 +125,11 @@ static bool colour_space(pdf_reader *r, robj *o, const robj *resources, pdf_imag
 {
     if (depth > MAX_CS_DEPTH)
         return false;
-    o = rd_resolve(r, o);
+    o = pdf_rd_resolve(r, o);
     if (o->type == RO_NAME) {
         if (device_space(o->str.s, out))
             return true;
-        robj *named = rd_dict_find(rd_get(r, resources, "ColorSpace"), o->str.s);
+        robj *named = pdf_rd_dict_find(pdf_rd_get(r, resources, "ColorSpace"), o->str.s);
         return named->type != RO_NULL && colour_space(r, named, resources, img, out, depth + 1);
     }
     if (o->type == RO_ARRAY)
@@ -142,20 +142,20 @@ static bool colour_space(pdf_reader *r, robj *o, const robj *resources, pdf_imag
 static bool get_bool(pdf_reader *r, const robj *dict, const char *key, const char *abbrev,
                      bool dflt)
 {
-    robj *o = rd_get(r, dict, key);
+    robj *o = pdf_rd_get(r, dict, key);
     if (o->type == RO_NULL && abbrev)
-        o = rd_get(r, dict, abbrev);
+        o = pdf_rd_get(r, dict, abbrev);
     return o->type == RO_BOOL ? o->b : dflt;
 }
 
 static int64_t get_int(pdf_reader *r, const robj *dict, const char *key, const char *abbrev,
                        int64_t dflt)
 {
-    robj *o = rd_get(r, dict, key);
+    robj *o = pdf_rd_get(r, dict, key);
     if (o->type == RO_NULL && abbrev)
-        o = rd_get(r, dict, abbrev);
+        o = pdf_rd_get(r, dict, abbrev);
     double v;
-    if (!rd_num(o, &v) || !(v > -1e15 && v < 1e15))
+    if (!pdf_rd_num(o, &v) || !(v > -1e15 && v < 1e15))
         return dflt;
     return (int64_t)v;
 }
@@ -176,27 +176,27 @@ static void ccitt_parms(pdf_reader *r, const robj *parms, pdf_image *img)
 /* /Decode with every pair going from high to low: the samples are inverted. */
 static bool decode_inverted(pdf_reader *r, const robj *dict)
 {
-    robj *d = rd_get(r, dict, "Decode");
+    robj *d = pdf_rd_get(r, dict, "Decode");
     if (d->type == RO_NULL)
-        d = rd_get(r, dict, "D");
+        d = pdf_rd_get(r, dict, "D");
     if (d->type != RO_ARRAY || d->arr.n < 2)
         return false;
     for (int i = 0; i + 1 < d->arr.n; i += 2) {
         double lo, hi;
-        if (!rd_num(rd_resolve(r, d->arr.items[i]), &lo) ||
-            !rd_num(rd_resolve(r, d->arr.items[i + 1]), &hi) || !(lo > hi))
+        if (!pdf_rd_num(pdf_rd_resolve(r, d->arr.items[i]), &lo) ||
+            !pdf_rd_num(pdf_rd_resolve(r, d->arr.items[i + 1]), &hi) || !(lo > hi))
             return false;
     }
     return true;
 }
 
 /* Which codec the caller must handle: the last filter, when every one before it can be undone. */
-static pdf_codec image_codec(const rd_filter *f, int n)
+static pdf_codec image_codec(const pdf_rd_filter *f, int n)
 {
     for (int i = 0; i + 1 < n; i++)
-        if (rd_filter_codec(f[i].kind) != PDF_CODEC_NONE)
+        if (pdf_rd_filter_codec(f[i].kind) != PDF_CODEC_NONE)
             return PDF_CODEC_OTHER;
-    return n ? rd_filter_codec(f[n - 1].kind) : PDF_CODEC_NONE;
+    return n ? pdf_rd_filter_codec(f[n - 1].kind) : PDF_CODEC_NONE;
 }
 
 /* with_palette false: the palette is not copied (an inline image is only measured). */
@@ -209,8 +209,8 @@ static bool image_from_dict(pdf_reader *r, const robj *dict, const robj *resourc
         return false;
     img->width = (uint32_t)w;
     img->height = (uint32_t)h;
-    rd_filter filters[RD_MAX_FILTERS];
-    int nf = rd_stream_filters(r, dict, filters);
+    pdf_rd_filter filters[RD_MAX_FILTERS];
+    int nf = pdf_rd_stream_filters(r, dict, filters);
     if (nf < 0)
         return false;
     img->codec = image_codec(filters, nf);
@@ -224,9 +224,9 @@ static bool image_from_dict(pdf_reader *r, const robj *dict, const robj *resourc
     if (bpc != 1 && bpc != 2 && bpc != 4 && bpc != 8 && bpc != 16)
         return false;
     img->bpc = (int)bpc;
-    robj *cs = rd_dict_find(dict, "ColorSpace");
+    robj *cs = pdf_rd_dict_find(dict, "ColorSpace");
     if (cs->type == RO_NULL)
-        cs = rd_dict_find(dict, "CS");
+        cs = pdf_rd_dict_find(dict, "CS");
     cs_info info = {PDF_CS_GRAY, 1};
     if (!img->image_mask && cs->type != RO_NULL) {
         if (!colour_space(r, cs, resources, with_palette ? img : NULL, &info, 0))
@@ -239,14 +239,14 @@ static bool image_from_dict(pdf_reader *r, const robj *dict, const robj *resourc
     img->cs = info.cs;
     img->components = info.components;
     img->decode_inverted = decode_inverted(r, dict);
-    img->has_smask =
-        rd_dict_find(dict, "SMask")->type != RO_NULL || rd_dict_find(dict, "Mask")->type != RO_NULL;
+    img->has_smask = pdf_rd_dict_find(dict, "SMask")->type != RO_NULL ||
+                     pdf_rd_dict_find(dict, "Mask")->type != RO_NULL;
     if (img->codec == PDF_CODEC_CCITT)
         ccitt_parms(r, filters[nf - 1].parms, img);
     return true;
 }
 
-bool rd_image_from_dict(pdf_reader *r, const robj *dict, const robj *resources, pdf_image *img)
+bool pdf_rd_image_from_dict(pdf_reader *r, const robj *dict, const robj *resources, pdf_image *img)
 {
     return image_from_dict(r, dict, resources, img, true);
 }
@@ -267,7 +267,7 @@ typedef struct {
     int forms[RD_MAX_FORM_DEPTH];
     int n_forms, forms_run;
     bool path; /* the current path has segments */
-    rd_arena operands;
+    pdf_rd_arena operands;
 } scanner;
 
 static void concat(double out[6], const double m[6], const double c[6])
@@ -295,7 +295,7 @@ static bool numbers(robj **ops, int n, int want, double *out)
     if (n < want)
         return false;
     for (int i = 0; i < want; i++)
-        if (!rd_num(ops[n - want + i], &out[i]))
+        if (!pdf_rd_num(ops[n - want + i], &out[i]))
             return false;
     return true;
 }
@@ -326,7 +326,7 @@ static void add_image(scanner *sc, int num, const robj *x, const robj *resources
     if (info->n_images >= PDF_PAGE_IMAGES_MAX)
         return;
     pdf_image *img = &info->images[info->n_images];
-    if (!rd_image_from_dict(sc->r, x, resources, img)) {
+    if (!pdf_rd_image_from_dict(sc->r, x, resources, img)) {
         info->content_ok = false;
         return;
     }
@@ -348,15 +348,15 @@ static void run_form(scanner *sc, int num, const robj *form, const robj *resourc
         return;
     }
     double m[6] = {1, 0, 0, 1, 0, 0};
-    robj *matrix = rd_get(sc->r, form, "Matrix");
+    robj *matrix = pdf_rd_get(sc->r, form, "Matrix");
     if (matrix->type == RO_ARRAY && matrix->arr.n == 6 && !numbers(matrix->arr.items, 6, 6, m)) {
         m[0] = m[3] = 1;
         m[1] = m[2] = m[4] = m[5] = 0;
     }
-    robj *own = rd_get(sc->r, form, "Resources");
+    robj *own = pdf_rd_get(sc->r, form, "Resources");
     uint8_t *data;
     size_t len;
-    if (!rd_stream_decode_all(sc->r, form, RD_MAX_CONTENT, &data, &len))
+    if (!pdf_rd_stream_decode_all(sc->r, form, RD_MAX_CONTENT, &data, &len))
         sc->info->content_ok = false;
     sc->decoded += len;
     if (sc->decoded > RD_MAX_PAGE_DECODED) {
@@ -383,18 +383,18 @@ static void do_xobject(scanner *sc, const robj *name, const robj *resources)
 {
     if (name->type != RO_NAME)
         return;
-    robj *ref = rd_dict_find(rd_get(sc->r, resources, "XObject"), name->str.s);
+    robj *ref = pdf_rd_dict_find(pdf_rd_get(sc->r, resources, "XObject"), name->str.s);
     if (ref->type != RO_REF)
         return;
-    robj *x = rd_fetch(sc->r, ref->ref.num);
+    robj *x = pdf_rd_fetch(sc->r, ref->ref.num);
     if (x->type != RO_STREAM) {
         sc->info->content_ok = false;
         return;
     }
-    robj *subtype = rd_get(sc->r, x, "Subtype");
-    if (rd_is_name(subtype, "Image"))
+    robj *subtype = pdf_rd_get(sc->r, x, "Subtype");
+    if (pdf_rd_is_name(subtype, "Image"))
         add_image(sc, ref->ref.num, x, resources);
-    else if (rd_is_name(subtype, "Form"))
+    else if (pdf_rd_is_name(subtype, "Form"))
         run_form(sc, ref->ref.num, x, resources);
 }
 
@@ -404,7 +404,8 @@ static uint64_t inline_size(pdf_reader *r, const robj *dict, const robj *resourc
     int64_t explicit_len = get_int(r, dict, "Length", "L", -1);
     if (explicit_len >= 0)
         return (uint64_t)explicit_len;
-    if (rd_dict_find(dict, "Filter")->type != RO_NULL || rd_dict_find(dict, "F")->type != RO_NULL)
+    if (pdf_rd_dict_find(dict, "Filter")->type != RO_NULL ||
+        pdf_rd_dict_find(dict, "F")->type != RO_NULL)
         return 0;
     pdf_image img;
     if (!image_from_dict(r, dict, resources, &img, false) || !img.components)
@@ -416,33 +417,33 @@ static uint64_t inline_size(pdf_reader *r, const robj *dict, const robj *resourc
 static bool ei_at(const uint8_t *d, size_t len, size_t i)
 {
     return i + 2 <= len && d[i] == 'E' && d[i + 1] == 'I' &&
-           (i + 2 == len || rd_is_space(d[i + 2]) || rd_is_delim(d[i + 2]));
+           (i + 2 == len || pdf_rd_is_space(d[i + 2]) || pdf_rd_is_delim(d[i + 2]));
 }
 
 /* BI … ID data EI: read the dictionary, skip the data. Counted, not listed. */
-static void inline_image(scanner *sc, rd_lex *lx, const uint8_t *data, size_t len,
+static void inline_image(scanner *sc, pdf_rd_lex *lx, const uint8_t *data, size_t len,
                          const robj *resources)
 {
-    rd_parser p = {.lx = lx, .arena = &sc->operands, .refs = false};
-    rd_item items[64];
+    pdf_rd_parser p = {.lx = lx, .arena = &sc->operands, .refs = false};
+    pdf_rd_item items[64];
     int n = 0;
-    rd_token t;
+    pdf_rd_token t;
     bool id = false;
-    while (rd_lex_next(lx, &t)) {
-        if (rd_tok_is(&t, "ID")) {
+    while (pdf_rd_lex_next(lx, &t)) {
+        if (pdf_rd_tok_is(&t, "ID")) {
             id = true;
             break;
         }
         if (t.type != RT_NAME)
             continue;
-        robj *key = rd_parse_value(&p, &t, 0);
+        robj *key = pdf_rd_parse_value(&p, &t, 0);
         robj *v = NULL;
-        if (key && rd_lex_next(lx, &t))
-            v = rd_parse_value(&p, &t, 0);
+        if (key && pdf_rd_lex_next(lx, &t))
+            v = pdf_rd_parse_value(&p, &t, 0);
         if (!v)
             break;
         if (n < 64)
-            items[n++] = (rd_item){key->str.s, v};
+            items[n++] = (pdf_rd_item){key->str.s, v};
     }
     sc->info->images_drawn++;
     if (!id) {
@@ -450,11 +451,11 @@ static void inline_image(scanner *sc, rd_lex *lx, const uint8_t *data, size_t le
         return;
     }
     robj dict = {.type = RO_DICT, .dict = {.items = items, .n = n}};
-    size_t start = (size_t)lx->pos + (lx->pos < len && rd_is_space(data[lx->pos]) ? 1 : 0);
+    size_t start = (size_t)lx->pos + (lx->pos < len && pdf_rd_is_space(data[lx->pos]) ? 1 : 0);
     uint64_t size = inline_size(sc->r, &dict, resources);
     if (size && size <= len - start) {
         size_t i = start + (size_t)size;
-        while (i < len && rd_is_space(data[i]))
+        while (i < len && pdf_rd_is_space(data[i]))
             i++;
         if (ei_at(data, len, i)) {
             lx->pos = i + 2;
@@ -462,7 +463,7 @@ static void inline_image(scanner *sc, rd_lex *lx, const uint8_t *data, size_t le
         }
     }
     for (size_t i = start; i + 2 <= len; i++)
-        if ((i == start || rd_is_space(data[i - 1])) && ei_at(data, len, i)) {
+        if ((i == start || pdf_rd_is_space(data[i - 1])) && ei_at(data, len, i)) {
             lx->pos = i + 2;
             return;
         }
@@ -530,13 +531,13 @@ static void operator(scanner *sc, const char *op, robj **ops, int n, int base,
 
 static void run_content(scanner *sc, const uint8_t *data, size_t len, const robj *resources)
 {
-    rd_lex lx;
-    rd_lex_mem(&lx, data, len);
-    rd_parser p = {.lx = &lx, .arena = &sc->operands, .refs = false};
+    pdf_rd_lex lx;
+    pdf_rd_lex_mem(&lx, data, len);
+    pdf_rd_parser p = {.lx = &lx, .arena = &sc->operands, .refs = false};
     robj *ops[MAX_OPERANDS];
     int n = 0, base = sc->depth;
-    rd_token t;
-    while (rd_lex_next(&lx, &t)) {
+    pdf_rd_token t;
+    while (pdf_rd_lex_next(&lx, &t)) {
         if (++sc->ops > RD_MAX_PAGE_OPS) {
             sc->info->content_ok = false;
             break;
@@ -551,12 +552,12 @@ static void run_content(scanner *sc, const uint8_t *data, size_t len, const robj
                     operator(sc, op, ops, n, base, resources);
             }
             n = 0;
-            rd_arena_rewind(&sc->operands);
+            pdf_rd_arena_rewind(&sc->operands);
             continue;
         }
         if (t.type == RT_ARRAY_CLOSE || t.type == RT_DICT_CLOSE)
             continue; /* stray */
-        robj *o = rd_parse_value(&p, &t, 0);
+        robj *o = pdf_rd_parse_value(&p, &t, 0);
         if (!o) {
             sc->info->content_ok = false;
             break;
@@ -569,19 +570,19 @@ static void run_content(scanner *sc, const uint8_t *data, size_t len, const robj
     }
     if (t.type == RT_ERROR)
         sc->info->content_ok = false;
-    rd_lex_done(&lx);
-    rd_arena_rewind(&sc->operands);
+    pdf_rd_lex_done(&lx);
+    pdf_rd_arena_rewind(&sc->operands);
 }
 
 /* The page's /Contents: one stream or an array of them, decoded and joined. */
 static uint8_t *page_content(pdf_reader *r, robj *page, size_t *len, bool *ok)
 {
-    robj *c = rd_get(r, page, "Contents");
+    robj *c = pdf_rd_get(r, page, "Contents");
     *len = 0;
     *ok = true;
     if (c->type == RO_STREAM) {
         uint8_t *data;
-        *ok = rd_stream_decode_all(r, c, RD_MAX_CONTENT, &data, len);
+        *ok = pdf_rd_stream_decode_all(r, c, RD_MAX_CONTENT, &data, len);
         return data;
     }
     if (c->type != RO_ARRAY) {
@@ -590,14 +591,14 @@ static uint8_t *page_content(pdf_reader *r, robj *page, size_t *len, bool *ok)
     }
     GByteArray *all = g_byte_array_new();
     for (int i = 0; i < c->arr.n; i++) {
-        robj *s = rd_resolve(r, c->arr.items[i]);
+        robj *s = pdf_rd_resolve(r, c->arr.items[i]);
         uint8_t *data;
         size_t n;
         if (s->type != RO_STREAM) {
             *ok = false;
             continue;
         }
-        if (!rd_stream_decode_all(r, s, RD_MAX_CONTENT - all->len, &data, &n))
+        if (!pdf_rd_stream_decode_all(r, s, RD_MAX_CONTENT - all->len, &data, &n))
             *ok = false;
         g_byte_array_append(all, data ? data : (const uint8_t *)"", (guint)n);
         g_byte_array_append(all, (const uint8_t *)"\n", 1); /* streams end between tokens */
@@ -611,7 +612,7 @@ static uint8_t *page_content(pdf_reader *r, robj *page, size_t *len, bool *ok)
     return g_byte_array_free(all, false);
 }
 
-void rd_scan_page(pdf_reader *r, const rd_page *pg, robj *page, pdf_page_info *info)
+void pdf_rd_scan_page(pdf_reader *r, const pdf_rd_page *pg, robj *page, pdf_page_info *info)
 {
     scanner *sc = g_new0(scanner, 1);
     sc->r = r;
@@ -619,7 +620,7 @@ void rd_scan_page(pdf_reader *r, const rd_page *pg, robj *page, pdf_page_info *i
     sc->stack[0].ctm[0] = sc->stack[0].ctm[3] = 1;
     info->content_ok = true;
     robj *resources =
-        pg->res_holder ? rd_get(r, rd_fetch(r, pg->res_holder), "Resources") : &rd_null;
+        pg->res_holder ? pdf_rd_get(r, pdf_rd_fetch(r, pg->res_holder), "Resources") : &pdf_rd_null;
     size_t len;
     bool ok;
     uint8_t *data = page_content(r, page, &len, &ok);
@@ -628,6 +629,6 @@ void rd_scan_page(pdf_reader *r, const rd_page *pg, robj *page, pdf_page_info *i
     sc->decoded = len;
     run_content(sc, data, len, resources);
     g_free(data);
-    rd_arena_reset(&sc->operands);
+    pdf_rd_arena_reset(&sc->operands);
     g_free(sc);
 }

@@ -1,7 +1,7 @@
 /* Stream data: where it lies in the file (with /Length checked), and the decoders that undo
  * its filters — Flate with PNG and TIFF predictors, LZW, RunLength, ASCIIHex, ASCII85 — each a
  * pull stream over the one before it, so memory is a row or a buffer, never the image. */
-#include "pdf/reader_impl.h"
+#include "reader_impl.h"
 
 #include <string.h>
 
@@ -13,7 +13,7 @@
 
 static const struct {
     const char *name, *abbrev;
-    rd_filter_kind kind;
+    pdf_rd_filter_kind kind;
 } filter_names[] = {
     {"FlateDecode", "Fl", RF_FLATE},
     {"LZWDecode", "LZW", RF_LZW},
@@ -26,7 +26,7 @@ static const struct {
     {"JPXDecode", NULL, RF_JPX},
 };
 
-static rd_filter_kind filter_kind(const char *name)
+static pdf_rd_filter_kind filter_kind(const char *name)
 {
     for (size_t i = 0; i < sizeof filter_names / sizeof filter_names[0]; i++)
         if (strcmp(name, filter_names[i].name) == 0 ||
@@ -35,7 +35,7 @@ static rd_filter_kind filter_kind(const char *name)
     return RF_OTHER;
 }
 
-pdf_codec rd_filter_codec(rd_filter_kind k)
+pdf_codec pdf_rd_filter_codec(pdf_rd_filter_kind k)
 {
     switch (k) {
     case RF_DCT:
@@ -53,31 +53,31 @@ pdf_codec rd_filter_codec(rd_filter_kind k)
     }
 }
 
-int rd_stream_filters(pdf_reader *r, const robj *dict, rd_filter *out)
+int pdf_rd_stream_filters(pdf_reader *r, const robj *dict, pdf_rd_filter *out)
 {
-    robj *f = rd_get(r, dict, "Filter");
-    robj *p = rd_get(r, dict, "DecodeParms");
+    robj *f = pdf_rd_get(r, dict, "Filter");
+    robj *p = pdf_rd_get(r, dict, "DecodeParms");
     if (f->type == RO_NULL)
-        f = rd_get(r, dict, "F"); /* inline images */
+        f = pdf_rd_get(r, dict, "F"); /* inline images */
     if (p->type == RO_NULL)
-        p = rd_get(r, dict, "DP");
+        p = pdf_rd_get(r, dict, "DP");
     if (f->type == RO_NULL)
         return 0;
     if (f->type == RO_NAME) {
         out[0].kind = filter_kind(f->str.s);
-        out[0].parms = p->type == RO_ARRAY && p->arr.n > 0 ? rd_resolve(r, p->arr.items[0]) : p;
+        out[0].parms = p->type == RO_ARRAY && p->arr.n > 0 ? pdf_rd_resolve(r, p->arr.items[0]) : p;
         return 1;
     }
     if (f->type != RO_ARRAY || f->arr.n > RD_MAX_FILTERS)
         return -1;
     for (int i = 0; i < f->arr.n; i++) {
-        const char *name = rd_name(rd_resolve(r, f->arr.items[i]));
+        const char *name = pdf_rd_name(pdf_rd_resolve(r, f->arr.items[i]));
         if (!name)
             return -1;
         out[i].kind = filter_kind(name);
-        out[i].parms = p->type == RO_ARRAY && i < p->arr.n   ? rd_resolve(r, p->arr.items[i])
+        out[i].parms = p->type == RO_ARRAY && i < p->arr.n   ? pdf_rd_resolve(r, p->arr.items[i])
                        : p->type == RO_DICT && f->arr.n == 1 ? p
-                                                             : &rd_null;
+                                                             : &pdf_rd_null;
     }
     return f->arr.n;
 }
@@ -87,9 +87,9 @@ int rd_stream_filters(pdf_reader *r, const robj *dict, rd_filter *out)
 static bool endstream_at(pdf_reader *r, uint64_t pos)
 {
     uint8_t b[48];
-    size_t n = rd_file_read(&r->file, pos, b, sizeof b);
+    size_t n = pdf_rd_file_read(&r->file, pos, b, sizeof b);
     size_t i = 0;
-    while (i < n && rd_is_space(b[i]))
+    while (i < n && pdf_rd_is_space(b[i]))
         i++;
     return n - i >= 9 && memcmp(b + i, "endstream", 9) == 0;
 }
@@ -101,7 +101,7 @@ static uint64_t search_endstream(pdf_reader *r, uint64_t from)
     uint64_t pos = from, found = r->file.size;
     size_t keep = 0;
     while (pos < r->file.size) {
-        size_t n = rd_file_pread(&r->file, pos, buf + keep, IN_BUF);
+        size_t n = pdf_rd_file_pread(&r->file, pos, buf + keep, IN_BUF);
         if (n == 0)
             break;
         const uint8_t *hit = memmem(buf, keep + n, "endstream", 9);
@@ -119,7 +119,7 @@ static uint64_t search_endstream(pdf_reader *r, uint64_t from)
     return found;
 }
 
-bool rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64_t *end)
+bool pdf_rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64_t *end)
 {
     if (stream->type != RO_STREAM)
         return false;
@@ -127,7 +127,7 @@ bool rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64
     if (*start > r->file.size)
         return false;
     int64_t len;
-    if (rd_int(rd_get(r, stream, "Length"), &len) && len >= 0 &&
+    if (pdf_rd_int(pdf_rd_get(r, stream, "Length"), &len) && len >= 0 &&
         (uint64_t)len <= r->file.size - *start && endstream_at(r, *start + (uint64_t)len)) {
         *end = *start + (uint64_t)len;
         return true;
@@ -141,12 +141,12 @@ bool rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64
         }
     uint64_t e = search_endstream(r, *start);
     uint8_t tail[2];
-    if (e >= *start + 2 && rd_file_read(&r->file, e - 2, tail, 2) == 2) {
+    if (e >= *start + 2 && pdf_rd_file_read(&r->file, e - 2, tail, 2) == 2) {
         if (tail[0] == '\r' && tail[1] == '\n')
             e -= 2;
         else if (tail[1] == '\n' || tail[1] == '\r')
             e -= 1;
-    } else if (e == *start + 1 && rd_file_read(&r->file, e - 1, tail, 1) == 1 &&
+    } else if (e == *start + 1 && pdf_rd_file_read(&r->file, e - 1, tail, 1) == 1 &&
                (tail[0] == '\n' || tail[0] == '\r')) {
         e -= 1;
     }
@@ -159,17 +159,17 @@ bool rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64
 
 /* ---- decoders ---- */
 
-ptrdiff_t rd_dec_read(rd_dec *d, uint8_t *buf, size_t n)
+ptrdiff_t pdf_rd_dec_read(pdf_rd_dec *d, uint8_t *buf, size_t n)
 {
     if (d->why)
         return -1;
     return n ? d->read(d, buf, n) : 0;
 }
 
-void rd_dec_free(rd_dec *d)
+void pdf_rd_dec_free(pdf_rd_dec *d)
 {
     while (d) {
-        rd_dec *up = d->up;
+        pdf_rd_dec *up = d->up;
         if (d->free)
             d->free(d);
         g_free(d);
@@ -177,7 +177,7 @@ void rd_dec_free(rd_dec *d)
     }
 }
 
-const char *rd_dec_why(const rd_dec *d)
+const char *pdf_rd_dec_why(const pdf_rd_dec *d)
 {
     for (; d; d = d->up)
         if (d->why)
@@ -185,7 +185,7 @@ const char *rd_dec_why(const rd_dec *d)
     return NULL;
 }
 
-static ptrdiff_t fail(rd_dec *d, const char *why)
+static ptrdiff_t fail(pdf_rd_dec *d, const char *why)
 {
     d->why = why;
     return -1;
@@ -198,12 +198,12 @@ typedef struct {
 } inbuf;
 
 /* -1 at the end, -2 on an upstream error (d->why set). */
-static int in_byte(rd_dec *d, inbuf *b)
+static int in_byte(pdf_rd_dec *d, inbuf *b)
 {
     if (b->pos == b->len) {
-        ptrdiff_t n = rd_dec_read(d->up, b->buf, sizeof b->buf);
+        ptrdiff_t n = pdf_rd_dec_read(d->up, b->buf, sizeof b->buf);
         if (n < 0) {
-            d->why = rd_dec_why(d->up);
+            d->why = pdf_rd_dec_why(d->up);
             return -2;
         }
         if (n == 0)
@@ -216,19 +216,19 @@ static int in_byte(rd_dec *d, inbuf *b)
 
 /* The stream's bytes in the file. */
 typedef struct {
-    rd_dec d;
-    rd_file *f;
+    pdf_rd_dec d;
+    pdf_rd_file *f;
     uint64_t pos, end;
 } dec_file;
 
-static ptrdiff_t file_read(rd_dec *d, uint8_t *buf, size_t n)
+static ptrdiff_t file_read(pdf_rd_dec *d, uint8_t *buf, size_t n)
 {
     dec_file *s = (dec_file *)d;
     if (s->pos >= s->end)
         return 0;
     if (n > s->end - s->pos)
         n = (size_t)(s->end - s->pos);
-    size_t got = rd_file_pread(s->f, s->pos, buf, n);
+    size_t got = pdf_rd_file_pread(s->f, s->pos, buf, n);
     if (got == 0)
         return s->f->error ? fail(d, N_("read error")) : 0;
     s->pos += got;
@@ -237,13 +237,13 @@ static ptrdiff_t file_read(rd_dec *d, uint8_t *buf, size_t n)
 
 /* Flate (zlib). */
 typedef struct {
-    rd_dec d;
+    pdf_rd_dec d;
     z_stream z;
     bool done, input_ended;
     uint8_t in[IN_BUF];
 } dec_flate;
 
-static ptrdiff_t flate_read(rd_dec *d, uint8_t *buf, size_t n)
+static ptrdiff_t flate_read(pdf_rd_dec *d, uint8_t *buf, size_t n)
 {
     dec_flate *s = (dec_flate *)d;
     if (s->done)
@@ -254,9 +254,9 @@ static ptrdiff_t flate_read(rd_dec *d, uint8_t *buf, size_t n)
     s->z.avail_out = (uInt)n;
     while (s->z.avail_out == n) {
         if (s->z.avail_in == 0 && !s->input_ended) {
-            ptrdiff_t k = rd_dec_read(d->up, s->in, sizeof s->in);
+            ptrdiff_t k = pdf_rd_dec_read(d->up, s->in, sizeof s->in);
             if (k < 0)
-                return fail(d, rd_dec_why(d->up));
+                return fail(d, pdf_rd_dec_why(d->up));
             s->input_ended = k == 0;
             s->z.next_in = s->in;
             s->z.avail_in = (uInt)k;
@@ -277,9 +277,9 @@ static ptrdiff_t flate_read(rd_dec *d, uint8_t *buf, size_t n)
     return (ptrdiff_t)(n - s->z.avail_out);
 }
 
-static void flate_free(rd_dec *d) { inflateEnd(&((dec_flate *)d)->z); }
+static void flate_free(pdf_rd_dec *d) { inflateEnd(&((dec_flate *)d)->z); }
 
-static rd_dec *flate_open(void)
+static pdf_rd_dec *flate_open(void)
 {
     dec_flate *s = g_new0(dec_flate, 1);
     if (inflateInit(&s->z) != Z_OK) {
@@ -293,7 +293,7 @@ static rd_dec *flate_open(void)
 
 /* LZW as PDF has it: 9 to 12-bit codes, 256 clears, 257 ends; EarlyChange 1 by default. */
 typedef struct {
-    rd_dec d;
+    pdf_rd_dec d;
     inbuf in;
     int early;
     uint32_t bits;
@@ -373,7 +373,7 @@ static bool lzw_step(dec_lzw *s)
     }
 }
 
-static ptrdiff_t lzw_read(rd_dec *d, uint8_t *buf, size_t n)
+static ptrdiff_t lzw_read(pdf_rd_dec *d, uint8_t *buf, size_t n)
 {
     dec_lzw *s = (dec_lzw *)d;
     size_t done = 0;
@@ -394,11 +394,11 @@ static ptrdiff_t lzw_read(rd_dec *d, uint8_t *buf, size_t n)
     return (ptrdiff_t)done;
 }
 
-static rd_dec *lzw_open(const robj *parms)
+static pdf_rd_dec *lzw_open(const robj *parms)
 {
     dec_lzw *s = g_new0(dec_lzw, 1);
     int64_t early = 1;
-    rd_int(rd_dict_find(parms, "EarlyChange"), &early);
+    pdf_rd_int(pdf_rd_dict_find(parms, "EarlyChange"), &early);
     s->early = early ? 1 : 0;
     lzw_clear(s);
     s->d.read = lzw_read;
@@ -407,13 +407,13 @@ static rd_dec *lzw_open(const robj *parms)
 
 /* RunLength: a length byte, then 1..128 literal bytes or one byte repeated 2..128 times. */
 typedef struct {
-    rd_dec d;
+    pdf_rd_dec d;
     inbuf in;
     int literal, repeat, byte;
     bool eof;
 } dec_rl;
 
-static ptrdiff_t rl_read(rd_dec *d, uint8_t *buf, size_t n)
+static ptrdiff_t rl_read(pdf_rd_dec *d, uint8_t *buf, size_t n)
 {
     dec_rl *s = (dec_rl *)d;
     size_t done = 0;
@@ -452,13 +452,13 @@ static ptrdiff_t rl_read(rd_dec *d, uint8_t *buf, size_t n)
 
 /* ASCIIHex: pairs of hex digits, whitespace ignored, '>' ends (an odd digit takes a 0). */
 typedef struct {
-    rd_dec d;
+    pdf_rd_dec d;
     inbuf in;
     bool eof;
     int hi;
 } dec_ahx;
 
-static ptrdiff_t ahx_read(rd_dec *d, uint8_t *buf, size_t n)
+static ptrdiff_t ahx_read(pdf_rd_dec *d, uint8_t *buf, size_t n)
 {
     dec_ahx *s = (dec_ahx *)d;
     size_t done = 0;
@@ -472,9 +472,9 @@ static ptrdiff_t ahx_read(rd_dec *d, uint8_t *buf, size_t n)
                 buf[done++] = (uint8_t)(s->hi << 4);
             break;
         }
-        if (rd_is_space(c))
+        if (pdf_rd_is_space(c))
             continue;
-        int v = rd_hex_value(c);
+        int v = pdf_rd_hex_value(c);
         if (v < 0)
             return fail(d, N_("damaged ASCIIHex data"));
         if (s->hi < 0) {
@@ -487,7 +487,7 @@ static ptrdiff_t ahx_read(rd_dec *d, uint8_t *buf, size_t n)
     return (ptrdiff_t)done;
 }
 
-static rd_dec *ahx_open(void)
+static pdf_rd_dec *ahx_open(void)
 {
     dec_ahx *s = g_new0(dec_ahx, 1);
     s->hi = -1;
@@ -496,7 +496,7 @@ static rd_dec *ahx_open(void)
 
 /* ASCII85: groups of five characters '!'..'u' for four bytes, 'z' for four zeros, '~>' ends. */
 typedef struct {
-    rd_dec d;
+    pdf_rd_dec d;
     inbuf in;
     bool eof;
     uint8_t out[4];
@@ -515,7 +515,7 @@ static bool a85_group(dec_a85 *s)
             s->eof = true;
             break;
         }
-        if (rd_is_space(c))
+        if (pdf_rd_is_space(c))
             continue;
         if (c == 'z' && k == 0) {
             memset(s->out, 0, 4);
@@ -545,7 +545,7 @@ static bool a85_group(dec_a85 *s)
     return true;
 }
 
-static ptrdiff_t a85_read(rd_dec *d, uint8_t *buf, size_t n)
+static ptrdiff_t a85_read(pdf_rd_dec *d, uint8_t *buf, size_t n)
 {
     dec_a85 *s = (dec_a85 *)d;
     size_t done = 0;
@@ -561,7 +561,7 @@ static ptrdiff_t a85_read(rd_dec *d, uint8_t *buf, size_t n)
 
 /* PNG (10..15) and TIFF (2) predictors: one row at a time. */
 typedef struct {
-    rd_dec d;
+    pdf_rd_dec d;
     bool png;
     int colors, bpc;
     size_t row, bpp;
@@ -642,7 +642,7 @@ static void tiff_unpredict(dec_pred *s)
     }
 }
 
-static ptrdiff_t pred_read(rd_dec *d, uint8_t *buf, size_t n)
+static ptrdiff_t pred_read(pdf_rd_dec *d, uint8_t *buf, size_t n)
 {
     dec_pred *s = (dec_pred *)d;
     if (s->out_pos == s->out_len) {
@@ -651,9 +651,9 @@ static ptrdiff_t pred_read(rd_dec *d, uint8_t *buf, size_t n)
         size_t want = s->row + (s->png ? 1 : 0), got = 0;
         uint8_t *dst = s->png ? s->cur : s->cur + 1;
         while (got < want) {
-            ptrdiff_t k = rd_dec_read(d->up, dst + got, want - got);
+            ptrdiff_t k = pdf_rd_dec_read(d->up, dst + got, want - got);
             if (k < 0)
-                return fail(d, rd_dec_why(d->up));
+                return fail(d, pdf_rd_dec_why(d->up));
             if (k == 0)
                 break;
             got += (size_t)k;
@@ -679,7 +679,7 @@ static ptrdiff_t pred_read(rd_dec *d, uint8_t *buf, size_t n)
     return (ptrdiff_t)k;
 }
 
-static void pred_free(rd_dec *d)
+static void pred_free(pdf_rd_dec *d)
 {
     dec_pred *s = (dec_pred *)d;
     g_free(s->prev);
@@ -687,16 +687,16 @@ static void pred_free(rd_dec *d)
 }
 
 /* The predictor stage of /DecodeParms, NULL when there is none; *bad when its values are. */
-static rd_dec *pred_open(const robj *parms, bool *bad)
+static pdf_rd_dec *pred_open(const robj *parms, bool *bad)
 {
     int64_t predictor = 1, colors = 1, bpc = 8, columns = 1;
-    rd_int(rd_dict_find(parms, "Predictor"), &predictor);
+    pdf_rd_int(pdf_rd_dict_find(parms, "Predictor"), &predictor);
     *bad = false;
     if (predictor < 2)
         return NULL;
-    rd_int(rd_dict_find(parms, "Colors"), &colors);
-    rd_int(rd_dict_find(parms, "BitsPerComponent"), &bpc);
-    rd_int(rd_dict_find(parms, "Columns"), &columns);
+    pdf_rd_int(pdf_rd_dict_find(parms, "Colors"), &colors);
+    pdf_rd_int(pdf_rd_dict_find(parms, "BitsPerComponent"), &bpc);
+    pdf_rd_int(pdf_rd_dict_find(parms, "Columns"), &columns);
     if ((predictor != 2 && predictor < 10) || predictor > 15 || colors < 1 || colors > 32 ||
         (bpc != 1 && bpc != 2 && bpc != 4 && bpc != 8 && bpc != 16) || columns < 1 ||
         columns > (1 << 24)) {
@@ -721,7 +721,7 @@ static rd_dec *pred_open(const robj *parms, bool *bad)
     return &s->d;
 }
 
-static rd_dec *stage_open(const rd_filter *f)
+static pdf_rd_dec *stage_open(const pdf_rd_filter *f)
 {
     switch (f->kind) {
     case RF_FLATE:
@@ -729,17 +729,17 @@ static rd_dec *stage_open(const rd_filter *f)
     case RF_LZW:
         return lzw_open(f->parms);
     case RF_RUNLENGTH:
-        return (rd_dec *)g_new0(dec_rl, 1);
+        return (pdf_rd_dec *)g_new0(dec_rl, 1);
     case RF_ASCIIHEX:
         return ahx_open();
     case RF_ASCII85:
-        return (rd_dec *)g_new0(dec_a85, 1);
+        return (pdf_rd_dec *)g_new0(dec_a85, 1);
     default:
         return NULL;
     }
 }
 
-static void stage_set_read(rd_dec *d, rd_filter_kind k)
+static void stage_set_read(pdf_rd_dec *d, pdf_rd_filter_kind k)
 {
     if (k == RF_RUNLENGTH)
         d->read = rl_read;
@@ -749,21 +749,22 @@ static void stage_set_read(rd_dec *d, rd_filter_kind k)
         d->read = a85_read;
 }
 
-rd_dec *rd_decoder_open(pdf_reader *r, const robj *stream, const rd_filter *filters, int n_undo)
+pdf_rd_dec *pdf_rd_decoder_open(pdf_reader *r, const robj *stream, const pdf_rd_filter *filters,
+                                int n_undo)
 {
     uint64_t start, end;
-    if (!rd_stream_extent(r, stream, &start, &end))
+    if (!pdf_rd_stream_extent(r, stream, &start, &end))
         return NULL;
     dec_file *base = g_new0(dec_file, 1);
     base->d.read = file_read;
     base->f = &r->file;
     base->pos = start;
     base->end = end;
-    rd_dec *top = &base->d;
+    pdf_rd_dec *top = &base->d;
     for (int i = 0; i < n_undo; i++) {
-        rd_dec *d = stage_open(&filters[i]);
+        pdf_rd_dec *d = stage_open(&filters[i]);
         if (!d) {
-            rd_dec_free(top);
+            pdf_rd_dec_free(top);
             return NULL;
         }
         stage_set_read(d, filters[i].kind);
@@ -771,9 +772,9 @@ rd_dec *rd_decoder_open(pdf_reader *r, const robj *stream, const rd_filter *filt
         top = d;
         if (filters[i].kind == RF_FLATE || filters[i].kind == RF_LZW) {
             bool bad;
-            rd_dec *p = pred_open(filters[i].parms, &bad);
+            pdf_rd_dec *p = pred_open(filters[i].parms, &bad);
             if (bad) {
-                rd_dec_free(top);
+                pdf_rd_dec_free(top);
                 return NULL;
             }
             if (p) {
@@ -785,19 +786,19 @@ rd_dec *rd_decoder_open(pdf_reader *r, const robj *stream, const rd_filter *filt
     return top;
 }
 
-bool rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t **data,
-                          size_t *len)
+bool pdf_rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t **data,
+                              size_t *len)
 {
     *data = NULL;
     *len = 0;
-    rd_filter filters[RD_MAX_FILTERS];
-    int nf = rd_stream_filters(r, stream, filters);
+    pdf_rd_filter filters[RD_MAX_FILTERS];
+    int nf = pdf_rd_stream_filters(r, stream, filters);
     if (nf < 0)
         return false;
     for (int i = 0; i < nf; i++)
-        if (rd_filter_codec(filters[i].kind) != PDF_CODEC_NONE)
+        if (pdf_rd_filter_codec(filters[i].kind) != PDF_CODEC_NONE)
             return false;
-    rd_dec *d = rd_decoder_open(r, stream, filters, nf);
+    pdf_rd_dec *d = pdf_rd_decoder_open(r, stream, filters, nf);
     if (!d)
         return false;
     size_t size = 0, alloc = 0;
@@ -807,7 +808,7 @@ bool rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t
         if (size == alloc) {
             if (alloc >= cap) {
                 uint8_t more;
-                ok = rd_dec_read(d, &more, 1) == 0; /* past the cap unless it ends here */
+                ok = pdf_rd_dec_read(d, &more, 1) == 0; /* past the cap unless it ends here */
                 break;
             }
             alloc = alloc ? alloc * 2 : 65536;
@@ -815,7 +816,7 @@ bool rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t
                 alloc = cap;
             buf = g_realloc(buf, alloc + 1);
         }
-        ptrdiff_t n = rd_dec_read(d, buf + size, alloc - size);
+        ptrdiff_t n = pdf_rd_dec_read(d, buf + size, alloc - size);
         if (n < 0) {
             ok = false;
             break;
@@ -824,7 +825,7 @@ bool rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t
             break;
         size += (size_t)n;
     }
-    rd_dec_free(d);
+    pdf_rd_dec_free(d);
     if (buf)
         buf[size] = 0;
     *data = buf;

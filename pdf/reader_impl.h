@@ -37,15 +37,15 @@
 #define RD_MAX_ROW (64u << 20)           /* bytes of one predictor row */
 
 /* ---- arena ---- */
-typedef struct rd_chunk rd_chunk;
+typedef struct pdf_rd_chunk pdf_rd_chunk;
 typedef struct {
-    rd_chunk *head;
+    pdf_rd_chunk *head;
     size_t total;
-} rd_arena;
+} pdf_rd_arena;
 
-void *rd_alloc(rd_arena *a, size_t n); /* zeroed; NULL past RD_ARENA_MAX */
-void rd_arena_reset(rd_arena *a);      /* free everything */
-void rd_arena_rewind(rd_arena *a);     /* empty, keeping one chunk */
+void *pdf_rd_alloc(pdf_rd_arena *a, size_t n); /* zeroed; NULL past RD_ARENA_MAX */
+void pdf_rd_arena_reset(pdf_rd_arena *a);      /* free everything */
+void pdf_rd_arena_rewind(pdf_rd_arena *a);     /* empty, keeping one chunk */
 
 /* ---- the file, read through a block cache with pread ---- */
 #define RD_BLOCK_SIZE 65536
@@ -55,20 +55,20 @@ typedef struct {
     size_t len;
     uint64_t used;
     uint8_t *data;
-} rd_block;
+} pdf_rd_block;
 
 typedef struct {
     int fd;
     uint64_t size;
-    rd_block blocks[RD_BLOCKS];
+    pdf_rd_block blocks[RD_BLOCKS];
     uint64_t tick;
     int error; /* errno of a failed read, 0 */
-} rd_file;
+} pdf_rd_file;
 
 /* Copy up to n bytes at pos; fewer at the end of the file or on a read error. */
-size_t rd_file_read(rd_file *f, uint64_t pos, void *buf, size_t n);
+size_t pdf_rd_file_read(pdf_rd_file *f, uint64_t pos, void *buf, size_t n);
 /* pread straight to buf, retried on EINTR and short reads; for the big image data. */
-size_t rd_file_pread(rd_file *f, uint64_t pos, void *buf, size_t n);
+size_t pdf_rd_file_pread(pdf_rd_file *f, uint64_t pos, void *buf, size_t n);
 
 /* ---- objects ---- */
 typedef enum {
@@ -89,7 +89,7 @@ typedef struct robj robj;
 typedef struct {
     const char *key;
     robj *val;
-} rd_item;
+} pdf_rd_item;
 
 struct robj {
     ro_type type;
@@ -106,7 +106,7 @@ struct robj {
             int n;
         } arr;
         struct {
-            rd_item *items;
+            pdf_rd_item *items;
             int n;
         } dict;
         struct {
@@ -120,13 +120,13 @@ struct robj {
     };
 };
 
-extern robj rd_null;
+extern robj pdf_rd_null;
 
-bool rd_num(const robj *o, double *v);
-bool rd_int(const robj *o, int64_t *v);
-const char *rd_name(const robj *o); /* NULL unless a name */
-bool rd_is_name(const robj *o, const char *name);
-robj *rd_dict_find(const robj *dict, const char *key); /* a stream's dict too; never NULL */
+bool pdf_rd_num(const robj *o, double *v);
+bool pdf_rd_int(const robj *o, int64_t *v);
+const char *pdf_rd_name(const robj *o); /* NULL unless a name */
+bool pdf_rd_is_name(const robj *o, const char *name);
+robj *pdf_rd_dict_find(const robj *dict, const char *key); /* a stream's dict too; never NULL */
 
 /* ---- lexer ---- */
 typedef enum {
@@ -141,55 +141,55 @@ typedef enum {
     RT_DICT_OPEN,
     RT_DICT_CLOSE,
     RT_KEYWORD,
-} rd_tok_type;
+} pdf_rd_tok_type;
 
 typedef struct {
-    rd_tok_type type;
+    pdf_rd_tok_type type;
     int64_t i;
     double r;
     const uint8_t *s; /* RT_NAME, RT_STRING, RT_KEYWORD: valid until the next token */
     size_t len;
     uint64_t pos; /* where the token starts */
-} rd_token;
+} pdf_rd_token;
 
 typedef struct {
     const uint8_t *mem; /* memory mode when not NULL (mem_len bytes) */
-    rd_file *file;
+    pdf_rd_file *file;
     uint64_t pos, end;
     uint8_t win[4096]; /* file mode: bytes [win_start, win_start + win_len) */
     uint64_t win_start;
     size_t win_len;
     uint8_t *buf; /* token text */
     size_t buf_len, buf_cap;
-} rd_lex;
+} pdf_rd_lex;
 
-void rd_lex_mem(rd_lex *lx, const uint8_t *data, size_t len);
-void rd_lex_file(rd_lex *lx, rd_file *f, uint64_t pos, uint64_t end);
-void rd_lex_done(rd_lex *lx);
-int rd_lex_peek(rd_lex *lx); /* the next byte, -1 at the end */
-bool rd_lex_next(rd_lex *lx, rd_token *t);
-bool rd_is_space(int c);
-bool rd_is_delim(int c);
-int rd_hex_value(int c); /* 0..15, or -1 for a character that is not a hex digit */
-bool rd_tok_is(const rd_token *t, const char *keyword);
+void pdf_rd_lex_mem(pdf_rd_lex *lx, const uint8_t *data, size_t len);
+void pdf_rd_lex_file(pdf_rd_lex *lx, pdf_rd_file *f, uint64_t pos, uint64_t end);
+void pdf_rd_lex_done(pdf_rd_lex *lx);
+int pdf_rd_lex_peek(pdf_rd_lex *lx); /* the next byte, -1 at the end */
+bool pdf_rd_lex_next(pdf_rd_lex *lx, pdf_rd_token *t);
+bool pdf_rd_is_space(int c);
+bool pdf_rd_is_delim(int c);
+int pdf_rd_hex_value(int c); /* 0..15, or -1 for a character that is not a hex digit */
+bool pdf_rd_tok_is(const pdf_rd_token *t, const char *keyword);
 
 /* ---- parser ---- */
 typedef struct {
-    rd_lex *lx;
-    rd_arena *arena;
+    pdf_rd_lex *lx;
+    pdf_rd_arena *arena;
     bool refs; /* "N G R" is a reference (not in content streams) */
-} rd_parser;
+} pdf_rd_parser;
 
 /* The value starting with token t (already read); NULL on a syntax error or a limit. A keyword
  * gives an RO_KEYWORD object (true, false and null are values). */
-robj *rd_parse_value(rd_parser *p, const rd_token *t, int depth);
+robj *pdf_rd_parse_value(pdf_rd_parser *p, const pdf_rd_token *t, int depth);
 
 /* ---- the reader ---- */
 typedef struct {
     uint64_t offset; /* type 1: file offset; type 2: the object stream's number */
     uint32_t gen;    /* type 1: generation; type 2: index in the object stream */
     uint8_t type;    /* 0 unset, 1 in the file, 2 in an object stream, 3 free */
-} rd_xentry;
+} pdf_rd_xentry;
 
 typedef struct {
     int num;
@@ -198,7 +198,7 @@ typedef struct {
     int n;
     int *nums;
     size_t *offs; /* of each object, from the start of data */
-} rd_objstm;
+} pdf_rd_objstm;
 
 #define RD_OBJSTM_CACHE 4
 
@@ -209,12 +209,12 @@ typedef struct {
     double crop[4];
     bool has_crop;
     int rotate;
-} rd_page;
+} pdf_rd_page;
 
 struct pdf_reader {
     char *path;
-    rd_file file;
-    rd_xentry *xref;
+    pdf_rd_file file;
+    pdf_rd_xentry *xref;
     int xref_len, xref_cap;
     int root;
     uint64_t header;       /* where "%PDF-" is: the offsets the file gives count from there (bytes
@@ -232,12 +232,12 @@ struct pdf_reader {
     } newest;
     bool encrypted;
     bool reconstructed;
-    rd_arena arena;
+    pdf_rd_arena arena;
     GHashTable *cache; /* object number → robj* in the arena */
     int fetch_depth;
-    rd_objstm objstm[RD_OBJSTM_CACHE];
+    pdf_rd_objstm objstm[RD_OBJSTM_CACHE];
     int objstm_next;
-    rd_page *pages;
+    pdf_rd_page *pages;
     int n_pages, pages_cap;
     struct {
         uint64_t start, end;
@@ -247,22 +247,22 @@ struct pdf_reader {
 };
 
 /* SH_USAGE: "FILE has no page N". */
-sh_status rd_no_page(pdf_reader *r, int index, sh_error *err);
+sh_status pdf_rd_no_page(pdf_reader *r, int index, sh_error *err);
 /* Empty the arena and the object cache (start of a public call). */
-void rd_reset(pdf_reader *r);
-/* Object `num` (cached); &rd_null when it is missing or unreadable. */
-robj *rd_fetch(pdf_reader *r, int num);
+void pdf_rd_reset(pdf_reader *r);
+/* Object `num` (cached); &pdf_rd_null when it is missing or unreadable. */
+robj *pdf_rd_fetch(pdf_reader *r, int num);
 /* o itself, or the object it refers to. */
-robj *rd_resolve(pdf_reader *r, robj *o);
+robj *pdf_rd_resolve(pdf_reader *r, robj *o);
 /* dict[key], resolved. */
-robj *rd_get(pdf_reader *r, const robj *dict, const char *key);
+robj *pdf_rd_get(pdf_reader *r, const robj *dict, const char *key);
 /* A text string as UTF-8 (g_free). */
-char *rd_text_utf8(const robj *s);
+char *pdf_rd_text_utf8(const robj *s);
 
 /* Read the cross-reference chain from startxref; false when it is unusable. */
-bool rd_xref_read(pdf_reader *r);
+bool pdf_rd_xref_read(pdf_reader *r);
 /* Rebuild the cross-reference by scanning the file for objects; false when none is found. */
-bool rd_xref_reconstruct(pdf_reader *r);
+bool pdf_rd_xref_reconstruct(pdf_reader *r);
 
 /* ---- streams and filters ---- */
 typedef enum {
@@ -276,42 +276,43 @@ typedef enum {
     RF_JBIG2,
     RF_JPX,
     RF_OTHER,
-} rd_filter_kind;
+} pdf_rd_filter_kind;
 
 typedef struct {
-    rd_filter_kind kind;
-    robj *parms; /* its /DecodeParms, resolved, or &rd_null */
-} rd_filter;
+    pdf_rd_filter_kind kind;
+    robj *parms; /* its /DecodeParms, resolved, or &pdf_rd_null */
+} pdf_rd_filter;
 
 /* The filters of a stream dictionary, in order; -1 when more than RD_MAX_FILTERS or not names. */
-int rd_stream_filters(pdf_reader *r, const robj *dict, rd_filter *out);
-pdf_codec rd_filter_codec(rd_filter_kind k);
+int pdf_rd_stream_filters(pdf_reader *r, const robj *dict, pdf_rd_filter *out);
+pdf_codec pdf_rd_filter_codec(pdf_rd_filter_kind k);
 
-typedef struct rd_dec rd_dec;
-struct rd_dec {
-    ptrdiff_t (*read)(rd_dec *d, uint8_t *buf, size_t n); /* 0 end, -1 error (why set) */
-    void (*free)(rd_dec *d);
-    rd_dec *up;
+typedef struct pdf_rd_dec pdf_rd_dec;
+struct pdf_rd_dec {
+    ptrdiff_t (*read)(pdf_rd_dec *d, uint8_t *buf, size_t n); /* 0 end, -1 error (why set) */
+    void (*free)(pdf_rd_dec *d);
+    pdf_rd_dec *up;
     const char *why; /* what went wrong: an N_() message (translated when shown) or zlib's */
 };
 
 /* The data bytes [*start, *end) of a stream object: /Length checked against `endstream`, and
  * `endstream` searched for when it lies. */
-bool rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64_t *end);
+bool pdf_rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64_t *end);
 /* A decoder of a stream's data with the first n_undo filters undone. */
-rd_dec *rd_decoder_open(pdf_reader *r, const robj *stream, const rd_filter *filters, int n_undo);
-ptrdiff_t rd_dec_read(rd_dec *d, uint8_t *buf, size_t n);
-void rd_dec_free(rd_dec *d);
-const char *rd_dec_why(const rd_dec *d);
+pdf_rd_dec *pdf_rd_decoder_open(pdf_reader *r, const robj *stream, const pdf_rd_filter *filters,
+                                int n_undo);
+ptrdiff_t pdf_rd_dec_read(pdf_rd_dec *d, uint8_t *buf, size_t n);
+void pdf_rd_dec_free(pdf_rd_dec *d);
+const char *pdf_rd_dec_why(const pdf_rd_dec *d);
 /* A whole stream decoded (every filter, none may be an image codec), at most cap bytes;
  * g_free(*data). False on damage or past cap; *data then holds what was decoded. */
-bool rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t **data,
-                          size_t *len);
+bool pdf_rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t **data,
+                              size_t *len);
 
 /* ---- content ---- */
 /* Scan the page's content: images, text, vectors; info's boxes are already filled. */
-void rd_scan_page(pdf_reader *r, const rd_page *pg, robj *page, pdf_page_info *info);
+void pdf_rd_scan_page(pdf_reader *r, const pdf_rd_page *pg, robj *page, pdf_page_info *info);
 /* Fill img from an image XObject's dictionary; false when it is not a usable image. */
-bool rd_image_from_dict(pdf_reader *r, const robj *dict, const robj *resources, pdf_image *img);
+bool pdf_rd_image_from_dict(pdf_reader *r, const robj *dict, const robj *resources, pdf_image *img);
 
 #endif

@@ -1,7 +1,7 @@
 /* The bounded reader's bottom layer: an arena for parsed objects, the file through a block
  * cache, the PDF lexer (every token kind, with the leniency viewers have) and the object
  * parser. */
-#include "pdf/reader_impl.h"
+#include "reader_impl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,26 +9,26 @@
 #include <string.h>
 #include <unistd.h>
 
-robj rd_null = {.type = RO_NULL};
+robj pdf_rd_null = {.type = RO_NULL};
 
 /* ---- arena ---- */
 
-struct rd_chunk {
-    rd_chunk *next;
+struct pdf_rd_chunk {
+    pdf_rd_chunk *next;
     size_t size, used;
     max_align_t data[];
 };
 
 #define RD_CHUNK_MIN (256u << 10)
 
-void *rd_alloc(rd_arena *a, size_t n)
+void *pdf_rd_alloc(pdf_rd_arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     if (n == 0)
         n = 16;
     if (n > RD_ARENA_MAX)
         return NULL;
-    rd_chunk *c = a->head;
+    pdf_rd_chunk *c = a->head;
     if (!c || c->size - c->used < n) {
         size_t size = n > RD_CHUNK_MIN ? n : RD_CHUNK_MIN;
         if (a->total + size > RD_ARENA_MAX)
@@ -46,11 +46,11 @@ void *rd_alloc(rd_arena *a, size_t n)
     return p;
 }
 
-void rd_arena_rewind(rd_arena *a)
+void pdf_rd_arena_rewind(pdf_rd_arena *a)
 {
     /* keep the oldest chunk: a scratch arena emptied after every operator costs no malloc */
     while (a->head && a->head->next) {
-        rd_chunk *next = a->head->next;
+        pdf_rd_chunk *next = a->head->next;
         a->total -= a->head->size;
         g_free(a->head);
         a->head = next;
@@ -59,10 +59,10 @@ void rd_arena_rewind(rd_arena *a)
         a->head->used = 0;
 }
 
-void rd_arena_reset(rd_arena *a)
+void pdf_rd_arena_reset(pdf_rd_arena *a)
 {
     while (a->head) {
-        rd_chunk *next = a->head->next;
+        pdf_rd_chunk *next = a->head->next;
         g_free(a->head);
         a->head = next;
     }
@@ -71,7 +71,7 @@ void rd_arena_reset(rd_arena *a)
 
 /* ---- file ---- */
 
-size_t rd_file_pread(rd_file *f, uint64_t pos, void *buf, size_t n)
+size_t pdf_rd_file_pread(pdf_rd_file *f, uint64_t pos, void *buf, size_t n)
 {
     size_t done = 0;
     while (done < n && pos + done < f->size) {
@@ -88,11 +88,11 @@ size_t rd_file_pread(rd_file *f, uint64_t pos, void *buf, size_t n)
     return done;
 }
 
-static rd_block *block_for(rd_file *f, uint64_t start)
+static pdf_rd_block *block_for(pdf_rd_file *f, uint64_t start)
 {
-    rd_block *victim = &f->blocks[0];
+    pdf_rd_block *victim = &f->blocks[0];
     for (int i = 0; i < RD_BLOCKS; i++) {
-        rd_block *b = &f->blocks[i];
+        pdf_rd_block *b = &f->blocks[i];
         if (b->data && b->start == start) {
             b->used = ++f->tick;
             return b;
@@ -103,17 +103,17 @@ static rd_block *block_for(rd_file *f, uint64_t start)
     if (!victim->data)
         victim->data = g_malloc(RD_BLOCK_SIZE);
     victim->start = start;
-    victim->len = rd_file_pread(f, start, victim->data, RD_BLOCK_SIZE);
+    victim->len = pdf_rd_file_pread(f, start, victim->data, RD_BLOCK_SIZE);
     victim->used = ++f->tick;
     return victim;
 }
 
-size_t rd_file_read(rd_file *f, uint64_t pos, void *buf, size_t n)
+size_t pdf_rd_file_read(pdf_rd_file *f, uint64_t pos, void *buf, size_t n)
 {
     size_t done = 0;
     while (done < n && pos + done < f->size) {
         uint64_t at = pos + done;
-        rd_block *b = block_for(f, at - at % RD_BLOCK_SIZE);
+        pdf_rd_block *b = block_for(f, at - at % RD_BLOCK_SIZE);
         size_t off = (size_t)(at - b->start);
         if (off >= b->len)
             break;
@@ -126,7 +126,7 @@ size_t rd_file_read(rd_file *f, uint64_t pos, void *buf, size_t n)
 
 /* ---- objects ---- */
 
-bool rd_num(const robj *o, double *v)
+bool pdf_rd_num(const robj *o, double *v)
 {
     if (o->type == RO_INT)
         *v = (double)o->i;
@@ -137,7 +137,7 @@ bool rd_num(const robj *o, double *v)
     return true;
 }
 
-bool rd_int(const robj *o, int64_t *v)
+bool pdf_rd_int(const robj *o, int64_t *v)
 {
     if (o->type != RO_INT)
         return false;
@@ -145,40 +145,40 @@ bool rd_int(const robj *o, int64_t *v)
     return true;
 }
 
-const char *rd_name(const robj *o) { return o->type == RO_NAME ? o->str.s : NULL; }
+const char *pdf_rd_name(const robj *o) { return o->type == RO_NAME ? o->str.s : NULL; }
 
-bool rd_is_name(const robj *o, const char *name)
+bool pdf_rd_is_name(const robj *o, const char *name)
 {
     return o->type == RO_NAME && strcmp(o->str.s, name) == 0;
 }
 
-robj *rd_dict_find(const robj *dict, const char *key)
+robj *pdf_rd_dict_find(const robj *dict, const char *key)
 {
     if (dict->type == RO_STREAM)
         dict = dict->stream.dict;
     if (dict->type != RO_DICT)
-        return &rd_null;
+        return &pdf_rd_null;
     for (int i = 0; i < dict->dict.n; i++)
         if (strcmp(dict->dict.items[i].key, key) == 0)
             return dict->dict.items[i].val;
-    return &rd_null;
+    return &pdf_rd_null;
 }
 
 /* ---- lexer ---- */
 
-bool rd_is_space(int c) { return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32; }
+bool pdf_rd_is_space(int c) { return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32; }
 
-bool rd_is_delim(int c)
+bool pdf_rd_is_delim(int c)
 {
     return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' || c == '{' ||
            c == '}' || c == '/' || c == '%';
 }
 
-static bool is_regular(int c) { return c >= 0 && !rd_is_space(c) && !rd_is_delim(c); }
+static bool is_regular(int c) { return c >= 0 && !pdf_rd_is_space(c) && !pdf_rd_is_delim(c); }
 
-void rd_lex_mem(rd_lex *lx, const uint8_t *data, size_t len)
+void pdf_rd_lex_mem(pdf_rd_lex *lx, const uint8_t *data, size_t len)
 {
-    memset(lx, 0, offsetof(rd_lex, win));
+    memset(lx, 0, offsetof(pdf_rd_lex, win));
     lx->mem = data;
     lx->end = len;
     lx->win_len = 0;
@@ -186,9 +186,9 @@ void rd_lex_mem(rd_lex *lx, const uint8_t *data, size_t len)
     lx->buf_len = lx->buf_cap = 0;
 }
 
-void rd_lex_file(rd_lex *lx, rd_file *f, uint64_t pos, uint64_t end)
+void pdf_rd_lex_file(pdf_rd_lex *lx, pdf_rd_file *f, uint64_t pos, uint64_t end)
 {
-    memset(lx, 0, offsetof(rd_lex, win));
+    memset(lx, 0, offsetof(pdf_rd_lex, win));
     lx->file = f;
     lx->pos = pos;
     lx->end = end < f->size ? end : f->size;
@@ -198,13 +198,13 @@ void rd_lex_file(rd_lex *lx, rd_file *f, uint64_t pos, uint64_t end)
     lx->buf_len = lx->buf_cap = 0;
 }
 
-void rd_lex_done(rd_lex *lx)
+void pdf_rd_lex_done(pdf_rd_lex *lx)
 {
     g_free(lx->buf);
     lx->buf = NULL;
 }
 
-int rd_lex_peek(rd_lex *lx)
+int pdf_rd_lex_peek(pdf_rd_lex *lx)
 {
     if (lx->pos >= lx->end)
         return -1;
@@ -213,23 +213,23 @@ int rd_lex_peek(rd_lex *lx)
     if (lx->pos < lx->win_start || lx->pos >= lx->win_start + lx->win_len) {
         uint64_t want = lx->end - lx->pos;
         lx->win_start = lx->pos;
-        lx->win_len = rd_file_read(lx->file, lx->pos, lx->win,
-                                   want < sizeof lx->win ? (size_t)want : sizeof lx->win);
+        lx->win_len = pdf_rd_file_read(lx->file, lx->pos, lx->win,
+                                       want < sizeof lx->win ? (size_t)want : sizeof lx->win);
         if (lx->win_len == 0)
             return -1;
     }
     return lx->win[lx->pos - lx->win_start];
 }
 
-static int lex_get(rd_lex *lx)
+static int lex_get(pdf_rd_lex *lx)
 {
-    int c = rd_lex_peek(lx);
+    int c = pdf_rd_lex_peek(lx);
     if (c >= 0)
         lx->pos++;
     return c;
 }
 
-static bool buf_put(rd_lex *lx, int c)
+static bool buf_put(pdf_rd_lex *lx, int c)
 {
     if (lx->buf_len + 1 >= lx->buf_cap) {
         if (lx->buf_cap >= RD_MAX_STRING)
@@ -241,7 +241,7 @@ static bool buf_put(rd_lex *lx, int c)
     return true;
 }
 
-int rd_hex_value(int c)
+int pdf_rd_hex_value(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -252,14 +252,14 @@ int rd_hex_value(int c)
     return -1;
 }
 
-static void skip_space_and_comments(rd_lex *lx)
+static void skip_space_and_comments(pdf_rd_lex *lx)
 {
     for (;;) {
-        int c = rd_lex_peek(lx);
+        int c = pdf_rd_lex_peek(lx);
         if (c == '%') {
             while (c >= 0 && c != '\n' && c != '\r')
                 c = lex_get(lx);
-        } else if (c >= 0 && rd_is_space(c)) {
+        } else if (c >= 0 && pdf_rd_is_space(c)) {
             lx->pos++;
         } else {
             return;
@@ -268,7 +268,7 @@ static void skip_space_and_comments(rd_lex *lx)
 }
 
 /* ( … ) with nesting and escapes; the opening parenthesis is read. */
-static bool lex_literal(rd_lex *lx)
+static bool lex_literal(pdf_rd_lex *lx)
 {
     int nest = 1;
     for (;;) {
@@ -298,7 +298,7 @@ static bool lex_literal(rd_lex *lx)
                 c = '\f';
                 break;
             case '\r':
-                if (rd_lex_peek(lx) == '\n')
+                if (pdf_rd_lex_peek(lx) == '\n')
                     lx->pos++;
                 continue;
             case '\n':
@@ -309,7 +309,7 @@ static bool lex_literal(rd_lex *lx)
                 if (c >= '0' && c <= '7') {
                     int v = c - '0';
                     for (int k = 0; k < 2; k++) {
-                        int d = rd_lex_peek(lx);
+                        int d = pdf_rd_lex_peek(lx);
                         if (d < '0' || d > '7')
                             break;
                         v = v * 8 + d - '0';
@@ -325,14 +325,14 @@ static bool lex_literal(rd_lex *lx)
 }
 
 /* < … > ; the opening bracket is read. */
-static bool lex_hex(rd_lex *lx)
+static bool lex_hex(pdf_rd_lex *lx)
 {
     int hi = -1;
     for (;;) {
         int c = lex_get(lx);
         if (c < 0 || c == '>')
             break;
-        int v = rd_hex_value(c);
+        int v = pdf_rd_hex_value(c);
         if (v < 0)
             continue; /* whitespace, or junk viewers skip */
         if (hi < 0) {
@@ -346,18 +346,18 @@ static bool lex_hex(rd_lex *lx)
     return hi < 0 || buf_put(lx, hi << 4);
 }
 
-static bool lex_name(rd_lex *lx)
+static bool lex_name(pdf_rd_lex *lx)
 {
     for (;;) {
-        int c = rd_lex_peek(lx);
+        int c = pdf_rd_lex_peek(lx);
         if (!is_regular(c))
             return true;
         lx->pos++;
         if (c == '#') {
-            int h = rd_hex_value(rd_lex_peek(lx));
+            int h = pdf_rd_hex_value(pdf_rd_lex_peek(lx));
             if (h >= 0) {
                 uint64_t save = lx->pos++;
-                int l = rd_hex_value(rd_lex_peek(lx));
+                int l = pdf_rd_hex_value(pdf_rd_lex_peek(lx));
                 if (l >= 0 && (h | l)) {
                     lx->pos++;
                     c = h << 4 | l;
@@ -372,7 +372,7 @@ static bool lex_name(rd_lex *lx)
 }
 
 /* Numbers as viewers read them: several leading signs, a leading or trailing point. */
-static void lex_number(rd_lex *lx, int first, rd_token *t)
+static void lex_number(pdf_rd_lex *lx, int first, pdf_rd_token *t)
 {
     bool neg = false, point = false, overflow = false;
     int64_t iv = 0;
@@ -381,7 +381,7 @@ static void lex_number(rd_lex *lx, int first, rd_token *t)
     if (c == '-' || c == '+') {
         for (;;) {
             neg ^= c == '-';
-            c = rd_lex_peek(lx);
+            c = pdf_rd_lex_peek(lx);
             if (c != '-' && c != '+')
                 break;
             lx->pos++;
@@ -407,7 +407,7 @@ static void lex_number(rd_lex *lx, int first, rd_token *t)
             if (dv < 1e30)
                 dv = dv * 10 + (c - '0');
         }
-        int next = rd_lex_peek(lx);
+        int next = pdf_rd_lex_peek(lx);
         if (!((next >= '0' && next <= '9') || (next == '.' && !point)))
             break;
     }
@@ -420,7 +420,7 @@ static void lex_number(rd_lex *lx, int first, rd_token *t)
     }
 }
 
-bool rd_lex_next(rd_lex *lx, rd_token *t)
+bool pdf_rd_lex_next(pdf_rd_lex *lx, pdf_rd_token *t)
 {
     skip_space_and_comments(lx);
     memset(t, 0, sizeof *t);
@@ -441,7 +441,7 @@ bool rd_lex_next(rd_lex *lx, rd_token *t)
         t->type = lex_literal(lx) ? RT_STRING : RT_ERROR;
         break;
     case '<':
-        if (rd_lex_peek(lx) == '<') {
+        if (pdf_rd_lex_peek(lx) == '<') {
             lx->pos++;
             t->type = RT_DICT_OPEN;
             return true;
@@ -449,7 +449,7 @@ bool rd_lex_next(rd_lex *lx, rd_token *t)
         t->type = lex_hex(lx) ? RT_STRING : RT_ERROR;
         break;
     case '>':
-        if (rd_lex_peek(lx) == '>') {
+        if (pdf_rd_lex_peek(lx) == '>') {
             lx->pos++;
             t->type = RT_DICT_CLOSE;
             return true;
@@ -473,7 +473,7 @@ bool rd_lex_next(rd_lex *lx, rd_token *t)
         }
         t->type = RT_KEYWORD;
         buf_put(lx, c);
-        while (is_regular(rd_lex_peek(lx)) && lx->buf_len < 256)
+        while (is_regular(pdf_rd_lex_peek(lx)) && lx->buf_len < 256)
             buf_put(lx, lex_get(lx));
         break;
     }
@@ -486,25 +486,25 @@ bool rd_lex_next(rd_lex *lx, rd_token *t)
     return true;
 }
 
-bool rd_tok_is(const rd_token *t, const char *keyword)
+bool pdf_rd_tok_is(const pdf_rd_token *t, const char *keyword)
 {
     return t->type == RT_KEYWORD && t->len == strlen(keyword) && memcmp(t->s, keyword, t->len) == 0;
 }
 
 /* ---- parser ---- */
 
-static robj *new_obj(rd_parser *p, ro_type type)
+static robj *new_obj(pdf_rd_parser *p, ro_type type)
 {
-    robj *o = rd_alloc(p->arena, sizeof *o);
+    robj *o = pdf_rd_alloc(p->arena, sizeof *o);
     if (o)
         o->type = type;
     return o;
 }
 
-static robj *new_text(rd_parser *p, ro_type type, const rd_token *t)
+static robj *new_text(pdf_rd_parser *p, ro_type type, const pdf_rd_token *t)
 {
     robj *o = new_obj(p, type);
-    char *s = o ? rd_alloc(p->arena, t->len + 1) : NULL;
+    char *s = o ? pdf_rd_alloc(p->arena, t->len + 1) : NULL;
     if (!s)
         return NULL;
     memcpy(s, t->s, t->len);
@@ -514,13 +514,13 @@ static robj *new_text(rd_parser *p, ro_type type, const rd_token *t)
 }
 
 /* After an integer: "G R" makes it a reference; otherwise the lexer goes back. */
-static robj *number_or_ref(rd_parser *p, const rd_token *t)
+static robj *number_or_ref(pdf_rd_parser *p, const pdf_rd_token *t)
 {
     if (p->refs && t->i >= 0 && t->i < RD_MAX_OBJECTS) {
         uint64_t save = p->lx->pos;
-        rd_token g, r;
-        if (rd_lex_next(p->lx, &g) && g.type == RT_INT && g.i >= 0 && g.i <= 65535 &&
-            rd_lex_next(p->lx, &r) && rd_tok_is(&r, "R")) {
+        pdf_rd_token g, r;
+        if (pdf_rd_lex_next(p->lx, &g) && g.type == RT_INT && g.i >= 0 && g.i <= 65535 &&
+            pdf_rd_lex_next(p->lx, &r) && pdf_rd_tok_is(&r, "R")) {
             robj *o = new_obj(p, RO_REF);
             if (o) {
                 o->ref.num = (int)t->i;
@@ -536,17 +536,17 @@ static robj *number_or_ref(rd_parser *p, const rd_token *t)
     return o;
 }
 
-static robj *parse_array(rd_parser *p, int depth)
+static robj *parse_array(pdf_rd_parser *p, int depth)
 {
     GPtrArray *items = g_ptr_array_new();
     robj *o = NULL;
-    rd_token t;
+    pdf_rd_token t;
     for (;;) {
-        if (!rd_lex_next(p->lx, &t))
+        if (!pdf_rd_lex_next(p->lx, &t))
             break; /* unterminated: keep what was read */
         if (t.type == RT_ARRAY_CLOSE)
             break;
-        robj *v = rd_parse_value(p, &t, depth + 1);
+        robj *v = pdf_rd_parse_value(p, &t, depth + 1);
         if (!v || items->len >= RD_MAX_ITEMS)
             goto out;
         if (v->type == RO_KEYWORD && p->refs)
@@ -555,7 +555,7 @@ static robj *parse_array(rd_parser *p, int depth)
     }
     o = new_obj(p, RO_ARRAY);
     if (o) {
-        o->arr.items = rd_alloc(p->arena, items->len * sizeof(robj *));
+        o->arr.items = pdf_rd_alloc(p->arena, items->len * sizeof(robj *));
         if (!o->arr.items)
             o = NULL;
         else {
@@ -569,43 +569,43 @@ out:
     return o;
 }
 
-static robj *parse_dict(rd_parser *p, int depth)
+static robj *parse_dict(pdf_rd_parser *p, int depth)
 {
-    GArray *items = g_array_new(false, false, sizeof(rd_item));
+    GArray *items = g_array_new(false, false, sizeof(pdf_rd_item));
     robj *o = NULL;
-    rd_token t;
+    pdf_rd_token t;
     for (;;) {
-        if (!rd_lex_next(p->lx, &t))
+        if (!pdf_rd_lex_next(p->lx, &t))
             break;
         if (t.type == RT_DICT_CLOSE)
             break;
         if (t.type != RT_NAME) {
             if (t.type == RT_KEYWORD && p->refs)
                 break; /* "stream"/"endobj" without ">>": end the dictionary here */
-            robj *junk = rd_parse_value(p, &t, depth + 1); /* a value without a key */
+            robj *junk = pdf_rd_parse_value(p, &t, depth + 1); /* a value without a key */
             if (!junk)
                 goto out;
             continue;
         }
         robj *key = new_text(p, RO_NAME, &t);
-        if (!key || !rd_lex_next(p->lx, &t) || items->len >= RD_MAX_ITEMS)
+        if (!key || !pdf_rd_lex_next(p->lx, &t) || items->len >= RD_MAX_ITEMS)
             goto out;
         if (t.type == RT_DICT_CLOSE)
             break;
-        robj *v = rd_parse_value(p, &t, depth + 1);
+        robj *v = pdf_rd_parse_value(p, &t, depth + 1);
         if (!v)
             goto out;
-        rd_item it = {key->str.s, v};
+        pdf_rd_item it = {key->str.s, v};
         g_array_append_val(items, it);
     }
     o = new_obj(p, RO_DICT);
     if (o) {
-        o->dict.items = rd_alloc(p->arena, items->len * sizeof(rd_item));
+        o->dict.items = pdf_rd_alloc(p->arena, items->len * sizeof(pdf_rd_item));
         if (!o->dict.items)
             o = NULL;
         else {
             if (items->len)
-                memcpy(o->dict.items, items->data, items->len * sizeof(rd_item));
+                memcpy(o->dict.items, items->data, items->len * sizeof(pdf_rd_item));
             o->dict.n = (int)items->len;
         }
     }
@@ -614,7 +614,7 @@ out:
     return o;
 }
 
-robj *rd_parse_value(rd_parser *p, const rd_token *t, int depth)
+robj *pdf_rd_parse_value(pdf_rd_parser *p, const pdf_rd_token *t, int depth)
 {
     if (depth > RD_MAX_DEPTH)
         return NULL;
@@ -636,14 +636,14 @@ robj *rd_parse_value(rd_parser *p, const rd_token *t, int depth)
     case RT_DICT_OPEN:
         return parse_dict(p, depth);
     case RT_KEYWORD:
-        if (rd_tok_is(t, "true") || rd_tok_is(t, "false")) {
+        if (pdf_rd_tok_is(t, "true") || pdf_rd_tok_is(t, "false")) {
             o = new_obj(p, RO_BOOL);
             if (o)
                 o->b = t->s[0] == 't';
             return o;
         }
-        if (rd_tok_is(t, "null"))
-            return &rd_null;
+        if (pdf_rd_tok_is(t, "null"))
+            return &pdf_rd_null;
         return new_text(p, RO_KEYWORD, t);
     default:
         return NULL;

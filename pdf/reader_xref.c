@@ -3,7 +3,7 @@
  * the file for "N G obj" as viewers do. Objects are fetched from it into the arena. The table
  * holds positions in the file: the offsets the file gives count from its "%PDF-" (r->header),
  * as every reader takes them when bytes come before it. */
-#include "pdf/reader_impl.h"
+#include "reader_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,66 +36,67 @@ static void xref_set(pdf_reader *r, int num, uint8_t type, uint64_t offset, uint
         return;
     if (!xref_grow(r, num))
         return;
-    r->xref[num] = (rd_xentry){.offset = offset, .gen = gen, .type = type};
+    r->xref[num] = (pdf_rd_xentry){.offset = offset, .gen = gen, .type = type};
 }
 
-void rd_reset(pdf_reader *r)
+void pdf_rd_reset(pdf_reader *r)
 {
     g_hash_table_remove_all(r->cache);
-    rd_arena_reset(&r->arena);
+    pdf_rd_arena_reset(&r->arena);
 }
 
-robj *rd_resolve(pdf_reader *r, robj *o)
+robj *pdf_rd_resolve(pdf_reader *r, robj *o)
 {
-    return o && o->type == RO_REF ? rd_fetch(r, o->ref.num) : o ? o : &rd_null;
+    return o && o->type == RO_REF ? pdf_rd_fetch(r, o->ref.num) : o ? o : &pdf_rd_null;
 }
 
-robj *rd_get(pdf_reader *r, const robj *dict, const char *key)
+robj *pdf_rd_get(pdf_reader *r, const robj *dict, const char *key)
 {
-    return rd_resolve(r, rd_dict_find(dict, key));
+    return pdf_rd_resolve(r, pdf_rd_dict_find(dict, key));
 }
 
 /* ---- parsing one indirect object ---- */
 
 /* "N G obj" VALUE ["stream" EOL] at pos; NULL when the header is not there. With want >= 0 the
  * number must be want. */
-static robj *parse_indirect(pdf_reader *r, rd_arena *arena, uint64_t pos, int want, int *num_out)
+static robj *parse_indirect(pdf_reader *r, pdf_rd_arena *arena, uint64_t pos, int want,
+                            int *num_out)
 {
-    rd_lex lx;
-    rd_lex_file(&lx, &r->file, pos, r->file.size);
-    rd_parser p = {.lx = &lx, .arena = arena, .refs = true};
-    rd_token n, g, k, t;
+    pdf_rd_lex lx;
+    pdf_rd_lex_file(&lx, &r->file, pos, r->file.size);
+    pdf_rd_parser p = {.lx = &lx, .arena = arena, .refs = true};
+    pdf_rd_token n, g, k, t;
     robj *o = NULL;
-    if (!rd_lex_next(&lx, &n) || n.type != RT_INT || !rd_lex_next(&lx, &g) || g.type != RT_INT ||
-        !rd_lex_next(&lx, &k) || !rd_tok_is(&k, "obj") || (want >= 0 && n.i != want) || n.i < 0 ||
-        n.i >= RD_MAX_OBJECTS)
+    if (!pdf_rd_lex_next(&lx, &n) || n.type != RT_INT || !pdf_rd_lex_next(&lx, &g) ||
+        g.type != RT_INT || !pdf_rd_lex_next(&lx, &k) || !pdf_rd_tok_is(&k, "obj") ||
+        (want >= 0 && n.i != want) || n.i < 0 || n.i >= RD_MAX_OBJECTS)
         goto out;
     if (num_out)
         *num_out = (int)n.i;
-    if (!rd_lex_next(&lx, &t)) {
-        o = &rd_null;
+    if (!pdf_rd_lex_next(&lx, &t)) {
+        o = &pdf_rd_null;
         goto out;
     }
-    if (rd_tok_is(&t, "endobj")) {
-        o = &rd_null;
+    if (pdf_rd_tok_is(&t, "endobj")) {
+        o = &pdf_rd_null;
         goto out;
     }
-    o = rd_parse_value(&p, &t, 0);
+    o = pdf_rd_parse_value(&p, &t, 0);
     if (!o || o->type == RO_KEYWORD) {
-        o = o ? &rd_null : NULL;
+        o = o ? &pdf_rd_null : NULL;
         goto out;
     }
     if (o->type == RO_DICT) {
         uint64_t save = lx.pos;
-        if (rd_lex_next(&lx, &t) && rd_tok_is(&t, "stream")) {
+        if (pdf_rd_lex_next(&lx, &t) && pdf_rd_tok_is(&t, "stream")) {
             /* The data starts after CRLF or LF (a lone CR tolerated; spaces before it too). */
-            while (rd_lex_peek(&lx) == ' ')
+            while (pdf_rd_lex_peek(&lx) == ' ')
                 lx.pos++;
-            if (rd_lex_peek(&lx) == '\r')
+            if (pdf_rd_lex_peek(&lx) == '\r')
                 lx.pos++;
-            if (rd_lex_peek(&lx) == '\n')
+            if (pdf_rd_lex_peek(&lx) == '\n')
                 lx.pos++;
-            robj *s = rd_alloc(arena, sizeof *s);
+            robj *s = pdf_rd_alloc(arena, sizeof *s);
             if (!s) {
                 o = NULL;
                 goto out;
@@ -110,13 +111,13 @@ static robj *parse_indirect(pdf_reader *r, rd_arena *arena, uint64_t pos, int wa
         }
     }
 out:
-    rd_lex_done(&lx);
+    pdf_rd_lex_done(&lx);
     return o;
 }
 
 /* ---- object streams ---- */
 
-static void objstm_free(rd_objstm *s)
+static void objstm_free(pdf_rd_objstm *s)
 {
     g_free(s->data);
     g_free(s->nums);
@@ -124,23 +125,23 @@ static void objstm_free(rd_objstm *s)
     memset(s, 0, sizeof *s);
 }
 
-static rd_objstm *objstm_load(pdf_reader *r, int num)
+static pdf_rd_objstm *objstm_load(pdf_reader *r, int num)
 {
     for (int i = 0; i < RD_OBJSTM_CACHE; i++)
         if (r->objstm[i].data && r->objstm[i].num == num)
             return &r->objstm[i];
-    robj *s = rd_fetch(r, num);
+    robj *s = pdf_rd_fetch(r, num);
     int64_t n, first;
-    if (s->type != RO_STREAM || !rd_int(rd_get(r, s, "N"), &n) ||
-        !rd_int(rd_get(r, s, "First"), &first) || n < 0 || n > RD_MAX_ITEMS || first < 0)
+    if (s->type != RO_STREAM || !pdf_rd_int(pdf_rd_get(r, s, "N"), &n) ||
+        !pdf_rd_int(pdf_rd_get(r, s, "First"), &first) || n < 0 || n > RD_MAX_ITEMS || first < 0)
         return NULL;
     uint8_t *data = NULL;
     size_t len = 0;
-    if (!rd_stream_decode_all(r, s, RD_MAX_OBJSTM, &data, &len) || (uint64_t)first > len) {
+    if (!pdf_rd_stream_decode_all(r, s, RD_MAX_OBJSTM, &data, &len) || (uint64_t)first > len) {
         g_free(data);
         return NULL;
     }
-    rd_objstm *o = &r->objstm[r->objstm_next];
+    pdf_rd_objstm *o = &r->objstm[r->objstm_next];
     r->objstm_next = (r->objstm_next + 1) % RD_OBJSTM_CACHE;
     objstm_free(o);
     o->num = num;
@@ -148,23 +149,23 @@ static rd_objstm *objstm_load(pdf_reader *r, int num)
     o->len = len;
     o->nums = g_new(int, n ? n : 1);
     o->offs = g_new(size_t, n ? n : 1);
-    rd_lex lx;
-    rd_lex_mem(&lx, data, (size_t)first);
-    rd_token a, b;
+    pdf_rd_lex lx;
+    pdf_rd_lex_mem(&lx, data, (size_t)first);
+    pdf_rd_token a, b;
     for (o->n = 0; o->n < n; o->n++) {
-        if (!rd_lex_next(&lx, &a) || !rd_lex_next(&lx, &b) || a.type != RT_INT ||
+        if (!pdf_rd_lex_next(&lx, &a) || !pdf_rd_lex_next(&lx, &b) || a.type != RT_INT ||
             b.type != RT_INT || b.i < 0 || (uint64_t)b.i > len - (uint64_t)first)
             break;
         o->nums[o->n] = (int)(a.i >= 0 && a.i < RD_MAX_OBJECTS ? a.i : -1);
         o->offs[o->n] = (size_t)first + (size_t)b.i;
     }
-    rd_lex_done(&lx);
+    pdf_rd_lex_done(&lx);
     return o;
 }
 
 static robj *fetch_from_objstm(pdf_reader *r, int num, int stm, uint32_t idx)
 {
-    rd_objstm *s = objstm_load(r, stm);
+    pdf_rd_objstm *s = objstm_load(r, stm);
     if (!s)
         return NULL;
     int i = idx < (uint32_t)s->n && s->nums[idx] == num ? (int)idx : -1;
@@ -173,15 +174,15 @@ static robj *fetch_from_objstm(pdf_reader *r, int num, int stm, uint32_t idx)
             i = k;
     if (i < 0)
         return NULL;
-    rd_lex lx;
-    rd_lex_mem(&lx, s->data, s->len);
+    pdf_rd_lex lx;
+    pdf_rd_lex_mem(&lx, s->data, s->len);
     lx.pos = s->offs[i];
-    rd_parser p = {.lx = &lx, .arena = &r->arena, .refs = true};
-    rd_token t;
-    robj *o = rd_lex_next(&lx, &t) ? rd_parse_value(&p, &t, 0) : NULL;
-    rd_lex_done(&lx);
+    pdf_rd_parser p = {.lx = &lx, .arena = &r->arena, .refs = true};
+    pdf_rd_token t;
+    robj *o = pdf_rd_lex_next(&lx, &t) ? pdf_rd_parse_value(&p, &t, 0) : NULL;
+    pdf_rd_lex_done(&lx);
     if (o && (o->type == RO_KEYWORD || o->type == RO_STREAM))
-        o = &rd_null;
+        o = &pdf_rd_null;
     return o;
 }
 
@@ -191,7 +192,7 @@ static robj *fetch_uncached(pdf_reader *r, int num)
 {
     if (num <= 0 || num >= r->xref_len)
         return NULL;
-    rd_xentry e = r->xref[num];
+    pdf_rd_xentry e = r->xref[num];
     if (e.type == 1)
         return parse_indirect(r, &r->arena, e.offset, num, NULL);
     if (e.type == 2 && e.offset < (uint64_t)RD_MAX_OBJECTS && (int)e.offset != num)
@@ -199,25 +200,25 @@ static robj *fetch_uncached(pdf_reader *r, int num)
     return NULL;
 }
 
-robj *rd_fetch(pdf_reader *r, int num)
+robj *pdf_rd_fetch(pdf_reader *r, int num)
 {
     gpointer hit = g_hash_table_lookup(r->cache, GINT_TO_POINTER(num));
     if (hit)
         return hit;
     if (r->fetch_depth >= RD_MAX_FETCH_DEPTH)
-        return &rd_null;
+        return &pdf_rd_null;
     r->fetch_depth++;
     robj *o = fetch_uncached(r, num);
     /* An entry that does not lead to its object: the table lies; rebuild it once, as viewers
      * do, and try again. */
     if (!o && !r->reconstructed && num > 0 &&
         (num >= r->xref_len || r->xref[num].type == 0 || r->xref[num].type == 1)) {
-        rd_xref_reconstruct(r);
+        pdf_rd_xref_reconstruct(r);
         o = fetch_uncached(r, num);
     }
     r->fetch_depth--;
     if (!o)
-        o = &rd_null;
+        o = &pdf_rd_null;
     g_hash_table_insert(r->cache, GINT_TO_POINTER(num), o);
     return o;
 }
@@ -231,15 +232,15 @@ static bool find_startxref(pdf_reader *r, uint64_t *offset)
     uint8_t tail[2048];
     uint64_t size = r->file.size;
     uint64_t from = size > sizeof tail ? size - sizeof tail : 0;
-    size_t n = rd_file_read(&r->file, from, tail, (size_t)(size - from));
+    size_t n = pdf_rd_file_read(&r->file, from, tail, (size_t)(size - from));
     for (size_t i = n >= 9 ? n - 9 : 0;; i--) {
         if (n >= 9 && memcmp(tail + i, "startxref", 9) == 0) {
-            rd_lex lx;
-            rd_lex_mem(&lx, tail + i + 9, n - i - 9);
-            rd_token t;
-            bool ok = rd_lex_next(&lx, &t) && t.type == RT_INT && t.i >= 0 &&
+            pdf_rd_lex lx;
+            pdf_rd_lex_mem(&lx, tail + i + 9, n - i - 9);
+            pdf_rd_token t;
+            bool ok = pdf_rd_lex_next(&lx, &t) && t.type == RT_INT && t.i >= 0 &&
                       (uint64_t)t.i < size - r->header;
-            rd_lex_done(&lx);
+            pdf_rd_lex_done(&lx);
             *offset = ok ? (uint64_t)t.i + r->header : 0;
             r->startxref_at = from + i;
             return ok;
@@ -253,22 +254,22 @@ static bool find_startxref(pdf_reader *r, uint64_t *offset)
  * update cannot remove it from the objects before it). */
 static void take_trailer(pdf_reader *r, const robj *trailer, bool is_stream)
 {
-    if (rd_dict_find(trailer, "Encrypt")->type != RO_NULL)
+    if (pdf_rd_dict_find(trailer, "Encrypt")->type != RO_NULL)
         r->encrypted = true;
-    robj *root = rd_dict_find(trailer, "Root");
+    robj *root = pdf_rd_dict_find(trailer, "Root");
     if (!r->root && root->type == RO_REF)
         r->root = root->ref.num;
     if (r->newest.seen)
         return;
     r->newest.seen = true;
     r->newest.is_stream = is_stream;
-    rd_int(rd_dict_find(trailer, "Size"), &r->newest.size);
-    robj *info = rd_dict_find(trailer, "Info");
+    pdf_rd_int(pdf_rd_dict_find(trailer, "Size"), &r->newest.size);
+    robj *info = pdf_rd_dict_find(trailer, "Info");
     if (info->type == RO_REF) {
         r->newest.info = info->ref.num;
         r->newest.info_gen = info->ref.gen;
     }
-    robj *id = rd_dict_find(trailer, "ID");
+    robj *id = pdf_rd_dict_find(trailer, "ID");
     if (id->type == RO_ARRAY && id->arr.n >= 1 && id->arr.items[0]->type == RO_STRING &&
         id->arr.items[0]->str.len <= 64)
         sh_hex((const uint8_t *)id->arr.items[0]->str.s, id->arr.items[0]->str.len, r->newest.id0);
@@ -283,20 +284,20 @@ typedef struct {
 
 /* "xref" was read: subsections of "offset gen n|f" (token by token, so a wrong line ending does
  * not matter), then "trailer" and its dictionary. */
-static robj *read_xref_table(pdf_reader *r, rd_lex *lx, GArray *entries)
+static robj *read_xref_table(pdf_reader *r, pdf_rd_lex *lx, GArray *entries)
 {
-    rd_token t, a, b, k;
+    pdf_rd_token t, a, b, k;
     for (;;) {
-        if (!rd_lex_next(lx, &t))
+        if (!pdf_rd_lex_next(lx, &t))
             return NULL;
-        if (rd_tok_is(&t, "trailer"))
+        if (pdf_rd_tok_is(&t, "trailer"))
             break;
-        if (t.type != RT_INT || !rd_lex_next(lx, &a) || a.type != RT_INT || t.i < 0 || a.i < 0 ||
-            t.i + a.i > RD_MAX_OBJECTS)
+        if (t.type != RT_INT || !pdf_rd_lex_next(lx, &a) || a.type != RT_INT || t.i < 0 ||
+            a.i < 0 || t.i + a.i > RD_MAX_OBJECTS)
             return NULL;
         int64_t start = t.i;
         for (int64_t i = 0; i < a.i; i++) {
-            if (!rd_lex_next(lx, &t) || !rd_lex_next(lx, &b) || !rd_lex_next(lx, &k) ||
+            if (!pdf_rd_lex_next(lx, &t) || !pdf_rd_lex_next(lx, &b) || !pdf_rd_lex_next(lx, &k) ||
                 t.type != RT_INT || b.type != RT_INT || k.type != RT_KEYWORD || t.i < 0)
                 return NULL;
             table_entry e = {.num = (int)(start + i),
@@ -306,10 +307,10 @@ static robj *read_xref_table(pdf_reader *r, rd_lex *lx, GArray *entries)
             g_array_append_val(entries, e);
         }
     }
-    if (!rd_lex_next(lx, &t) || t.type != RT_DICT_OPEN)
+    if (!pdf_rd_lex_next(lx, &t) || t.type != RT_DICT_OPEN)
         return NULL;
-    rd_parser p = {.lx = lx, .arena = &r->arena, .refs = true};
-    robj *d = rd_parse_value(&p, &t, 0);
+    pdf_rd_parser p = {.lx = lx, .arena = &r->arena, .refs = true};
+    robj *d = pdf_rd_parse_value(&p, &t, 0);
     return d && d->type == RO_DICT ? d : NULL;
 }
 
@@ -327,24 +328,24 @@ static uint64_t field(const uint8_t *p, int w, uint64_t dflt)
 /* A /Type /XRef stream: rows of /W fields for the numbers its /Index lists, read row by row. */
 static bool read_xref_stream(pdf_reader *r, robj *s)
 {
-    robj *wa = rd_get(r, s, "W");
+    robj *wa = pdf_rd_get(r, s, "W");
     int64_t size, w[3];
-    if (wa->type != RO_ARRAY || wa->arr.n < 3 || !rd_int(rd_get(r, s, "Size"), &size) || size < 0 ||
-        size > RD_MAX_OBJECTS)
+    if (wa->type != RO_ARRAY || wa->arr.n < 3 || !pdf_rd_int(pdf_rd_get(r, s, "Size"), &size) ||
+        size < 0 || size > RD_MAX_OBJECTS)
         return false;
     for (int i = 0; i < 3; i++)
-        if (!rd_int(rd_resolve(r, wa->arr.items[i]), &w[i]) || w[i] < 0 || w[i] > 8)
+        if (!pdf_rd_int(pdf_rd_resolve(r, wa->arr.items[i]), &w[i]) || w[i] < 0 || w[i] > 8)
             return false;
     int row = (int)(w[0] + w[1] + w[2]);
     if (row == 0)
         return false;
-    robj *index = rd_get(r, s, "Index");
+    robj *index = pdf_rd_get(r, s, "Index");
     int64_t ranges[2 * 64];
     int n_ranges = 0;
     if (index->type == RO_ARRAY) {
         for (int i = 0; i + 1 < index->arr.n && n_ranges < 64; i += 2, n_ranges++)
-            if (!rd_int(index->arr.items[i], &ranges[2 * n_ranges]) ||
-                !rd_int(index->arr.items[i + 1], &ranges[2 * n_ranges + 1]) ||
+            if (!pdf_rd_int(index->arr.items[i], &ranges[2 * n_ranges]) ||
+                !pdf_rd_int(index->arr.items[i + 1], &ranges[2 * n_ranges + 1]) ||
                 ranges[2 * n_ranges] < 0 || ranges[2 * n_ranges + 1] < 0 ||
                 ranges[2 * n_ranges] + ranges[2 * n_ranges + 1] > RD_MAX_OBJECTS)
                 return false;
@@ -353,11 +354,11 @@ static bool read_xref_stream(pdf_reader *r, robj *s)
         ranges[1] = size;
         n_ranges = 1;
     }
-    rd_filter filters[RD_MAX_FILTERS];
-    int nf = rd_stream_filters(r, s, filters);
+    pdf_rd_filter filters[RD_MAX_FILTERS];
+    int nf = pdf_rd_stream_filters(r, s, filters);
     if (nf < 0)
         return false;
-    rd_dec *d = rd_decoder_open(r, s, filters, nf);
+    pdf_rd_dec *d = pdf_rd_decoder_open(r, s, filters, nf);
     if (!d)
         return false;
     uint8_t buf[24];
@@ -366,7 +367,7 @@ static bool read_xref_stream(pdf_reader *r, robj *s)
         for (int64_t i = 0; i < ranges[2 * k + 1]; i++) {
             size_t got = 0;
             while (got < (size_t)row) {
-                ptrdiff_t n = rd_dec_read(d, buf + got, (size_t)row - got);
+                ptrdiff_t n = pdf_rd_dec_read(d, buf + got, (size_t)row - got);
                 if (n <= 0)
                     break;
                 got += (size_t)n;
@@ -387,24 +388,24 @@ static bool read_xref_stream(pdf_reader *r, robj *s)
                 xref_set(r, num, 2, f2, (uint32_t)(f3 > UINT32_MAX ? UINT32_MAX : f3));
         }
     }
-    rd_dec_free(d);
+    pdf_rd_dec_free(d);
     return ok;
 }
 
 /* One section at offset, a table or a stream; its /Prev through prev (0 when none). */
 static bool read_section(pdf_reader *r, uint64_t offset, uint64_t *prev)
 {
-    rd_lex lx;
-    rd_lex_file(&lx, &r->file, offset, r->file.size);
-    rd_token t;
+    pdf_rd_lex lx;
+    pdf_rd_lex_file(&lx, &r->file, offset, r->file.size);
+    pdf_rd_token t;
     bool ok = false;
     robj *trailer = NULL;
     *prev = 0;
-    if (!rd_lex_next(&lx, &t)) {
-        rd_lex_done(&lx);
+    if (!pdf_rd_lex_next(&lx, &t)) {
+        pdf_rd_lex_done(&lx);
         return false;
     }
-    if (rd_tok_is(&t, "xref")) {
+    if (pdf_rd_tok_is(&t, "xref")) {
         GArray *entries = g_array_new(false, false, sizeof(table_entry));
         trailer = read_xref_table(r, &lx, entries);
         if (trailer) {
@@ -424,7 +425,7 @@ static bool read_section(pdf_reader *r, uint64_t offset, uint64_t *prev)
                     xref_set(r, e->num, 1, e->offset + r->header, e->gen);
             }
             int64_t stm;
-            if (rd_int(rd_dict_find(trailer, "XRefStm"), &stm) && stm > 0 &&
+            if (pdf_rd_int(pdf_rd_dict_find(trailer, "XRefStm"), &stm) && stm > 0 &&
                 (uint64_t)stm < r->file.size - r->header) {
                 robj *s = parse_indirect(r, &r->arena, (uint64_t)stm + r->header, -1, NULL);
                 if (s && s->type == RO_STREAM)
@@ -440,21 +441,21 @@ static bool read_section(pdf_reader *r, uint64_t offset, uint64_t *prev)
         g_array_free(entries, true);
     } else if (t.type == RT_INT) {
         robj *s = parse_indirect(r, &r->arena, offset, -1, NULL);
-        if (s && s->type == RO_STREAM && rd_is_name(rd_dict_find(s, "Type"), "XRef")) {
+        if (s && s->type == RO_STREAM && pdf_rd_is_name(pdf_rd_dict_find(s, "Type"), "XRef")) {
             trailer = s->stream.dict;
             take_trailer(r, trailer, true);
             ok = read_xref_stream(r, s);
         }
     }
-    rd_lex_done(&lx);
+    pdf_rd_lex_done(&lx);
     int64_t p;
-    if (ok && rd_int(rd_dict_find(trailer, "Prev"), &p) && p > 0 &&
+    if (ok && pdf_rd_int(pdf_rd_dict_find(trailer, "Prev"), &p) && p > 0 &&
         (uint64_t)p < r->file.size - r->header)
         *prev = (uint64_t)p + r->header;
     return ok;
 }
 
-bool rd_xref_read(pdf_reader *r)
+bool pdf_rd_xref_read(pdf_reader *r)
 {
     uint64_t offset, seen[RD_MAX_XREF_SECTIONS];
     if (!find_startxref(r, &offset))
@@ -483,7 +484,7 @@ static bool header_before(const uint8_t *buf, size_t i, uint64_t base, uint64_t 
 {
     size_t j = i;
     int spaces = 0;
-    while (j > 0 && rd_is_space(buf[j - 1]) && buf[j - 1] != 0)
+    while (j > 0 && pdf_rd_is_space(buf[j - 1]) && buf[j - 1] != 0)
         j--, spaces++;
     if (!spaces && j == i && j > 0)
         return false;
@@ -491,9 +492,9 @@ static bool header_before(const uint8_t *buf, size_t i, uint64_t base, uint64_t 
     int digits = 0;
     while (j > 0 && buf[j - 1] >= '0' && buf[j - 1] <= '9' && digits < 6)
         g += (uint64_t)(buf[--j] - '0') * mul, mul *= 10, digits++;
-    if (!digits || j == 0 || !rd_is_space(buf[j - 1]))
+    if (!digits || j == 0 || !pdf_rd_is_space(buf[j - 1]))
         return false;
-    while (j > 0 && rd_is_space(buf[j - 1]) && buf[j - 1] != 0)
+    while (j > 0 && pdf_rd_is_space(buf[j - 1]) && buf[j - 1] != 0)
         j--;
     uint64_t n = 0;
     mul = 1;
@@ -525,7 +526,7 @@ static void scan_file(pdf_reader *r, GArray *objs, GArray *trailers)
     uint64_t pos = 0;
     size_t keep = 0; /* bytes carried over from the previous chunk */
     while (pos < r->file.size) {
-        size_t n = rd_file_pread(&r->file, pos, buf + keep, SCAN_CHUNK);
+        size_t n = pdf_rd_file_pread(&r->file, pos, buf + keep, SCAN_CHUNK);
         if (n == 0)
             break;
         size_t len = keep + n;
@@ -559,25 +560,25 @@ static void scan_file(pdf_reader *r, GArray *objs, GArray *trailers)
 /* The members of an object stream become entries unless a newer copy sits later in the file. */
 static void add_objstm_members(pdf_reader *r, int stm, uint64_t stm_offset)
 {
-    rd_objstm *s = objstm_load(r, stm);
+    pdf_rd_objstm *s = objstm_load(r, stm);
     for (int i = 0; s && i < s->n; i++) {
         int num = s->nums[i];
         if (num <= 0 || !xref_grow(r, num))
             continue;
-        rd_xentry *e = &r->xref[num];
+        pdf_rd_xentry *e = &r->xref[num];
         if (e->type == 1 && e->offset > stm_offset)
             continue;
-        *e = (rd_xentry){.offset = (uint64_t)stm, .gen = (uint32_t)i, .type = 2};
+        *e = (pdf_rd_xentry){.offset = (uint64_t)stm, .gen = (uint32_t)i, .type = 2};
     }
 }
 
 static bool catalog_ok(pdf_reader *r, int num)
 {
-    robj *c = rd_fetch(r, num);
-    return c->type == RO_DICT && rd_get(r, c, "Pages")->type == RO_DICT;
+    robj *c = pdf_rd_fetch(r, num);
+    return c->type == RO_DICT && pdf_rd_get(r, c, "Pages")->type == RO_DICT;
 }
 
-bool rd_xref_reconstruct(pdf_reader *r)
+bool pdf_rd_xref_reconstruct(pdf_reader *r)
 {
     r->reconstructed = true;
     GArray *objs = g_array_new(false, false, sizeof(found_obj));
@@ -589,11 +590,11 @@ bool rd_xref_reconstruct(pdf_reader *r)
     for (guint i = 0; i < objs->len; i++) { /* in file order: the last copy wins */
         found_obj *f = &g_array_index(objs, found_obj, i);
         if (xref_grow(r, f->num))
-            r->xref[f->num] = (rd_xentry){.offset = f->offset, .type = 1};
+            r->xref[f->num] = (pdf_rd_xentry){.offset = f->offset, .type = 1};
     }
     /* Object streams, xref streams naming the root, catalogs: read each object's dictionary
      * (not its data) in a scratch arena. */
-    rd_arena scratch = {0};
+    pdf_rd_arena scratch = {0};
     GArray *stms = g_array_new(false, false, sizeof(found_obj));
     int catalog = 0, xref_root = 0;
     bool xref_encrypt = false;
@@ -603,22 +604,22 @@ bool rd_xref_reconstruct(pdf_reader *r)
             continue; /* an older copy */
         robj *o = parse_indirect(r, &scratch, f->offset, f->num, NULL);
         if (o) {
-            robj *type = rd_dict_find(o, "Type");
-            if (o->type == RO_STREAM && rd_is_name(type, "ObjStm"))
+            robj *type = pdf_rd_dict_find(o, "Type");
+            if (o->type == RO_STREAM && pdf_rd_is_name(type, "ObjStm"))
                 g_array_append_val(stms, *f);
-            else if (o->type == RO_STREAM && rd_is_name(type, "XRef")) {
-                robj *root = rd_dict_find(o, "Root");
+            else if (o->type == RO_STREAM && pdf_rd_is_name(type, "XRef")) {
+                robj *root = pdf_rd_dict_find(o, "Root");
                 if (root->type == RO_REF) {
                     xref_root = root->ref.num;
-                    xref_encrypt = rd_dict_find(o, "Encrypt")->type != RO_NULL;
+                    xref_encrypt = pdf_rd_dict_find(o, "Encrypt")->type != RO_NULL;
                 }
-            } else if (o->type == RO_DICT && rd_is_name(type, "Catalog"))
+            } else if (o->type == RO_DICT && pdf_rd_is_name(type, "Catalog"))
                 catalog = f->num;
         }
         if (scratch.total > (64u << 20))
-            rd_arena_reset(&scratch);
+            pdf_rd_arena_reset(&scratch);
     }
-    rd_arena_reset(&scratch);
+    pdf_rd_arena_reset(&scratch);
     g_hash_table_remove_all(r->cache); /* objects read through the old table */
     for (guint i = 0; i < stms->len; i++) {
         found_obj *f = &g_array_index(stms, found_obj, i);
@@ -630,19 +631,20 @@ bool rd_xref_reconstruct(pdf_reader *r)
     int root = 0;
     bool encrypt = false;
     for (guint i = trailers->len; i-- > 0 && !root;) {
-        rd_lex lx;
-        rd_lex_file(&lx, &r->file, g_array_index(trailers, uint64_t, i) + 7, r->file.size);
-        rd_parser p = {.lx = &lx, .arena = &scratch, .refs = true};
-        rd_token t;
-        robj *d = rd_lex_next(&lx, &t) && t.type == RT_DICT_OPEN ? rd_parse_value(&p, &t, 0) : NULL;
-        robj *ref = d ? rd_dict_find(d, "Root") : &rd_null;
+        pdf_rd_lex lx;
+        pdf_rd_lex_file(&lx, &r->file, g_array_index(trailers, uint64_t, i) + 7, r->file.size);
+        pdf_rd_parser p = {.lx = &lx, .arena = &scratch, .refs = true};
+        pdf_rd_token t;
+        robj *d = pdf_rd_lex_next(&lx, &t) && t.type == RT_DICT_OPEN ? pdf_rd_parse_value(&p, &t, 0)
+                                                                     : NULL;
+        robj *ref = d ? pdf_rd_dict_find(d, "Root") : &pdf_rd_null;
         if (ref->type == RO_REF && catalog_ok(r, ref->ref.num)) {
             root = ref->ref.num;
-            encrypt = rd_dict_find(d, "Encrypt")->type != RO_NULL;
+            encrypt = pdf_rd_dict_find(d, "Encrypt")->type != RO_NULL;
         }
-        rd_lex_done(&lx);
+        pdf_rd_lex_done(&lx);
     }
-    rd_arena_reset(&scratch);
+    pdf_rd_arena_reset(&scratch);
     if (!root && xref_root && catalog_ok(r, xref_root)) {
         root = xref_root;
         encrypt = xref_encrypt;

@@ -2,7 +2,7 @@
  * and — read straight from the file at the object's offset, not from the parsed value — where
  * its /Contents string lies, so that a /ByteRange can be checked to leave out exactly that string
  * and nothing else (signature wrapping and universal signature forgery hide in the difference). */
-#include "pdf/reader_impl.h"
+#include "reader_impl.h"
 
 #include <string.h>
 
@@ -13,7 +13,7 @@
 
 /* A text string (/T) as UTF-8: UTF-16BE with its byte-order mark, else PDFDocEncoding, read as
  * Latin-1 (the same for every letter a field name uses). */
-char *rd_text_utf8(const robj *s)
+char *pdf_rd_text_utf8(const robj *s)
 {
     if (s->type != RO_STRING)
         return g_strdup("");
@@ -34,10 +34,10 @@ static char *name_dup(const robj *o) { return o->type == RO_NAME ? g_strdup(o->s
 static int permission_p(pdf_reader *r, const robj *params, int dflt)
 {
     int64_t p;
-    robj *o = rd_get(r, params, "P");
+    robj *o = pdf_rd_get(r, params, "P");
     if (o->type == RO_NULL)
         return dflt;
-    return rd_int(o, &p) && p >= 1 && p <= 3 ? (int)p : 1;
+    return pdf_rd_int(o, &p) && p >= 1 && p <= 3 ? (int)p : 1;
 }
 
 /* The strictest P of the transforms in a signature dictionary's /Reference: DocMDP (a
@@ -45,15 +45,15 @@ static int permission_p(pdf_reader *r, const robj *params, int dflt)
  * document); 0 when none. */
 static int reference_p(pdf_reader *r, const robj *sig)
 {
-    robj *refs = rd_get(r, sig, "Reference");
+    robj *refs = pdf_rd_get(r, sig, "Reference");
     int p = 0;
     for (int i = 0; refs->type == RO_ARRAY && i < refs->arr.n && i < 64; i++) {
-        robj *ref = rd_resolve(r, refs->arr.items[i]);
-        robj *params = rd_get(r, ref, "TransformParams");
+        robj *ref = pdf_rd_resolve(r, refs->arr.items[i]);
+        robj *params = pdf_rd_get(r, ref, "TransformParams");
         int q = 0;
-        if (rd_is_name(rd_get(r, ref, "TransformMethod"), "DocMDP"))
+        if (pdf_rd_is_name(pdf_rd_get(r, ref, "TransformMethod"), "DocMDP"))
             q = permission_p(r, params, 2);
-        else if (rd_is_name(rd_get(r, ref, "TransformMethod"), "FieldMDP"))
+        else if (pdf_rd_is_name(pdf_rd_get(r, ref, "TransformMethod"), "FieldMDP"))
             q = permission_p(r, params, 0);
         if (q && (!p || q < p))
             p = q;
@@ -65,33 +65,33 @@ static int reference_p(pdf_reader *r, const robj *sig)
  * its /Contents token. */
 static void locate_contents(pdf_reader *r, int num, pdf_signature *sig)
 {
-    const rd_xentry *x = &r->xref[num];
-    rd_lex lx;
-    rd_lex_file(&lx, &r->file, x->offset, r->file.size);
-    rd_parser p = {.lx = &lx, .arena = &r->arena, .refs = true};
-    rd_token t, g, k;
+    const pdf_rd_xentry *x = &r->xref[num];
+    pdf_rd_lex lx;
+    pdf_rd_lex_file(&lx, &r->file, x->offset, r->file.size);
+    pdf_rd_parser p = {.lx = &lx, .arena = &r->arena, .refs = true};
+    pdf_rd_token t, g, k;
     int contents = 0, ranges = 0;
-    if (!rd_lex_next(&lx, &t) || t.type != RT_INT || t.i != num || !rd_lex_next(&lx, &g) ||
-        g.type != RT_INT || !rd_lex_next(&lx, &k) || !rd_tok_is(&k, "obj") ||
-        !rd_lex_next(&lx, &t) || t.type != RT_DICT_OPEN)
+    if (!pdf_rd_lex_next(&lx, &t) || t.type != RT_INT || t.i != num || !pdf_rd_lex_next(&lx, &g) ||
+        g.type != RT_INT || !pdf_rd_lex_next(&lx, &k) || !pdf_rd_tok_is(&k, "obj") ||
+        !pdf_rd_lex_next(&lx, &t) || t.type != RT_DICT_OPEN)
         goto done;
     for (int items = 0; items < RD_MAX_ITEMS; items++) {
-        if (!rd_lex_next(&lx, &t) || t.type != RT_NAME)
+        if (!pdf_rd_lex_next(&lx, &t) || t.type != RT_NAME)
             break; /* ">>", or damage: what was found stands */
         char key[16] = "";
         if (t.len < sizeof key)
             memcpy(key, t.s, t.len);
-        rd_token v;
-        if (!rd_lex_next(&lx, &v))
+        pdf_rd_token v;
+        if (!pdf_rd_lex_next(&lx, &v))
             break;
         uint64_t start = v.pos;
         bool is_string = v.type == RT_STRING;
-        if (!rd_parse_value(&p, &v, 1))
+        if (!pdf_rd_parse_value(&p, &v, 1))
             break;
         if (strcmp(key, "Contents") == 0) {
             contents++;
             uint8_t first = 0;
-            rd_file_read(&r->file, start, &first, 1);
+            pdf_rd_file_read(&r->file, start, &first, 1);
             sig->contents_hex = is_string && first == '<';
             sig->contents_start = start;
             sig->contents_end = lx.pos;
@@ -102,7 +102,7 @@ static void locate_contents(pdf_reader *r, int num, pdf_signature *sig)
     sig->in_file = contents == 1;
 done:
     sig->duplicate_keys = contents > 1 || ranges > 1;
-    rd_lex_done(&lx);
+    pdf_rd_lex_done(&lx);
 }
 
 static void read_signature(pdf_reader *r, robj *value, const char *field, const robj *docmdp,
@@ -115,8 +115,8 @@ static void read_signature(pdf_reader *r, robj *value, const char *field, const 
         if (sig->object > 0 && sig->object < r->xref_len && r->xref[sig->object].type == 1)
             locate_contents(r, sig->object, sig);
     }
-    robj *d = rd_resolve(r, value);
-    robj *br = rd_dict_find(d, "ByteRange");
+    robj *d = pdf_rd_resolve(r, value);
+    robj *br = pdf_rd_dict_find(d, "ByteRange");
     sig->n_byte_range = -1;
     if (br->type == RO_ARRAY && br->arr.n <= 8) {
         sig->n_byte_range = br->arr.n;
@@ -126,7 +126,7 @@ static void read_signature(pdf_reader *r, robj *value, const char *field, const 
             else
                 sig->byte_range[i] = br->arr.items[i]->i;
     }
-    robj *c = rd_dict_find(d, "Contents");
+    robj *c = pdf_rd_dict_find(d, "Contents");
     if (c->type == RO_STRING && c->str.len <= *contents_left) {
         *contents_left -= c->str.len;
         sig->contents = g_memdup2(c->str.s, c->str.len);
@@ -134,14 +134,14 @@ static void read_signature(pdf_reader *r, robj *value, const char *field, const 
     } else {
         sig->contents_hex = false;
     }
-    sig->filter = name_dup(rd_dict_find(d, "Filter"));
-    sig->subfilter = name_dup(rd_dict_find(d, "SubFilter"));
-    robj *m = rd_dict_find(d, "M");
+    sig->filter = name_dup(pdf_rd_dict_find(d, "Filter"));
+    sig->subfilter = name_dup(pdf_rd_dict_find(d, "SubFilter"));
+    robj *m = pdf_rd_dict_find(d, "M");
     if (m->type == RO_STRING)
         sig->m = g_strndup(m->str.s, m->str.len);
-    robj *name = rd_dict_find(d, "Name");
+    robj *name = pdf_rd_dict_find(d, "Name");
     if (name->type == RO_STRING)
-        sig->name = rd_text_utf8(name);
+        sig->name = pdf_rd_text_utf8(name);
     sig->certifies = d->type == RO_DICT && d == docmdp;
     sig->mdp = reference_p(r, d);
     if (sig->certifies && !sig->mdp)
@@ -160,31 +160,31 @@ typedef struct {
 /* The fields of arr and their kids; /FT inherited, names joined with ".". */
 static void walk_fields(walk_ctx *c, robj *arr, const char *parent, bool parent_sig, int depth)
 {
-    arr = rd_resolve(c->r, arr);
+    arr = pdf_rd_resolve(c->r, arr);
     if (arr->type != RO_ARRAY || depth > MAX_FIELD_DEPTH)
         return;
     for (int i = 0; i < arr->arr.n && c->budget-- > 0; i++) {
-        robj *f = rd_resolve(c->r, arr->arr.items[i]);
+        robj *f = pdf_rd_resolve(c->r, arr->arr.items[i]);
         if (f->type != RO_DICT || g_hash_table_contains(c->seen, f))
             continue;
         g_hash_table_add(c->seen, f);
-        robj *ft = rd_get(c->r, f, "FT");
-        bool is_sig = ft->type == RO_NAME ? rd_is_name(ft, "Sig") : parent_sig;
-        robj *t = rd_get(c->r, f, "T");
-        char *own = t->type == RO_STRING ? rd_text_utf8(t) : NULL;
+        robj *ft = pdf_rd_get(c->r, f, "FT");
+        bool is_sig = ft->type == RO_NAME ? pdf_rd_is_name(ft, "Sig") : parent_sig;
+        robj *t = pdf_rd_get(c->r, f, "T");
+        char *own = t->type == RO_STRING ? pdf_rd_text_utf8(t) : NULL;
         char *name = own ? (parent[0] ? g_strdup_printf("%s.%s", parent, own) : g_strdup(own))
                          : g_strdup(parent);
-        robj *v = rd_dict_find(f, "V");
+        robj *v = pdf_rd_dict_find(f, "V");
         if (is_sig && v->type != RO_NULL && c->sigs->len < MAX_SIG_FIELDS) {
             pdf_signature sig;
             read_signature(c->r, v, name, c->docmdp, &sig, &c->contents_left);
             /* PDF 2.0: the field's lock dictionary may restrict the whole document too */
-            int lock = permission_p(c->r, rd_get(c->r, f, "Lock"), 0);
+            int lock = permission_p(c->r, pdf_rd_get(c->r, f, "Lock"), 0);
             if (lock && (!sig.mdp || lock < sig.mdp))
                 sig.mdp = lock;
             g_array_append_val(c->sigs, sig);
         }
-        walk_fields(c, rd_dict_find(f, "Kids"), name, is_sig, depth + 1);
+        walk_fields(c, pdf_rd_dict_find(f, "Kids"), name, is_sig, depth + 1);
         g_free(own);
         g_free(name);
     }
@@ -193,18 +193,18 @@ static void walk_fields(walk_ctx *c, robj *arr, const char *parent, bool parent_
 sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n, sh_error *err)
 {
     (void)err;
-    rd_reset(r);
-    robj *catalog = rd_fetch(r, r->root);
+    pdf_rd_reset(r);
+    robj *catalog = pdf_rd_fetch(r, r->root);
     walk_ctx c = {r,
-                  rd_get(r, rd_get(r, catalog, "Perms"), "DocMDP"),
+                  pdf_rd_get(r, pdf_rd_get(r, catalog, "Perms"), "DocMDP"),
                   g_array_new(FALSE, TRUE, sizeof(pdf_signature)),
                   MAX_FIELDS_VISITED,
                   g_hash_table_new(NULL, NULL),
                   MAX_CONTENTS_TOTAL};
-    robj *form = rd_get(r, catalog, "AcroForm");
-    walk_fields(&c, rd_dict_find(form, "Fields"), "", false, 0);
+    robj *form = pdf_rd_get(r, catalog, "AcroForm");
+    walk_fields(&c, pdf_rd_dict_find(form, "Fields"), "", false, 0);
     g_hash_table_destroy(c.seen);
-    rd_reset(r);
+    pdf_rd_reset(r);
     *n = (int)c.sigs->len;
     *sigs = (pdf_signature *)(void *)g_array_free(c.sigs, FALSE);
     return SH_OK;
@@ -235,12 +235,12 @@ int pdf_reader_permissions(pdf_reader *r, const pdf_signature *sigs, int n, int 
     }
     /* A certification that no field holds (or that the field walk did not reach) still
      * binds. */
-    rd_reset(r);
-    robj *docmdp = rd_get(r, rd_get(r, rd_fetch(r, r->root), "Perms"), "DocMDP");
+    pdf_rd_reset(r);
+    robj *docmdp = pdf_rd_get(r, pdf_rd_get(r, pdf_rd_fetch(r, r->root), "Perms"), "DocMDP");
     int cert = docmdp->type == RO_DICT ? reference_p(r, docmdp) : 0;
     if (docmdp->type == RO_DICT && !cert)
         cert = 2;
-    rd_reset(r);
+    pdf_rd_reset(r);
     if (cert && (!p || cert < p)) {
         p = cert;
         *which = -1;
@@ -259,7 +259,7 @@ int pdf_reader_revisions(pdf_reader *r, uint64_t *ends, int max)
     int count = 0;
     size_t keep = 0; /* bytes carried over from the previous chunk */
     for (uint64_t pos = 0; pos < r->file.size && count < max;) {
-        size_t got = rd_file_pread(&r->file, pos, buf + keep, CHUNK);
+        size_t got = pdf_rd_file_pread(&r->file, pos, buf + keep, CHUNK);
         if (got == 0)
             break;
         size_t len = keep + got;

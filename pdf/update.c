@@ -2,7 +2,7 @@
  * (the newest trailer), and hooking a new form field into page and AcroForm. The objects that
  * change are read with the reader, edited as parsed objects, and written again whole with their
  * own number and generation; everything else of the file stays where it is. */
-#include "pdf/reader_impl.h"
+#include "reader_impl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +16,7 @@ static void emit_name(GString *w, const char *s, size_t len)
     g_string_append_c(out, '/');
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 33 || c > 126 || c == '#' || rd_is_delim(c))
+        if (c < 33 || c > 126 || c == '#' || pdf_rd_is_delim(c))
             g_string_append_printf(out, "#%02X", c);
         else
             g_string_append_c(out, (char)c);
@@ -107,7 +107,7 @@ static bool emit(GString *w, const robj *o, int depth)
 
 static robj *new_obj(pdf_reader *r, ro_type type)
 {
-    robj *o = rd_alloc(&r->arena, sizeof *o);
+    robj *o = pdf_rd_alloc(&r->arena, sizeof *o);
     if (o)
         o->type = type;
     return o;
@@ -126,7 +126,7 @@ static robj *array_plus(pdf_reader *r, const robj *arr, robj *item)
 {
     int n = arr && arr->type == RO_ARRAY ? arr->arr.n : 0;
     robj *o = new_obj(r, RO_ARRAY);
-    robj **items = o && item ? rd_alloc(&r->arena, sizeof *items * (size_t)(n + 1)) : NULL;
+    robj **items = o && item ? pdf_rd_alloc(&r->arena, sizeof *items * (size_t)(n + 1)) : NULL;
     if (!items)
         return NULL;
     if (n)
@@ -142,7 +142,7 @@ static robj *dict_with(pdf_reader *r, const robj *dict, const char *key, robj *v
 {
     int n = dict && dict->type == RO_DICT ? dict->dict.n : 0;
     robj *o = new_obj(r, RO_DICT);
-    rd_item *items = o && val ? rd_alloc(&r->arena, sizeof *items * (size_t)(n + 1)) : NULL;
+    pdf_rd_item *items = o && val ? pdf_rd_alloc(&r->arena, sizeof *items * (size_t)(n + 1)) : NULL;
     if (!items)
         return NULL;
     int m = 0;
@@ -158,7 +158,7 @@ static robj *dict_with(pdf_reader *r, const robj *dict, const char *key, robj *v
         m++;
     }
     if (!set)
-        items[m++] = (rd_item){key, val};
+        items[m++] = (pdf_rd_item){key, val};
     o->dict.items = items;
     o->dict.n = m;
     return o;
@@ -230,22 +230,22 @@ sh_status pdf_reader_update_base(pdf_reader *r, pdf_update_base *base, sh_error 
 /* Does a field named `name` exist among the (kids of the) fields in arr? */
 static bool field_named(pdf_reader *r, robj *arr, const char *name, int depth, int *budget)
 {
-    arr = rd_resolve(r, arr);
+    arr = pdf_rd_resolve(r, arr);
     if (arr->type != RO_ARRAY || depth > MAX_FIELD_DEPTH)
         return false;
     for (int i = 0; i < arr->arr.n && --*budget > 0; i++) {
-        robj *f = rd_resolve(r, arr->arr.items[i]);
+        robj *f = pdf_rd_resolve(r, arr->arr.items[i]);
         if (f->type != RO_DICT)
             continue;
-        robj *t = rd_get(r, f, "T");
+        robj *t = pdf_rd_get(r, f, "T");
         if (t->type == RO_STRING) {
-            char *own = rd_text_utf8(t);
+            char *own = pdf_rd_text_utf8(t);
             bool same = strcmp(own, name) == 0;
             g_free(own);
             if (same)
                 return true;
         }
-        if (field_named(r, rd_dict_find(f, "Kids"), name, depth + 1, budget))
+        if (field_named(r, pdf_rd_dict_find(f, "Kids"), name, depth + 1, budget))
             return true;
     }
     return false;
@@ -253,10 +253,10 @@ static bool field_named(pdf_reader *r, robj *arr, const char *name, int depth, i
 
 void pdf_reader_new_field_name(pdf_reader *r, const char *stem, char *out, size_t n)
 {
-    rd_reset(r);
-    robj *catalog = rd_fetch(r, r->root);
-    robj *form = rd_get(r, catalog, "AcroForm");
-    robj *fields = rd_dict_find(form, "Fields");
+    pdf_rd_reset(r);
+    robj *catalog = pdf_rd_fetch(r, r->root);
+    robj *form = pdf_rd_get(r, catalog, "AcroForm");
+    robj *fields = pdf_rd_dict_find(form, "Fields");
     for (int k = 1;; k++) {
         snprintf(out, n, "%s%d", stem, k);
         int budget = MAX_FIELDS;
@@ -279,21 +279,21 @@ typedef struct {
 
 static bool has_normal_appearance(pdf_reader *r, const robj *widget)
 {
-    robj *n = rd_get(r, rd_get(r, widget, "AP"), "N");
+    robj *n = pdf_rd_get(r, pdf_rd_get(r, widget, "AP"), "N");
     return n->type == RO_DICT || n->type == RO_STREAM;
 }
 
 static bool on_screen(pdf_reader *r, const robj *widget)
 {
     int64_t flags = 0;
-    if (rd_int(rd_get(r, widget, "F"), &flags) && (flags & UNSEEN_FLAGS))
+    if (pdf_rd_int(pdf_rd_get(r, widget, "F"), &flags) && (flags & UNSEEN_FLAGS))
         return false;
-    robj *rect = rd_get(r, widget, "Rect");
+    robj *rect = pdf_rd_get(r, widget, "Rect");
     double v[4];
     if (rect->type != RO_ARRAY || rect->arr.n != 4)
         return false;
     for (int i = 0; i < 4; i++)
-        if (!rd_num(rd_resolve(r, rect->arr.items[i]), &v[i]))
+        if (!pdf_rd_num(pdf_rd_resolve(r, rect->arr.items[i]), &v[i]))
             return false;
     return v[0] != v[2] && v[1] != v[3];
 }
@@ -302,21 +302,22 @@ static bool on_screen(pdf_reader *r, const robj *widget)
  * of their own (signature fields aside: no viewer draws those). */
 static void count_lookless(looks_ctx *c, robj *arr, const char *parent, bool parent_sig, int depth)
 {
-    arr = rd_resolve(c->r, arr);
+    arr = pdf_rd_resolve(c->r, arr);
     if (arr->type != RO_ARRAY || depth > MAX_FIELD_DEPTH)
         return;
     for (int i = 0; i < arr->arr.n && --c->budget > 0; i++) {
-        robj *f = rd_resolve(c->r, arr->arr.items[i]);
+        robj *f = pdf_rd_resolve(c->r, arr->arr.items[i]);
         if (f->type != RO_DICT)
             continue;
-        robj *ft = rd_get(c->r, f, "FT");
-        bool sig = ft->type == RO_NAME ? rd_is_name(ft, "Sig") : parent_sig;
-        robj *t = rd_get(c->r, f, "T");
-        char *own = t->type == RO_STRING ? rd_text_utf8(t) : NULL;
+        robj *ft = pdf_rd_get(c->r, f, "FT");
+        bool sig = ft->type == RO_NAME ? pdf_rd_is_name(ft, "Sig") : parent_sig;
+        robj *t = pdf_rd_get(c->r, f, "T");
+        char *own = t->type == RO_STRING ? pdf_rd_text_utf8(t) : NULL;
         char *name = own ? (parent[0] ? g_strdup_printf("%s.%s", parent, own) : g_strdup(own))
                          : g_strdup(parent);
-        robj *kids = rd_get(c->r, f, "Kids");
-        bool widget = rd_is_name(rd_get(c->r, f, "Subtype"), "Widget") || kids->type != RO_ARRAY;
+        robj *kids = pdf_rd_get(c->r, f, "Kids");
+        bool widget =
+            pdf_rd_is_name(pdf_rd_get(c->r, f, "Subtype"), "Widget") || kids->type != RO_ARRAY;
         if (widget && !sig && on_screen(c->r, f) && !has_normal_appearance(c->r, f) &&
             c->missing++ == 0)
             g_strlcpy(c->first, name, sizeof c->first);
@@ -332,15 +333,15 @@ static void count_lookless(looks_ctx *c, robj *arr, const char *parent, bool par
 static robj *add_to_array(pdf_reader *r, pdf_writer *w, robj *dict, const char *key, robj *ref,
                           bool *dict_changed, bool *ok)
 {
-    robj *held = rd_dict_find(dict, key);
+    robj *held = pdf_rd_dict_find(dict, key);
     if (held->type == RO_REF) {
-        robj *arr = rd_fetch(r, held->ref.num);
+        robj *arr = pdf_rd_fetch(r, held->ref.num);
         if (arr->type == RO_ARRAY) {
             *dict_changed = false;
             *ok = rewrite(r, w, held->ref.num, array_plus(r, arr, ref));
             return dict;
         }
-        held = &rd_null; /* a reference to nothing: a fresh array in place of it */
+        held = &pdf_rd_null; /* a reference to nothing: a fresh array in place of it */
     }
     *dict_changed = true;
     robj *d = dict_with(r, dict, key, array_plus(r, held->type == RO_ARRAY ? held : NULL, ref));
@@ -352,32 +353,32 @@ sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int
                                sh_error *err)
 {
     if (page_index < 0 || page_index >= r->n_pages)
-        return rd_no_page(r, page_index, err);
-    rd_reset(r);
+        return pdf_rd_no_page(r, page_index, err);
+    pdf_rd_reset(r);
     /* Read all first: damage found now (a table rebuilt by scanning) must not reach the update. */
     bool was = r->reconstructed;
-    robj *pg = rd_fetch(r, r->pages[page_index].num);
-    rd_get(r, pg, "Annots");
-    robj *cat = rd_fetch(r, r->root);
-    robj *fm = rd_get(r, cat, "AcroForm");
-    rd_get(r, fm, "Fields");
-    rd_get(r, fm, "SigFlags");
+    robj *pg = pdf_rd_fetch(r, r->pages[page_index].num);
+    pdf_rd_get(r, pg, "Annots");
+    robj *cat = pdf_rd_fetch(r, r->root);
+    robj *fm = pdf_rd_get(r, cat, "AcroForm");
+    pdf_rd_get(r, fm, "Fields");
+    pdf_rd_get(r, fm, "SigFlags");
     /* /NeedAppearances true asks viewers to draw every field anew: Poppler and Adobe Reader then
      * draw the signature's widget as an empty box and the stamp is lost. The update sets it to
      * false, which leaves every other field as it looks, provided each has an appearance of
      * its own (LibreOffice writes them). A field without one would then show nothing in those
      * viewers: such a form is refused, not signed with a stamp nobody sees. */
-    robj *need = rd_get(r, fm, "NeedAppearances");
+    robj *need = pdf_rd_get(r, fm, "NeedAppearances");
     bool clear_need = need->type == RO_BOOL && need->b;
     looks_ctx looks = {.r = r, .budget = MAX_FIELDS};
     if (clear_need)
-        count_lookless(&looks, rd_dict_find(fm, "Fields"), "", false, 0);
+        count_lookless(&looks, pdf_rd_dict_find(fm, "Fields"), "", false, 0);
     if (was || r->reconstructed) {
-        rd_reset(r);
+        pdf_rd_reset(r);
         return damaged(r, err);
     }
     if (looks.missing > 0) {
-        rd_reset(r);
+        pdf_rd_reset(r);
         return sh_fail(err, SH_FINDINGS,
                        ngettext("%s: its form asks viewers to draw its fields themselves "
                                 "(/NeedAppearances), which hides a signature's stamp, and %d "
@@ -396,7 +397,7 @@ sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int
     bool ok = true, changed;
     /* The page's /Annots. */
     int page_num = r->pages[page_index].num;
-    robj *page = rd_fetch(r, page_num);
+    robj *page = pdf_rd_fetch(r, page_num);
     if (page->type != RO_DICT)
         ok = false;
     if (ok) {
@@ -405,12 +406,12 @@ sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int
             ok = rewrite(r, w, page_num, edited);
     }
     /* The AcroForm's /Fields and /SigFlags 3 (signatures exist; append only). */
-    robj *catalog = rd_fetch(r, r->root);
+    robj *catalog = pdf_rd_fetch(r, r->root);
     if (ok && catalog->type != RO_DICT)
         ok = false;
     if (ok) {
-        robj *form_ref = rd_dict_find(catalog, "AcroForm");
-        robj *form = rd_resolve(r, form_ref);
+        robj *form_ref = pdf_rd_dict_find(catalog, "AcroForm");
+        robj *form = pdf_rd_resolve(r, form_ref);
         bool indirect = form_ref->type == RO_REF && form->type == RO_DICT;
         if (form->type != RO_DICT)
             form = NULL;
@@ -418,7 +419,7 @@ sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int
                                     new_ref(r, field), &changed, &ok);
         int64_t flags = 0;
         if (ok)
-            rd_int(rd_get(r, edited, "SigFlags"), &flags);
+            pdf_rd_int(pdf_rd_get(r, edited, "SigFlags"), &flags);
         if (ok && (flags & 3) != 3) {
             edited = dict_with(r, edited, "SigFlags", new_int(r, flags | 3));
             changed = true;
@@ -436,7 +437,7 @@ sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int
                 ok = rewrite(r, w, r->root, dict_with(r, catalog, "AcroForm", edited));
         }
     }
-    rd_reset(r);
+    pdf_rd_reset(r);
     if (!ok)
         return sh_fail(err, SH_INPUT,
                        _("%s: its page 1 or its catalog cannot be read or written again, so no "

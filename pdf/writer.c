@@ -2,7 +2,7 @@
  * offsets kept for the cross-reference table; the body is hashed as it goes for the /ID. In
  * update mode the temp file starts as a copy of the original, and the cross-reference section
  * lists only the objects the update writes. */
-#include "pdf.h"
+#include "pdf/pdf.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
  * transaction, then put in place. Killed anywhere, the next run finds either nothing, or a
  * recorded intent it completes (sh_publish_recover), or a temp file it removes
  * (sh_temp_sweep_dir): never a signed file the ledger does not know. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -2,7 +2,7 @@
  * always adds a signing-time, which B-B puts in /M instead, and its size is not known before
  * signing), its checks on verification (parsed with OpenSSL's bounded d2i), the certificate's
  * fields, and the trust anchors. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "sign/der.h"
+#include "der_impl.h"
 
 #define TRUST_MAX_BYTES ((size_t)4 << 20)
 
@@ -26,7 +26,7 @@
 static void put_oid(GByteArray *out, int nid)
 {
     const ASN1_OBJECT *o = OBJ_nid2obj(nid);
-    der_put(out, DER_OID, OBJ_get0_data(o), OBJ_length(o));
+    sg_der_put(out, DER_OID, OBJ_get0_data(o), OBJ_length(o));
 }
 
 /* AlgorithmIdentifier; with_null: parameters NULL (RSA), else absent (RFC 5754, RFC 5758). */
@@ -35,8 +35,8 @@ static void put_algorithm(GByteArray *out, int nid, bool with_null)
     GByteArray *a = g_byte_array_new();
     put_oid(a, nid);
     if (with_null)
-        der_put(a, DER_NULL, NULL, 0);
-    der_put_wrapped(out, DER_SEQUENCE, a);
+        sg_der_put(a, DER_NULL, NULL, 0);
+    sg_der_put_wrapped(out, DER_SEQUENCE, a);
 }
 
 /* The DER of an OpenSSL value (a certificate, a name, an integer) as it is. */
@@ -46,7 +46,7 @@ static bool put_item(GByteArray *out, const void *value, const ASN1_ITEM *it)
     int n = value ? ASN1_item_i2d((const ASN1_VALUE *)value, &buf, it) : -1;
     if (n <= 0 || !buf)
         return false;
-    der_put_raw(out, buf, (size_t)n);
+    sg_der_put_raw(out, buf, (size_t)n);
     OPENSSL_free(buf);
     return true;
 }
@@ -66,9 +66,9 @@ static GByteArray *attribute(int nid, GByteArray *value)
 {
     GByteArray *a = g_byte_array_new();
     put_oid(a, nid);
-    der_put_wrapped(a, DER_SET, value);
+    sg_der_put_wrapped(a, DER_SET, value);
     GByteArray *out = g_byte_array_new();
-    der_put_wrapped(out, DER_SEQUENCE, a);
+    sg_der_put_wrapped(out, DER_SEQUENCE, a);
     return out;
 }
 
@@ -83,17 +83,17 @@ static GByteArray *signing_certificate_v2(X509 *signer)
     GByteArray *name = g_byte_array_new(), *issuer_serial = g_byte_array_new();
     bool ok = put_issuer(name, signer);
     GByteArray *general_name = g_byte_array_new();
-    der_put_wrapped(general_name, DER_CTX4, name); /* directoryName [4], explicit (a CHOICE) */
-    der_put_wrapped(issuer_serial, DER_SEQUENCE, general_name); /* GeneralNames */
+    sg_der_put_wrapped(general_name, DER_CTX4, name); /* directoryName [4], explicit (a CHOICE) */
+    sg_der_put_wrapped(issuer_serial, DER_SEQUENCE, general_name); /* GeneralNames */
     ok = ok && put_serial(issuer_serial, signer);
     GByteArray *cert_id = g_byte_array_new();
-    der_put(cert_id, DER_OCTET_STRING, hash, hash_len);
-    der_put_wrapped(cert_id, DER_SEQUENCE, issuer_serial);
+    sg_der_put(cert_id, DER_OCTET_STRING, hash, hash_len);
+    sg_der_put_wrapped(cert_id, DER_SEQUENCE, issuer_serial);
     GByteArray *one = g_byte_array_new(), *certs = g_byte_array_new();
-    der_put_wrapped(one, DER_SEQUENCE, cert_id); /* ESSCertIDv2 */
-    der_put_wrapped(certs, DER_SEQUENCE, one);   /* certs SEQUENCE OF ESSCertIDv2 */
+    sg_der_put_wrapped(one, DER_SEQUENCE, cert_id); /* ESSCertIDv2 */
+    sg_der_put_wrapped(certs, DER_SEQUENCE, one);   /* certs SEQUENCE OF ESSCertIDv2 */
     GByteArray *v = g_byte_array_new();
-    der_put_wrapped(v, DER_SEQUENCE, certs); /* SigningCertificateV2, without policies */
+    sg_der_put_wrapped(v, DER_SEQUENCE, certs); /* SigningCertificateV2, without policies */
     if (!ok) {
         g_byte_array_free(v, TRUE);
         return NULL;
@@ -115,18 +115,18 @@ GByteArray *sg_cms_signed_attrs(X509 *signer, const uint8_t digest[SG_SHA256_LEN
     put_oid(v, NID_pkcs7_data);
     g_ptr_array_add(attrs, attribute(NID_pkcs9_contentType, v));
     v = g_byte_array_new();
-    der_put(v, DER_OCTET_STRING, digest, SG_SHA256_LEN);
+    sg_der_put(v, DER_OCTET_STRING, digest, SG_SHA256_LEN);
     g_ptr_array_add(attrs, attribute(NID_pkcs9_messageDigest, v));
     g_ptr_array_add(attrs, attribute(NID_id_smime_aa_signingCertificateV2, ess));
-    der_sort_set(attrs); /* a SET OF: DER wants its elements sorted, and they are signed so */
+    sg_der_sort_set(attrs); /* a SET OF: DER wants its elements sorted, and they are signed so */
     GByteArray *content = g_byte_array_new();
     for (guint i = 0; i < attrs->len; i++) {
         const GByteArray *a = g_ptr_array_index(attrs, i);
-        der_put_raw(content, a->data, a->len);
+        sg_der_put_raw(content, a->data, a->len);
     }
     g_ptr_array_free(attrs, TRUE);
     GByteArray *out = g_byte_array_new();
-    der_put_wrapped(out, DER_SET, content);
+    sg_der_put_wrapped(out, DER_SET, content);
     return out;
 }
 
@@ -134,20 +134,20 @@ static GByteArray *signer_info(X509 *signer, sg_key_kind kind, const GByteArray 
                                const uint8_t *sig, size_t sig_len)
 {
     GByteArray *si = g_byte_array_new(), *sid = g_byte_array_new();
-    der_put_small_int(si, 1); /* version 1: issuerAndSerialNumber */
+    sg_der_put_small_int(si, 1); /* version 1: issuerAndSerialNumber */
     bool ok = put_issuer(sid, signer) && put_serial(sid, signer);
-    der_put_wrapped(si, DER_SEQUENCE, sid);
+    sg_der_put_wrapped(si, DER_SEQUENCE, sid);
     put_algorithm(si, NID_sha256, false);
     /* signedAttrs [0] IMPLICIT: the SET's content under another tag (the SET is what is signed) */
     size_t hdr = 0;
-    ok = ok && der_element_header(signed_attrs->data, signed_attrs->len, &hdr);
+    ok = ok && sg_der_element_header(signed_attrs->data, signed_attrs->len, &hdr);
     if (ok)
-        der_put(si, DER_CTX0, signed_attrs->data + hdr, signed_attrs->len - hdr);
+        sg_der_put(si, DER_CTX0, signed_attrs->data + hdr, signed_attrs->len - hdr);
     if (kind == SG_KEY_RSA)
         put_algorithm(si, NID_sha256WithRSAEncryption, true);
     else
         put_algorithm(si, NID_ecdsa_with_SHA256, false);
-    der_put(si, DER_OCTET_STRING, sig, sig_len);
+    sg_der_put(si, DER_OCTET_STRING, sig, sig_len);
     if (!ok) {
         g_byte_array_free(si, TRUE);
         return NULL;
@@ -165,29 +165,29 @@ GByteArray *sg_cms_build(X509 *signer, STACK_OF(X509) * chain, sg_key_kind kind,
     if (!si)
         return NULL;
     GByteArray *sd = g_byte_array_new();
-    der_put_small_int(sd, 1); /* version 1: id-data content, no attribute certificates */
+    sg_der_put_small_int(sd, 1); /* version 1: id-data content, no attribute certificates */
     GByteArray *digests = g_byte_array_new();
     put_algorithm(digests, NID_sha256, false);
-    der_put_wrapped(sd, DER_SET, digests);
+    sg_der_put_wrapped(sd, DER_SET, digests);
     GByteArray *encap = g_byte_array_new();
     put_oid(encap, NID_pkcs7_data); /* no eContent: detached */
-    der_put_wrapped(sd, DER_SEQUENCE, encap);
+    sg_der_put_wrapped(sd, DER_SEQUENCE, encap);
     /* certificates [0] IMPLICIT SET OF: the signer first, as producers do, not sorted */
     GByteArray *certs = g_byte_array_new();
     bool ok = put_item(certs, signer, ASN1_ITEM_rptr(X509));
     for (int i = 0; chain && i < sk_X509_num(chain); i++)
         ok = ok && put_item(certs, sk_X509_value(chain, i), ASN1_ITEM_rptr(X509));
-    der_put_wrapped(sd, DER_CTX0, certs);
+    sg_der_put_wrapped(sd, DER_CTX0, certs);
     GByteArray *infos = g_byte_array_new();
-    der_put_wrapped(infos, DER_SEQUENCE, si);
-    der_put_wrapped(sd, DER_SET, infos);
+    sg_der_put_wrapped(infos, DER_SEQUENCE, si);
+    sg_der_put_wrapped(sd, DER_SET, infos);
     GByteArray *ci = g_byte_array_new();
     put_oid(ci, NID_pkcs7_signed);
     GByteArray *explicit0 = g_byte_array_new();
-    der_put_wrapped(explicit0, DER_SEQUENCE, sd);
-    der_put_wrapped(ci, DER_CTX0, explicit0);
+    sg_der_put_wrapped(explicit0, DER_SEQUENCE, sd);
+    sg_der_put_wrapped(ci, DER_CTX0, explicit0);
     GByteArray *out = g_byte_array_new();
-    der_put_wrapped(out, DER_SEQUENCE, ci);
+    sg_der_put_wrapped(out, DER_SEQUENCE, ci);
     if (!ok) {
         g_byte_array_free(out, TRUE);
         return NULL;

@@ -1,9 +1,9 @@
 /* der.c — the DER writer of der.h. */
-#include "sign/der.h"
+#include "der_impl.h"
 
 #include <string.h>
 
-size_t der_header_size(size_t len)
+size_t sg_der_header_size(size_t len)
 {
     size_t n = 2; /* tag and the first length byte */
     if (len >= 0x80)
@@ -12,7 +12,7 @@ size_t der_header_size(size_t len)
     return n;
 }
 
-void der_put_header(GByteArray *out, uint8_t tag, size_t len)
+void sg_der_put_header(GByteArray *out, uint8_t tag, size_t len)
 {
     uint8_t h[2 + sizeof(size_t)];
     size_t n = 0;
@@ -20,7 +20,7 @@ void der_put_header(GByteArray *out, uint8_t tag, size_t len)
     if (len < 0x80) {
         h[n++] = (uint8_t)len;
     } else {
-        size_t bytes = der_header_size(len) - 2;
+        size_t bytes = sg_der_header_size(len) - 2;
         h[n++] = (uint8_t)(0x80 | bytes);
         for (size_t i = bytes; i > 0; i--)
             h[n++] = (uint8_t)(len >> (8 * (i - 1)));
@@ -28,37 +28,37 @@ void der_put_header(GByteArray *out, uint8_t tag, size_t len)
     g_byte_array_append(out, h, (guint)n);
 }
 
-void der_put(GByteArray *out, uint8_t tag, const uint8_t *content, size_t len)
+void sg_der_put(GByteArray *out, uint8_t tag, const uint8_t *content, size_t len)
 {
-    der_put_header(out, tag, len);
+    sg_der_put_header(out, tag, len);
     if (len)
         g_byte_array_append(out, content, (guint)len);
 }
 
-void der_put_raw(GByteArray *out, const uint8_t *der, size_t len)
+void sg_der_put_raw(GByteArray *out, const uint8_t *der, size_t len)
 {
     if (len)
         g_byte_array_append(out, der, (guint)len);
 }
 
-void der_put_wrapped(GByteArray *out, uint8_t tag, GByteArray *content)
+void sg_der_put_wrapped(GByteArray *out, uint8_t tag, GByteArray *content)
 {
-    der_put(out, tag, content->data, content->len);
+    sg_der_put(out, tag, content->data, content->len);
     g_byte_array_free(content, TRUE);
 }
 
-void der_put_small_int(GByteArray *out, uint8_t v)
+void sg_der_put_small_int(GByteArray *out, uint8_t v)
 {
     /* A value with the high bit set needs a leading zero to stay positive. */
     if (v & 0x80) {
         const uint8_t b[2] = {0, v};
-        der_put(out, DER_INTEGER, b, 2);
+        sg_der_put(out, DER_INTEGER, b, 2);
     } else {
-        der_put(out, DER_INTEGER, &v, 1);
+        sg_der_put(out, DER_INTEGER, &v, 1);
     }
 }
 
-bool der_element_header(const uint8_t *d, size_t len, size_t *hdr)
+bool sg_der_element_header(const uint8_t *d, size_t len, size_t *hdr)
 {
     if (!d || len < 2)
         return false;
@@ -91,4 +91,4 @@ static gint set_order(gconstpointer a, gconstpointer b)
     return 0;
 }
 
-void der_sort_set(GPtrArray *elements) { g_ptr_array_sort(elements, set_order); }
+void sg_der_sort_set(GPtrArray *elements) { g_ptr_array_sort(elements, set_order); }

@@ -1,7 +1,7 @@
 /* The signing key: a PKCS#12 file read through OpenSSL, or a key on a token that pkcs11.c
  * finds. Either way an sg_key signs SHA-256 digests with RSA PKCS#1 v1.5 or ECDSA P-256 and
  * holds the certificate and its chain. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* The signing time as the stamp and the signature dictionary show it: Vietnam's time (UTC+7,
  * no daylight saving), whatever the station's time zone is set to. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <stdio.h>
 #include <string.h>

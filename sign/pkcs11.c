@@ -1,7 +1,7 @@
 /* The PKCS#11 half of sg_key_open: load the token's module, choose the token and the key, log in
  * once for the batch, and sign digests on the token. Everything read from the module is bounded:
  * a token is a device we do not control. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <dlfcn.h>
 #include <stdlib.h>

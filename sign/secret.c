@@ -1,7 +1,7 @@
 /* The PIN or passphrase: from an environment variable, a file, or the terminal without echo. It
  * lives in a page of its own, locked in memory (never swapped) and left out of core dumps, and is
  * wiped when freed. Nothing here prints it. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>

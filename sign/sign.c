@@ -3,7 +3,7 @@
  * whose /Contents placeholder is exactly as large as the biggest CMS this key can give. The
  * digest of everything but /Contents needs only the small update read back, so a 50 MB file is
  * read once and written once. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <stdio.h>
 #include <string.h>

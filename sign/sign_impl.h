@@ -1,7 +1,7 @@
 /* sign_impl.h — private to the sign module: keys and secrets (key.c, pkcs11.c, secret.c), the CMS
  * signature (cms.c) and the visible stamp (stamp.c). sign.h is the module's public face. */
-#ifndef SOHOA_SIGN_IMPL_H
-#define SOHOA_SIGN_IMPL_H
+#ifndef SOHOA_SIGN_SIGN_IMPL_H
+#define SOHOA_SIGN_SIGN_IMPL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -221,9 +221,6 @@ void sg_stamp_free(sg_stamp *s); /* NULL is accepted */
 
 /* ---- times (pdftime.c): Vietnam's time, UTC+7 all year, is what the stamp and /M show ---- */
 
-#define SG_TIME_TEXT_LEN 64
-/* "21/11/2026 10:05:09 +07:00" */
-void sg_time_stamp_text(int64_t unix_time, char out[SG_TIME_TEXT_LEN]);
 /* "D:20261121100509+07'00'" */
 void sg_time_pdf_date(int64_t unix_time, char out[SG_TIME_TEXT_LEN]);
 /* A PDF date (D:YYYY[MM[DD[HH[mm[SS[O[HH'[mm']]]]]]]], O one of + - Z) to unix seconds; false

@@ -6,8 +6,8 @@
  * sg_stamp_new does the expensive work once per batch (font subset, seal decoding, compression,
  * the layout); sg_stamp_write, once per signed file, only lays out the time line and copies the
  * prepared bytes. Lengths are points, in the form's own upright space (origin bottom left). */
-#include "sign/sign_impl.h"
-#include "sign/stamp_impl.h"
+#include "sign_impl.h"
+#include "stamp_impl.h"
 
 #include <math.h>
 #include <stdlib.h>

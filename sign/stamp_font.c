@@ -2,7 +2,7 @@
  * with HarfBuzz, embedded as a CIDFontType2 (Identity: each glyph's new id is its CID and its
  * two-byte code) with its widths and a ToUnicode map so that the text extracts as it was typed.
  * Everything here runs once per batch. */
-#include "sign/stamp_impl.h"
+#include "stamp_impl.h"
 
 #include <limits.h>
 #include <math.h>

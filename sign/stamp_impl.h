@@ -1,8 +1,8 @@
 /* stamp_impl.h — private to stamp.c, stamp_font.c and stamp_seal.c: the pieces of the visible
  * stamp that sg_stamp_new prepares once per batch (the font subset, the seal's planes), so that
  * sg_stamp_write only copies bytes. */
-#ifndef SOHOA_STAMP_IMPL_H
-#define SOHOA_STAMP_IMPL_H
+#ifndef SOHOA_SIGN_STAMP_IMPL_H
+#define SOHOA_SIGN_STAMP_IMPL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,7 +7,7 @@
  *
  * Coordinates: "display" points have their origin at the top-left corner of the page as
  * displayed (its /Rotate applied), x to the right, y downwards. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <math.h>
 #include <stdlib.h>

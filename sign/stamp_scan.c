@@ -6,7 +6,7 @@
  * measuring (Poppler would draw the same made-up samples, slowly): the stamp keeps the corner.
  * Data come through pdf's image stream, 64 KiB at a time; a libjpeg error ends the attempt,
  * never the signing. */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <math.h>
 #include <setjmp.h>

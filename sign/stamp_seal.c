@@ -2,7 +2,7 @@
  * with libpng to 8-bit RGB and, when it has transparency, an 8-bit alpha plane that becomes the
  * image's /SMask. Both are compressed here, once per batch. Bounded: the file is at most 64 MiB,
  * the image at most 4000 × 4000 pixels. */
-#include "sign/stamp_impl.h"
+#include "stamp_impl.h"
 
 #include <math.h>
 #include <png.h>

@@ -3,7 +3,7 @@
  * wrapping; not a malformed range: universal signature forgery), the digest of those ranges must
  * be the one signed, the CMS signature must verify and chain to a trust anchor at the signing
  * time, and nothing may follow the signed revision (incremental saving attacks). */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate/page_impl.h"
+#include "page_cc_impl.h"
 
 /* Blank: no content left once noise, punch holes and whatever touches the edge (lid strips,
  * shadows) are set aside. A page with only a signature, a stamp or one line is not blank: the

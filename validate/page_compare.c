@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate/page_impl.h"
+#include "page_cc_impl.h"
 
 /* A page straightened by its own tilt when the tilt is this sure; otherwise the comparison
  * searches wider for the turn between the two pages. */

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "validate/page_image_impl.h"
+#include "page_image_reduce_impl.h"
 
 /* Column sums are 32-bit: after this many rows (255 × 65536 < 2^32) they move to outsum. */
 #define BOX_FLUSH_ROWS 65536u

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <tiffio.h>
 
-#include "validate/page_image_impl.h"
+#include "page_image_reduce_impl.h"
 
 #define TIFF_HEAD 256 /* our header and directory, before the encoded bytes */
 

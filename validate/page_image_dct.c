@@ -15,7 +15,7 @@
 
 #include <jpeglib.h>
 
-#include "validate/page_image_impl.h"
+#include "page_image_reduce_impl.h"
 
 #define DCT_CHUNK (64 * 1024)
 /* A progressive JPEG has about ten scans; each scan walks the whole image, so a crafted file

@@ -11,7 +11,7 @@
 
 #include <jbig2.h>
 
-#include "validate/page_image_impl.h"
+#include "page_image_reduce_impl.h"
 
 #define JB_CHUNK (64 * 1024)
 #define JB_HEAD 16 /* each block's size, before it; keeps malloc's alignment */

@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "validate/page_image_impl.h"
+#include "page_image_reduce_impl.h"
 
 typedef struct {
     const pdf_image *img;

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate/page_impl.h"
+#include "page_cc_impl.h"
 
 _Thread_local vd_orient_cues vd_last_cues;
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate/page_impl.h"
+#include "page_cc_impl.h"
 
 /* Reduce by an integer factor, averaging each f x f box: thin strokes stay as grey, not gaps. */
 static bool reduce(vd_work *wk, const vd_image *img)

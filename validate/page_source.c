@@ -1,14 +1,14 @@
 /* A page's picture for the analysis: decoded from its one scan when it is a scanned page,
  * rendered by Poppler otherwise; turned the way a reader sees the page. */
-#include "validate/page_source.h"
+#include "page_source_impl.h"
 
 #include <math.h>
 #include <string.h>
 
 #include <glib.h>
 
-#include "validate/page.h"
-#include "validate/page_image.h"
+#include "page_impl.h"
+#include "page_image_impl.h"
 
 /* ---- which image is the scan, and how it sits on the page ---- */
 

@@ -1,5 +1,5 @@
 /* What the report structures own. */
-#include "report.h"
+#include "validate/validate.h"
 
 #include <glib.h>
 

@@ -6,7 +6,8 @@
  * unlinked as soon as it is open so that a crash leaves nothing behind; only counters per
  * organisation and per finding code stay in memory. vd_html_finish writes the head, the summary
  * and the chart, copies the entries after them, and publishes the page atomically. */
-#include "report.h"
+#include "validate/validate.h"
+#include "report_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,7 @@
 
 #include <glib.h>
 
-#include "page.h"
+#include "page_impl.h"
 
 /* Findings of one code: overall, and per organisation. */
 typedef struct {

@@ -1,6 +1,6 @@
 /* Grey PNGs in memory (libpng) for the thumbnails of the HTML report: the page carries them as
  * data: URIs, so nothing is written beside it. */
-#include "report.h"
+#include "report_impl.h"
 
 #include <setjmp.h>
 

@@ -8,8 +8,8 @@
 #include <glib.h>
 #include <sqlite3.h>
 
-#include "validate/page.h"
-#include "validate/page_source.h"
+#include "page_impl.h"
+#include "page_source_impl.h"
 #include "validate/validate.h"
 
 /* Pages per pool task: enough to pay for opening the document once more, few enough that a

@@ -22,7 +22,7 @@
 #include <tiffio.h>
 
 #include "ingest/ingest.h"
-#include "ingest/source.h"
+#include "source_impl.h"
 
 #define FIXED_TIME 1795000000 /* 2026-11-18: the same bytes every run */
 #define ORG "93.000.036.001.015"

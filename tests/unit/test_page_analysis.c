@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate/page.h"
+#include "page_impl.h"
 
 #define PPI 150
 #define W 1240 /* A4 at 150 ppi */

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate/page.h"
-#include "validate/page_impl.h"
+#include "page_impl.h"
+#include "page_cc_impl.h"
 
 #define SHEET_PPI 300
 #define SHEET_W 2480 /* A4 at 300 ppi */

@@ -13,7 +13,7 @@
 #include <jpeglib.h>
 #include <tiffio.h>
 
-#include "validate/page_image.h"
+#include "page_image_impl.h"
 
 #define MB (1024u * 1024u)
 

@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #include "pdf/pdf.h"
-#include "pdf/reader_impl.h" /* the cross-reference as read, to hold against qpdf's */
+#include "reader_impl.h" /* the cross-reference as read, to hold against qpdf's */
 
 /* ---- fixtures: PDFs written with our writer ---- */
 
@@ -857,7 +857,7 @@ static char *xref_listing(pdf_reader *r)
 {
     GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
     for (int i = 1; i < r->xref_len; i++) {
-        const rd_xentry *e = &r->xref[i];
+        const pdf_rd_xentry *e = &r->xref[i];
         if (e->type == 1)
             g_ptr_array_add(lines, g_strdup_printf("%d/%u: uncompressed; offset = %llu", i, e->gen,
                                                    (unsigned long long)(e->offset - r->header)));
@@ -959,7 +959,7 @@ static void hybrid_cross_reference_as_qpdf(void **state)
     /* and each object read is the one qpdf shows */
     static const int listed[] = {3, 5, 7, 8, 9, 12};
     for (size_t i = 0; i < sizeof listed / sizeof *listed; i++) {
-        robj *o = rd_fetch(r, listed[i]);
+        robj *o = pdf_rd_fetch(r, listed[i]);
         assert_int_equal(o->type, RO_STRING);
         char *ours = g_strdup_printf("(%s)", o->str.s);
         if (have("qpdf")) {

@@ -10,8 +10,9 @@
 #include <png.h>
 #include <string.h>
 
-#include "validate/page.h"
-#include "validate/report.h"
+#include "page_impl.h"
+#include "validate/validate.h"
+#include "report_impl.h"
 
 #define ORG_A "93.000.036.001.015"
 #define ORG_B "93.000.036.001.016"

@@ -16,7 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #define DAY (24 * 3600L)
 #define YEAR (365 * DAY)

@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 
 #define MODULE "/usr/lib/softhsm/libsofthsm2.so"
 #define PIN "123456"

@@ -16,7 +16,7 @@
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcomment" /* sign_impl.h's first comment holds "sign/" "*.c" */
-#include "sign/sign_impl.h"
+#include "sign_impl.h"
 #pragma GCC diagnostic pop
 
 #define FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

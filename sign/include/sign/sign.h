@@ -198,4 +198,9 @@ sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_verify_report *
 sh_status sg_verify_status(const sg_verify_report *rep);
 void sg_verify_report_clear(sg_verify_report *rep);
 
+/* A signing time as the stamp shows it, in Vietnam's time (UTC+7 all year): "21/11/2026
+ * 10:05:09 +07:00". */
+#define SG_TIME_TEXT_LEN 64
+void sg_time_stamp_text(int64_t unix_time, char out[SG_TIME_TEXT_LEN]);
+
 #endif

@@ -5,8 +5,8 @@
  * (page_image.c: a few ms); any other page is rendered by Poppler (100 ms and more). Either way
  * the scan's own resolution is measured from its pixels and its placed size, for page.low_dpi.
  * One vd_page_source per document per thread: neither reader is thread-safe. */
-#ifndef SOHOA_VALIDATE_PAGE_SOURCE_H
-#define SOHOA_VALIDATE_PAGE_SOURCE_H
+#ifndef SOHOA_VALIDATE_PAGE_SOURCE_IMPL_H
+#define SOHOA_VALIDATE_PAGE_SOURCE_IMPL_H
 
 #include <stdint.h>
 

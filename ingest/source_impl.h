@@ -1,8 +1,8 @@
 /* Inside the ingest module only: page sources (one image or PDF file each) and the helpers the
  * format readers share. Each format file (tiff.c, jpeg.c, png.c, pdfcopy.c) fills in the
  * operations of in_source; document.c drives them. */
-#ifndef SOHOA_INGEST_SOURCE_H
-#define SOHOA_INGEST_SOURCE_H
+#ifndef SOHOA_INGEST_SOURCE_IMPL_H
+#define SOHOA_INGEST_SOURCE_IMPL_H
 
 #include "ingest/ingest.h"
 #include "pdf/pdf.h"

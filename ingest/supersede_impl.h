@@ -1,9 +1,9 @@
 /* Inside the ingest module only: re-runs and rescans (supersede.c), the steps document.c calls
  * around its own (docs/ingest.md, "Re-runs" and "Rescans"). */
-#ifndef SOHOA_INGEST_SUPERSEDE_H
-#define SOHOA_INGEST_SUPERSEDE_H
+#ifndef SOHOA_INGEST_SUPERSEDE_IMPL_H
+#define SOHOA_INGEST_SUPERSEDE_IMPL_H
 
-#include "ingest/source.h"
+#include "source_impl.h"
 
 /* A file a rescan moves out of the document's place. Paths relative to the workspace root. */
 typedef struct {

@@ -1,8 +1,8 @@
 /* der.h — private to sign/: a tiny DER writer for the CMS of cms.c. Values are built bottom-up:
  * an element's content is made first in its own GByteArray, then wrapped with its tag and its
  * definite length, so every length is exact by construction. */
-#ifndef SOHOA_SIGN_DER_H
-#define SOHOA_SIGN_DER_H
+#ifndef SOHOA_SIGN_DER_IMPL_H
+#define SOHOA_SIGN_DER_IMPL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,21 +20,21 @@
 #define DER_CTX4 0xA4 /* [4], constructed: GeneralName's directoryName */
 
 /* The bytes a tag and a definite length of len take. */
-size_t der_header_size(size_t len);
+size_t sg_der_header_size(size_t len);
 /* Append the tag and the definite length len. */
-void der_put_header(GByteArray *out, uint8_t tag, size_t len);
+void sg_der_put_header(GByteArray *out, uint8_t tag, size_t len);
 /* Append a whole element: tag, length, content. */
-void der_put(GByteArray *out, uint8_t tag, const uint8_t *content, size_t len);
+void sg_der_put(GByteArray *out, uint8_t tag, const uint8_t *content, size_t len);
 /* Append raw bytes that are already DER (an element made elsewhere). */
-void der_put_raw(GByteArray *out, const uint8_t *der, size_t len);
+void sg_der_put_raw(GByteArray *out, const uint8_t *der, size_t len);
 /* Append content wrapped as one element, then free content. */
-void der_put_wrapped(GByteArray *out, uint8_t tag, GByteArray *content);
+void sg_der_put_wrapped(GByteArray *out, uint8_t tag, GByteArray *content);
 /* Append the small non-negative INTEGER v. */
-void der_put_small_int(GByteArray *out, uint8_t v);
+void sg_der_put_small_int(GByteArray *out, uint8_t v);
 /* Is d[0..len) exactly one element with a definite length? Its header's size in *hdr. */
-bool der_element_header(const uint8_t *d, size_t len, size_t *hdr);
+bool sg_der_element_header(const uint8_t *d, size_t len, size_t *hdr);
 /* Sort elements (each one whole DER element) into DER SET OF order (X.690 11.6): as octet
  * strings, a shorter one padded with trailing zeros. */
-void der_sort_set(GPtrArray *elements);
+void sg_der_sort_set(GPtrArray *elements);
 
 #endif

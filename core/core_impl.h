@@ -1,8 +1,8 @@
 /* Private to the core module: shared between its source files, never included from outside. */
-#ifndef SOHOA_CORE_INTERNAL_H
-#define SOHOA_CORE_INTERNAL_H
+#ifndef SOHOA_CORE_CORE_IMPL_H
+#define SOHOA_CORE_CORE_IMPL_H
 
-#include "core.h"
+#include "core/core.h"
 
 /* The ids of intents whose file is in place, waiting to be deleted (publish.c). */
 #include <glib.h>
