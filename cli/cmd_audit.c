@@ -7,29 +7,51 @@
 
 #define NOTE_MAX_BYTES 4000
 
-static void print_help(void)
-{
-    printf(_("Usage: sohoa audit note TEXT [--subject S]\n"
-             "       sohoa audit verify [--anchor ID:HASH]\n"
-             "       sohoa audit show [--since TIME] [--action A]\n"
-             "       sohoa audit export FILE\n"
-             "\n"
-             "The audit log records every action: who, when, on which station, on what.\n"
-             "Each entry is chained to the one before by SHA-256, so an edited, deleted,\n"
-             "inserted or reordered entry is found by \"audit verify\".\n"
-             "\n"
-             "  note TEXT          record an event, such as the handover or return of a paper\n"
-             "                     dossier (biên bản giao nhận)\n"
-             "  --subject S        what the note is about, for example a dossier folder\n"
-             "  verify             recompute the chain; exit 1 naming the first bad entry\n"
-             "  --anchor ID:HASH   also check that entry ID still has the HASH written down\n"
-             "                     earlier (on a handover record): finds a chain cut back\n"
-             "  show               list entries, filtered by --since 2026-11-01 or\n"
-             "                     2026-11-01T08:00 (UTC), and by --action audit.note or\n"
-             "                     --action audit for every audit.* action\n"
-             "  export FILE        write the log as JSON Lines with the head hash, for\n"
-             "                     inspectors; FILE must not exist yet\n"));
-}
+enum { O_SUBJECT, O_ANCHOR, O_SINCE, O_ACTION };
+
+static const cli_option OPTIONS[] = {
+    [O_SUBJECT] = {"subject", 0, CLI_STRING, N_("S"),
+                   N_("with note: what the note is about, for example a dossier folder")},
+    [O_ANCHOR] = {"anchor", 0, CLI_STRING, N_("ID:HASH"),
+                  N_("with verify: also check that entry ID still has the HASH written down "
+                     "earlier (on a handover record): finds a chain cut back")},
+    [O_SINCE] = {"since", 0, CLI_STRING, N_("TIME"),
+                 N_("with show: the entries from this date or time (UTC) on, 2026-11-01 or "
+                    "2026-11-01T08:00")},
+    [O_ACTION] = {"action", 0, CLI_STRING, N_("A"),
+                  N_("with show: the entries of this action, audit.note, or audit for every "
+                     "audit.* action")},
+    {0},
+};
+
+static const cli_item VERBS[] = {
+    {"note", N_("TEXT"),
+     N_("record an event, such as the handover or return of a paper dossier (biên bản giao "
+        "nhận)")},
+    {"verify", NULL, N_("recompute the chain; exit 1 naming the first bad entry")},
+    {"show", NULL, N_("list entries, filtered by --since and --action")},
+    {"export", N_("FILE"),
+     N_("write the log as JSON Lines with the head hash, for inspectors; FILE must not exist "
+        "yet")},
+    {0},
+};
+
+static int run_audit(const cli_globals *g, const cli_value *opt, int nargs, char **args);
+
+const cli_command cli_cmd_audit = {
+    .name = "audit",
+    .summary = N_("the audit log: note, verify, show, export"),
+    .usage = N_("sohoa audit note TEXT [--subject S]\n"
+                "sohoa audit verify [--anchor ID:HASH]\n"
+                "sohoa audit show [--since TIME] [--action A]\n"
+                "sohoa audit export FILE"),
+    .description = N_("The audit log records every action: who, when, on which station, on what. "
+                      "Each entry is chained to the one before by SHA-256, so an edited, deleted, "
+                      "inserted or reordered entry is found by \"audit verify\"."),
+    .verbs = VERBS,
+    .options = OPTIONS,
+    .run = run_audit,
+};
 
 typedef struct {
     const cli_globals *g;
@@ -53,8 +75,7 @@ static int do_note(audit_ctx *c, int nargs, char **args, const char *subject)
         return c->err.status;
     sh_json *j = sh_json_new();
     sh_json_begin_object(j);
-    sh_json_key(j, "text");
-    sh_json_string(j, text);
+    sh_json_kv_str(j, "text", text);
     sh_json_end_object(j);
     const char *details = sh_json_finish(j, &c->err);
     int64_t id = 0;
@@ -64,33 +85,23 @@ static int do_note(audit_ctx *c, int nargs, char **args, const char *subject)
     sh_json_free(j);
     if (st != SH_OK)
         return st;
-    if (c->g->json) {
-        j = sh_json_new();
-        sh_json_begin_object(j);
-        sh_json_key(j, "id");
-        sh_json_int(j, id);
-        sh_json_end_object(j);
-        st = cli_print_json(j, SH_OK);
-        sh_json_free(j);
-        return st;
-    }
-    sh_info(_("Recorded audit entry %lld."), (long long)id);
-    return SH_OK;
+    cli_out o;
+    cli_out_open(&o, c->g);
+    if (o.json)
+        sh_json_kv_int(o.json, "id", id);
+    else
+        sh_info(_("Recorded audit entry %lld."), (long long)id);
+    return cli_out_close(&o, SH_OK);
 }
 
 /* "intact", "entries" and "head": what verify prints and what an export ends with. */
 static void put_chain_state(sh_json *j, const sh_audit_verdict *v)
 {
-    sh_json_key(j, "intact");
-    sh_json_bool(j, v->intact);
-    sh_json_key(j, "entries");
-    sh_json_int(j, v->entries);
-    sh_json_key(j, "head");
-    sh_json_begin_object(j);
-    sh_json_key(j, "id");
-    sh_json_int(j, v->head_id);
-    sh_json_key(j, "hash");
-    sh_json_string(j, v->head_hash);
+    sh_json_kv_bool(j, "intact", v->intact);
+    sh_json_kv_int(j, "entries", v->entries);
+    sh_json_kv_object(j, "head");
+    sh_json_kv_int(j, "id", v->head_id);
+    sh_json_kv_str(j, "hash", v->head_hash);
     sh_json_end_object(j);
 }
 
@@ -105,67 +116,53 @@ static int do_verify(audit_ctx *c, const char *anchor_text)
     sh_audit_verdict v;
     if (sh_audit_verify(c->ledger, anchor_text ? &anchor : NULL, &v, &c->err) != SH_OK)
         return c->err.status;
-    int status = v.intact ? SH_OK : SH_FINDINGS;
-    if (c->g->json) {
-        sh_json *j = sh_json_new();
-        sh_json_begin_object(j);
-        put_chain_state(j, &v);
+    cli_out o;
+    cli_out_open(&o, c->g);
+    if (o.json) {
+        put_chain_state(o.json, &v);
         if (!v.intact) {
-            sh_json_key(j, "first_bad");
-            sh_json_begin_object(j);
-            sh_json_key(j, "id");
-            sh_json_int(j, v.first_bad_id);
-            sh_json_key(j, "reason");
-            sh_json_string(j, v.reason);
-            sh_json_end_object(j);
+            sh_json_kv_object(o.json, "first_bad");
+            sh_json_kv_int(o.json, "id", v.first_bad_id);
+            sh_json_kv_str(o.json, "reason", v.reason);
+            sh_json_end_object(o.json);
         }
-        sh_json_end_object(j);
-        status = cli_print_json(j, status);
-        sh_json_free(j);
-        return status;
-    }
-    if (v.intact && sh_log_get_level() == SH_LOG_QUIET) {
-        /* -q: the exit status says it */
-    } else if (v.intact) {
-        printf(ngettext("Audit chain intact: %lld entry; latest entry %lld, hash %s\n",
-                        "Audit chain intact: %lld entries; latest entry %lld, hash %s\n",
-                        (unsigned long)v.entries),
-               (long long)v.entries, (long long)v.head_id, v.head_hash);
+    } else if (v.intact) { /* -q: the exit status says it */
+        cli_say(&o, CLI_NOTE,
+                ngettext("Audit chain intact: %lld entry; latest entry %lld, hash %s\n",
+                         "Audit chain intact: %lld entries; latest entry %lld, hash %s\n",
+                         (unsigned long)v.entries),
+                (long long)v.entries, (long long)v.head_id, v.head_hash);
     } else {
-        printf(_("Audit chain BROKEN at entry %lld: %s\n"), (long long)v.first_bad_id, v.reason);
-        printf(_("Keep this ledger as evidence and report it to the person responsible for "
-                 "the station.\n"));
+        cli_say(&o, CLI_RESULT, _("Audit chain BROKEN at entry %lld: %s\n"),
+                (long long)v.first_bad_id, v.reason);
+        cli_say(&o, CLI_RESULT,
+                _("Keep this ledger as evidence and report it to the person responsible for "
+                  "the station.\n"));
     }
-    return status;
+    return cli_out_close(&o, v.intact ? SH_OK : SH_FINDINGS);
 }
 
 /* ---- show ---- */
 
 typedef struct {
-    bool json;
+    cli_out *out; /* --json: the "entries" array is open in it */
     int64_t count;
 } show_state;
 
 static sh_status show_one(const sh_audit_entry *e, void *ctx, sh_error *err)
 {
+    (void)err;
     show_state *s = ctx;
-    if (s->json) {
-        sh_json *j = sh_json_new();
-        sh_audit_entry_json(j, e);
-        const char *text = sh_json_finish(j, err);
-        if (text)
-            printf("%s%s", s->count ? "," : "", text);
-        sh_json_free(j);
-        if (!text)
-            return err->status;
-    } else {
-        printf("%6lld  %s  %s@%s  %s", (long long)e->id, e->time, e->operator_name, e->station,
-               e->action);
-        if (e->subject && *e->subject)
-            printf("  [%s]", e->subject);
-        printf("  %s\n", e->details);
-    }
     s->count++;
+    if (s->out->json) {
+        sh_audit_entry_json(s->out->json, e);
+        cli_out_flush(s->out); /* the whole chain may be millions of entries */
+        return SH_OK;
+    }
+    bool subject = e->subject && *e->subject;
+    cli_say(s->out, CLI_RESULT, "%6lld  %s  %s@%s  %s%s%s%s  %s\n", (long long)e->id, e->time,
+            e->operator_name, e->station, e->action, subject ? "  [" : "",
+            subject ? e->subject : "", subject ? "]" : "", e->details);
     return SH_OK;
 }
 
@@ -176,17 +173,25 @@ static int do_show(audit_ctx *c, const char *since, const char *action)
                        _("audit show: --since %s: expected a UTC date or time such as 2026-11-01 "
                          "or 2026-11-01T08:30"),
                        since);
-    show_state s = {c->g->json, 0};
+    cli_out o;
+    cli_out_open(&o, c->g);
+    show_state s = {&o, 0};
     sh_audit_filter filter = {since, action};
-    if (s.json)
-        printf("{\"entries\":[");
+    if (o.json)
+        sh_json_kv_array(o.json, "entries");
     sh_status st = sh_audit_each(c->ledger, &filter, show_one, &s, &c->err);
-    if (s.json)
-        printf("],\"count\":%lld}\n", (long long)s.count);
-    else if (st == SH_OK)
+    if (st != SH_OK) {
+        cli_out_drop(&o); /* the error is reported by cmd_audit */
+        return st;
+    }
+    if (o.json) {
+        sh_json_end_array(o.json);
+        sh_json_kv_int(o.json, "count", s.count);
+    } else {
         sh_info(ngettext("%lld entry.", "%lld entries.", (unsigned long)s.count),
                 (long long)s.count);
-    return st;
+    }
+    return cli_out_close(&o, SH_OK);
 }
 
 /* ---- export ---- */
@@ -210,18 +215,37 @@ static sh_status export_one(const sh_audit_entry *e, void *ctx, sh_error *err)
     return st;
 }
 
+/* The export's last line: what was exported, by whom, and the chain's state. */
+static sh_status write_trailer(audit_ctx *c, sh_atomic_file *file, const sh_actor *actor,
+                               const sh_audit_verdict *v)
+{
+    char now[32];
+    sh_utc_now(now);
+    sh_json *j = sh_json_new();
+    sh_json_begin_object(j);
+    sh_json_kv_str(j, "format", "sohoa-audit-export/1");
+    sh_json_kv_str(j, "exported_at", now);
+    sh_json_kv_str(j, "station", actor->station);
+    sh_json_kv_str(j, "operator", actor->operator_name);
+    put_chain_state(j, v);
+    sh_json_end_object(j);
+    const char *trailer = sh_json_finish(j, &c->err);
+    sh_status st = trailer ? sh_atomic_write(file, trailer, strlen(trailer), &c->err) : SH_INTERNAL;
+    if (st == SH_OK)
+        st = sh_atomic_write(file, "\n", 1, &c->err);
+    sh_json_free(j);
+    return st;
+}
+
 static sh_status record_export(audit_ctx *c, const sh_actor *actor, const char *path,
                                const sh_audit_verdict *v)
 {
     char *abs = g_canonicalize_filename(path, NULL);
     sh_json *j = sh_json_new();
     sh_json_begin_object(j);
-    sh_json_key(j, "file");
-    sh_json_string(j, abs);
-    sh_json_key(j, "entries");
-    sh_json_int(j, v->entries);
-    sh_json_key(j, "head_hash");
-    sh_json_string(j, v->head_hash);
+    sh_json_kv_str(j, "file", abs);
+    sh_json_kv_int(j, "entries", v->entries);
+    sh_json_kv_str(j, "head_hash", v->head_hash);
     sh_json_end_object(j);
     const char *details = sh_json_finish(j, &c->err);
     sh_status st =
@@ -253,28 +277,9 @@ static int do_export(audit_ctx *c, int nargs, char **args)
             st = sh_audit_each(c->ledger, NULL, export_one, &s, &c->err);
         sh_ledger_rollback(c->ledger);
     }
-    char now[32];
-    sh_utc_now(now);
-    sh_json *j = sh_json_new();
-    sh_json_begin_object(j);
-    sh_json_key(j, "format");
-    sh_json_string(j, "sohoa-audit-export/1");
-    sh_json_key(j, "exported_at");
-    sh_json_string(j, now);
-    sh_json_key(j, "station");
-    sh_json_string(j, actor.station);
-    sh_json_key(j, "operator");
-    sh_json_string(j, actor.operator_name);
-    put_chain_state(j, &v);
-    sh_json_end_object(j);
-    const char *trailer = st == SH_OK ? sh_json_finish(j, &c->err) : NULL;
-    if (trailer)
-        st = sh_atomic_write(s.file, trailer, strlen(trailer), &c->err);
-    else if (st == SH_OK)
-        st = SH_INTERNAL;
+    /* The trailer only after a whole read: on a failed one v was never filled in. */
     if (st == SH_OK)
-        st = sh_atomic_write(s.file, "\n", 1, &c->err);
-    sh_json_free(j);
+        st = write_trailer(c, s.file, &actor, &v);
     if (st != SH_OK) {
         sh_atomic_abort(s.file);
         return st;
@@ -345,35 +350,22 @@ static int open_for(audit_ctx *c, const char *verb)
     return cli_open_workspace_readonly(c->g, NULL, &c->ws, &c->ledger, &c->err);
 }
 
-int cmd_audit(const cli_globals *g, int argc, char **argv)
+static int run_audit(const cli_globals *g, const cli_value *opt, int nargs, char **args)
 {
-    if (g->help) {
-        print_help();
-        return SH_OK;
-    }
     audit_ctx c = {.g = g};
     sh_error_clear(&c.err);
-    const char *subject = NULL, *since = NULL, *action = NULL, *anchor = NULL;
-    const cli_opt opts[] = {
-        {"--subject", &subject, NULL}, {"--anchor", &anchor, NULL}, {"--since", &since, NULL},
-        {"--action", &action, NULL},   {NULL, NULL, NULL},
-    };
-    char **args = NULL;
-    int nargs = 0;
-    if (cli_parse(argc, argv, opts, false, "audit", &args, &nargs, &c.err) != SH_OK)
-        return cli_report(&c.err);
+    const char *subject = opt[O_SUBJECT].text, *since = opt[O_SINCE].text,
+               *action = opt[O_ACTION].text, *anchor = opt[O_ANCHOR].text;
     const char *verb = nargs > 0 ? args[0] : "";
     int status = SH_OK;
     if (strcmp(verb, "note") != 0 && strcmp(verb, "verify") != 0 && strcmp(verb, "show") != 0 &&
         strcmp(verb, "export") != 0) {
-        status = sh_fail(&c.err, SH_USAGE,
-                         _("audit: expected note, verify, show or export; see \"sohoa audit "
-                           "--help\""));
+        status = cli_usage(&c.err, "audit",
+                           _("expected note, verify, show or export; see \"sohoa help audit\""));
     } else if (!options_fit(verb, subject, anchor, since, action)) {
-        status = sh_fail(&c.err, SH_USAGE,
-                         _("audit %s: --subject goes with note, --anchor with verify, --since and "
-                           "--action with show"),
-                         verb);
+        status = cli_usage(&c.err, "audit",
+                           _("--subject goes with note, --anchor with verify, --since and "
+                             "--action with show"));
     } else if ((status = open_for(&c, verb)) == SH_OK) {
         status = run_verb(&c, verb, nargs - 1, args + 1, subject, anchor, since, action);
         sh_ledger_close(c.ledger);

@@ -8,75 +8,104 @@
 #include <time.h>
 
 #include "ingest/ingest.h"
+#include "validate/validate.h"
 
-static void print_help(void)
-{
-    printf(_("Usage: sohoa ingest --org CODE --cccd NUMBER --name \"Họ và tên\" --type STT\n"
-             "                    [--seq N] [--dpi N] [--expected-pages N]\n"
-             "                    [--replace --reason TEXT] FILE...\n"
-             "       sohoa ingest --manifest BATCH.csv\n"
-             "\n"
-             "Make one PDF per document from scanner files (TIFF, JPEG, PNG), without losing a\n"
-             "pixel, named and placed by the guide: ORG/CCCD_Name/NN.Name[.Seq].pdf in the\n"
-             "workspace. A scanner's own PDF is copied as it is under the right name.\n"
-             "\n"
-             "  FILE...            the pages in order; a folder gives its image files in\n"
-             "                     name order (2.tif before 10.tif); a multi-page TIFF gives\n"
-             "                     all its pages\n"
-             "  --org CODE         organisation code, for example 93.000.036.001.015\n"
-             "  --cccd NUMBER      the member's 12-digit citizen ID\n"
-             "  --name \"Họ và tên\" the member's full name, with diacritics\n"
-             "  --type STT         the document type, 1 to 104 (sohoa catalog lists them)\n"
-             "  --seq N            SoThuTu, when the dossier holds several documents of the\n"
-             "                     type; without it: the next one if the type already has\n"
-             "                     numbered documents, none if it is the first\n"
-             "  --dpi N            resolution of images that do not record one\n"
-             "  --expected-pages N how many pages the paper document has (checked)\n"
-             "  --replace          a rescan: this document replaces the one already there;\n"
-             "                     the old file (and its signed copy) is kept under\n"
-             "                     .sohoa/superseded, and it must be validated and signed\n"
-             "                     again\n"
-             "  --reason TEXT      why it is rescanned (recorded in the audit log); required\n"
-             "                     with --replace\n"
-             "  --manifest FILE    a batch sheet (CSV from Excel), one row per document:\n"
-             "                     see docs/ingest.md for its columns\n"
-             "\n"
-             "An existing file is never replaced without --replace. A document already made\n"
-             "from the same files is reported as done, so a batch sheet can be run again\n"
-             "after a bad row is fixed. The PDF and its sources are recorded in the ledger.\n"));
-}
+enum {
+    O_ORG,
+    O_CCCD,
+    O_NAME,
+    O_TYPE,
+    O_SEQ,
+    O_DPI,
+    O_EXPECTED,
+    O_REPLACE,
+    O_REASON,
+    O_MANIFEST,
+};
+
+static const cli_option OPTIONS[] = {
+    [O_ORG] = {"org", 0, CLI_STRING, N_("CODE"),
+               N_("organisation code, for example 93.000.036.001.015")},
+    [O_CCCD] = {"cccd", 0, CLI_STRING, N_("NUMBER"), N_("the member's 12-digit citizen ID")},
+    [O_NAME] = {"name", 0, CLI_STRING, N_("\"Họ và tên\""),
+                N_("the member's full name, with diacritics")},
+    [O_TYPE] = {"type", 0, CLI_STRING, N_("STT"),
+                N_("the document type, 1 to 104 (sohoa catalog lists them)")},
+    [O_SEQ] = {"seq", 0, CLI_INT, N_("N"),
+               N_("SoThuTu, when the dossier holds several documents of the type; without it: "
+                  "the next one if the type already has numbered documents, none if it is the "
+                  "first"),
+               1, NM_SEQ_MAX},
+    [O_DPI] = {"dpi", 0, CLI_INT, N_("N"), N_("resolution of images that do not record one"), 50,
+               4800},
+    [O_EXPECTED] = {"expected-pages", 0, CLI_INT, N_("N"),
+                    N_("how many pages the paper document has (checked)"), 1, 100000},
+    [O_REPLACE] = {"replace", 0, CLI_FLAG, NULL,
+                   N_("a rescan: this document replaces the one already there; the old file (and "
+                      "its signed copy) is kept under .sohoa/superseded, and it must be validated "
+                      "and signed again")},
+    [O_REASON] = {"reason", 0, CLI_STRING, N_("TEXT"),
+                  N_("why it is rescanned (recorded in the audit log); required with --replace")},
+    [O_MANIFEST] = {"manifest", 0, CLI_FILE, N_("FILE"),
+                    N_("a batch sheet (CSV from Excel), one row per document: see docs/ingest.md "
+                       "for its columns")},
+    {0},
+};
+
+static const cli_item ARGUMENTS[] = {
+    {NULL, N_("FILE..."),
+     N_("the pages in order; a folder gives its image files in name order (2.tif before "
+        "10.tif); a multi-page TIFF gives all its pages")},
+    {0},
+};
+
+static int run_ingest(const cli_globals *g, const cli_value *opt, int nargs, char **args);
+
+const cli_command cli_cmd_ingest = {
+    .name = "ingest",
+    .summary = N_("scanner files to one lossless PDF per document"),
+    .usage = N_("sohoa ingest --org CODE --cccd NUMBER --name \"Họ và tên\" --type STT\n"
+                "    [--seq N] [--dpi N] [--expected-pages N]\n"
+                "    [--replace --reason TEXT] FILE...\n"
+                "sohoa ingest --manifest BATCH.csv"),
+    .description =
+        N_("Make one PDF per document from scanner files (TIFF, JPEG, PNG), without "
+           "losing a pixel, named and placed by the guide: ORG/CCCD_Name/NN.Name[.Seq].pdf "
+           "in the workspace. A scanner's own PDF is copied as it is under the right name."),
+    .arguments = ARGUMENTS,
+    .options = OPTIONS,
+    .notes = N_("An existing file is never replaced without --replace. A document already made "
+                "from the same files is reported as done, so a batch sheet can be run again after "
+                "a bad row is fixed. The PDF and its sources are recorded in the ledger."),
+    .run = run_ingest,
+};
 
 typedef struct {
     const cli_globals *g;
-    sh_json *json;     /* --json: the document being built */
-    sh_json *findings; /* warnings collected for JSON (in the same document) */
+    cli_out out;
+    sh_json *json;     /* --json: the "documents" array, put in out's document at the end */
+    sh_json *findings; /* --json: the "findings" array (warnings and failed documents) */
     size_t written, failed, already, replaced;
     int pages;
     int status; /* the worst so far */
 } run;
 
-static sh_status parse_int(const char *text, const char *opt, int lo, int hi, int *out,
-                           sh_error *err)
-{
-    char *end;
-    long v = text ? strtol(text, &end, 10) : 0;
-    if (!text || !*text || *end || v < lo || v > hi)
-        return sh_fail(err, SH_USAGE, _("ingest: %s takes a number from %d to %d"), opt, lo, hi);
-    *out = (int)v;
-    return SH_OK;
-}
-
 /* --type 2, or a title that names one type clearly ("Ly lich dang vien"). */
 static sh_status parse_type(const char *text, int *stt, sh_error *err)
 {
-    if (text && g_ascii_isdigit(text[0]))
-        return parse_int(text, "--type", 1, NM_CATALOG_SIZE, stt, err);
+    long long v;
+    if (text && g_ascii_isdigit(text[0])) {
+        sh_status st = cli_int_value("ingest", "type", text, 1, NM_CATALOG_SIZE, &v, err);
+        *stt = (int)v;
+        return st;
+    }
     nm_match m[4];
     size_t n = text ? nm_match_title(text, m, 4) : 0;
     if (!nm_match_is_clear(m, n))
-        return sh_fail(err, SH_USAGE,
-                       _("ingest: --type takes the STT of a document type (1 to 104); \"sohoa "
-                         "catalog\" lists them"));
+        return cli_usage(err, "ingest",
+                         _("--type takes the STT of a document type (1 to %d); \"sohoa catalog\" "
+                           "lists them"),
+                         NM_CATALOG_SIZE);
     *stt = m[0].type->stt;
     return SH_OK;
 }
@@ -94,26 +123,34 @@ static int64_t creation_time(void)
     return (int64_t)time(NULL);
 }
 
+/* A document's record, left open for what only some records have. */
+static void put_document(sh_json *j, const in_result *res, int row, const char *status)
+{
+    sh_json_begin_object(j);
+    if (row)
+        sh_json_kv_int(j, "row", row);
+    sh_json_kv_str(j, "status", status);
+    sh_json_kv_str(j, "path", res->rel_path);
+    sh_json_kv_int(j, "pages", res->pages);
+    sh_json_kv_int(j, "seq", res->seq);
+    sh_json_kv_int(j, "bytes", (int64_t)res->bytes);
+    sh_json_kv_str(j, "sha256", res->sha256);
+}
+
 /* A document made before from the same files: nothing was written. */
 static void report_already(run *r, const in_result *res, int row)
 {
     r->already++;
     if (r->json) {
-        sh_json_begin_object(r->json);
-        if (row)
-            sh_json_kv_int(r->json, "row", row);
-        sh_json_kv_str(r->json, "status", "already_done");
-        sh_json_kv_str(r->json, "path", res->rel_path);
-        sh_json_kv_int(r->json, "pages", res->pages);
-        sh_json_kv_int(r->json, "seq", res->seq);
-        sh_json_kv_int(r->json, "bytes", (int64_t)res->bytes);
-        sh_json_kv_str(r->json, "sha256", res->sha256);
+        put_document(r->json, res, row, "already_done");
         sh_json_end_object(r->json);
-    } else if (sh_log_get_level() != SH_LOG_QUIET)
-        printf(ngettext("already done: %s (%d page, made from these same files before)\n",
-                        "already done: %s (%d pages, made from these same files before)\n",
-                        res->pages),
-               res->rel_path, res->pages);
+    } else {
+        cli_say(&r->out, CLI_NOTE,
+                ngettext("already done: %s (%d page, made from these same files before)\n",
+                         "already done: %s (%d pages, made from these same files before)\n",
+                         res->pages),
+                res->rel_path, res->pages);
+    }
 }
 
 static void report_done(run *r, const in_result *res, int row)
@@ -126,49 +163,38 @@ static void report_done(run *r, const in_result *res, int row)
     r->replaced += res->kept_as != NULL;
     r->pages += res->pages;
     if (r->json) {
-        sh_json_begin_object(r->json);
-        if (row) {
-            sh_json_key(r->json, "row");
-            sh_json_int(r->json, row);
-        }
-        sh_json_kv_str(r->json, "status", res->kept_as ? "replaced" : "written");
-        sh_json_key(r->json, "path");
-        sh_json_string(r->json, res->rel_path);
-        sh_json_key(r->json, "pages");
-        sh_json_int(r->json, res->pages);
-        sh_json_key(r->json, "seq");
-        sh_json_int(r->json, res->seq);
-        sh_json_key(r->json, "bytes");
-        sh_json_int(r->json, (int64_t)res->bytes);
-        sh_json_key(r->json, "sha256");
-        sh_json_string(r->json, res->sha256);
-        sh_json_key(r->json, "copied_pdf");
-        sh_json_bool(r->json, res->copied_pdf);
+        put_document(r->json, res, row, res->kept_as ? "replaced" : "written");
+        sh_json_kv_bool(r->json, "copied_pdf", res->copied_pdf);
         if (res->kept_as) {
-            sh_json_key(r->json, "replaced");
-            sh_json_begin_object(r->json);
+            sh_json_kv_object(r->json, "replaced");
             sh_json_kv_str(r->json, "sha256", res->replaced_sha256);
             sh_json_kv_str(r->json, "kept_as", res->kept_as);
             sh_json_kv_str(r->json, "signed_kept_as", res->signed_kept_as);
             sh_json_end_object(r->json);
         }
         sh_json_end_object(r->json);
-    } else if (sh_log_get_level() == SH_LOG_QUIET) {
-        /* -q: errors only; the document's row and audit entry are its record */
-    } else if (res->kept_as) {
-        printf(ngettext("replaced %s (%d page); the old file is kept as %s\n",
-                        "replaced %s (%d pages); the old file is kept as %s\n", res->pages),
-               res->rel_path, res->pages, res->kept_as);
+        return;
+    }
+    /* -q: errors only; the document's row and audit entry are its record */
+    if (res->kept_as) {
+        cli_say(&r->out, CLI_NOTE,
+                ngettext("replaced %s (%d page); the old file is kept as %s\n",
+                         "replaced %s (%d pages); the old file is kept as %s\n", res->pages),
+                res->rel_path, res->pages, res->kept_as);
         if (res->signed_kept_as)
-            printf(_("  its signed copy is kept as %s; validate and sign the new file\n"),
-                   res->signed_kept_as);
-    } else if (res->copied_pdf)
-        printf(ngettext("copied %s (%d page, the scanner's PDF as it is)\n",
-                        "copied %s (%d pages, the scanner's PDF as it is)\n", res->pages),
-               res->rel_path, res->pages);
-    else
-        printf(ngettext("wrote %s (%d page)\n", "wrote %s (%d pages)\n", res->pages), res->rel_path,
-               res->pages);
+            cli_say(&r->out, CLI_NOTE,
+                    _("  its signed copy is kept as %s; validate and sign the new file\n"),
+                    res->signed_kept_as);
+    } else if (res->copied_pdf) {
+        cli_say(&r->out, CLI_NOTE,
+                ngettext("copied %s (%d page, the scanner's PDF as it is)\n",
+                         "copied %s (%d pages, the scanner's PDF as it is)\n", res->pages),
+                res->rel_path, res->pages);
+    } else {
+        cli_say(&r->out, CLI_NOTE,
+                ngettext("wrote %s (%d page)\n", "wrote %s (%d pages)\n", res->pages),
+                res->rel_path, res->pages);
+    }
 }
 
 static void report_failed(run *r, const sh_error *err, const char *sheet, int row)
@@ -176,31 +202,50 @@ static void report_failed(run *r, const sh_error *err, const char *sheet, int ro
     r->failed++;
     if ((int)err->status > r->status)
         r->status = err->status;
-    if (r->json) {
+    if (r->findings) {
         sh_json_begin_object(r->findings);
-        sh_json_key(r->findings, "code");
-        sh_json_string(r->findings, "ingest.failed");
-        sh_json_key(r->findings, "severity");
-        sh_json_string(r->findings, "error");
-        if (row) {
-            sh_json_key(r->findings, "row");
-            sh_json_int(r->findings, row);
-        }
-        sh_json_key(r->findings, "status");
-        sh_json_int(r->findings, err->status);
-        sh_json_key(r->findings, "message");
-        sh_json_string(r->findings, err->msg);
+        sh_json_kv_str(r->findings, "code", "ingest.failed");
+        sh_json_kv_str(r->findings, "severity", "error");
+        if (row)
+            sh_json_kv_int(r->findings, "row", row);
+        sh_json_kv_int(r->findings, "status", err->status);
+        sh_json_kv_str(r->findings, "message", err->msg);
         sh_json_end_object(r->findings);
-    } else if (row)
-        fprintf(stderr, _("sohoa: %s, row %d: %s\n"), sheet, row, err->msg);
-    else
+    } else if (row) {
+        cli_say_err(_("sohoa: %s, row %d: %s\n"), sheet, row, err->msg);
+    } else {
         cli_report(err);
+    }
 }
 
 static void warning_out(const sh_finding *f, void *ctx)
 {
     run *r = ctx;
-    cli_finding_err(f, r->findings);
+    if (r->findings)
+        sh_finding_json(r->findings, f);
+    else
+        cli_finding_err(f, &r->out);
+}
+
+/* The documents, the findings and the counts, in the run's document. */
+static void put_run(run *r)
+{
+    sh_json_end_array(r->json);
+    sh_json_end_array(r->findings);
+    const char *docs = sh_json_finish(r->json, NULL), *finds = sh_json_finish(r->findings, NULL);
+    sh_json *j = r->out.json;
+    sh_json_kv_raw(j, "documents", docs ? docs : "[]");
+    sh_json_kv_raw(j, "findings", finds ? finds : "[]");
+    sh_json_kv_object(j, "summary");
+    sh_json_kv_int(j, "documents", (int64_t)r->written);
+    sh_json_kv_int(j, "pages", r->pages);
+    sh_json_kv_int(j, "failed", (int64_t)r->failed);
+    sh_json_kv_int(j, "already_done", (int64_t)r->already);
+    sh_json_kv_int(j, "replaced", (int64_t)r->replaced);
+    sh_json_end_object(j);
+    sh_json_free(r->json);
+    sh_json_free(r->findings);
+    r->json = r->findings = NULL;
 }
 
 /* ---- a batch sheet ---- */
@@ -290,60 +335,48 @@ static void ingest_sheet(run *r, const char *sheet, const in_context *ctx)
     in_manifest_free(rows, n);
 }
 
-int cmd_ingest(const cli_globals *g, int argc, char **argv)
+static int run_ingest(const cli_globals *g, const cli_value *opt, int nargs, char **args)
 {
-    if (g->help) {
-        print_help();
-        return SH_OK;
-    }
-    const char *org = NULL, *cccd = NULL, *person = NULL, *type = NULL, *seq = NULL;
-    const char *dpi = NULL, *expected = NULL, *manifest = NULL, *reason = NULL;
-    bool replace = false;
-    const cli_opt opts[] = {{"--org", &org, NULL},
-                            {"--cccd", &cccd, NULL},
-                            {"--name", &person, NULL},
-                            {"--type", &type, NULL},
-                            {"--seq", &seq, NULL},
-                            {"--dpi", &dpi, NULL},
-                            {"--expected-pages", &expected, NULL},
-                            {"--manifest", &manifest, NULL},
-                            {"--replace", NULL, &replace},
-                            {"--reason", &reason, NULL},
-                            {NULL, NULL, NULL}};
+    const char *org = opt[O_ORG].text, *cccd = opt[O_CCCD].text, *person = opt[O_NAME].text;
+    const char *type = opt[O_TYPE].text, *manifest = opt[O_MANIFEST].text;
+    const char *reason = opt[O_REASON].text;
+    bool replace = opt[O_REPLACE].count > 0;
+    bool numbers = opt[O_SEQ].count || opt[O_DPI].count || opt[O_EXPECTED].count;
     sh_error err;
     sh_error_clear(&err);
-    char **args = NULL;
-    int nargs = 0;
-    if (cli_parse(argc, argv, opts, false, "ingest", &args, &nargs, &err) != SH_OK)
-        return cli_report(&err);
 
-    in_document doc = {
-        org, cccd, person, 0, 0, false, 0, 0, args, (size_t)nargs, replace ? reason : NULL};
+    in_document doc = {org,
+                       cccd,
+                       person,
+                       0,
+                       (int)opt[O_SEQ].num,
+                       false,
+                       (int)opt[O_DPI].num,
+                       (int)opt[O_EXPECTED].num,
+                       args,
+                       (size_t)nargs,
+                       replace ? reason : NULL};
     if (manifest) {
-        if (org || cccd || person || type || seq || dpi || expected || nargs || replace || reason)
-            sh_fail(&err, SH_USAGE,
-                    _("ingest: --manifest takes the documents from the sheet; give no other "
-                      "options or files with it (a rescan in a sheet: fill the row's "
-                      "replace_reason column)"));
+        if (org || cccd || person || type || numbers || nargs || replace || reason)
+            cli_usage(&err, "ingest",
+                      _("--manifest takes the documents from the sheet; give no other options or "
+                        "files with it (a rescan in a sheet: fill the row's replace_reason "
+                        "column)"));
     } else if (replace && (!reason || !*reason))
-        sh_fail(&err, SH_USAGE,
-                _("ingest: --replace needs --reason \"why\": the audit log records why a "
-                  "document was rescanned, for example --reason \"page 3 was missing\""));
+        cli_usage(&err, "ingest",
+                  _("--replace needs --reason \"why\": the audit log records why a document was "
+                    "rescanned, for example --reason \"page 3 was missing\""));
     else if (reason && !replace)
-        sh_fail(&err, SH_USAGE,
-                _("ingest: --reason goes with --replace (a rescan of a document already "
-                  "there)"));
+        cli_usage(&err, "ingest",
+                  _("--reason goes with --replace (a rescan of a document already there)"));
     else if (!org || !cccd || !person || !type)
-        sh_fail(&err, SH_USAGE,
-                _("ingest: give --org CODE, --cccd NUMBER, --name \"Họ và tên\", --type STT and "
-                  "the page files (or --manifest BATCH.csv)"));
+        cli_usage(&err, "ingest",
+                  _("give --org CODE, --cccd NUMBER, --name \"Họ và tên\", --type STT and the "
+                    "page files (or --manifest BATCH.csv)"));
     else if (nargs == 0)
-        sh_fail(&err, SH_USAGE, "%s", _("ingest: give the page files (or a folder of them)"));
-    else if (parse_type(type, &doc.type_stt, &err) == SH_OK &&
-             (!seq || parse_int(seq, "--seq", 1, NM_SEQ_MAX, &doc.seq, &err) == SH_OK) &&
-             (!dpi || parse_int(dpi, "--dpi", 50, 4800, &doc.dpi, &err) == SH_OK))
-        if (expected)
-            parse_int(expected, "--expected-pages", 1, 100000, &doc.expected_pages, &err);
+        cli_usage(&err, "ingest", "%s", _("give the page files (or a folder of them)"));
+    else
+        parse_type(type, &doc.type_stt, &err);
     if (err.status != SH_OK) {
         g_free(args);
         return cli_report(&err);
@@ -367,14 +400,15 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
         nm_rules_from_config(&rules, &ws.config);
         in_context ctx = {.root = ws.root,
                           .rules = &rules,
-                          .min_dpi = ws.config.min_dpi,
+                          .min_dpi = vd_config_get(&ws.config)->min_dpi,
                           .creation_time = creation_time(),
                           .ledger = ledger,
                           .actor = &actor,
                           .warn = warning_out,
                           .warn_ctx = &r};
         in_limits_from_config(&ctx.limits, &ws.config);
-        if (g->json) {
+        cli_out_open(&r.out, g);
+        if (r.out.json) {
             r.json = sh_json_new();
             r.findings = sh_json_new();
             sh_json_begin_array(r.json);
@@ -392,33 +426,10 @@ int cmd_ingest(const cli_globals *g, int argc, char **argv)
             sh_error_clear(&err);
         }
     }
-    int status = err.status != SH_OK ? cli_report(&err) : r.status;
-    if (r.json) {
-        sh_json_end_array(r.json);
-        sh_json_end_array(r.findings);
-        const char *docs = sh_json_finish(r.json, NULL), *finds = sh_json_finish(r.findings, NULL);
-        sh_json *j = sh_json_new();
-        sh_json_begin_object(j);
-        sh_json_key(j, "documents");
-        sh_json_raw(j, docs ? docs : "[]");
-        sh_json_key(j, "findings");
-        sh_json_raw(j, finds ? finds : "[]");
-        sh_json_key(j, "summary");
-        sh_json_begin_object(j);
-        sh_json_key(j, "documents");
-        sh_json_int(j, (int64_t)r.written);
-        sh_json_key(j, "pages");
-        sh_json_int(j, r.pages);
-        sh_json_key(j, "failed");
-        sh_json_int(j, (int64_t)r.failed);
-        sh_json_kv_int(j, "already_done", (int64_t)r.already);
-        sh_json_kv_int(j, "replaced", (int64_t)r.replaced);
-        sh_json_end_object(j);
-        sh_json_end_object(j);
-        status = cli_print_json(j, status);
-        sh_json_free(j);
-        sh_json_free(r.json);
-        sh_json_free(r.findings);
+    int status = err.status != SH_OK ? cli_out_fail(&r.out, &err) : r.status;
+    if (r.out.json) {
+        put_run(&r);
+        status = cli_out_close(&r.out, status);
     } else if (manifest && err.status == SH_OK && r.already == 0)
         sh_info(_("%zu documents written (%d pages); %zu failed"), r.written, r.pages, r.failed);
     else if (manifest && err.status == SH_OK)

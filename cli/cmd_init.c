@@ -3,60 +3,64 @@
 
 #include <glib.h>
 
-static void print_help(void)
-{
-    printf(_("Usage: sohoa init [DIR] --station ID --operator NAME\n"
-             "\n"
-             "Create a workspace in DIR (default: the current folder): DIR/sohoa.ini and the\n"
-             "ledger DIR/.sohoa/ledger.db. An existing workspace is never overwritten.\n"
-             "\n"
-             "  --station ID       this scan station's ID, for example HN-XA-01\n"
-             "  --operator NAME    the person setting it up, for example \"Nguyễn Văn A\"\n"));
-}
+enum { O_STATION, O_OPERATOR };
 
-int cmd_init(const cli_globals *g, int argc, char **argv)
+static const cli_option OPTIONS[] = {
+    [O_STATION] = {"station", 0, CLI_STRING, N_("ID"),
+                   N_("this scan station's ID, for example HN-XA-01")},
+    [O_OPERATOR] = {"operator", 0, CLI_STRING, N_("NAME"),
+                    N_("the person setting it up, for example \"Nguyễn Văn A\""),
+                    .flags = CLI_GLOBAL},
+    {0},
+};
+
+static const cli_item ARGUMENTS[] = {
+    {NULL, N_("DIR"), N_("the folder of the new workspace (default: the current folder)")},
+    {0},
+};
+
+static int run_init(const cli_globals *g, const cli_value *opt, int nargs, char **args);
+
+const cli_command cli_cmd_init = {
+    .name = "init",
+    .summary = N_("create a workspace (sohoa.ini and the ledger)"),
+    .usage = N_("sohoa init [DIR] --station ID --operator NAME"),
+    .description =
+        N_("Create a workspace in DIR (default: the current folder): DIR/sohoa.ini and "
+           "the ledger DIR/.sohoa/ledger.db. An existing workspace is never overwritten."),
+    .arguments = ARGUMENTS,
+    .options = OPTIONS,
+    .run = run_init,
+};
+
+static int run_init(const cli_globals *g, const cli_value *opt, int nargs, char **args)
 {
-    const char *station = NULL;
-    const cli_opt opts[] = {{"--station", &station, NULL}, {NULL, NULL, NULL}};
+    const char *station = opt[O_STATION].text;
     sh_error err;
     sh_error_clear(&err);
-    char **args = NULL;
-    int nargs = 0;
-    if (g->help) {
-        print_help();
-        return SH_OK;
-    }
-    if (cli_parse(argc, argv, opts, false, "init", &args, &nargs, &err) != SH_OK)
-        return cli_report(&err);
     int status = SH_OK;
     const char *dir = nargs > 0 ? args[0] : ".";
     if (nargs > 1) {
-        sh_fail(&err, SH_USAGE, _("init: one folder at most; see \"sohoa init --help\""));
+        cli_usage(&err, "init", _("one folder at most; see \"sohoa help init\""));
     } else if (!station) {
-        sh_fail(&err, SH_USAGE,
-                _("init: --station ID is required (for example --station HN-XA-01)"));
+        cli_usage(&err, "init", _("--station ID is required (for example --station HN-XA-01)"));
     } else if (!g->operator_name) {
-        sh_fail(&err, SH_USAGE,
-                _("init: --operator NAME is required: every action is recorded under a "
-                  "person's name"));
+        cli_usage(&err, "init",
+                  _("--operator NAME is required: every action is recorded under a person's "
+                    "name"));
     } else if (sh_workspace_create(dir, station, g->operator_name, &err) == SH_OK) {
         char *root = g_canonicalize_filename(dir, NULL);
-        if (g->json) {
-            sh_json *j = sh_json_new();
-            sh_json_begin_object(j);
-            sh_json_key(j, "workspace");
-            sh_json_string(j, root);
-            sh_json_key(j, "station");
-            sh_json_string(j, station);
-            sh_json_key(j, "operator");
-            sh_json_string(j, g->operator_name);
-            sh_json_end_object(j);
-            status = cli_print_json(j, SH_OK);
-            sh_json_free(j);
+        cli_out o;
+        cli_out_open(&o, g);
+        if (o.json) {
+            sh_json_kv_str(o.json, "workspace", root);
+            sh_json_kv_str(o.json, "station", station);
+            sh_json_kv_str(o.json, "operator", g->operator_name);
         } else {
             sh_info(_("Created workspace %s (station %s, operator %s)."), root, station,
                     g->operator_name);
         }
+        status = cli_out_close(&o, SH_OK);
         g_free(root);
     }
     if (err.status != SH_OK)

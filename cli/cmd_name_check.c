@@ -12,26 +12,21 @@
 
 static void put_summary(sh_json *j, const nm_check_summary *s)
 {
-    sh_json_key(j, "summary");
-    sh_json_begin_object(j);
-    sh_json_key(j, "org_folders");
-    sh_json_int(j, (int64_t)s->org_folders);
-    sh_json_key(j, "dossiers");
-    sh_json_int(j, (int64_t)s->dossiers);
-    sh_json_key(j, "files");
-    sh_json_int(j, (int64_t)s->files);
-    sh_json_key(j, "errors");
-    sh_json_int(j, (int64_t)s->errors);
-    sh_json_key(j, "warnings");
-    sh_json_int(j, (int64_t)s->warnings);
+    sh_json_kv_object(j, "summary");
+    sh_json_kv_int(j, "org_folders", (int64_t)s->org_folders);
+    sh_json_kv_int(j, "dossiers", (int64_t)s->dossiers);
+    sh_json_kv_int(j, "files", (int64_t)s->files);
+    sh_json_kv_int(j, "errors", (int64_t)s->errors);
+    sh_json_kv_int(j, "warnings", (int64_t)s->warnings);
     sh_json_end_object(j);
 }
 
-static void print_summary(const nm_check_summary *s)
+static void print_summary(const cli_out *o, const nm_check_summary *s)
 {
-    printf(_("Checked: organisation folders %zu, dossiers %zu, files %zu. Errors: %zu, "
-             "warnings: %zu.\n"),
-           s->org_folders, s->dossiers, s->files, s->errors, s->warnings);
+    cli_say(o, CLI_NOTE,
+            _("Checked: organisation folders %zu, dossiers %zu, files %zu. Errors: %zu, "
+              "warnings: %zu.\n"),
+            s->org_folders, s->dossiers, s->files, s->errors, s->warnings);
 }
 
 /* -q: the errors only. */
@@ -45,12 +40,10 @@ static bool quiet(void) { return sh_log_get_level() == SH_LOG_QUIET; }
 
 int name_check(const cli_globals *g, int npaths, char **paths)
 {
-    sh_json *j = g->json ? sh_json_new() : NULL;
-    if (j) {
-        sh_json_begin_object(j);
-        sh_json_key(j, "findings");
-        sh_json_begin_array(j);
-    }
+    cli_out o;
+    cli_out_open(&o, g);
+    if (o.json)
+        sh_json_kv_array(o.json, "findings");
     nm_check_summary total = {0};
     sh_status worst = SH_OK;
     for (int i = 0; i < npaths; i++) {
@@ -62,8 +55,8 @@ int name_check(const cli_globals *g, int npaths, char **paths)
         sh_error_clear(&e);
         sh_status st = cli_naming_rules(g, paths[i], &ws, &rules, &e);
         if (st == SH_OK) {
-            st = nm_check_path(paths[i], &rules, quiet() && !j ? error_out : cli_finding_out, j,
-                               &sum, &e);
+            st = nm_check_path(paths[i], &rules, quiet() && !o.json ? error_out : cli_finding_out,
+                               &o, &sum, &e);
             sh_debug("%s: %zu organisation folders, %zu dossiers, %zu files looked at", paths[i],
                      sum.org_folders, sum.dossiers, sum.files);
             sh_workspace_close(&ws);
@@ -71,10 +64,10 @@ int name_check(const cli_globals *g, int npaths, char **paths)
         if (st != SH_OK) {
             /* Say it now, and go on with the other paths: one bad path should not hide the
              * findings of the rest. */
-            fprintf(stderr, "sohoa: %s\n", e.msg);
+            cli_report(&e);
             if (sum.unreadable > 1)
-                fprintf(stderr, _("sohoa: %zu folders under %s could not be read\n"),
-                        sum.unreadable, paths[i]);
+                cli_say_err(_("sohoa: %zu folders under %s could not be read\n"), sum.unreadable,
+                            paths[i]);
             if (worst == SH_OK || st < worst)
                 worst = st; /* a usage error (bad sohoa.ini) before an unreadable input */
         }
@@ -84,17 +77,13 @@ int name_check(const cli_globals *g, int npaths, char **paths)
         total.errors += sum.errors;
         total.warnings += sum.warnings;
     }
-    int status = worst != SH_OK ? worst : total.errors ? SH_FINDINGS : SH_OK;
-    if (j) {
-        sh_json_end_array(j);
-        put_summary(j, &total);
-        sh_json_end_object(j);
-        status = cli_print_json(j, status);
-        sh_json_free(j);
-    } else if (!quiet()) {
-        print_summary(&total);
+    if (o.json) {
+        sh_json_end_array(o.json);
+        put_summary(o.json, &total);
+    } else {
+        print_summary(&o, &total);
     }
-    return status;
+    return cli_out_close(&o, worst != SH_OK ? worst : total.errors ? SH_FINDINGS : SH_OK);
 }
 
 /* ---- fix ---- */
@@ -103,79 +92,65 @@ int name_check(const cli_globals *g, int npaths, char **paths)
 static void put_counts(sh_json *j, const char *done_key, size_t done, size_t failed,
                        size_t undecided)
 {
-    sh_json_key(j, done_key);
-    sh_json_int(j, (int64_t)done);
-    sh_json_key(j, "failed");
-    sh_json_int(j, (int64_t)failed);
-    sh_json_key(j, "undecided");
-    sh_json_int(j, (int64_t)undecided);
+    sh_json_kv_int(j, done_key, (int64_t)done);
+    sh_json_kv_int(j, "failed", (int64_t)failed);
+    sh_json_kv_int(j, "undecided", (int64_t)undecided);
 }
-
-typedef struct {
-    sh_json *json; /* the "renames" array when --json */
-} step_out;
 
 static void put_rename(sh_json *j, const char *from, const char *to, const char *status,
                        const char *why)
 {
     sh_json_begin_object(j);
-    sh_json_key(j, "from");
-    sh_json_string(j, from);
-    sh_json_key(j, "to");
-    sh_json_string(j, to);
-    sh_json_key(j, "status");
-    sh_json_string(j, status);
-    if (why) {
-        sh_json_key(j, "why");
-        sh_json_string(j, why);
-    }
+    sh_json_kv_str(j, "from", from);
+    sh_json_kv_str(j, "to", to);
+    sh_json_kv_str(j, "status", status);
+    if (why)
+        sh_json_kv_str(j, "why", why);
     sh_json_end_object(j);
 }
 
+/* ctx: the cli_out, its "renames" array open with --json. -q: the renames that failed only;
+ * the journal holds the rest. */
 static void print_step(const char *from, const char *to, nm_step_result result, const char *why,
                        void *ctx)
 {
-    step_out *o = ctx;
+    const cli_out *o = ctx;
     char *shown_from = g_utf8_make_valid(from, -1), *shown_to = g_utf8_make_valid(to, -1);
     static const char *const STATUS[] = {"done", "already", "failed"};
     if (o->json)
         put_rename(o->json, shown_from, shown_to, STATUS[result], why);
-    else if (result != NM_STEP_FAILED && quiet())
-        ; /* -q: the renames that failed only; the journal holds the rest */
     else if (result == NM_STEP_DONE)
-        printf(_("renamed %s\n     → %s\n"), shown_from, shown_to);
+        cli_say(o, CLI_NOTE, _("renamed %s\n     → %s\n"), shown_from, shown_to);
     else if (result == NM_STEP_ALREADY)
-        printf(_("already %s\n"), shown_to);
+        cli_say(o, CLI_NOTE, _("already %s\n"), shown_to);
     else
-        printf(_("NOT renamed %s: %s\n"), shown_from, why);
+        cli_say(o, CLI_RESULT, _("NOT renamed %s: %s\n"), shown_from, why);
     g_free(shown_from);
     g_free(shown_to);
 }
 
-static void print_plan(const nm_fix_plan *plan, sh_json *j, bool apply)
+static void print_plan(const nm_fix_plan *plan, const cli_out *o, bool apply)
 {
     if (apply)
         return; /* the steps are printed as they happen */
     for (size_t i = 0; i < plan->n_renames; i++) {
         char *from = g_utf8_make_valid(plan->renames[i].from, -1);
         char *to = g_utf8_make_valid(plan->renames[i].to, -1);
-        if (j)
-            put_rename(j, from, to, "planned", NULL);
+        if (o->json)
+            put_rename(o->json, from, to, "planned", NULL);
         else
-            printf(_("rename %s\n     → %s\n"), from, to);
+            cli_say(o, CLI_RESULT, _("rename %s\n     → %s\n"), from, to);
         g_free(from);
         g_free(to);
     }
 }
 
-static void print_undecided(const nm_fix_plan *plan, sh_json *j)
+static void print_undecided(const nm_fix_plan *plan, cli_out *o)
 {
-    if (j) {
-        sh_json_key(j, "undecided");
-        sh_json_begin_array(j);
-    } else if (plan->n_undecided) {
-        printf(_("For a person to decide (not renamed):\n"));
-    }
+    if (o->json)
+        sh_json_kv_array(o->json, "undecided");
+    else if (plan->n_undecided)
+        cli_say(o, CLI_RESULT, _("For a person to decide (not renamed):\n"));
     for (size_t i = 0; i < plan->n_undecided; i++) {
         const nm_undecided *u = &plan->undecided[i];
         char *path = g_utf8_make_valid(u->path, -1);
@@ -184,11 +159,11 @@ static void print_undecided(const nm_fix_plan *plan, sh_json *j)
                         .path = path,
                         .message = u->message,
                         .suggestion = u->suggestion};
-        cli_finding_out(&f, j);
+        cli_finding_out(&f, o);
         g_free(path);
     }
-    if (j)
-        sh_json_end_array(j);
+    if (o->json)
+        sh_json_end_array(o->json);
 }
 
 /* .sohoa/journals/name-fix-20261121T101500.123Z.txt */
@@ -280,7 +255,7 @@ static sh_status settle_interrupted(change_ctx *c, sh_error *err)
  * renames run, then the end naming the intent: a kill anywhere leaves renames the audit chain
  * announced, and a journal that is recorded or none. */
 static sh_status apply_recorded(change_ctx *c, const nm_fix_plan *plan, const char *path,
-                                const char *journal, step_out *o, size_t *done, size_t *failed,
+                                const char *journal, const cli_out *o, size_t *done, size_t *failed,
                                 sh_error *err)
 {
     *done = *failed = 0;
@@ -313,11 +288,10 @@ static sh_status apply_recorded(change_ctx *c, const nm_fix_plan *plan, const ch
     int lock = -1;
     if ((st = sh_publish_finish_locked(c->ledger, f, intent, &lock, err)) != SH_OK)
         return st; /* recorded, kept for recovery; nothing renamed */
-    nm_fix_apply_renames(plan, print_step, o, done, failed);
+    nm_fix_apply_renames(plan, print_step, (void *)o, done, failed);
     d = sh_json_new();
     sh_json_begin_object(d);
-    sh_json_key(d, "journal");
-    sh_json_string(d, journal);
+    sh_json_kv_str(d, "journal", journal);
     sh_json_kv_str(d, "journal_sha256", sha);
     sh_json_kv_int(d, "begin", begin);
     put_counts(d, "renamed", *done, *failed, plan->n_undecided);
@@ -331,10 +305,8 @@ static sh_status apply_recorded(change_ctx *c, const nm_fix_plan *plan, const ch
 /* "restored" and "failed" of an undo, in its audit entry and its JSON summary. */
 static void put_undo_counts(sh_json *j, size_t done, size_t failed)
 {
-    sh_json_key(j, "restored");
-    sh_json_int(j, (int64_t)done);
-    sh_json_key(j, "failed");
-    sh_json_int(j, (int64_t)failed);
+    sh_json_kv_int(j, "restored", (int64_t)done);
+    sh_json_kv_int(j, "failed", (int64_t)failed);
 }
 
 static int undo(const cli_globals *g, const char *journal, sh_error *err)
@@ -342,13 +314,10 @@ static int undo(const cli_globals *g, const char *journal, sh_error *err)
     change_ctx c;
     if (change_open(g, journal, &c, err) != SH_OK)
         return err->status;
-    sh_json *j = g->json ? sh_json_new() : NULL;
-    if (j) {
-        sh_json_begin_object(j);
-        sh_json_key(j, "renames");
-        sh_json_begin_array(j);
-    }
-    step_out o = {j};
+    cli_out o;
+    cli_out_open(&o, g);
+    if (o.json)
+        sh_json_kv_array(o.json, "renames");
     size_t done = 0, failed = 0;
     /* The apply it reverses, named in its entry: that closes an apply that was interrupted. */
     char sha[SH_SHA256_HEX_LEN + 1];
@@ -372,26 +341,45 @@ static int undo(const cli_globals *g, const char *journal, sh_error *err)
         sh_json_free(d);
     }
     g_free(key);
-    int status = st != SH_OK ? (int)st : failed ? SH_FINDINGS : SH_OK;
-    if (st != SH_OK) {
-        sh_json_free(j);
-        change_close(&c);
-        return status; /* reported by the caller */
-    }
-    if (j) {
-        sh_json_end_array(j);
-        sh_json_key(j, "summary");
-        sh_json_begin_object(j);
-        put_undo_counts(j, done, failed);
-        sh_json_end_object(j);
-        sh_json_end_object(j);
-        status = cli_print_json(j, status);
-    } else if (!quiet()) {
-        printf(_("%zu names given back, %zu could not be.\n"), done, failed);
-    }
-    sh_json_free(j);
     change_close(&c);
-    return status;
+    if (st != SH_OK) {
+        cli_out_drop(&o);
+        return st; /* reported by the caller */
+    }
+    if (o.json) {
+        sh_json_end_array(o.json);
+        sh_json_kv_object(o.json, "summary");
+        put_undo_counts(o.json, done, failed);
+        sh_json_end_object(o.json);
+    } else {
+        cli_say(&o, CLI_NOTE, _("%zu names given back, %zu could not be.\n"), done, failed);
+    }
+    return cli_out_close(&o, failed ? SH_FINDINGS : SH_OK);
+}
+
+/* The end of a fix: the journal and the counts, or the closing lines for a person. */
+static void fix_summary(const cli_out *o, const nm_fix_plan *plan, const char *journal, size_t done,
+                        size_t failed, bool apply)
+{
+    if (o->json) {
+        sh_json_kv_str(o->json, "journal", journal);
+        sh_json_kv_object(o->json, "summary");
+        sh_json_kv_int(o->json, "renames", (int64_t)plan->n_renames);
+        put_counts(o->json, "done", done, failed, plan->n_undecided);
+        sh_json_end_object(o->json);
+    } else if (!apply) {
+        cli_say(o, CLI_NOTE,
+                _("Plan: %zu renames, %zu names for a person to decide. Nothing was renamed; "
+                  "add --apply to rename.\n"),
+                plan->n_renames, plan->n_undecided);
+    } else {
+        cli_say(o, CLI_NOTE, _("%zu renamed, %zu not renamed, %zu names for a person to decide.\n"),
+                done, failed, plan->n_undecided);
+        if (journal)
+            cli_say(o, CLI_RESULT,
+                    _("Journal: %s\nTo give the old names back: sohoa name fix --undo %s\n"),
+                    journal, journal);
+    }
 }
 
 int name_fix(const cli_globals *g, const char *path, bool apply, const char *undo_journal,
@@ -420,54 +408,31 @@ int name_fix(const cli_globals *g, const char *path, bool apply, const char *und
         return st; /* reported by the caller */
     }
     if (st != SH_OK) /* a folder could not be read: say so, plan the rest */
-        fprintf(stderr, "sohoa: %s\n", err->msg);
-    sh_json *j = g->json ? sh_json_new() : NULL;
-    if (j) {
-        sh_json_begin_object(j);
-        sh_json_key(j, "renames");
-        sh_json_begin_array(j);
-    }
-    print_plan(&plan, j, apply);
+        cli_report(err);
+    cli_out o;
+    cli_out_open(&o, g);
+    if (o.json)
+        sh_json_kv_array(o.json, "renames");
+    print_plan(&plan, &o, apply);
     char *journal = NULL;
     size_t done = 0, failed = 0;
     sh_status apply_st = SH_OK;
     if (apply && plan.n_renames > 0) {
-        step_out o = {j};
         journal = new_journal_path(&c.ws, err);
         apply_st = journal ? apply_recorded(&c, &plan, path, journal, &o, &done, &failed, err)
                            : err->status;
     }
-    if (j)
-        sh_json_end_array(j);
-    print_undecided(&plan, j);
+    if (o.json)
+        sh_json_end_array(o.json);
+    print_undecided(&plan, &o);
     int status = st != SH_OK ? SH_INPUT : failed || plan.n_undecided ? SH_FINDINGS : SH_OK;
     if (apply_st != SH_OK) {
-        status = apply_st; /* reported by the caller; the steps done are printed above */
-    } else if (j) {
-        sh_json_key(j, "journal");
-        sh_json_string(j, journal);
-        sh_json_key(j, "summary");
-        sh_json_begin_object(j);
-        sh_json_key(j, "renames");
-        sh_json_int(j, (int64_t)plan.n_renames);
-        put_counts(j, "done", done, failed, plan.n_undecided);
-        sh_json_end_object(j);
-        sh_json_end_object(j);
-        status = cli_print_json(j, status);
-    } else if (!apply) {
-        if (!quiet())
-            printf(_("Plan: %zu renames, %zu names for a person to decide. Nothing was renamed; "
-                     "add --apply to rename.\n"),
-                   plan.n_renames, plan.n_undecided);
+        cli_out_drop(&o); /* reported by the caller; the steps done are printed above */
+        status = apply_st;
     } else {
-        if (!quiet())
-            printf(_("%zu renamed, %zu not renamed, %zu names for a person to decide.\n"), done,
-                   failed, plan.n_undecided);
-        if (journal)
-            printf(_("Journal: %s\nTo give the old names back: sohoa name fix --undo %s\n"),
-                   journal, journal);
+        fix_summary(&o, &plan, journal, done, failed, apply);
+        status = cli_out_close(&o, status);
     }
-    sh_json_free(j);
     g_free(journal);
     nm_fix_plan_free(&plan);
     change_close(&c);

@@ -10,45 +10,65 @@
 
 #include "sign/sign.h"
 
-static void print_help(void)
-{
-    printf(_("Usage: sohoa sign PATH... (--pkcs12 FILE | --pkcs11-module LIB [--token LABEL]\n"
-             "                  [--key LABEL]) [--pin-env VAR | --pin-file FILE]\n"
-             "                  [--org NAME] [--seal PNG] [--force]\n"
-             "\n"
-             "Sign with the organisation's certificate every PDF under PATH that passed\n"
-             "sohoa validate and has not changed since. Each is written beside it as\n"
-             "<name>_signed.pdf (PAdES, visible stamp at the top right of page 1, where it\n"
-             "covers the least print: [sign] stamp_place); the original is not touched.\n"
-             "Files already signed are left alone, and so are files another sohoa run is\n"
-             "signing at the same time. The key, token, seal and font are checked before\n"
-             "the PIN is asked.\n"
-             "\n"
-             "  --pkcs12 FILE         the key and certificate in a PKCS#12 file (.p12, .pfx)\n"
-             "  --pkcs11-module LIB   the token's PKCS#11 module (sohoa.ini: pkcs11_module)\n"
-             "  --token LABEL         which token, when several are plugged in\n"
-             "  --key LABEL           which key on the token, when it holds several\n"
-             "  --pin-env VAR         read the PIN or passphrase from environment variable VAR\n"
-             "  --pin-file FILE       read it from the first line of FILE (mode 600)\n"
-             "                        (neither: it is asked on the terminal, not shown)\n"
-             "  --org NAME            the organisation on the stamp (default: sohoa.ini, else\n"
-             "                        the certificate's O)\n"
-             "  --seal PNG            the seal image (default: sohoa.ini seal_image)\n"
-             "  --force               also sign files that did not pass validation or changed\n"
-             "                        since; recorded as forced in the audit log\n"
-             "  --json                print the results as one JSON document\n"
-             "\n"
-             "Exit status: 0 every file signed or already signed, 1 some were refused, 2 bad\n"
-             "arguments, 3 the key, a file or a folder could not be used, 4 the ledger could\n"
-             "not be written.\n"));
-}
+enum { O_PKCS12, O_MODULE, O_TOKEN, O_KEY, O_PIN_ENV, O_PIN_FILE, O_ORG, O_SEAL, O_FORCE, O_JSON };
+
+static const cli_option OPTIONS[] = {
+    [O_PKCS12] = {"pkcs12", 0, CLI_FILE, N_("FILE"),
+                  N_("the key and certificate in a PKCS#12 file (.p12, .pfx)")},
+    [O_MODULE] = {"pkcs11-module", 0, CLI_FILE, N_("LIB"),
+                  N_("the token's PKCS#11 module (sohoa.ini: pkcs11_module)")},
+    [O_TOKEN] = {"token", 0, CLI_STRING, N_("LABEL"),
+                 N_("which token, when several are plugged in")},
+    [O_KEY] = {"key", 0, CLI_STRING, N_("LABEL"),
+               N_("which key on the token, when it holds several")},
+    [O_PIN_ENV] = {"pin-env", 0, CLI_STRING, N_("VAR"),
+                   N_("read the PIN or passphrase from environment variable VAR")},
+    [O_PIN_FILE] = {"pin-file", 0, CLI_FILE, N_("FILE"),
+                    N_("read it from the first line of FILE (mode 600); neither: it is asked on "
+                       "the terminal, not shown")},
+    [O_ORG] = {"org", 0, CLI_STRING, N_("NAME"),
+               N_("the organisation on the stamp (default: sohoa.ini, else the certificate's "
+                  "O)")},
+    [O_SEAL] = {"seal", 0, CLI_FILE, N_("PNG"),
+                N_("the seal image (default: sohoa.ini seal_image)")},
+    [O_FORCE] = {"force", 0, CLI_FLAG, NULL,
+                 N_("also sign files that did not pass validation or changed since; recorded as "
+                    "forced in the audit log")},
+    [O_JSON] = {"json", 0, CLI_FLAG, NULL, N_("print the results as one JSON document"),
+                .flags = CLI_GLOBAL},
+    {0},
+};
+
+static const cli_item ARGUMENTS[] = {
+    {NULL, N_("PATH..."), N_("the folders and PDF files to sign")},
+    {0},
+};
+
+static int run_sign(const cli_globals *g, const cli_value *opt, int nargs, char **args);
+
+const cli_command cli_cmd_sign = {
+    .name = "sign",
+    .summary = N_("sign passed PDFs with the organisation's certificate and stamp"),
+    .usage = N_("sohoa sign PATH... (--pkcs12 FILE | --pkcs11-module LIB [--token LABEL]\n"
+                "    [--key LABEL]) [--pin-env VAR | --pin-file FILE]\n"
+                "    [--org NAME] [--seal PNG] [--force]"),
+    .description =
+        N_("Sign with the organisation's certificate every PDF under PATH that passed "
+           "sohoa validate and has not changed since. Each is written beside it as "
+           "<name>_signed.pdf (PAdES, visible stamp at the top right of page 1, where it "
+           "covers the least print: [sign] stamp_place); the original is not touched. "
+           "Files already signed are left alone, and so are files another sohoa run is "
+           "signing at the same time. The key, token, seal and font are checked before "
+           "the PIN is asked."),
+    .arguments = ARGUMENTS,
+    .options = OPTIONS,
+    .exit_status = N_("Exit status: 0 every file signed or already signed, 1 some were refused, "
+                      "2 bad arguments, 3 the key, a file or a folder could not be used, 4 the "
+                      "ledger could not be written."),
+    .run = run_sign,
+};
 
 /* ---- output ---- */
-
-typedef struct {
-    const cli_globals *g;
-    sh_json *json; /* --json: the "files" array is open in it */
-} output;
 
 static const char *state_name(sg_file_state s)
 {
@@ -84,65 +104,62 @@ static void file_json(sh_json *j, const sg_file_report *r)
     sh_json_end_object(j);
 }
 
-/* One file's fate, as it is known: refusals and errors always, the rest with -v. */
+/* One file's fate, as it is known (ctx: the cli_out, its "files" array open with --json):
+ * refusals and errors always, the rest with -v. */
 static void file_out(const sg_file_report *r, void *ctx)
 {
-    output *o = ctx;
+    const cli_out *o = ctx;
     if (o->json) {
         file_json(o->json, r);
         return;
     }
-    bool verbose = sh_log_get_level() == SH_LOG_VERBOSE;
-    sh_progress_suspend();
     switch (r->state) {
     case SG_FILE_ERROR:
-        fflush(stdout);
-        fprintf(stderr, "sohoa: %s\n", r->reason);
+        cli_say_err("sohoa: %s\n", r->reason);
         break;
     case SG_FILE_REFUSED:
-        printf(_("%s: not signed: %s\n"), r->path, r->reason);
+        cli_say(o, CLI_RESULT, _("%s: not signed: %s\n"), r->path, r->reason);
         break;
     case SG_FILE_ELSEWHERE:
-        if (sh_log_get_level() != SH_LOG_QUIET)
-            printf(_("%s: another sohoa run is signing it now; left to that run\n"), r->path);
+        cli_say(o, CLI_NOTE, _("%s: another sohoa run is signing it now; left to that run\n"),
+                r->path);
         break;
     case SG_FILE_ALREADY:
-        if (verbose)
-            printf(_("%s: already signed (%s), left alone\n"), r->path, r->output);
+        cli_say(o, CLI_DETAIL, _("%s: already signed (%s), left alone\n"), r->path, r->output);
         break;
     case SG_FILE_SIGNED:
         if (r->forced)
-            printf(_("%s: signed anyway (--force) → %s\n"), r->path, r->output);
-        else if (verbose)
-            printf(_("%s: signed → %s\n"), r->path, r->output);
+            cli_say(o, CLI_RESULT, _("%s: signed anyway (--force) → %s\n"), r->path, r->output);
+        else
+            cli_say(o, CLI_DETAIL, _("%s: signed → %s\n"), r->path, r->output);
         break;
     }
-    fflush(stdout);
-    sh_progress_resume();
 }
 
-static void print_summary(const sg_summary *sum)
+static void print_summary(const cli_out *o, const sg_summary *sum)
 {
-    printf(ngettext("Signed %d file", "Signed %d files", (unsigned long)sum->signed_n),
-           sum->signed_n);
-    printf(_("; %d already signed; %d refused; %d errors.\n"), sum->already, sum->refused,
-           sum->errors);
+    cli_say(o, CLI_RESULT,
+            ngettext("Signed %d file", "Signed %d files", (unsigned long)sum->signed_n),
+            sum->signed_n);
+    cli_say(o, CLI_RESULT, _("; %d already signed; %d refused; %d errors.\n"), sum->already,
+            sum->refused, sum->errors);
     if (sum->elsewhere)
-        printf(ngettext("%d file was being signed by another sohoa run at the same time and was "
-                        "left to it.\n",
-                        "%d files were being signed by another sohoa run at the same time and "
-                        "were left to it.\n",
-                        (unsigned long)sum->elsewhere),
-               sum->elsewhere);
+        cli_say(o, CLI_RESULT,
+                ngettext("%d file was being signed by another sohoa run at the same time and was "
+                         "left to it.\n",
+                         "%d files were being signed by another sohoa run at the same time and "
+                         "were left to it.\n",
+                         (unsigned long)sum->elsewhere),
+                sum->elsewhere);
     if (sum->refused)
-        printf(_("Refused files were not changed: validate them (or fix and validate again), then "
-                 "run sohoa sign again.\n"));
+        cli_say(o, CLI_RESULT,
+                _("Refused files were not changed: validate them (or fix and validate again), "
+                  "then run sohoa sign again.\n"));
 }
 
 static void summary_json(sh_json *j, const sg_summary *sum)
 {
-    sh_json_key(j, "summary");
-    sh_json_begin_object(j);
+    sh_json_kv_object(j, "summary");
     sh_json_kv_int(j, "signed", sum->signed_n);
     sh_json_kv_int(j, "already_signed", sum->already);
     sh_json_kv_int(j, "refused", sum->refused);
@@ -154,19 +171,19 @@ static void summary_json(sh_json *j, const sg_summary *sum)
 /* ---- the command ---- */
 
 /* The key options with sohoa.ini's defaults; SH_USAGE when the key is not said. */
-static sh_status key_source(const sh_config *c, const char *pkcs12, const char *module,
+static sh_status key_source(const sg_config *c, const char *pkcs12, const char *module,
                             const char *token, const char *key, sg_key_source *src, sh_error *err)
 {
-    if (!module && !pkcs12 && c->sign_pkcs11_module && *c->sign_pkcs11_module)
-        module = c->sign_pkcs11_module;
+    if (!module && !pkcs12 && c->pkcs11_module)
+        module = c->pkcs11_module;
     if (!module == !pkcs12)
-        return sh_fail(err, SH_USAGE,
-                       _("sign: say where the key is: --pkcs12 FILE or --pkcs11-module LIB "
-                         "(or pkcs11_module in sohoa.ini), one of them"));
+        return cli_usage(err, "sign",
+                         _("say where the key is: --pkcs12 FILE or --pkcs11-module LIB (or "
+                           "pkcs11_module in sohoa.ini), one of them"));
     *src = (sg_key_source){.pkcs12 = pkcs12,
                            .pkcs11_module = pkcs12 ? NULL : module,
-                           .token_label = token ? token : c->sign_token_label,
-                           .key_label = key ? key : c->sign_key_label};
+                           .token_label = token ? token : c->token_label,
+                           .key_label = key ? key : c->key_label};
     if (src->token_label && !*src->token_label)
         src->token_label = NULL;
     if (src->key_label && !*src->key_label)
@@ -174,32 +191,19 @@ static sh_status key_source(const sh_config *c, const char *pkcs12, const char *
     return SH_OK;
 }
 
-int cmd_sign(const cli_globals *g, int argc, char **argv)
+static int run_sign(const cli_globals *g, const cli_value *opt, int nargs, char **args)
 {
-    const char *pkcs12 = NULL, *module = NULL, *token = NULL, *key = NULL, *pin_env = NULL,
-               *pin_file = NULL, *org = NULL, *seal = NULL;
-    bool force = false;
-    const cli_opt opts[] = {{"--pkcs12", &pkcs12, NULL},   {"--pkcs11-module", &module, NULL},
-                            {"--token", &token, NULL},     {"--key", &key, NULL},
-                            {"--pin-env", &pin_env, NULL}, {"--pin-file", &pin_file, NULL},
-                            {"--org", &org, NULL},         {"--seal", &seal, NULL},
-                            {"--force", NULL, &force},     {0}};
-    char **args;
-    int nargs;
+    const char *pkcs12 = opt[O_PKCS12].text, *module = opt[O_MODULE].text,
+               *token = opt[O_TOKEN].text, *key = opt[O_KEY].text, *pin_env = opt[O_PIN_ENV].text,
+               *pin_file = opt[O_PIN_FILE].text, *org = opt[O_ORG].text, *seal = opt[O_SEAL].text;
+    bool force = opt[O_FORCE].count > 0;
     sh_error err;
     sh_error_clear(&err);
-    if (cli_parse(argc, argv, opts, false, "sign", &args, &nargs, &err) != SH_OK)
-        return cli_report(&err);
-    if (g->help) {
-        print_help();
-        g_free(args);
-        return 0;
-    }
     sh_status st = SH_OK;
     if (nargs == 0)
-        st = sh_fail(&err, SH_USAGE, _("sign: name at least one folder or PDF file to sign"));
+        st = cli_usage(&err, "sign", _("name at least one folder or PDF file to sign"));
     else if (pin_env && pin_file)
-        st = sh_fail(&err, SH_USAGE, _("sign: give --pin-env or --pin-file, not both"));
+        st = cli_usage(&err, "sign", _("give --pin-env or --pin-file, not both"));
     /* Out of the environment at once: /proc/PID/environ and core dumps must not keep it. */
     char *secret = NULL;
     if (st == SH_OK && pin_env)
@@ -213,55 +217,51 @@ int cmd_sign(const cli_globals *g, int argc, char **argv)
         st = sh_workspace_open(g->workspace, args[0], g->config, &ws, &err);
     ws_open = st == SH_OK;
     if (st == SH_OK)
-        st = key_source(&ws.config, pkcs12, module, token, key, &src, &err);
+        st = key_source(sg_config_get(&ws.config), pkcs12, module, token, key, &src, &err);
     if (st == SH_OK)
         st = cli_actor(g, &ws, &actor, &err);
     if (st == SH_OK)
         st = sh_ledger_open(ws.ledger_path, false, &ledger, &err);
     int status = 0;
     if (st == SH_OK) {
-        const sh_config *c = &ws.config;
-        output out = {.g = g};
-        if (g->json) {
-            out.json = sh_json_new();
-            sh_json_begin_object(out.json);
-            sh_json_key(out.json, "files");
-            sh_json_begin_array(out.json);
-        }
-        const char *seal_path = seal ? seal : c->sign_seal_image;
-        sg_batch_options o = {
-            .ws = &ws,
-            .ledger = ledger,
-            .actor = &actor,
-            .signer = {.key = src,
-                       .secret = secret,
-                       .organisation = org && *org ? org : c->sign_organisation,
-                       .font_path = c->sign_font,
-                       .seal_path = seal_path && *seal_path ? seal_path : NULL,
-                       .stamp_width_mm = c->sign_stamp_width_mm,
-                       .stamp_margin_mm = c->sign_stamp_margin_mm,
-                       .placement = c->sign_stamp_fixed ? SG_PLACE_FIXED : SG_PLACE_AUTO},
-            .pin_file = pin_file,
-            .force = force,
-            .file = file_out,
-            .ctx = &out};
+        const sg_config *c = sg_config_get(&ws.config);
+        nm_rules rules;
+        nm_rules_from_config(&rules, &ws.config);
+        cli_out out;
+        cli_out_open(&out, g);
+        if (out.json)
+            sh_json_kv_array(out.json, "files");
+        const char *seal_path = seal ? seal : c->seal_image;
+        sg_batch_options o = {.ws = &ws,
+                              .ledger = ledger,
+                              .actor = &actor,
+                              .signer = {.key = src,
+                                         .secret = secret,
+                                         .organisation = org && *org ? org : c->organisation,
+                                         .font_path = c->font,
+                                         .seal_path = seal_path && *seal_path ? seal_path : NULL,
+                                         .stamp_width_mm = c->stamp_width_mm,
+                                         .stamp_margin_mm = c->stamp_margin_mm,
+                                         .placement = c->stamp_place},
+                              .pin_file = pin_file,
+                              .force = force,
+                              .signed_suffix = rules.signed_suffix,
+                              .file = file_out,
+                              .ctx = &out};
         sg_summary sum;
         st = sg_sign_path(args, nargs, &o, &sum, &err);
         /* A message in err: the batch stopped before any file (the key, the ledger). */
         if (st != SH_OK && err.msg[0]) {
-            status = cli_report(&err);
+            status = cli_out_fail(&out, &err);
         } else {
-            status = st != SH_OK ? (int)st : sum.refused ? SH_FINDINGS : SH_OK;
             if (out.json) {
                 sh_json_end_array(out.json);
                 summary_json(out.json, &sum);
-                sh_json_end_object(out.json);
-                status = cli_print_json(out.json, status);
             } else {
-                print_summary(&sum);
+                print_summary(&out, &sum);
             }
+            status = cli_out_close(&out, st != SH_OK ? (int)st : sum.refused ? SH_FINDINGS : SH_OK);
         }
-        sh_json_free(out.json);
     } else {
         status = cli_report(&err);
     }

@@ -8,71 +8,84 @@
 
 #include "validate/validate.h"
 
-static void print_help(void)
-{
-    printf(_("Usage: sohoa validate PATH... [--html FILE] [--jobs N]\n"
-             "\n"
-             "Check dossiers before sign-off: names and folders (as sohoa name check), every\n"
-             "PDF (opens, not protected, PDF 1.4 or later, the expected page count), every\n"
-             "page (blank, not upright, skewed, cut off or a corner missing, resolution,\n"
-             "scanned twice), and each dossier's priority-1 documents.\n"
-             "\n"
-             "  PATH...      a workspace, a folder of organisations, an organisation\n"
-             "               folder, a dossier folder, or one PDF file\n"
-             "  --html FILE  also write a report page (opens offline in any browser) with a\n"
-             "               picture of every page that has a problem\n"
-             "  --jobs N     pages analysed at once (default: one per processor core)\n"
-             "  --json       print the results as one JSON document (docs/validate.md)\n"
-             "\n"
-             "Inside a workspace each file's verdict is recorded in the ledger: sohoa sign\n"
-             "signs only files that passed, unchanged since. Exit status: 0 everything passed,\n"
-             "1 a problem was found, 3 something could not be read, 4 the ledger could not\n"
-             "be written.\n"));
-}
+enum { O_HTML, O_JOBS, O_JSON };
+
+static const cli_option OPTIONS[] = {
+    [O_HTML] = {"html", 0, CLI_FILE, N_("FILE"),
+                N_("also write a report page (opens offline in any browser) with a picture of "
+                   "every page that has a problem")},
+    [O_JOBS] = {"jobs", 0, CLI_INT, N_("N"),
+                N_("pages analysed at once (default: one per processor core)"), 1, 256},
+    [O_JSON] = {"json", 0, CLI_FLAG, NULL,
+                N_("print the results as one JSON document (docs/validate.md)"),
+                .flags = CLI_GLOBAL},
+    {0},
+};
+
+static const cli_item ARGUMENTS[] = {
+    {NULL, N_("PATH..."),
+     N_("a workspace, a folder of organisations, an organisation folder, a dossier folder, or "
+        "one PDF file")},
+    {0},
+};
+
+static int run_validate(const cli_globals *g, const cli_value *opt, int nargs, char **args);
+
+const cli_command cli_cmd_validate = {
+    .name = "validate",
+    .summary = N_("check dossiers, documents and pages before sign-off"),
+    .usage = N_("sohoa validate PATH... [--html FILE] [--jobs N]"),
+    .description =
+        N_("Check dossiers before sign-off: names and folders (as sohoa name check), "
+           "every PDF (opens, not protected, PDF 1.4 or later, the expected page count), "
+           "every page (blank, not upright, skewed, cut off or a corner missing, "
+           "resolution, scanned twice), and each dossier's priority-1 documents."),
+    .arguments = ARGUMENTS,
+    .options = OPTIONS,
+    .notes = N_("Inside a workspace each file's verdict is recorded in the ledger: sohoa sign "
+                "signs only files that passed, unchanged since."),
+    .exit_status = N_("Exit status: 0 everything passed, 1 a problem was found, 2 bad arguments, "
+                      "3 something could not be read, 4 the ledger could not be written."),
+    .run = run_validate,
+};
 
 typedef struct {
     const cli_globals *g;
-    sh_json *json; /* --json: the "files" array is open in it */
+    cli_out out; /* --json: the "files" array is open in it */
     vd_html *html;
     sh_error html_err;
 } output;
+
+/* validate's terminal report writes to a FILE: taken whole, then said in one go, and only when
+ * there is something to say (the bar is not blanked and drawn again for nothing). */
+static void say_report(const cli_out *o, void (*write)(FILE *, const void *), const void *arg)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem) {
+        write(mem, arg);
+        fclose(mem);
+    }
+    if (len)
+        cli_say(o, CLI_RESULT, "%s", text); /* the level is decided by vd_text_* */
+    free(text);
+}
+
+static void write_entry(FILE *f, const void *r) { vd_text_entry(f, r, sh_log_get_level()); }
+static void write_verdict(FILE *f, const void *sum) { vd_text_verdict(f, sum, true); }
+static void write_summary(FILE *f, const void *sum) { vd_text_summary(f, sum); }
 
 /* Printed while the progress bar may be on the terminal: its line is cleared first. */
 static void entry_out(const vd_file_report *r, void *ctx)
 {
     output *o = ctx;
-    if (o->json) {
-        vd_json_entry(o->json, r);
-    } else {
-        /* Written whole, in one go, and only when there is something to say: the bar is not
-         * blanked and drawn again for an entry that prints nothing. */
-        char *text = NULL;
-        size_t len = 0;
-        FILE *mem = open_memstream(&text, &len);
-        if (mem) {
-            vd_text_entry(mem, r, sh_log_get_level());
-            fclose(mem);
-        }
-        if (len) {
-            sh_progress_suspend();
-            fwrite(text, 1, len, stdout);
-            fflush(stdout);
-            sh_progress_resume();
-        }
-        free(text);
-    }
-    if (o->html && o->html_err.status == SH_OK)
-        vd_html_add(o->html, r, &o->html_err);
-}
-
-static sh_status parse_jobs(const char *text, int *jobs, sh_error *err)
-{
-    char *end;
-    long v = text ? strtol(text, &end, 10) : 0;
-    if (!text || !*text || *end || v < 1 || v > 256)
-        return sh_fail(err, SH_USAGE, _("validate: --jobs takes a number from 1 to 256"));
-    *jobs = (int)v;
-    return SH_OK;
+    if (o->out.json)
+        vd_json_entry(o->out.json, r);
+    else
+        say_report(&o->out, write_entry, r);
+    if (o->html && o->html_err.status == SH_OK) /* a failure is reported once, at the end */
+        o->html_err.status = vd_html_add(o->html, r, &o->html_err);
 }
 
 /* One PATH under its own workspace (or none): the rules, the ledger, the operator. */
@@ -88,8 +101,8 @@ static sh_status validate_one(const cli_globals *g, const char *path, int jobs,
         sh_debug("%s: workspace %s", path, ws.root);
     else
         sh_debug("%s: outside any workspace; the default settings apply", path);
-    vd_options o = {.config = &ws.config,
-                    .jobs = jobs ? jobs : ws.config.jobs,
+    vd_options o = {.config = vd_config_get(&ws.config),
+                    .jobs = jobs ? jobs : vd_config_get(&ws.config)->jobs,
                     .thumbnails = out->html != NULL,
                     .progress = progress,
                     .entry = entry_out,
@@ -128,26 +141,14 @@ static sh_status validate_one(const cli_globals *g, const char *path, int jobs,
     return st;
 }
 
-int cmd_validate(const cli_globals *g, int argc, char **argv)
+static int run_validate(const cli_globals *g, const cli_value *opt, int nargs, char **args)
 {
-    const char *html = NULL, *jobs_text = NULL;
-    const cli_opt opts[] = {{"--html", &html, NULL}, {"--jobs", &jobs_text, NULL}, {0}};
-    char **args;
-    int nargs;
+    const char *html = opt[O_HTML].text;
     sh_error err;
     sh_error_clear(&err);
-    if (cli_parse(argc, argv, opts, false, "validate", &args, &nargs, &err) != SH_OK)
-        return cli_report(&err);
-    if (g->help) {
-        print_help();
-        g_free(args);
-        return 0;
-    }
-    int jobs = 0;
+    int jobs = (int)opt[O_JOBS].num;
     if (nargs == 0)
-        sh_fail(&err, SH_USAGE, _("validate: name at least one folder or PDF file to check"));
-    else if (jobs_text)
-        parse_jobs(jobs_text, &jobs, &err);
+        cli_usage(&err, "validate", _("name at least one folder or PDF file to check"));
     if (err.status != SH_OK) {
         g_free(args);
         return cli_report(&err);
@@ -158,12 +159,9 @@ int cmd_validate(const cli_globals *g, int argc, char **argv)
         g_free(args);
         return cli_report(&err);
     }
-    if (g->json) {
-        out.json = sh_json_new();
-        sh_json_begin_object(out.json);
-        sh_json_key(out.json, "files");
-        sh_json_begin_array(out.json);
-    }
+    cli_out_open(&out.out, g);
+    if (out.out.json)
+        sh_json_kv_array(out.out.json, "files");
     sh_progress *progress = sh_progress_new(_("Checking pages"), 0);
     vd_summary sum = {0};
     int64_t start = g_get_monotonic_time();
@@ -175,9 +173,7 @@ int cmd_validate(const cli_globals *g, int argc, char **argv)
         if (st != SH_OK) {
             /* Say it and go on: one unreadable path must not hide the rest of the batch; and
              * the summary must not say that everything passed. */
-            sh_progress_suspend();
-            fprintf(stderr, "sohoa: %s\n", e.msg);
-            sh_progress_resume();
+            cli_report(&e);
             worst = st > worst ? st : worst;
             sum.incomplete++;
         }
@@ -187,27 +183,25 @@ int cmd_validate(const cli_globals *g, int argc, char **argv)
     int status = worst != SH_OK ? (int)worst : sum.errors ? SH_FINDINGS : SH_OK;
     if (out.html) {
         if (out.html_err.status == SH_OK)
-            vd_html_finish(out.html, nargs == 1 ? args[0] : "…", &sum, &out.html_err);
+            out.html_err.status =
+                vd_html_finish(out.html, nargs == 1 ? args[0] : "…", &sum, &out.html_err);
         else
             vd_html_abort(out.html);
         if (out.html_err.status != SH_OK) {
-            fprintf(stderr, "sohoa: %s\n", out.html_err.msg);
+            cli_report(&out.html_err);
             status = status > (int)out.html_err.status ? status : (int)out.html_err.status;
         }
     }
-    if (out.json) {
-        sh_json_end_array(out.json);
-        vd_json_summary(out.json, &sum);
-        sh_json_end_object(out.json);
-        status = cli_print_json(out.json, status);
-        sh_json_free(out.json);
+    if (out.out.json) {
+        sh_json_end_array(out.out.json);
+        vd_json_summary(out.out.json, &sum);
     } else if (sh_log_get_level() == SH_LOG_QUIET) {
-        vd_text_verdict(stdout, &sum, true);
+        say_report(&out.out, write_verdict, &sum);
     } else {
-        vd_text_summary(stdout, &sum);
+        say_report(&out.out, write_summary, &sum);
         if (html && out.html_err.status == SH_OK)
-            printf(_("Report: %s\n"), html);
+            cli_say(&out.out, CLI_NOTE, _("Report: %s\n"), html);
     }
     g_free(args);
-    return status;
+    return cli_out_close(&out.out, status);
 }

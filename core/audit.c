@@ -355,23 +355,14 @@ sh_status sh_audit_each(sh_ledger *l, const sh_audit_filter *filter, sh_audit_vi
 void sh_audit_entry_json(sh_json *j, const sh_audit_entry *e)
 {
     sh_json_begin_object(j);
-    sh_json_key(j, "id");
-    sh_json_int(j, e->id);
-    sh_json_key(j, "time");
-    sh_json_string(j, e->time);
-    sh_json_key(j, "station");
-    sh_json_string(j, e->station);
-    sh_json_key(j, "operator");
-    sh_json_string(j, e->operator_name);
-    sh_json_key(j, "action");
-    sh_json_string(j, e->action);
-    sh_json_key(j, "subject");
-    sh_json_string(j, e->subject);
-    sh_json_key(j, "details");
-    sh_json_string(j, e->details);
-    sh_json_key(j, "prev_hash");
-    sh_json_string(j, e->prev_hash);
-    sh_json_key(j, "hash");
-    sh_json_string(j, e->hash);
+    sh_json_kv_int(j, "id", e->id);
+    sh_json_kv_str(j, "time", e->time);
+    sh_json_kv_str(j, "station", e->station);
+    sh_json_kv_str(j, "operator", e->operator_name);
+    sh_json_kv_str(j, "action", e->action);
+    sh_json_kv_str(j, "subject", e->subject);
+    sh_json_kv_str(j, "details", e->details);
+    sh_json_kv_str(j, "prev_hash", e->prev_hash);
+    sh_json_kv_str(j, "hash", e->hash);
     sh_json_end_object(j);
 }

@@ -14,8 +14,8 @@ void sh_publish_flush_(sh_ledger *l);
  * the temp file (unlocked) instead of removing it: bytes the ledger records are never deleted;
  * recovery retries. With locked_fd, a file put in place stays open and locked: *locked_fd, for
  * the caller to close (-1 on failure). f is freed whatever the outcome (fileio.c). */
-sh_status sh_atomic_commit_keep_(sh_atomic_file *f, int *locked_fd, sh_error *err);
+SH_NODISCARD sh_status sh_atomic_commit_keep_(sh_atomic_file *f, int *locked_fd, sh_error *err);
 /* fsync a folder (fileio.c); -1 with errno on failure. */
-int sh_fsync_dir_(const char *dir);
+SH_NODISCARD int sh_fsync_dir_(const char *dir);
 
 #endif

@@ -15,29 +15,18 @@ const char *sh_severity_name(sh_severity s) { return s == SH_ERROR ? "error" : "
 void sh_finding_json(sh_json *j, const sh_finding *f)
 {
     sh_json_begin_object(j);
-    sh_json_key(j, "code");
-    sh_json_string(j, f->code);
-    sh_json_key(j, "severity");
-    sh_json_string(j, sh_severity_name(f->severity));
-    if (f->path) {
-        sh_json_key(j, "path");
-        sh_json_string(j, f->path);
-    }
-    if (f->page > 0) {
-        sh_json_key(j, "page");
-        sh_json_int(j, f->page);
-    }
-    for (int i = 0; i < f->n_values; i++) {
-        sh_json_key(j, f->values[i].key);
-        sh_json_double(j, f->values[i].value);
-    }
-    sh_json_key(j, "message");
-    sh_json_string(j, f->message);
+    sh_json_kv_str(j, "code", f->code);
+    sh_json_kv_str(j, "severity", sh_severity_name(f->severity));
+    if (f->path)
+        sh_json_kv_str(j, "path", f->path);
+    if (f->page > 0)
+        sh_json_kv_int(j, "page", f->page);
+    for (int i = 0; i < f->n_values; i++)
+        sh_json_kv_double(j, f->values[i].key, f->values[i].value);
+    sh_json_kv_str(j, "message", f->message);
     if (f->suggestion) {
-        sh_json_key(j, "suggestion");
-        sh_json_string(j, f->suggestion);
-        sh_json_key(j, "fixable");
-        sh_json_bool(j, f->fixable);
+        sh_json_kv_str(j, "suggestion", f->suggestion);
+        sh_json_kv_bool(j, "fixable", f->fixable);
     }
     sh_json_end_object(j);
 }

@@ -230,6 +230,19 @@ void sh_json_raw(sh_json *j, const char *json_text)
         g_string_append_len(j->out, json_text, (gssize)len);
 }
 
+#define JSON_FLUSH_AT (64 * 1024)
+
+bool sh_json_flush_to(sh_json *j, FILE *out)
+{
+    if (j->failed)
+        return false;
+    if (j->out->len >= JSON_FLUSH_AT) {
+        fwrite(j->out->str, 1, j->out->len, out);
+        g_string_truncate(j->out, 0);
+    }
+    return true;
+}
+
 const char *sh_json_finish(sh_json *j, sh_error *err)
 {
     if (!j->failed && (j->depth != 0 || !j->top_written))
@@ -409,4 +422,50 @@ void sh_json_kv_bool(sh_json *j, const char *key, bool value)
 {
     sh_json_key(j, key);
     sh_json_bool(j, value);
+}
+
+void sh_json_kv_double(sh_json *j, const char *key, double value)
+{
+    sh_json_key(j, key);
+    sh_json_double(j, value);
+}
+
+void sh_json_kv_null(sh_json *j, const char *key)
+{
+    sh_json_key(j, key);
+    sh_json_null(j);
+}
+
+void sh_json_kv_int_or_null(sh_json *j, const char *key, int64_t value, bool known)
+{
+    sh_json_key(j, key);
+    if (known)
+        sh_json_int(j, value);
+    else
+        sh_json_null(j);
+}
+
+void sh_json_kv_sha256(sh_json *j, const char *key, const uint8_t digest[32])
+{
+    char hex[SH_SHA256_HEX_LEN + 1];
+    sh_hex(digest, SH_SHA256_LEN, hex);
+    sh_json_kv_str(j, key, hex);
+}
+
+void sh_json_kv_object(sh_json *j, const char *key)
+{
+    sh_json_key(j, key);
+    sh_json_begin_object(j);
+}
+
+void sh_json_kv_array(sh_json *j, const char *key)
+{
+    sh_json_key(j, key);
+    sh_json_begin_array(j);
+}
+
+void sh_json_kv_raw(sh_json *j, const char *key, const char *json_text)
+{
+    sh_json_key(j, key);
+    sh_json_raw(j, json_text);
 }

@@ -255,10 +255,19 @@ static sh_status recover_one(sh_ledger *l, const char *root, const sh_actor *act
         sh_error rename_err = {0};
         if (renameat2(AT_FDCWD, temp, AT_FDCWD, final, RENAME_NOREPLACE) == 0 ||
             ((errno == EINVAL || errno == ENOSYS) && link(temp, final) == 0 && unlink(temp) == 0)) {
+            /* The intent is closed only once the name survives a crash: if the folder cannot
+             * be flushed it stays, and the next recovery finds the file in place. */
             char *dir = g_path_get_dirname(final);
-            sh_fsync_dir_(dir); /* before the intent is closed: the name must survive a crash */
+            if (sh_fsync_dir_(dir) == 0) {
+                rec->finished++;
+            } else {
+                sh_fail_errno(&rename_err, SH_INTERNAL, errno,
+                              _("cannot flush the folder of %s to disk"), final);
+                sh_warn(_("%s; sohoa will check it again next time"), rename_err.msg);
+                rec->pending++;
+                *close_it = false;
+            }
             g_free(dir);
-            rec->finished++;
         } else if (errno == EEXIST && same_sha256(final, r->sha256)) {
             unlink(temp); /* the same bytes are in place already */
             rec->finished++;

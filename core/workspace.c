@@ -205,10 +205,8 @@ static sh_status fill_workspace(const char *root, const char *ledger_path, const
         sh_actor actor = {station_id, operator_name};
         sh_json *j = sh_json_new();
         sh_json_begin_object(j);
-        sh_json_key(j, "root");
-        sh_json_string(j, root);
-        sh_json_key(j, "sohoa_version");
-        sh_json_string(j, SOHOA_VERSION);
+        sh_json_kv_str(j, "root", root);
+        sh_json_kv_str(j, "sohoa_version", SOHOA_VERSION);
         sh_json_end_object(j);
         const char *details = sh_json_finish(j, err);
         st = details ? sh_audit_record(ledger, &actor, "workspace.init", root, details, NULL, err)

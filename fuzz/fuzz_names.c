@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nm_rules rules;
     nm_rules_default(&rules);
     for (int profile = (int)(size & 1); profile < (int)(size & 1) + 1; profile++) {
-        rules.spaces = profile ? SH_SPACES_FORBID : SH_SPACES_ALLOW;
+        rules.spaces = profile ? NM_SPACES_FORBID : NM_SPACES_ALLOW;
         rules.signed_suffix = profile ? ".signed" : "_signed";
         nm_file_id id;
         if (nm_parse_file_name(text, &rules, &id) && !id.type)

@@ -46,7 +46,8 @@ static void update(pdf_reader *r, const pdf_update_base *base, size_t size)
         abort(); /* the original is copied whole, from its header on */
     double box[4];
     int rotate = 0, page = 0, gen = 0;
-    pdf_reader_page_geometry(r, 0, box, &rotate, &page, &gen, &err);
+    /* Ignored: without page 1 the field points at object 0, which the update must survive. */
+    SH_IGNORE_RESULT(pdf_reader_page_geometry(r, 0, box, &rotate, &page, &gen, &err));
     char name[32];
     pdf_reader_new_field_name(r, "Signature", name, sizeof name);
     int field = pdf_object_reserve(w);
@@ -56,7 +57,8 @@ static void update(pdf_reader *r, const pdf_update_base *base, size_t size)
                "R >>",
                name, page, gen);
     pdf_object_end(w);
-    pdf_update_add_field(r, w, 0, field, &err);
+    /* Ignored: with the field or without, the update is closed and read back all the same. */
+    SH_IGNORE_RESULT(pdf_update_add_field(r, w, 0, field, &err));
     pdf_writer_mark(w);
     uint64_t mark = pdf_writer_tell(w);
     if (pdf_writer_close(w, &err) == SH_OK) {

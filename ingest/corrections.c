@@ -18,11 +18,7 @@ static char *change_details(int old_expected, int expected, int pages, const cha
 {
     sh_json *j = sh_json_new();
     sh_json_begin_object(j);
-    sh_json_key(j, "old");
-    if (old_expected > 0)
-        sh_json_int(j, old_expected);
-    else
-        sh_json_null(j);
+    sh_json_kv_int_or_null(j, "old", old_expected, old_expected > 0);
     sh_json_kv_int(j, "new", expected);
     sh_json_kv_int(j, "pages", pages);
     sh_json_kv_str(j, "reason", reason);

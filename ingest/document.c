@@ -383,30 +383,20 @@ static char *details_json(const in_result *r, const in_document *doc, const sour
 {
     sh_json *j = sh_json_new();
     sh_json_begin_object(j);
-    sh_json_key(j, "sha256");
-    sh_json_string(j, r->sha256);
-    sh_json_key(j, "pages");
-    sh_json_int(j, r->pages);
-    sh_json_key(j, "type");
-    sh_json_int(j, doc->type_stt);
-    sh_json_key(j, "seq");
-    sh_json_int(j, r->seq);
-    if (doc->expected_pages > 0) {
-        sh_json_key(j, "expected_pages");
-        sh_json_int(j, doc->expected_pages);
-    }
-    sh_json_key(j, "sources");
-    sh_json_begin_array(j);
+    sh_json_kv_str(j, "sha256", r->sha256);
+    sh_json_kv_int(j, "pages", r->pages);
+    sh_json_kv_int(j, "type", doc->type_stt);
+    sh_json_kv_int(j, "seq", r->seq);
+    if (doc->expected_pages > 0)
+        sh_json_kv_int(j, "expected_pages", doc->expected_pages);
+    sh_json_kv_array(j, "sources");
     for (size_t i = 0; i < l->n; i++) {
         sh_json_begin_object(j);
-        sh_json_key(j, "path");
         char *shown = nm_shown(l->items[i]->path); /* JSON is text; a name may not be */
-        sh_json_string(j, shown);
+        sh_json_kv_str(j, "path", shown);
         g_free(shown);
-        sh_json_key(j, "sha256");
-        sh_json_string(j, source_sha[i]);
-        sh_json_key(j, "pages");
-        sh_json_int(j, l->items[i]->n_pages);
+        sh_json_kv_str(j, "sha256", source_sha[i]);
+        sh_json_kv_int(j, "pages", l->items[i]->n_pages);
         sh_json_end_object(j);
     }
     sh_json_end_array(j);
@@ -666,9 +656,9 @@ sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_r
     const nm_doc_type *type = nm_catalog_find(doc->type_stt);
     if (!type)
         return sh_fail(err, SH_USAGE,
-                       _("%d is not a document type: the STT goes from 1 to 104 (sohoa catalog "
+                       _("%d is not a document type: the STT goes from 1 to %d (sohoa catalog "
                          "lists them)"),
-                       doc->type_stt);
+                       doc->type_stt, NM_CATALOG_SIZE);
     parts_sink ps = {.ctx = ctx};
     char *folder_rel = nm_dossier_folder(doc->org_code, doc->cccd, doc->person_name, ctx->rules,
                                          parts_finding, &ps);

@@ -36,7 +36,9 @@ static int natural_cmp(const char *a, const char *b)
             b = eb;
             continue;
         }
-        int ca = g_ascii_tolower(*a), cb = g_ascii_tolower(*b);
+        /* Signed, as ever: bytes past ASCII sort first, so the pages keep their order. */
+        int ca = g_ascii_tolower(*a); /* NOLINT(bugprone-signed-char-misuse) */
+        int cb = g_ascii_tolower(*b); /* NOLINT(bugprone-signed-char-misuse) */
         if (ca != cb)
             return ca < cb ? -1 : 1;
         a++;

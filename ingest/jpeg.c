@@ -83,6 +83,91 @@ void in_exif_parse(const uint8_t *tiff, size_t len, int *orientation, double *xr
     }
 }
 
+/* JFIF's density, when it gives one in inches or centimetres. */
+static void read_jfif(const uint8_t *seg, in_jpeg_header *h)
+{
+    int units = seg[7];
+    double x = be16(seg + 8), y = be16(seg + 10);
+    if (units == 2) {
+        x *= 2.54;
+        y *= 2.54;
+    }
+    if ((units == 1 || units == 2) && x >= 1 && y >= 1) {
+        h->xres = x;
+        h->yres = y;
+    }
+}
+
+/* A start-of-frame marker: size and components, or why the JPEG is not one PDF readers take. */
+static sh_status read_sof(uint8_t m, const uint8_t *seg, size_t n, in_jpeg_header *h, sh_error *err)
+{
+    /* Baseline, extended and progressive Huffman JPEG is what PDF readers decode. */
+    if (m != 0xC0 && m != 0xC1 && m != 0xC2)
+        return sh_fail(err, SH_INPUT,
+                       _("this kind of JPEG (SOF%d: lossless or arithmetic coding) is not "
+                         "supported; save it as an ordinary JPEG"),
+                       m - 0xC0);
+    if (n < 6)
+        return sh_fail(err, SH_INPUT, "%s", _("damaged JPEG markers"));
+    if (seg[0] != 8)
+        return sh_fail(err, SH_INPUT,
+                       _("this kind of JPEG (%d bits per sample) is not supported; save "
+                         "it as an ordinary 8-bit JPEG"),
+                       seg[0]);
+    h->height = be16(seg + 1);
+    h->width = be16(seg + 3);
+    h->components = seg[5];
+    if (h->components != 1 && h->components != 3 && h->components != 4)
+        return sh_fail(err, SH_INPUT, _("a JPEG with %d colour components is not supported"),
+                       h->components);
+    if (h->height == 0)
+        return sh_fail(err, SH_INPUT, "%s",
+                       _("a JPEG whose height comes after the image data is not supported"));
+    return SH_OK;
+}
+
+/* SOF0..SOF15 less DHT (C4), JPG (C8) and DAC (CC), which share the range. */
+static bool is_sof(uint8_t m)
+{
+    return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+}
+
+/* One marker segment before the image data: what it tells about the image. */
+static sh_status read_segment(uint8_t m, const uint8_t *seg, size_t n, in_jpeg_header *h,
+                              double *exif_x, double *exif_y, bool *have_sof, sh_error *err)
+{
+    if (m == 0xE0 && n >= 12 && memcmp(seg, "JFIF\0", 5) == 0 && !h->xres)
+        read_jfif(seg, h);
+    else if (m == 0xE1 && n >= 6 && memcmp(seg, "Exif\0\0", 6) == 0)
+        in_exif_parse(seg + 6, n - 6, &h->orientation, exif_x, exif_y);
+    else if (m == 0xEE && n >= 5 && memcmp(seg, "Adobe", 5) == 0)
+        h->adobe = true;
+    else if (is_sof(m)) {
+        sh_status st = read_sof(m, seg, n, h, err);
+        if (st != SH_OK)
+            return st;
+        *have_sof = true;
+    }
+    return SH_OK;
+}
+
+/* The next marker at *p, past its fill bytes: 0 for the markers without a length. */
+static sh_status next_marker(const uint8_t *d, size_t len, size_t *p, uint8_t *m, sh_error *err)
+{
+    if (*p >= len || d[*p] != 0xFF)
+        return sh_fail(err, SH_INPUT, "%s", _("damaged JPEG markers"));
+    while (*p < len && d[*p] == 0xFF) /* fill bytes */
+        (*p)++;
+    if (*p >= len)
+        return sh_fail(err, SH_INPUT, "%s", _("the JPEG file ends before its image data"));
+    *m = d[(*p)++];
+    if (*m == 0x01 || (*m >= 0xD0 && *m <= 0xD7))
+        *m = 0; /* markers without a length */
+    else if (*m == 0xD8 || *m == 0xD9 || *m == 0x00)
+        return sh_fail(err, SH_INPUT, "%s", _("damaged JPEG markers"));
+    return SH_OK;
+}
+
 sh_status in_jpeg_parse_header(const uint8_t *d, size_t len, in_jpeg_header *h, sh_error *err)
 {
     memset(h, 0, sizeof *h);
@@ -93,71 +178,25 @@ sh_status in_jpeg_parse_header(const uint8_t *d, size_t len, in_jpeg_header *h, 
         return sh_fail(err, SH_INPUT, "%s", _("not a JPEG file"));
     size_t p = 2;
     for (;;) {
-        if (p >= len || d[p] != 0xFF)
-            return sh_fail(err, SH_INPUT, "%s", _("damaged JPEG markers"));
-        while (p < len && d[p] == 0xFF) /* fill bytes */
-            p++;
-        if (p >= len)
-            return sh_fail(err, SH_INPUT, "%s", _("the JPEG file ends before its image data"));
-        uint8_t m = d[p++];
-        if (m == 0x01 || (m >= 0xD0 && m <= 0xD7))
-            continue; /* markers without a length */
-        if (m == 0xD8 || m == 0xD9 || m == 0x00)
-            return sh_fail(err, SH_INPUT, "%s", _("damaged JPEG markers"));
+        uint8_t m = 0;
+        sh_status st = next_marker(d, len, &p, &m, err);
+        if (st != SH_OK)
+            return st;
+        if (m == 0)
+            continue;
         if (len - p < 2)
             return sh_fail(err, SH_INPUT, "%s", _("the JPEG file ends before its image data"));
         uint32_t seglen = be16(d + p);
         if (seglen < 2 || seglen > len - p)
             return sh_fail(err, SH_INPUT, "%s", _("the JPEG file ends before its image data"));
-        const uint8_t *seg = d + p + 2;
-        size_t n = seglen - 2;
         if (m == 0xDA) {
             if (!have_sof)
                 return sh_fail(err, SH_INPUT, "%s", _("damaged JPEG markers"));
             break;
         }
-        if (m == 0xE0 && n >= 12 && memcmp(seg, "JFIF\0", 5) == 0 && !h->xres) {
-            int units = seg[7];
-            double x = be16(seg + 8), y = be16(seg + 10);
-            if (units == 2) {
-                x *= 2.54;
-                y *= 2.54;
-            }
-            if ((units == 1 || units == 2) && x >= 1 && y >= 1) {
-                h->xres = x;
-                h->yres = y;
-            }
-        } else if (m == 0xE1 && n >= 6 && memcmp(seg, "Exif\0\0", 6) == 0)
-            in_exif_parse(seg + 6, n - 6, &h->orientation, &exif_x, &exif_y);
-        else if (m == 0xEE && n >= 5 && memcmp(seg, "Adobe", 5) == 0)
-            h->adobe = true;
-        else if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
-            /* Baseline, extended and progressive Huffman JPEG is what PDF readers decode. */
-            if (m != 0xC0 && m != 0xC1 && m != 0xC2)
-                return sh_fail(err, SH_INPUT,
-                               _("this kind of JPEG (SOF%d: lossless or arithmetic coding) is not "
-                                 "supported; save it as an ordinary JPEG"),
-                               m - 0xC0);
-            if (n < 6)
-                return sh_fail(err, SH_INPUT, "%s", _("damaged JPEG markers"));
-            if (seg[0] != 8)
-                return sh_fail(err, SH_INPUT,
-                               _("this kind of JPEG (%d bits per sample) is not supported; save "
-                                 "it as an ordinary 8-bit JPEG"),
-                               seg[0]);
-            h->height = be16(seg + 1);
-            h->width = be16(seg + 3);
-            h->components = seg[5];
-            if (h->components != 1 && h->components != 3 && h->components != 4)
-                return sh_fail(err, SH_INPUT,
-                               _("a JPEG with %d colour components is not supported"),
-                               h->components);
-            if (h->height == 0)
-                return sh_fail(
-                    err, SH_INPUT, "%s",
-                    _("a JPEG whose height comes after the image data is not supported"));
-            have_sof = true;
-        }
+        st = read_segment(m, d + p + 2, seglen - 2, h, &exif_x, &exif_y, &have_sof, err);
+        if (st != SH_OK)
+            return st;
         p += seglen;
     }
     if (!h->xres && exif_x) {

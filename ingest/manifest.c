@@ -364,8 +364,8 @@ static void make_row(const header *h, char **cells, size_t n, size_t extra_cells
         row->type_stt = 0;
         char *sv = shown(type);
         add_problem(problems, g_strdup_printf(_("column \"%s\": \"%s\" is not a document type "
-                                                "number (1 to 104)"),
-                                              heading_of(h, COL_TYPE), sv));
+                                                "number (1 to %d)"),
+                                              heading_of(h, COL_TYPE), sv, NM_CATALOG_SIZE));
         g_free(sv);
     }
     optional_number(h, cells, n, COL_SEQ, 1, NM_SEQ_MAX, &row->seq, problems);

@@ -84,7 +84,7 @@ static sh_status walk_chunks(in_source *s, png_state *p, pdf_writer *idat_out, s
         in_idat = is_idat;
         uLong crc = crc32(0L, type, 4);
         /* Small chunks are kept whole to be read; IDAT streams through. */
-        uint8_t small[800];
+        uint8_t small[800] = {0}; /* zeroed: the analyzer cannot tell an IHDR from an IDAT */
         uint32_t left = len, at = 0;
         while (left > 0) {
             size_t n = left < 64 * 1024 ? left : 64 * 1024;

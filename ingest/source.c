@@ -9,21 +9,6 @@
 
 #include "source_impl.h"
 
-void in_limits_from_config(in_limits *l, const sh_config *cfg)
-{
-    l->max_dimension = (uint32_t)cfg->ingest_max_dimension;
-    l->max_pixels = (uint64_t)cfg->ingest_max_megapixels * 1000000u;
-}
-
-void in_limits_default(in_limits *l)
-{
-    /* One place holds the defaults: the configuration's table. */
-    sh_config cfg;
-    sh_config_defaults(&cfg);
-    in_limits_from_config(l, &cfg);
-    sh_config_free(&cfg);
-}
-
 in_kind in_sniff(const uint8_t *h, size_t n)
 {
     if (n >= 4 && ((h[0] == 'I' && h[1] == 'I' && h[2] == 42 && h[3] == 0) ||

@@ -37,14 +37,15 @@ struct in_source {
 
 /* Open and check a source: its kind from its first bytes (matching its extension), every
  * page's header within the limits. Nothing is decoded yet. SH_INPUT naming the file. */
-sh_status in_source_open(const char *path, const in_limits *lim, in_source **out, sh_error *err);
+SH_NODISCARD sh_status in_source_open(const char *path, const in_limits *lim, in_source **out,
+                                      sh_error *err);
 void in_source_close(in_source *s);
 
 /* The format readers, called by in_source_open with the source's kind already known. */
-sh_status in_tiff_open(in_source *s, const in_limits *lim, sh_error *err);
-sh_status in_jpeg_open(in_source *s, const in_limits *lim, sh_error *err);
-sh_status in_png_open(in_source *s, const in_limits *lim, sh_error *err);
-sh_status in_pdf_open(in_source *s, sh_error *err);
+SH_NODISCARD sh_status in_tiff_open(in_source *s, const in_limits *lim, sh_error *err);
+SH_NODISCARD sh_status in_jpeg_open(in_source *s, const in_limits *lim, sh_error *err);
+SH_NODISCARD sh_status in_png_open(in_source *s, const in_limits *lim, sh_error *err);
+SH_NODISCARD sh_status in_pdf_open(in_source *s, sh_error *err);
 
 /* Header readers on bytes in memory (the fuzz target drives these). */
 typedef struct {
@@ -54,19 +55,20 @@ typedef struct {
     double xres, yres;
     int orientation; /* EXIF 1..8; 1 when absent */
 } in_jpeg_header;
-sh_status in_jpeg_parse_header(const uint8_t *data, size_t len, in_jpeg_header *h, sh_error *err);
+SH_NODISCARD sh_status in_jpeg_parse_header(const uint8_t *data, size_t len, in_jpeg_header *h,
+                                            sh_error *err);
 /* The EXIF block of an APP1 marker (after "Exif\0\0"): orientation and resolution. */
 void in_exif_parse(const uint8_t *tiff, size_t len, int *orientation, double *xres, double *yres);
 
 /* Shared by the readers. */
-sh_status in_check_size(const char *path, int page, uint64_t w, uint64_t h, const in_limits *lim,
-                        sh_error *err);
+SH_NODISCARD sh_status in_check_size(const char *path, int page, uint64_t w, uint64_t h,
+                                     const in_limits *lim, sh_error *err);
 /* The page's /Rotate and mirror from a TIFF/EXIF orientation (1..8). */
 void in_orientation(int orientation, int *rotate, bool *mirror);
 /* Copy len bytes at off of fd into the current PDF stream (bit order reversed in each byte when
  * asked: TIFF FillOrder 2). SH_INPUT naming path when the file is shorter than that. */
-sh_status in_copy_bytes(pdf_writer *w, int fd, uint64_t off, uint64_t len, bool reverse_bits,
-                        const char *path, sh_error *err);
+SH_NODISCARD sh_status in_copy_bytes(pdf_writer *w, int fd, uint64_t off, uint64_t len,
+                                     bool reverse_bits, const char *path, sh_error *err);
 /* Add a page to s->pages (grows the array). */
 in_page_info *in_source_add_page(in_source *s);
 
@@ -75,14 +77,14 @@ typedef struct in_deflate in_deflate;
 in_deflate *in_deflate_begin(pdf_writer *w);
 void in_deflate_write(in_deflate *d, const void *data, size_t len);
 /* Flush and free; SH_INTERNAL on a zlib failure. */
-sh_status in_deflate_end(in_deflate *d, sh_error *err);
+SH_NODISCARD sh_status in_deflate_end(in_deflate *d, sh_error *err);
 
 /* A lossless G4 encoder for bilevel rows (libtiff's), streaming into the current PDF stream.
  * Rows are 1 bit per pixel, MSB first, 0 = white run. */
 typedef struct in_g4 in_g4;
 in_g4 *in_g4_begin(pdf_writer *w, uint32_t width, uint32_t height, sh_error *err);
-sh_status in_g4_row(in_g4 *g, const uint8_t *row, sh_error *err);
-sh_status in_g4_end(in_g4 *g, sh_error *err);
+SH_NODISCARD sh_status in_g4_row(in_g4 *g, const uint8_t *row, sh_error *err);
+SH_NODISCARD sh_status in_g4_end(in_g4 *g, sh_error *err);
 void in_g4_abort(in_g4 *g);
 
 #endif

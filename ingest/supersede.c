@@ -525,8 +525,7 @@ static char *supersede_details(const in_plan *p, const in_result *r, int verdict
     } else
         sh_json_kv_bool(j, "recorded", false);
     if (p->n_files > 1) {
-        sh_json_key(j, "signed_copy");
-        sh_json_begin_object(j);
+        sh_json_kv_object(j, "signed_copy");
         sh_json_kv_str(j, "path", p->files[1].rel);
         sh_json_kv_str(j, "sha256", p->files[1].sha256);
         sh_json_kv_str(j, "kept_as", p->files[1].kept_as);

@@ -35,22 +35,23 @@ typedef struct {
  * recorded place (that file is gone), a rescan's target (doc->replace_reason), or left to the
  * Seq rules. A destination that exists and was not made from these files is SH_USAGE saying how
  * to go on (--replace for a rescan). */
-sh_status in_plan_document(const in_document *doc, const in_context *ctx, const char *folder_rel,
-                           const nm_doc_type *type, in_source *const *sources, size_t n_sources,
-                           in_plan *plan, in_result *out, sh_error *err);
+SH_NODISCARD sh_status in_plan_document(const in_document *doc, const in_context *ctx,
+                                        const char *folder_rel, const nm_doc_type *type,
+                                        in_source *const *sources, size_t n_sources, in_plan *plan,
+                                        in_result *out, sh_error *err);
 
 /* Before document.c's transaction, the new file sealed under its temp name (temp_path, locked
  * by this process): record the intent (the supersession, not in effect, and the files it moves),
  * then move the old files under .sohoa/superseded, never replacing anything there. out gets
  * where they went. On failure everything is put back. */
-sh_status in_supersede_begin(const in_context *ctx, in_plan *plan, in_result *out,
-                             const char *temp_path, sh_error *err);
+SH_NODISCARD sh_status in_supersede_begin(const in_context *ctx, in_plan *plan, in_result *out,
+                                          const char *temp_path, sh_error *err);
 
 /* Inside document.c's transaction, before its own rows: check that the replaced document is
  * still as planned, put the supersession in effect and append its "document.supersede" audit
  * entry. r is the new document (its sha256). */
-sh_status in_supersede_record(const in_context *ctx, in_plan *plan, const in_result *r,
-                              sh_error *err);
+SH_NODISCARD sh_status in_supersede_record(const in_context *ctx, in_plan *plan, const in_result *r,
+                                           sh_error *err);
 
 /* That transaction failed: the old files are put back in their places and the intent dropped
  * (what cannot be put back now, the next ingest's in_supersede_recover does). */

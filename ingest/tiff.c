@@ -153,102 +153,110 @@ static double resolution(float v, uint16_t unit)
     return ppi >= 1 && ppi <= 100000 ? ppi : 0;
 }
 
-/* Read the current directory into page n (1-based, for messages). */
-static sh_status classify(in_source *s, tiff_state *t, int n, off_t file_size, tiff_page *tp,
-                          in_page_info *pi, const in_limits *lim, sh_error *err)
+/* The fields of a directory that decide how its page is written. */
+typedef struct {
+    uint32_t w, h;
+    uint16_t bits, spp, photo, comp, planar, fill, orient, unit;
+    float xr, yr;
+    uint32_t nstrips;
+    uint64_t *offs, *counts; /* libtiff's arrays */
+} tiff_fields;
+
+/* Size first (checked against the limits before anything else), then the rest with libtiff's
+ * defaults; a missing photometric is guessed from the samples. */
+static sh_status read_fields(in_source *s, tiff_state *t, int n, const in_limits *lim,
+                             tiff_fields *f, sh_error *err)
 {
     TIFF *tif = t->tif;
-    uint32_t w = 0, h = 0;
-    uint16_t bits = 1, spp = 1, photo = 0, comp = COMPRESSION_NONE, planar = PLANARCONFIG_CONTIG;
-    uint16_t fill = FILLORDER_MSB2LSB, orient = ORIENTATION_TOPLEFT, unit = RESUNIT_INCH;
-    float xr = 0, yr = 0;
-    if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h))
+    *f = (tiff_fields){.bits = 1,
+                       .spp = 1,
+                       .comp = COMPRESSION_NONE,
+                       .planar = PLANARCONFIG_CONTIG,
+                       .fill = FILLORDER_MSB2LSB,
+                       .orient = ORIENTATION_TOPLEFT,
+                       .unit = RESUNIT_INCH};
+    if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &f->w) ||
+        !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &f->h))
         return damaged(s, t, n, err);
-    sh_status st = in_check_size(s->path, n, w, h, lim, err);
+    sh_status st = in_check_size(s->path, n, f->w, f->h, lim, err);
     if (st != SH_OK)
         return st;
-    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &fill);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orient);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &unit);
-    TIFFGetField(tif, TIFFTAG_XRESOLUTION, &xr);
-    TIFFGetField(tif, TIFFTAG_YRESOLUTION, &yr);
-    if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo))
-        photo = bits == 1  ? PHOTOMETRIC_MINISWHITE
-                : spp >= 3 ? PHOTOMETRIC_RGB
-                           : PHOTOMETRIC_MINISBLACK;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &f->bits);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &f->spp);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &f->comp);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &f->planar);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &f->fill);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &f->orient);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_RESOLUTIONUNIT, &f->unit);
+    TIFFGetField(tif, TIFFTAG_XRESOLUTION, &f->xr);
+    TIFFGetField(tif, TIFFTAG_YRESOLUTION, &f->yr);
+    if (!TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &f->photo))
+        f->photo = f->bits == 1  ? PHOTOMETRIC_MINISWHITE
+                   : f->spp >= 3 ? PHOTOMETRIC_RGB
+                                 : PHOTOMETRIC_MINISBLACK;
+    return SH_OK;
+}
 
-    pi->width = w;
-    pi->height = h;
-    pi->xres = resolution(xr, unit);
-    pi->yres = resolution(yr, unit);
-    if (pi->xres == 0 || pi->yres == 0)
-        pi->xres = pi->yres = 0;
-    in_orientation(orient, &pi->rotate, &pi->mirror);
-    tp->dir = TIFFCurrentDirectory(tif);
-
+/* Tiles, codecs libtiff lacks and separate planes are refused. */
+static sh_status check_layout(in_source *s, TIFF *tif, int n, const tiff_fields *f, sh_error *err)
+{
     char what[96];
     if (TIFFIsTiled(tif))
         return unsupported(s, n, "tiles", err);
-    if (!TIFFIsCODECConfigured(comp)) {
-        snprintf(what, sizeof what, "compression %u", comp);
+    if (!TIFFIsCODECConfigured(f->comp)) {
+        snprintf(what, sizeof what, "compression %u", f->comp);
         return unsupported(s, n, what, err);
     }
-    if (spp > 1 && planar != PLANARCONFIG_CONTIG)
+    if (f->spp > 1 && f->planar != PLANARCONFIG_CONTIG)
         return unsupported(s, n, "separate colour planes", err);
+    return SH_OK;
+}
 
-    /* Every strip must lie inside the file: a truncated scan is caught here, not half-way. */
-    uint32_t nstrips = TIFFNumberOfStrips(tif);
-    uint64_t *offs = NULL, *counts = NULL;
-    if (nstrips == 0 || !TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offs) ||
-        !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) || !offs || !counts)
+/* Every strip must lie inside the file: a truncated scan is caught here, not half-way. */
+static sh_status check_strips(in_source *s, tiff_state *t, int n, off_t file_size, tiff_fields *f,
+                              sh_error *err)
+{
+    f->nstrips = TIFFNumberOfStrips(t->tif);
+    if (f->nstrips == 0 || !TIFFGetField(t->tif, TIFFTAG_STRIPOFFSETS, &f->offs) ||
+        !TIFFGetField(t->tif, TIFFTAG_STRIPBYTECOUNTS, &f->counts) || !f->offs || !f->counts)
         return damaged(s, t, n, err);
-    for (uint32_t i = 0; i < nstrips; i++)
-        if (counts[i] == 0 || offs[i] > (uint64_t)file_size ||
-            counts[i] > (uint64_t)file_size - offs[i]) {
+    for (uint32_t i = 0; i < f->nstrips; i++)
+        if (f->counts[i] == 0 || f->offs[i] > (uint64_t)file_size ||
+            f->counts[i] > (uint64_t)file_size - f->offs[i]) {
             snprintf(t->msg, sizeof t->msg, "strip %u ends after the end of the file", i + 1);
             return damaged(s, t, n, err);
         }
+    return SH_OK;
+}
 
-    if (bits == 1 && spp == 1 &&
-        (photo == PHOTOMETRIC_MINISWHITE || photo == PHOTOMETRIC_MINISBLACK)) {
-        uint32_t t6 = 0;
-        TIFFGetField(tif, TIFFTAG_T6OPTIONS, &t6);
-        tp->black_is_1 = photo == PHOTOMETRIC_MINISBLACK;
-        if (comp == COMPRESSION_CCITTFAX4 && nstrips == 1 && t6 == 0) {
-            tp->way = WAY_G4_AS_IS;
-            tp->reverse_bits = fill == FILLORDER_LSB2MSB;
-            tp->strip_off = offs[0];
-            tp->strip_len = counts[0];
-            pi->how = "G4 as is";
-        } else {
-            tp->way = WAY_G4_REENCODE;
-            pi->how = "bilevel, re-encoded to G4";
-        }
-        return SH_OK;
-    }
+static bool is_bilevel(const tiff_fields *f)
+{
+    return f->bits == 1 && f->spp == 1 &&
+           (f->photo == PHOTOMETRIC_MINISWHITE || f->photo == PHOTOMETRIC_MINISBLACK);
+}
 
-    tp->way = WAY_FLATE;
-    tp->bits = bits;
-    pi->how = "decoded, Flate";
-    if (comp == COMPRESSION_JPEG && photo == PHOTOMETRIC_YCBCR && spp == 3 && bits == 8) {
-        /* libjpeg converts to RGB for us; the strips are separate JPEG streams. */
-        TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
-        tp->jpeg_rgb = true;
-        tp->space = "/DeviceRGB";
-        tp->colors = 3;
-        return SH_OK;
+/* A bilevel page: its single G4 strip copied as is, anything else re-encoded to G4. */
+static void classify_bilevel(TIFF *tif, const tiff_fields *f, tiff_page *tp, in_page_info *pi)
+{
+    uint32_t t6 = 0;
+    TIFFGetField(tif, TIFFTAG_T6OPTIONS, &t6);
+    tp->black_is_1 = f->photo == PHOTOMETRIC_MINISBLACK;
+    if (f->comp == COMPRESSION_CCITTFAX4 && f->nstrips == 1 && t6 == 0) {
+        tp->way = WAY_G4_AS_IS;
+        tp->reverse_bits = f->fill == FILLORDER_LSB2MSB;
+        tp->strip_off = f->offs[0];
+        tp->strip_len = f->counts[0];
+        pi->how = "G4 as is";
+    } else {
+        tp->way = WAY_G4_REENCODE;
+        pi->how = "bilevel, re-encoded to G4";
     }
-    if (bits != 8 && bits != 16 && !(photo == PHOTOMETRIC_PALETTE && bits <= 8)) {
-        snprintf(what, sizeof what, "%u bits per sample", bits);
-        return unsupported(s, n, what, err);
-    }
-    tp->swab16 = bits == 16;
-    if (bits == 16)
-        s->pdf_minor = s->pdf_minor < 5 ? 5 : s->pdf_minor;
+}
+
+/* The PDF colour space of a decoded page; false when there is none for it. */
+static bool colour_space(const tiff_fields *f, tiff_page *tp)
+{
+    uint16_t photo = f->photo, spp = f->spp;
     if ((photo == PHOTOMETRIC_MINISBLACK || photo == PHOTOMETRIC_MINISWHITE) && spp == 1) {
         tp->space = "/DeviceGray";
         tp->colors = 1;
@@ -259,15 +267,74 @@ static sh_status classify(in_source *s, tiff_state *t, int n, off_t file_size, t
     } else if (photo == PHOTOMETRIC_SEPARATED && spp == 4) {
         tp->space = "/DeviceCMYK";
         tp->colors = 4;
-    } else if (photo == PHOTOMETRIC_PALETTE && spp == 1 && bits <= 8) {
+    } else if (photo == PHOTOMETRIC_PALETTE && spp == 1 && f->bits <= 8) {
         tp->space = NULL;
         tp->colors = 1;
     } else {
-        snprintf(what, sizeof what, "%u samples, photometric %u%s", spp, photo,
-                 spp == 2 || spp == 4 ? ", transparency" : "");
+        return false;
+    }
+    return true;
+}
+
+/* A grey, colour or palette page, decoded and written with Flate. */
+static sh_status classify_flate(in_source *s, TIFF *tif, int n, const tiff_fields *f, tiff_page *tp,
+                                in_page_info *pi, sh_error *err)
+{
+    char what[96];
+    uint16_t bits = f->bits;
+    tp->way = WAY_FLATE;
+    tp->bits = bits;
+    pi->how = "decoded, Flate";
+    if (f->comp == COMPRESSION_JPEG && f->photo == PHOTOMETRIC_YCBCR && f->spp == 3 && bits == 8) {
+        /* libjpeg converts to RGB for us; the strips are separate JPEG streams. */
+        TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+        tp->jpeg_rgb = true;
+        tp->space = "/DeviceRGB";
+        tp->colors = 3;
+        return SH_OK;
+    }
+    if (bits != 8 && bits != 16 && !(f->photo == PHOTOMETRIC_PALETTE && bits <= 8)) {
+        snprintf(what, sizeof what, "%u bits per sample", bits);
+        return unsupported(s, n, what, err);
+    }
+    tp->swab16 = bits == 16;
+    if (bits == 16)
+        s->pdf_minor = s->pdf_minor < 5 ? 5 : s->pdf_minor;
+    if (!colour_space(f, tp)) {
+        snprintf(what, sizeof what, "%u samples, photometric %u%s", f->spp, f->photo,
+                 f->spp == 2 || f->spp == 4 ? ", transparency" : "");
         return unsupported(s, n, what, err);
     }
     return SH_OK;
+}
+
+/* Read the current directory into page n (1-based, for messages). */
+static sh_status classify(in_source *s, tiff_state *t, int n, off_t file_size, tiff_page *tp,
+                          in_page_info *pi, const in_limits *lim, sh_error *err)
+{
+    tiff_fields f;
+    sh_status st = read_fields(s, t, n, lim, &f, err);
+    if (st != SH_OK)
+        return st;
+    pi->width = f.w;
+    pi->height = f.h;
+    pi->xres = resolution(f.xr, f.unit);
+    pi->yres = resolution(f.yr, f.unit);
+    if (pi->xres == 0 || pi->yres == 0)
+        pi->xres = pi->yres = 0;
+    in_orientation(f.orient, &pi->rotate, &pi->mirror);
+    tp->dir = TIFFCurrentDirectory(t->tif);
+
+    st = check_layout(s, t->tif, n, &f, err);
+    if (st == SH_OK)
+        st = check_strips(s, t, n, file_size, &f, err);
+    if (st != SH_OK)
+        return st;
+    if (is_bilevel(&f)) {
+        classify_bilevel(t->tif, &f, tp, pi);
+        return SH_OK;
+    }
+    return classify_flate(s, t->tif, n, &f, tp, pi, err);
 }
 
 static sh_status to_page(in_source *s, tiff_state *t, int page, sh_error *err)

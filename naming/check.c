@@ -715,7 +715,7 @@ static void describe(GString *m, const nm_file_diagnosis *d, const nm_rules *r)
         SAY("%s", _("the name must start with the STT of the document type (see \"sohoa "
                     "catalog\")"));
     if (p & NM_STT_UNKNOWN)
-        SAY(_("%d is not an STT of Phụ lục 1 (1-104)"), d->stt_written);
+        SAY(_("%d is not an STT of Phụ lục 1 (1-%d)"), d->stt_written, NM_CATALOG_SIZE);
     if (p & NM_STT_PADDING)
         SAY(_("the STT is written with %d digits"), d->guess.type->stt >= 100 ? 3 : 2);
     if (p & NM_SEPARATOR)
@@ -920,7 +920,8 @@ static void check_dossier_files(checker *c, const char *path, entry *e, size_t n
             files[known++] = files[i];
             files[i] = t;
         }
-    qsort(files, known, sizeof *files, by_type_then_seq);
+    if (known > 1) /* files is NULL in a folder without files, which qsort must not be given */
+        qsort(files, known, sizeof *files, by_type_then_seq);
     for (size_t i = 0; i < known;) {
         size_t j = i + 1;
         while (j < known && files[j].id.type == files[i].id.type &&

@@ -8,26 +8,9 @@
 
 #include <glib.h>
 
-void nm_rules_default(nm_rules *r)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    r->spaces = SH_SPACES_ALLOW;
-    r->signed_suffix = "_signed";
-    r->current_year = tm.tm_year + 1900;
-}
-
-void nm_rules_from_config(nm_rules *r, const sh_config *cfg)
-{
-    nm_rules_default(r);
-    r->spaces = cfg->spaces;
-    r->signed_suffix = cfg->signed_suffix;
-}
-
 char *nm_canonical_file_name(const nm_file_id *id, const nm_rules *r)
 {
-    if (r->spaces == SH_SPACES_ALLOW)
+    if (r->spaces == NM_SPACES_ALLOW)
         return nm_file_name(id->type, id->seq, id->is_signed ? r->signed_suffix : NULL);
     nm_doc_type spaceless = *id->type;
     char *name = nm_spaceless(id->type->name_ascii);
@@ -53,7 +36,7 @@ static bool name_part_ok(const char *p, size_t len, const nm_doc_type *t, const 
     for (size_t i = 0; i < len; i++) {
         if (p[i] < 0x20 || p[i] > 0x7e || (p[i] == ' ' && p[i + 1] == ' '))
             return false;
-        if (p[i] == ' ' && r->spaces == SH_SPACES_FORBID)
+        if (p[i] == ' ' && r->spaces == NM_SPACES_FORBID)
             return false;
     }
     memcpy(buf, p, len);
@@ -182,10 +165,10 @@ static void resolve_type(const char *name_part, const nm_doc_type *stt_type, boo
     d->sure = !stt_present && m[0].score >= 0.9;
 }
 
-void nm_diagnose_file_name(const char *raw, const nm_rules *r, nm_file_diagnosis *d)
+/* Bound, repair and transliterate the raw name; notes bad UTF-8 and diacritics. Tabs read as
+ * spaces. */
+static char *ascii_name(const char *raw, nm_file_diagnosis *d)
 {
-    memset(d, 0, sizeof *d);
-    d->stt_written = -1;
     char *bounded = g_strndup(raw, NAME_MAX);
     char *as_given = g_strdup(bounded);
     if (!g_utf8_validate(bounded, -1, NULL)) {
@@ -202,103 +185,125 @@ void nm_diagnose_file_name(const char *raw, const nm_rules *r, nm_file_diagnosis
     for (char *p = s; *p; p++)
         if (*p == '\t')
             *p = ' ';
+    return s;
+}
 
-    size_t from = 0, to = strlen(s);
-    if (trim(s, &from, &to))
+/* Trim s[*from..*to), noting stray spaces. */
+static void trim_noted(const char *s, size_t *from, size_t *to, nm_file_diagnosis *d)
+{
+    if (trim(s, from, to))
         d->problems |= NM_STRAY_SPACES;
-    const char *dot = g_strrstr_len(s + from, (gssize)(to - from), ".");
+}
+
+/* The ".pdf" extension, in any case: false (NM_NOT_PDF) without it; else *to ends the stem. */
+static bool strip_extension(const char *s, size_t *from, size_t *to, nm_file_diagnosis *d)
+{
+    trim_noted(s, from, to, d);
+    const char *dot = g_strrstr_len(s + *from, (gssize)(*to - *from), ".");
     if (!dot) {
         d->problems |= NM_NOT_PDF;
-        goto out;
+        return false;
     }
     size_t ext = (size_t)(dot - s) + 1;
-    size_t ext_from = ext, ext_to = to;
-    if (trim(s, &ext_from, &ext_to))
-        d->problems |= NM_STRAY_SPACES;
+    size_t ext_from = ext, ext_to = *to;
+    trim_noted(s, &ext_from, &ext_to, d);
     if (ext_to - ext_from != 3 || g_ascii_strncasecmp(s + ext_from, "pdf", 3) != 0) {
         d->problems |= NM_NOT_PDF;
-        goto out;
+        return false;
     }
     if (memcmp(s + ext_from, "pdf", 3) != 0)
         d->problems |= NM_EXT_CASE;
-    to = ext - 1;
-    if (trim(s, &from, &to))
-        d->problems |= NM_STRAY_SPACES;
+    *to = ext - 1;
+    trim_noted(s, from, to, d);
+    return true;
+}
 
-    /* The signed suffix, in any of the forms people write. */
+/* The signed suffix, in any of the forms people write. */
+static void strip_signed_suffix(const char *s, size_t *from, size_t *to, const nm_rules *r,
+                                nm_file_diagnosis *d)
+{
     for (size_t i = 0; i < G_N_ELEMENTS(SIGNED_FORMS); i++) {
         size_t n = strlen(SIGNED_FORMS[i]);
-        if (to - from > n && g_ascii_strncasecmp(s + to - n, SIGNED_FORMS[i], n) == 0) {
+        if (*to - *from > n && g_ascii_strncasecmp(s + *to - n, SIGNED_FORMS[i], n) == 0) {
             d->guess.is_signed = true;
-            if (strncmp(s + to - n, r->signed_suffix, n) != 0)
+            if (strncmp(s + *to - n, r->signed_suffix, n) != 0)
                 d->problems |= NM_SUFFIX_FORM;
-            to -= n;
-            if (trim(s, &from, &to))
-                d->problems |= NM_STRAY_SPACES;
-            break;
+            *to -= n;
+            trim_noted(s, from, to, d);
+            return;
         }
     }
+}
 
-    /* The STT and what separates it from the name. */
-    size_t digits = from;
+/* What separates the STT at s[from..] from the name; returns where the name starts. */
+static size_t skip_separator(const char *s, size_t from, size_t to, nm_file_diagnosis *d)
+{
+    size_t sep = from;
+    bool spaces = false, other = false;
+    int dots = 0;
+    for (; sep < to && strchr(" ._-", s[sep]); sep++) {
+        spaces |= s[sep] == ' ';
+        dots += s[sep] == '.';
+        other |= s[sep] == '_' || s[sep] == '-';
+    }
+    if (sep == to)
+        ; /* "07.pdf": nothing after the number, reported as the missing name */
+    else if (dots != 1 || other)
+        d->problems |= NM_SEPARATOR;
+    else if (spaces)
+        d->problems |= NM_STRAY_SPACES;
+    return sep;
+}
+
+/* The STT and its separator: moves *from past them; returns the type it names, if any. */
+static const nm_doc_type *read_stt(const char *s, size_t *from, size_t to, nm_file_diagnosis *d)
+{
+    size_t digits = *from;
     int stt = 0;
     while (digits < to && g_ascii_isdigit(s[digits]) && stt < 100000)
         stt = stt * 10 + (s[digits++] - '0');
-    const nm_doc_type *stt_type = NULL;
-    if (digits == from) {
+    if (digits == *from) {
         d->problems |= NM_NO_STT;
-    } else {
-        d->stt_written = stt;
-        stt_type = nm_catalog_find(stt);
-        if (!stt_type)
-            d->problems |= NM_STT_UNKNOWN;
-        else if (digits - from != (stt >= 100 ? 3u : 2u))
-            d->problems |= NM_STT_PADDING;
-        size_t sep = digits;
-        bool spaces = false, other = false;
-        int dots = 0;
-        for (; sep < to && strchr(" ._-", s[sep]); sep++) {
-            spaces |= s[sep] == ' ';
-            dots += s[sep] == '.';
-            other |= s[sep] == '_' || s[sep] == '-';
-        }
-        if (sep == to)
-            ; /* "07.pdf": nothing after the number, reported as the missing name */
-        else if (dots != 1 || other)
-            d->problems |= NM_SEPARATOR;
-        else if (spaces)
-            d->problems |= NM_STRAY_SPACES;
-        from = sep;
+        return NULL;
     }
+    d->stt_written = stt;
+    const nm_doc_type *stt_type = nm_catalog_find(stt);
+    if (!stt_type)
+        d->problems |= NM_STT_UNKNOWN;
+    else if (digits - *from != (stt >= 100 ? 3u : 2u))
+        d->problems |= NM_STT_PADDING;
+    *from = skip_separator(s, digits, to, d);
+    return stt_type;
+}
 
-    /* The SoThuTu: digits after the last dot. */
-    const char *last_dot = g_strrstr_len(s + from, (gssize)(to - from), ".");
-    if (last_dot) {
-        size_t a = (size_t)(last_dot - s) + 1, b = to;
-        bool spaced = trim(s, &a, &b);
-        bool all_digits = b > a && b - a <= 4;
-        for (size_t i = a; i < b && all_digits; i++)
-            all_digits = g_ascii_isdigit(s[i]);
-        if (all_digits) {
-            int seq = 0;
-            for (size_t i = a; i < b; i++)
-                seq = seq * 10 + (s[i] - '0');
-            if (s[a] == '0')
-                d->problems |= NM_SEQ_FORMAT;
-            if (spaced)
-                d->problems |= NM_STRAY_SPACES;
-            d->guess.seq = seq > NM_SEQ_MAX ? 0 : seq;
-            to = (size_t)(last_dot - s);
-            if (trim(s, &from, &to))
-                d->problems |= NM_STRAY_SPACES;
-        }
-    }
-
-    /* The name part. */
-    size_t nfrom = from, nto = to;
-    if (trim(s, &nfrom, &nto))
+/* The SoThuTu: digits after the last dot; *to then ends the name part. */
+static void strip_seq(const char *s, size_t *from, size_t *to, nm_file_diagnosis *d)
+{
+    const char *last_dot = g_strrstr_len(s + *from, (gssize)(*to - *from), ".");
+    if (!last_dot)
+        return;
+    size_t a = (size_t)(last_dot - s) + 1, b = *to;
+    bool spaced = trim(s, &a, &b);
+    bool all_digits = b > a && b - a <= 4;
+    for (size_t i = a; i < b && all_digits; i++)
+        all_digits = g_ascii_isdigit(s[i]);
+    if (!all_digits)
+        return;
+    int seq = 0;
+    for (size_t i = a; i < b; i++)
+        seq = seq * 10 + (s[i] - '0');
+    if (s[a] == '0')
+        d->problems |= NM_SEQ_FORMAT;
+    if (spaced)
         d->problems |= NM_STRAY_SPACES;
-    char *part = g_strndup(s + nfrom, nto - nfrom);
+    d->guess.seq = seq > NM_SEQ_MAX ? 0 : seq;
+    *to = (size_t)(last_dot - s);
+    trim_noted(s, from, to, d);
+}
+
+/* The characters of the name part; true when it has spaces. */
+static bool check_name_chars(const char *part, const nm_rules *r, nm_file_diagnosis *d)
+{
     bool has_space = false;
     for (const char *p = part; *p; p++) {
         if (*p == ' ') {
@@ -309,8 +314,18 @@ void nm_diagnose_file_name(const char *raw, const nm_rules *r, nm_file_diagnosis
             d->problems |= NM_NAME_CHARS;
         }
     }
-    if (has_space && r->spaces == SH_SPACES_FORBID)
+    if (has_space && r->spaces == NM_SPACES_FORBID)
         d->problems |= NM_SPACES_FORBIDDEN;
+    return has_space;
+}
+
+/* The name part s[from..to) and the type it names. */
+static void read_name_part(const char *s, size_t from, size_t to, const nm_doc_type *stt_type,
+                           const nm_rules *r, nm_file_diagnosis *d)
+{
+    trim_noted(s, &from, &to, d);
+    char *part = g_strndup(s + from, to - from);
+    bool has_space = check_name_chars(part, r, d);
     char *title = nm_document_title(part);
     if (!title || !*title) {
         d->problems |= NM_NAME_MISSING;
@@ -323,7 +338,22 @@ void nm_diagnose_file_name(const char *raw, const nm_rules *r, nm_file_diagnosis
     }
     g_free(title);
     g_free(part);
-out:
+}
+
+/* Read from the end inwards: extension, signed suffix, then STT from the front, SoThuTu from the
+ * back, and what remains is the name part. */
+void nm_diagnose_file_name(const char *raw, const nm_rules *r, nm_file_diagnosis *d)
+{
+    memset(d, 0, sizeof *d);
+    d->stt_written = -1;
+    char *s = ascii_name(raw, d);
+    size_t from = 0, to = strlen(s);
+    if (strip_extension(s, &from, &to, d)) {
+        strip_signed_suffix(s, &from, &to, r, d);
+        const nm_doc_type *stt_type = read_stt(s, &from, to, d);
+        strip_seq(s, &from, &to, d);
+        read_name_part(s, from, to, stt_type, r, d);
+    }
     g_free(s);
     if (d->problems & NM_NOT_PDF) {
         d->guess.type = NULL;

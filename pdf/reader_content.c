@@ -60,7 +60,9 @@ static bool indexed_space(pdf_reader *r, robj *a, const robj *resources, pdf_ima
         bytes = (const uint8_t *)lookup->str.s;
         have = lookup->str.len;
     } else if (lookup->type == RO_STREAM) {
-        pdf_rd_stream_decode_all(r, lookup, RD_MAX_SMALL_STREAM, &decoded, &have);
+        /* Ignored: a damaged palette stream gives what could be decoded, the rest black
+         * below, as viewers show it. */
+        SH_IGNORE_RESULT(pdf_rd_stream_decode_all(r, lookup, RD_MAX_SMALL_STREAM, &decoded, &have));
         bytes = decoded;
     } else {
         return false;
@@ -563,7 +565,7 @@ static void run_content(scanner *sc, const uint8_t *data, size_t len, const robj
             break;
         }
         if (n == MAX_OPERANDS) {
-            memmove(ops, ops + 1, (MAX_OPERANDS - 1) * sizeof ops[0]);
+            memmove(ops, ops + 1, (MAX_OPERANDS - 1) * sizeof(robj *));
             n--;
         }
         ops[n++] = o;

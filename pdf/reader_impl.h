@@ -66,9 +66,9 @@ typedef struct {
 } pdf_rd_file;
 
 /* Copy up to n bytes at pos; fewer at the end of the file or on a read error. */
-size_t pdf_rd_file_read(pdf_rd_file *f, uint64_t pos, void *buf, size_t n);
+SH_NODISCARD size_t pdf_rd_file_read(pdf_rd_file *f, uint64_t pos, void *buf, size_t n);
 /* pread straight to buf, retried on EINTR and short reads; for the big image data. */
-size_t pdf_rd_file_pread(pdf_rd_file *f, uint64_t pos, void *buf, size_t n);
+SH_NODISCARD size_t pdf_rd_file_pread(pdf_rd_file *f, uint64_t pos, void *buf, size_t n);
 
 /* ---- objects ---- */
 typedef enum {
@@ -167,7 +167,7 @@ void pdf_rd_lex_mem(pdf_rd_lex *lx, const uint8_t *data, size_t len);
 void pdf_rd_lex_file(pdf_rd_lex *lx, pdf_rd_file *f, uint64_t pos, uint64_t end);
 void pdf_rd_lex_done(pdf_rd_lex *lx);
 int pdf_rd_lex_peek(pdf_rd_lex *lx); /* the next byte, -1 at the end */
-bool pdf_rd_lex_next(pdf_rd_lex *lx, pdf_rd_token *t);
+SH_NODISCARD bool pdf_rd_lex_next(pdf_rd_lex *lx, pdf_rd_token *t);
 bool pdf_rd_is_space(int c);
 bool pdf_rd_is_delim(int c);
 int pdf_rd_hex_value(int c); /* 0..15, or -1 for a character that is not a hex digit */
@@ -260,9 +260,9 @@ robj *pdf_rd_get(pdf_reader *r, const robj *dict, const char *key);
 char *pdf_rd_text_utf8(const robj *s);
 
 /* Read the cross-reference chain from startxref; false when it is unusable. */
-bool pdf_rd_xref_read(pdf_reader *r);
+SH_NODISCARD bool pdf_rd_xref_read(pdf_reader *r);
 /* Rebuild the cross-reference by scanning the file for objects; false when none is found. */
-bool pdf_rd_xref_reconstruct(pdf_reader *r);
+SH_NODISCARD bool pdf_rd_xref_reconstruct(pdf_reader *r);
 
 /* ---- streams and filters ---- */
 typedef enum {
@@ -284,7 +284,7 @@ typedef struct {
 } pdf_rd_filter;
 
 /* The filters of a stream dictionary, in order; -1 when more than RD_MAX_FILTERS or not names. */
-int pdf_rd_stream_filters(pdf_reader *r, const robj *dict, pdf_rd_filter *out);
+SH_NODISCARD int pdf_rd_stream_filters(pdf_reader *r, const robj *dict, pdf_rd_filter *out);
 pdf_codec pdf_rd_filter_codec(pdf_rd_filter_kind k);
 
 typedef struct pdf_rd_dec pdf_rd_dec;
@@ -297,22 +297,24 @@ struct pdf_rd_dec {
 
 /* The data bytes [*start, *end) of a stream object: /Length checked against `endstream`, and
  * `endstream` searched for when it lies. */
-bool pdf_rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start, uint64_t *end);
+SH_NODISCARD bool pdf_rd_stream_extent(pdf_reader *r, const robj *stream, uint64_t *start,
+                                       uint64_t *end);
 /* A decoder of a stream's data with the first n_undo filters undone. */
 pdf_rd_dec *pdf_rd_decoder_open(pdf_reader *r, const robj *stream, const pdf_rd_filter *filters,
                                 int n_undo);
-ptrdiff_t pdf_rd_dec_read(pdf_rd_dec *d, uint8_t *buf, size_t n);
+SH_NODISCARD ptrdiff_t pdf_rd_dec_read(pdf_rd_dec *d, uint8_t *buf, size_t n);
 void pdf_rd_dec_free(pdf_rd_dec *d);
 const char *pdf_rd_dec_why(const pdf_rd_dec *d);
 /* A whole stream decoded (every filter, none may be an image codec), at most cap bytes;
  * g_free(*data). False on damage or past cap; *data then holds what was decoded. */
-bool pdf_rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap, uint8_t **data,
-                              size_t *len);
+SH_NODISCARD bool pdf_rd_stream_decode_all(pdf_reader *r, const robj *stream, size_t cap,
+                                           uint8_t **data, size_t *len);
 
 /* ---- content ---- */
 /* Scan the page's content: images, text, vectors; info's boxes are already filled. */
 void pdf_rd_scan_page(pdf_reader *r, const pdf_rd_page *pg, robj *page, pdf_page_info *info);
 /* Fill img from an image XObject's dictionary; false when it is not a usable image. */
-bool pdf_rd_image_from_dict(pdf_reader *r, const robj *dict, const robj *resources, pdf_image *img);
+SH_NODISCARD bool pdf_rd_image_from_dict(pdf_reader *r, const robj *dict, const robj *resources,
+                                         pdf_image *img);
 
 #endif

@@ -213,7 +213,9 @@ robj *pdf_rd_fetch(pdf_reader *r, int num)
      * do, and try again. */
     if (!o && !r->reconstructed && num > 0 &&
         (num >= r->xref_len || r->xref[num].type == 0 || r->xref[num].type == 1)) {
-        pdf_rd_xref_reconstruct(r);
+        /* Ignored: false only says no catalog was found; the table holds whatever objects the
+         * scan found, and the fetch below tells whether this one is among them. */
+        SH_IGNORE_RESULT(pdf_rd_xref_reconstruct(r));
         o = fetch_uncached(r, num);
     }
     r->fetch_depth--;

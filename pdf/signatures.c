@@ -91,8 +91,9 @@ static void locate_contents(pdf_reader *r, int num, pdf_signature *sig)
         if (strcmp(key, "Contents") == 0) {
             contents++;
             uint8_t first = 0;
-            pdf_rd_file_read(&r->file, start, &first, 1);
-            sig->contents_hex = is_string && first == '<';
+            /* a failed read leaves file.error, which pdf_reader_signatures reports */
+            sig->contents_hex =
+                is_string && pdf_rd_file_read(&r->file, start, &first, 1) == 1 && first == '<';
             sig->contents_start = start;
             sig->contents_end = lx.pos;
         } else if (strcmp(key, "ByteRange") == 0) {
@@ -105,7 +106,8 @@ done:
     pdf_rd_lex_done(&lx);
 }
 
-static void read_signature(pdf_reader *r, robj *value, const char *field, const robj *docmdp,
+/* False when its /Contents is past what is left of the budget (then not copied). */
+static bool read_signature(pdf_reader *r, robj *value, const char *field, const robj *docmdp,
                            pdf_signature *sig, size_t *contents_left)
 {
     memset(sig, 0, sizeof *sig);
@@ -127,7 +129,8 @@ static void read_signature(pdf_reader *r, robj *value, const char *field, const 
                 sig->byte_range[i] = br->arr.items[i]->i;
     }
     robj *c = pdf_rd_dict_find(d, "Contents");
-    if (c->type == RO_STRING && c->str.len <= *contents_left) {
+    bool kept = c->type != RO_STRING || c->str.len <= *contents_left;
+    if (c->type == RO_STRING && kept) {
         *contents_left -= c->str.len;
         sig->contents = g_memdup2(c->str.s, c->str.len);
         sig->contents_len = c->str.len;
@@ -146,6 +149,7 @@ static void read_signature(pdf_reader *r, robj *value, const char *field, const 
     sig->mdp = reference_p(r, d);
     if (sig->certifies && !sig->mdp)
         sig->mdp = 2; /* a certification without its DocMDP transform: the default */
+    return kept;
 }
 
 typedef struct {
@@ -155,15 +159,25 @@ typedef struct {
     int budget;
     GHashTable *seen; /* field dictionaries visited: a field listed twice is listed once */
     size_t contents_left;
+    const char *incomplete; /* N_(): the first limit that left signatures unread, or NULL */
 } walk_ctx;
 
 /* The fields of arr and their kids; /FT inherited, names joined with ".". */
 static void walk_fields(walk_ctx *c, robj *arr, const char *parent, bool parent_sig, int depth)
 {
     arr = pdf_rd_resolve(c->r, arr);
-    if (arr->type != RO_ARRAY || depth > MAX_FIELD_DEPTH)
+    if (arr->type != RO_ARRAY)
         return;
-    for (int i = 0; i < arr->arr.n && c->budget-- > 0; i++) {
+    /* A field past a limit could be a signature: the caller must learn the list is short. */
+    if (depth > MAX_FIELD_DEPTH) {
+        c->incomplete = N_("form fields nested too deep");
+        return;
+    }
+    for (int i = 0; i < arr->arr.n; i++) {
+        if (c->budget-- <= 0) {
+            c->incomplete = N_("too many form fields");
+            return;
+        }
         robj *f = pdf_rd_resolve(c->r, arr->arr.items[i]);
         if (f->type != RO_DICT || g_hash_table_contains(c->seen, f))
             continue;
@@ -175,9 +189,12 @@ static void walk_fields(walk_ctx *c, robj *arr, const char *parent, bool parent_
         char *name = own ? (parent[0] ? g_strdup_printf("%s.%s", parent, own) : g_strdup(own))
                          : g_strdup(parent);
         robj *v = pdf_rd_dict_find(f, "V");
-        if (is_sig && v->type != RO_NULL && c->sigs->len < MAX_SIG_FIELDS) {
+        if (is_sig && v->type != RO_NULL && c->sigs->len >= MAX_SIG_FIELDS) {
+            c->incomplete = N_("too many signatures");
+        } else if (is_sig && v->type != RO_NULL) {
             pdf_signature sig;
-            read_signature(c->r, v, name, c->docmdp, &sig, &c->contents_left);
+            if (!read_signature(c->r, v, name, c->docmdp, &sig, &c->contents_left))
+                c->incomplete = N_("signature values too large");
             /* PDF 2.0: the field's lock dictionary may restrict the whole document too */
             int lock = permission_p(c->r, pdf_rd_get(c->r, f, "Lock"), 0);
             if (lock && (!sig.mdp || lock < sig.mdp))
@@ -192,21 +209,37 @@ static void walk_fields(walk_ctx *c, robj *arr, const char *parent, bool parent_
 
 sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n, sh_error *err)
 {
-    (void)err;
+    *sigs = NULL;
+    *n = 0;
     pdf_rd_reset(r);
+    r->file.error = 0; /* an earlier read's failure is not this walk's */
     robj *catalog = pdf_rd_fetch(r, r->root);
     walk_ctx c = {r,
                   pdf_rd_get(r, pdf_rd_get(r, catalog, "Perms"), "DocMDP"),
                   g_array_new(FALSE, TRUE, sizeof(pdf_signature)),
                   MAX_FIELDS_VISITED,
                   g_hash_table_new(NULL, NULL),
-                  MAX_CONTENTS_TOTAL};
+                  MAX_CONTENTS_TOTAL,
+                  NULL};
     robj *form = pdf_rd_get(r, catalog, "AcroForm");
     walk_fields(&c, pdf_rd_dict_find(form, "Fields"), "", false, 0);
     g_hash_table_destroy(c.seen);
     pdf_rd_reset(r);
-    *n = (int)c.sigs->len;
-    *sigs = (pdf_signature *)(void *)g_array_free(c.sigs, FALSE);
+    int found = (int)c.sigs->len;
+    pdf_signature *list = (pdf_signature *)(void *)g_array_free(c.sigs, FALSE);
+    /* A list that may be short would let a signature go unchecked: all or nothing. */
+    sh_status st = SH_OK;
+    if (r->file.error)
+        st = sh_fail_errno(err, SH_INPUT, r->file.error, _("cannot read %s"), r->path);
+    else if (c.incomplete)
+        st = sh_fail(err, SH_INPUT, _("%s: its signatures cannot all be read (%s)"), r->path,
+                     _(c.incomplete));
+    if (st != SH_OK) {
+        pdf_signatures_free(list, found);
+        return st;
+    }
+    *n = found;
+    *sigs = list;
     return SH_OK;
 }
 

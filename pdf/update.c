@@ -126,11 +126,11 @@ static robj *array_plus(pdf_reader *r, const robj *arr, robj *item)
 {
     int n = arr && arr->type == RO_ARRAY ? arr->arr.n : 0;
     robj *o = new_obj(r, RO_ARRAY);
-    robj **items = o && item ? pdf_rd_alloc(&r->arena, sizeof *items * (size_t)(n + 1)) : NULL;
+    robj **items = o && item ? pdf_rd_alloc(&r->arena, sizeof(robj *) * (size_t)(n + 1)) : NULL;
     if (!items)
         return NULL;
     if (n)
-        memcpy(items, arr->arr.items, sizeof *items * (size_t)n);
+        memcpy(items, arr->arr.items, sizeof(robj *) * (size_t)n);
     items[n] = item;
     o->arr.items = items;
     o->arr.n = n + 1;

@@ -574,7 +574,7 @@ static void write_xref_stream(pdf_writer *w, GArray *rows)
             row[1 + b] = (unsigned char)(r->offset >> (8 * (width - 1 - b)));
         row[1 + width] = (unsigned char)(r->gen >> 8);
         row[2 + width] = (unsigned char)r->gen;
-        put(w, row, (size_t)(3 + width));
+        put(w, row, 3 + (size_t)width);
     }
     puts_(w, "\nendstream\nendobj\n");
 }

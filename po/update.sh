@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Maintainer step: refresh po/sohoa.pot from the sources and merge it into po/vi.po.
-# With a FRAGMENT.po argument, its translations are merged in first (new or changed messages).
+# Maintainer step: refresh po/sohoa.pot from the sources (po/sources.sh) and merge it into
+# po/vi.po. With a FRAGMENT.po argument, its translations are merged in first (new or changed
+# messages). With --pot-only, only po/sohoa.pot is refreshed (the `pot` build target).
 # Afterwards `bash tests/check_catalog.sh .` must report no untranslated or fuzzy message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mapfile -t sources < <(bash po/sources.sh)
 xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --language=C --add-comments \
-  --package-name=sohoa -o po/sohoa.pot $(find core cli naming pdf ingest validate sign upload \
-  -name '*.c' 2>/dev/null | sort)
+  --package-name=sohoa -o po/sohoa.pot "${sources[@]}"
+[ "${1:-}" = --pot-only ] && exit 0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cp po/vi.po "$tmp/vi.po"

@@ -6,16 +6,23 @@
 # batch sheet into lossless PDFs, check every name, validate every dossier, sign the files that
 # passed on a SoftHSM2 token standing in for the organisation's USB token, verify the
 # signatures, and verify and show the audit chain. Each later capability adds its step here.
+# With SOHOA=/usr/bin/sohoa (scripts/test-deb.sh) it runs that sohoa, an installed one, and
+# builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh >/dev/null
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
-sohoa=$PWD/build/cli/sohoa
+if [ -n "${SOHOA:-}" ]; then
+  sohoa=$SOHOA
+else
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j"$(nproc)" >/dev/null
+  sohoa=$PWD/build/cli/sohoa
+fi
 demo=$PWD/build/demo
 src=$PWD
 
 rm -rf "$demo"
+mkdir -p build
 cp -r samples/workspace "$demo"
 operator="Nguyễn Văn A"
 "$sohoa" init "$demo" --station DEMO-01 --operator "$operator"

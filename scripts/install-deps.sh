@@ -3,12 +3,18 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config gettext clang
+  # the source checks: formatting and static analysis (scripts/check-source.sh)
+  clang-format clang-tidy
   libglib2.0-dev libsqlite3-dev libssl-dev libcmocka-dev
   libtiff-dev libpng-dev zlib1g-dev libpoppler-glib-dev libleptonica-dev libjpeg62-turbo-dev libjbig2dec0-dev
   libharfbuzz-dev libp11-kit-dev
   # a real PKCS#11 token for the signing tests, and tools to load keys into it
   softhsm2 opensc libnss3-tools
   sqlite3 python3 procps bc
+  # the complexity and length limit (scripts/check-complexity.sh)
+  pmccabe
+  # the Debian package: built, linted, installed and its manual page found (scripts/test-deb.sh)
+  debhelper dpkg-dev fakeroot lintian man-db
   # kills a command at a chosen system call (the rescan recovery test)
   strace
   # judges in the tests, and the sample generator (scanned-looking pages with Vietnamese text)

@@ -622,7 +622,7 @@ sh_status sg_sign_path(char *const *paths, int n_paths, const sg_batch_options *
     memset(sum, 0, sizeof *sum);
     batch b = {.o = o,
                .root = o->ws->root,
-               .suffix = o->ws->config.signed_suffix ? o->ws->config.signed_suffix : "_signed",
+               .suffix = o->signed_suffix,
                .items = g_ptr_array_new_with_free_func(item_free),
                .known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
                .swept = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};

@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "core/core.h"
+
 #define DER_INTEGER 0x02
 #define DER_OCTET_STRING 0x04
 #define DER_NULL 0x05
@@ -32,7 +34,7 @@ void sg_der_put_wrapped(GByteArray *out, uint8_t tag, GByteArray *content);
 /* Append the small non-negative INTEGER v. */
 void sg_der_put_small_int(GByteArray *out, uint8_t v);
 /* Is d[0..len) exactly one element with a definite length? Its header's size in *hdr. */
-bool sg_der_element_header(const uint8_t *d, size_t len, size_t *hdr);
+SH_NODISCARD bool sg_der_element_header(const uint8_t *d, size_t len, size_t *hdr);
 /* Sort elements (each one whole DER element) into DER SET OF order (X.690 11.6): as octet
  * strings, a shorter one padded with trailing zeros. */
 void sg_der_sort_set(GPtrArray *elements);

@@ -255,7 +255,9 @@ static sh_status check_permissions(pdf_reader *r, const char *in, sh_error *err)
 {
     pdf_signature *sigs = NULL;
     int n = 0, which = -1;
-    pdf_reader_signatures(r, &sigs, &n, err);
+    sh_status st = pdf_reader_signatures(r, &sigs, &n, err);
+    if (st != SH_OK) /* what they allow is unknown: signing could break one */
+        return st;
     int p = pdf_reader_permissions(r, sigs, n, &which);
     char *what = NULL;
     if (p && which >= 0) {
@@ -271,7 +273,6 @@ static sh_status check_permissions(pdf_reader *r, const char *in, sh_error *err)
     } else if (p) {
         what = g_strdup(_("the certification its catalog names (/Perms /DocMDP)"));
     }
-    sh_status st = SH_OK;
     if (p == 1)
         st = sh_fail(err, SH_FINDINGS,
                      _("%s: %s allows no changes to the document (DocMDP P=1): a signature "

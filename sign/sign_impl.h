@@ -33,19 +33,22 @@ typedef struct sg_key sg_key;
  *            tokens or keys and no label to choose (the labels are listed), no certificate for
  *            the key, a key that is neither RSA 2048–4096 nor EC P-256;
  *  SH_INTERNAL: OpenSSL or the module failing otherwise. */
-sh_status sg_key_open(const sg_key_source *src, const char *secret, sg_key **out, sh_error *err);
+SH_NODISCARD sh_status sg_key_open(const sg_key_source *src, const char *secret, sg_key **out,
+                                   sh_error *err);
 
 /* sg_key_open in two steps, so that everything that needs no secret is checked before the
  * operator is asked for it. sg_key_prepare: the PKCS#12 file read and decoded; the PKCS#11
  * module loaded, the token chosen, a session opened and the key label looked for among the
  * objects the token shows before login. Errors as sg_key_open's. */
 typedef struct sg_key_pending sg_key_pending;
-sh_status sg_key_prepare(const sg_key_source *src, sg_key_pending **out, sh_error *err);
+SH_NODISCARD sh_status sg_key_prepare(const sg_key_source *src, sg_key_pending **out,
+                                      sh_error *err);
 /* False when no secret is needed: a PKCS#12 file without a passphrase, a token that needs no
  * login or has its own PIN pad. */
 bool sg_key_needs_secret(const sg_key_pending *p);
 /* The rest of sg_key_open. p is used up whatever the outcome (and set to NULL). */
-sh_status sg_key_unlock(sg_key_pending **p, const char *secret, sg_key **out, sh_error *err);
+SH_NODISCARD sh_status sg_key_unlock(sg_key_pending **p, const char *secret, sg_key **out,
+                                     sh_error *err);
 void sg_key_pending_free(sg_key_pending *p); /* NULL is accepted */
 sg_key_kind sg_key_kind_of(const sg_key *k);
 /* The signer's certificate; owned by the key. */
@@ -59,8 +62,8 @@ size_t sg_key_max_signature(const sg_key *k);
 /* Sign `data` (hashed here with SHA-256): RSA PKCS#1 v1.5 (on a token CKM_RSA_PKCS over the
  * DigestInfo, which every token has), ECDSA as a DER ECDSA-Sig-Value (a token's raw r‖s is
  * converted). `sig` has room for sg_key_max_signature bytes. One call at a time per key. */
-sh_status sg_key_sign(sg_key *k, const uint8_t *data, size_t len, uint8_t *sig, size_t *sig_len,
-                      sh_error *err);
+SH_NODISCARD sh_status sg_key_sign(sg_key *k, const uint8_t *data, size_t len, uint8_t *sig,
+                                   size_t *sig_len, sh_error *err);
 /* Log out of the token, unload the module, wipe and free. NULL is accepted. */
 void sg_key_close(sg_key *k);
 
@@ -68,19 +71,20 @@ void sg_key_close(sg_key *k);
  * token session a key made from a token signs with. */
 typedef struct sg_token sg_token; /* a session on a token, logged in on one key (pkcs11.c) */
 /* The module loaded, the token chosen, a session opened, the key label checked. */
-sh_status sg_pkcs11_prepare(const sg_key_source *src, sg_token **out, sh_error *err);
+SH_NODISCARD sh_status sg_pkcs11_prepare(const sg_key_source *src, sg_token **out, sh_error *err);
 bool sg_token_needs_pin(const sg_token *t);
 /* Log in, choose the key (labelled key_label, on the key or on its certificate), read its
  * certificate and chain. Takes t whatever the outcome. */
-sh_status sg_pkcs11_unlock(sg_token *t, const char *key_label, const char *pin, sg_key **out,
-                           sh_error *err);
-sh_status sg_token_sign(sg_token *t, sg_key_kind kind, const uint8_t digest[SG_SHA256_LEN],
-                        uint8_t *sig, size_t *sig_len, size_t max_len, sh_error *err);
+SH_NODISCARD sh_status sg_pkcs11_unlock(sg_token *t, const char *key_label, const char *pin,
+                                        sg_key **out, sh_error *err);
+SH_NODISCARD sh_status sg_token_sign(sg_token *t, sg_key_kind kind,
+                                     const uint8_t digest[SG_SHA256_LEN], uint8_t *sig,
+                                     size_t *sig_len, size_t max_len, sh_error *err);
 void sg_token_close(sg_token *t);
 /* Takes t and cert whatever the outcome; builds the chain from pool and checks that the key
  * matches the certificate with a test signature. */
-sh_status sg_key_from_token(sg_token *t, X509 *cert, STACK_OF(X509) * pool, const char *what,
-                            sg_key **out, sh_error *err);
+SH_NODISCARD sh_status sg_key_from_token(sg_token *t, X509 *cert, STACK_OF(X509) * pool,
+                                         const char *what, sg_key **out, sh_error *err);
 
 /* ---- CMS (cms.c): a PAdES B-B SignedData, assembled here in DER so its size is exact ---- */
 
@@ -166,11 +170,11 @@ typedef struct {
  * PNG pHYs; 300 ppi when absent), scaled down only when it would not fit the stamp. SH_INPUT
  * naming the font or seal file when it cannot be read or used (a font without a glyph for a
  * letter of the text included). */
-sh_status sg_stamp_new(const sg_stamp_spec *spec, sg_stamp **out, sh_error *err);
+SH_NODISCARD sh_status sg_stamp_new(const sg_stamp_spec *spec, sg_stamp **out, sh_error *err);
 /* What sg_stamp_new checks that needs no certificate, before the secret is asked: the width,
  * the font (it opens and has the letters of the labels, the time and the organisation when
  * given), the seal (a PNG that decodes). Errors as sg_stamp_new's. */
-sh_status sg_stamp_check(const sg_stamp_spec *spec, sh_error *err);
+SH_NODISCARD sh_status sg_stamp_check(const sg_stamp_spec *spec, sh_error *err);
 /* The stamp's size as displayed, in points. */
 void sg_stamp_size(const sg_stamp *s, double *width_pt, double *height_pt);
 /* Write the stamp's objects into w: a form XObject (/BBox [0 0 width height], the seal, the
@@ -179,8 +183,8 @@ void sg_stamp_size(const sg_stamp *s, double *width_pt, double *height_pt);
  * smaller than the stamp), both in the form's /Matrix, the font (Type0, CIDFontType2 subset
  * with /FontFile2, /W widths, /ToUnicode) and the seal image with /SMask. Returns the form's
  * object number; 0 when w has failed (w's error says why). */
-int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int rotate,
-                   double scale);
+SH_NODISCARD int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int rotate,
+                                double scale);
 
 /* ---- where the stamp goes (stamp_place.c) ---- */
 
@@ -209,8 +213,8 @@ typedef enum {
     SG_SCAN_NONE,   /* not such a page, or a JPEG of a kind left to Poppler (CMYK) */
     SG_SCAN_BROKEN, /* such a page, but its JPEG data are damaged: nothing to measure */
 } sg_scan;
-sg_scan sg_scan_grey(pdf_reader *r, int index, double min_ppi, uint8_t **px, uint32_t *w,
-                     uint32_t *h);
+SH_NODISCARD sg_scan sg_scan_grey(pdf_reader *r, int index, double min_ppi, uint8_t **px,
+                                  uint32_t *w, uint32_t *h);
 /* The same choice on a grey picture (0 black, px_w × px_h pixels, rows px_w bytes apart) of a
  * page displayed page_w × page_h points, for a stamp of w × h points and its margin (scaled
  * already): where its top-left corner goes, in points from the top-left corner of the page as
@@ -225,6 +229,6 @@ void sg_stamp_free(sg_stamp *s); /* NULL is accepted */
 void sg_time_pdf_date(int64_t unix_time, char out[SG_TIME_TEXT_LEN]);
 /* A PDF date (D:YYYY[MM[DD[HH[mm[SS[O[HH'[mm']]]]]]]], O one of + - Z) to unix seconds; false
  * when malformed. */
-bool sg_time_parse_pdf_date(const char *s, int64_t *unix_time);
+SH_NODISCARD bool sg_time_parse_pdf_date(const char *s, int64_t *unix_time);
 
 #endif

@@ -381,7 +381,7 @@ static void put_time(const sg_stamp *s, GString *c, const char *time_text)
 {
     GArray *cps = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     append_text(cps, LABEL_TIME);
-    (void)sg_text_nfc(time_text ? time_text : "", cps); /* not UTF-8: the label alone */
+    SH_IGNORE_RESULT(sg_text_nfc(time_text ? time_text : "", cps)); /* not UTF-8: the label alone */
     const uint32_t *p = cps_of(cps);
     double size = s->size;
     bool cut = false;

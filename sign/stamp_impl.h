@@ -18,7 +18,7 @@ typedef struct {
     size_t len, raw_len;
 } sg_zbytes;
 
-sh_status sg_zcompress(const void *data, size_t len, sg_zbytes *out, sh_error *err);
+SH_NODISCARD sh_status sg_zcompress(const void *data, size_t len, sg_zbytes *out, sh_error *err);
 void sg_zbytes_clear(sg_zbytes *z);
 
 /* ---- text and font (stamp_font.c) ---- */
@@ -26,7 +26,7 @@ void sg_zbytes_clear(sg_zbytes *z);
 /* UTF-8 → code points in NFC (canonical decomposition, ordering, composition), white space as
  * plain spaces and control characters dropped, appended to cps (a GArray of uint32_t). False
  * when s is not UTF-8. */
-bool sg_text_nfc(const char *s, GArray *cps);
+SH_NODISCARD bool sg_text_nfc(const char *s, GArray *cps);
 
 /* One character of the subset: its code (the subset's glyph id, the CID) and advance. */
 typedef struct {
@@ -48,8 +48,8 @@ typedef struct {
 
 /* Subset the font at path to the characters cps[0..n) (NFC code points, duplicates allowed).
  * SH_INPUT naming the font when it cannot be read or used, or lacks one of the characters. */
-sh_status sg_font_subset_make(const char *path, const uint32_t *cps, size_t n, sg_font_subset *out,
-                              sh_error *err);
+SH_NODISCARD sh_status sg_font_subset_make(const char *path, const uint32_t *cps, size_t n,
+                                           sg_font_subset *out, sh_error *err);
 void sg_font_subset_clear(sg_font_subset *f);
 /* The glyph of cp in the subset; NULL when it is not there. */
 const sg_glyph *sg_font_lookup(const sg_font_subset *f, uint32_t cp);
@@ -69,7 +69,7 @@ typedef struct {
 
 /* Decode the PNG at path (any colour type and depth). SH_INPUT naming the file when it cannot be
  * read, is not a PNG, is damaged or too large. */
-sh_status sg_seal_load(const char *path, sg_seal *out, sh_error *err);
+SH_NODISCARD sh_status sg_seal_load(const char *path, sg_seal *out, sh_error *err);
 void sg_seal_clear(sg_seal *s);
 
 #endif

@@ -75,8 +75,10 @@ static void check_signature(const pdf_signature *sig, int fd, uint64_t header, u
     bool invalid = false, unchecked = false;
     rep->field = g_strdup(sig->field);
     rep->subfilter = g_strdup(sig->subfilter ? sig->subfilter : "");
-    if (sig->m)
-        sg_time_parse_pdf_date(sig->m, &rep->signed_at);
+    /* /M is the signer's claim, outside what is signed: without a readable one the certificate
+     * is checked at the present time (signed_at 0), as before. */
+    if (sig->m && !sg_time_parse_pdf_date(sig->m, &rep->signed_at))
+        rep->signed_at = 0;
     const int64_t *br = sig->byte_range;
     bool ranges_ok = byte_range_sound(sig, size);
     bool gap_ok = ranges_ok && sig->in_file && !sig->duplicate_keys && sig->contents_hex;
@@ -201,7 +203,15 @@ sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_verify_report *
     uint64_t header = pdf_reader_header(r);
     pdf_signature *sigs = NULL;
     int n = 0;
-    pdf_reader_signatures(r, &sigs, &n, err);
+    st = pdf_reader_signatures(r, &sigs, &n, &e);
+    if (st != SH_OK) { /* a signature left unread could be the one that fails */
+        rep->problem = g_strdup(e.msg);
+        if (err)
+            *err = e;
+        close(fd);
+        pdf_reader_close(r);
+        return st;
+    }
     rep->sigs = g_new0(sg_signature_report, n > 0 ? n : 1);
     rep->n_sigs = n;
     uint64_t signed_end = 0;

@@ -6,8 +6,18 @@ src=${1:?source folder}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$src"
+bash po/sources.sh > "$tmp/sources"
+# Every C file outside tests, fuzzers and benchmarks that marks a message must be extracted.
+find . -path ./tests -prune -o -path ./fuzz -prune -o -path ./bench -prune -o -path './build*' -prune \
+  -o \( -name '*.c' -o -name '*.h' \) -type f -print | sed 's|^\./||' | LC_ALL=C sort |
+  while read -r f; do
+    if grep -qE '\b(N?_)\("' "$f" && ! grep -qxF "$f" "$tmp/sources"; then
+      echo "$f marks messages but po/sources.sh does not list it"
+      exit 1
+    fi
+  done
 xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --language=C -o "$tmp/sohoa.pot" \
-  $(find core cli naming pdf ingest validate sign upload -name '*.c' 2>/dev/null | sort)
+  $(cat "$tmp/sources")
 msgmerge --quiet --no-fuzzy-matching -o "$tmp/merged.po" po/vi.po "$tmp/sohoa.pot"
 msgfmt --check --statistics -o /dev/null "$tmp/merged.po" 2> "$tmp/stats"
 cat "$tmp/stats"

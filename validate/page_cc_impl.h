@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/core.h"
 #include "page_impl.h"
 
 /* What a connected component of ink is taken for. */
@@ -34,7 +35,7 @@ typedef struct {
 } vd_work;
 
 /* page_prep.c: reduce, binarise, label and classify. False when out of memory. */
-bool vd_work_init(vd_work *wk, const vd_image *img);
+SH_NODISCARD bool vd_work_init(vd_work *wk, const vd_image *img);
 void vd_work_free(vd_work *wk);
 static inline double vd_mm(const vd_work *wk, double mm) { return mm * wk->ppi / 25.4; }
 

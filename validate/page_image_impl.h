@@ -31,8 +31,9 @@ bool vd_can_decode(const pdf_image *img);
  * BlackIs1 are honoured. jbig2_globals may be NULL. *px is g_malloc'ed, rows out_w bytes apart.
  * A stream that ends early leaves the rows it did not reach white and is not an error (a
  * truncated scan is still analysed); damaged codec data that stops decoding is an error. */
-sh_status vd_decode_image(const pdf_image *img, vd_read_fn read, void *ctx,
-                          const uint8_t *jbig2_globals, size_t jbig2_globals_len, uint32_t out_w,
-                          uint32_t out_h, uint64_t mem_limit, uint8_t **px, sh_error *err);
+SH_NODISCARD sh_status vd_decode_image(const pdf_image *img, vd_read_fn read, void *ctx,
+                                       const uint8_t *jbig2_globals, size_t jbig2_globals_len,
+                                       uint32_t out_w, uint32_t out_h, uint64_t mem_limit,
+                                       uint8_t **px, sh_error *err);
 
 #endif

@@ -30,8 +30,8 @@ typedef struct {
 /* Bytes vd_box_init will hold for these sizes (UINT64_MAX when it cannot be represented). */
 uint64_t vd_box_bytes(uint32_t in_w, uint32_t out_w, uint32_t out_h);
 /* Start a reduction; fails (SH_INPUT) when its memory would exceed budget. */
-sh_status vd_box_init(vd_box *b, uint32_t in_w, uint32_t in_h, uint32_t out_w, uint32_t out_h,
-                      uint64_t budget, sh_error *err);
+SH_NODISCARD sh_status vd_box_init(vd_box *b, uint32_t in_w, uint32_t in_h, uint32_t out_w,
+                                   uint32_t out_h, uint64_t budget, sh_error *err);
 /* One input row of in_w grey bytes. Rows past in_h are ignored. */
 void vd_box_add_grey(vd_box *b, const uint8_t *row);
 /* One input row of in_w bits, most significant first; white where a bit equals one_is_white. */
@@ -53,18 +53,18 @@ typedef struct {
 
 /* Read up to n bytes, looping over short reads: the count (less than n only at the end of the
  * stream), or -1 when read failed (err set by it, or here when it did not say why). */
-ptrdiff_t vd_read_full(const vd_job *job, void *buf, size_t n, sh_error *err);
+SH_NODISCARD ptrdiff_t vd_read_full(const vd_job *job, void *buf, size_t n, sh_error *err);
 /* The whole stream into a g_malloc'ed buffer with `head` spare bytes before the data (for a
  * header the caller writes), refused past `max` bytes of data. */
-sh_status vd_read_all(const vd_job *job, size_t head, uint64_t max, uint8_t **data, size_t *len,
-                      sh_error *err);
+SH_NODISCARD sh_status vd_read_all(const vd_job *job, size_t head, uint64_t max, uint8_t **data,
+                                   size_t *len, sh_error *err);
 /* "needs more memory than the limit": one wording for every codec. */
 sh_status vd_too_big(const char *what, uint64_t need, uint64_t limit, sh_error *err);
 
-sh_status vd_decode_samples(const vd_job *job, uint8_t **px, sh_error *err);
-sh_status vd_decode_dct(const vd_job *job, uint8_t **px, sh_error *err);
-sh_status vd_decode_ccitt(const vd_job *job, uint8_t **px, sh_error *err);
-sh_status vd_decode_jbig2(const vd_job *job, const uint8_t *globals, size_t globals_len,
-                          uint8_t **px, sh_error *err);
+SH_NODISCARD sh_status vd_decode_samples(const vd_job *job, uint8_t **px, sh_error *err);
+SH_NODISCARD sh_status vd_decode_dct(const vd_job *job, uint8_t **px, sh_error *err);
+SH_NODISCARD sh_status vd_decode_ccitt(const vd_job *job, uint8_t **px, sh_error *err);
+SH_NODISCARD sh_status vd_decode_jbig2(const vd_job *job, const uint8_t *globals,
+                                       size_t globals_len, uint8_t **px, sh_error *err);
 
 #endif

@@ -205,7 +205,7 @@ bool vd_work_init(vd_work *wk, const vd_image *img)
     if (!reduce(wk, img))
         return false;
     size_t n = (size_t)wk->w * (size_t)wk->h;
-    wk->ink = malloc(n);
+    wk->ink = calloc(n, 1); /* binarise writes it all, further than the analyzer follows loops */
     wk->label = malloc(n * sizeof *wk->label);
     if (!wk->ink || !wk->label)
         return false;

@@ -35,7 +35,8 @@ typedef struct {
 
 /* Page `index` (0-based) of src->path. On failure err says what is wrong with the page (its data
  * is damaged, it cannot be rendered) in words for the operator. */
-sh_status vd_page_load(vd_page_source *src, int index, vd_page_pixels *out, sh_error *err);
+SH_NODISCARD sh_status vd_page_load(vd_page_source *src, int index, vd_page_pixels *out,
+                                    sh_error *err);
 void vd_page_source_close(vd_page_source *src);
 
 #endif

@@ -107,30 +107,19 @@ void vd_text_verdict(FILE *out, const vd_summary *s, bool problems_only)
 void vd_json_entry(sh_json *j, const vd_file_report *r)
 {
     sh_json_begin_object(j);
-    sh_json_key(j, "path");
-    sh_json_string(j, r->path);
-    if (r->kind == VD_ENTRY_FOLDER) {
-        sh_json_key(j, "kind");
-        sh_json_string(j, "folder");
-    }
-    sh_json_key(j, "sha256");
-    if (r->has_sha256)
-        sh_json_string(j, r->sha256);
-    else
-        sh_json_null(j);
-    sh_json_key(j, "pages");
-    sh_json_int(j, r->pages);
-    sh_json_key(j, "status");
-    sh_json_string(j, r->passed ? "pass" : "fail");
+    sh_json_kv_str(j, "path", r->path);
+    if (r->kind == VD_ENTRY_FOLDER)
+        sh_json_kv_str(j, "kind", "folder");
+    sh_json_kv_str(j, "sha256", r->has_sha256 ? r->sha256 : NULL);
+    sh_json_kv_int(j, "pages", r->pages);
+    sh_json_kv_str(j, "status", r->passed ? "pass" : "fail");
     if (r->kind == VD_ENTRY_FOLDER && r->dossier) {
-        sh_json_key(j, "priority1");
-        sh_json_begin_array(j);
+        sh_json_kv_array(j, "priority1");
         for (size_t i = 0; i < r->n_priority1; i++)
             sh_json_int(j, r->priority1[i]);
         sh_json_end_array(j);
     }
-    sh_json_key(j, "findings");
-    sh_json_begin_array(j);
+    sh_json_kv_array(j, "findings");
     for (size_t i = 0; i < r->n_findings; i++) {
         sh_finding f;
         vd_finding_view(&r->findings[i], NULL, &f);
@@ -142,25 +131,15 @@ void vd_json_entry(sh_json *j, const vd_file_report *r)
 
 void vd_json_summary(sh_json *j, const vd_summary *s)
 {
-    sh_json_key(j, "summary");
-    sh_json_begin_object(j);
-    sh_json_key(j, "files");
-    sh_json_int(j, (int64_t)s->files);
-    sh_json_key(j, "passed");
-    sh_json_int(j, (int64_t)s->passed);
-    sh_json_key(j, "failed");
-    sh_json_int(j, (int64_t)s->failed);
-    sh_json_key(j, "pages");
-    sh_json_int(j, (int64_t)s->pages);
-    sh_json_key(j, "dossiers");
-    sh_json_int(j, (int64_t)s->dossiers);
-    sh_json_key(j, "errors");
-    sh_json_int(j, (int64_t)s->errors);
-    sh_json_key(j, "warnings");
-    sh_json_int(j, (int64_t)s->warnings);
-    sh_json_key(j, "incomplete");
-    sh_json_int(j, (int64_t)s->incomplete);
-    sh_json_key(j, "unrecorded");
-    sh_json_int(j, (int64_t)s->unrecorded);
+    sh_json_kv_object(j, "summary");
+    sh_json_kv_int(j, "files", (int64_t)s->files);
+    sh_json_kv_int(j, "passed", (int64_t)s->passed);
+    sh_json_kv_int(j, "failed", (int64_t)s->failed);
+    sh_json_kv_int(j, "pages", (int64_t)s->pages);
+    sh_json_kv_int(j, "dossiers", (int64_t)s->dossiers);
+    sh_json_kv_int(j, "errors", (int64_t)s->errors);
+    sh_json_kv_int(j, "warnings", (int64_t)s->warnings);
+    sh_json_kv_int(j, "incomplete", (int64_t)s->incomplete);
+    sh_json_kv_int(j, "unrecorded", (int64_t)s->unrecorded);
     sh_json_end_object(j);
 }

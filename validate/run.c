@@ -343,7 +343,7 @@ static bool page_findings(run *r, doc_job *d, int i, vd_thumb *mark)
 {
     const page_slot *s = &d->slots[i];
     vd_file_report *e = d->entry;
-    const sh_config *cfg = r->o->config;
+    const vd_config *cfg = r->o->config;
     int page = i + 1;
     size_t before = e->n_findings;
     char *msg;
@@ -623,7 +623,7 @@ static void dossier_checks(run *r, const char *path)
             e->priority1 = g_renew(int, e->priority1, e->n_priority1 + 1);
             e->priority1[e->n_priority1++] = stt;
         }
-    const sh_config *cfg = r->o->config;
+    const vd_config *cfg = r->o->config;
     for (int i = 0; i < cfg->n_required_types; i++) {
         int stt = cfg->required_types[i];
         const nm_doc_type *t = nm_catalog_find(stt);
@@ -852,7 +852,8 @@ sh_status vd_validate_path(const char *path, const vd_options *o, vd_summary *su
         uint64_t files = 0;
         nm_visitor count = {.file = count_file, .ctx = &files};
         nm_check_summary ignored = {0};
-        nm_walk_path(path, &o->rules, drop_finding, NULL, &count, &ignored, NULL);
+        /* Ignored: only a count for the bar; the walk below reports any failure. */
+        SH_IGNORE_RESULT(nm_walk_path(path, &o->rules, drop_finding, NULL, &count, &ignored, NULL));
         sh_progress_grow(o->progress, files);
         r.counted = true;
     }

@@ -12,6 +12,15 @@ cd "$TMP"
 
 fail() { echo "FAIL ($TEST_NAME): $*" >&2; exit 1; }
 
+# need_tool TOOL...: the programs a test needs (judges such as qpdf, helpers such as strace). A
+# missing one fails the test, naming it: a test never passes by skipping what it cannot run.
+need_tool() {
+  local t missing=()
+  for t in "$@"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+  [ ${#missing[@]} -eq 0 ] ||
+    fail "needs ${missing[*]}, not found in PATH (scripts/install-deps.sh installs them)"
+}
+
 # run_sohoa EXPECTED_STATUS ARGS...: run sohoa, keep stdout in $OUT and stderr in $ERR.
 run_sohoa() {
   local want=$1; shift

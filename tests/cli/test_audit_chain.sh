@@ -2,6 +2,7 @@
 # The acceptance of issue 2: 40 notes verify; editing a middle row's text with the sqlite3 tool,
 # deleting a row, or swapping two rows makes verify exit 1 naming the entry.
 . "$(dirname "$0")/lib.sh"
+need_tool sqlite3
 
 new_workspace ws
 cd ws

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two processes appending 150 notes each at the same time all succeed, and the chain verifies.
 . "$(dirname "$0")/lib.sh"
+need_tool sqlite3
 
 new_workspace ws
 cd ws

@@ -2,6 +2,7 @@
 # audit show filters and JSON; audit export writes JSON Lines that an inspector can re-verify
 # with nothing but SHA-256 (checked here by an independent Python implementation).
 . "$(dirname "$0")/lib.sh"
+need_tool sqlite3
 
 new_workspace ws
 cd ws

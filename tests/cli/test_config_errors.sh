@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A configuration error names the file, the line and the key, and exits 2.
 . "$(dirname "$0")/lib.sh"
+need_tool sqlite3
 
 new_workspace ws
 cd ws

@@ -10,6 +10,7 @@
 #   (missing, or a folder under it), the configuration was wrong or the workspace could not be
 #   opened; it says it when it is true.
 . "$(dirname "$0")/lib.sh"
+need_tool sqlite3 setpriv
 python3() { "$PY" "$@"; } # the interpreter itself: a version-manager shim costs a second a call
 
 ORG=93.000.036.001.015

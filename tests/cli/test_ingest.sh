@@ -4,6 +4,7 @@
 # nothing written; the ledger and audit records; deterministic output. Judges: qpdf --check,
 # pdfinfo, pdfimages, cmp and sqlite3, on pages made by samples/make_scans.py.
 . "$(dirname "$0")/lib.sh"
+need_tool qpdf pdfinfo pdfimages sqlite3
 
 ORG=93.000.036.001.015
 CCCD=001085012345

@@ -8,6 +8,7 @@
 # at each step of a rescan is recovered by the next run. The expected page count is corrected
 # with an audit entry, and validate honours it. Judges: sqlite3, cmp, sha256sum.
 . "$(dirname "$0")/lib.sh"
+need_tool openssl sqlite3 strace
 
 ORG=93.000.036.001.015
 CCCD=001085012345

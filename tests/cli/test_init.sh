@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sohoa init: creates a workspace, refuses to overwrite one, and requires a station and a person.
 . "$(dirname "$0")/lib.sh"
+need_tool sqlite3
 
 run_sohoa 0 init ws --station HN-XA-01 --operator "Nguyễn Văn A"
 [ -f ws/sohoa.ini ] || fail "no sohoa.ini"

@@ -13,6 +13,7 @@
 #    core's words, never as SQL text;
 #  - a completely full disk (a small tmpfs) says so, and audit verify still works there.
 . "$(dirname "$0")/lib.sh"
+need_tool openssl sqlite3 unshare setpriv
 
 ORG=93.000.036.001.015
 A="$ORG/001085012345_NguyenVanAn"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # No anonymous actions: without an operator in sohoa.ini or --operator, changes are refused.
 . "$(dirname "$0")/lib.sh"
+need_tool sqlite3
 
 new_workspace ws
 cd ws

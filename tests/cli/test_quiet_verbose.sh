@@ -5,6 +5,7 @@
 # the ledger, the operator…). And the progress bar on a terminal (a pseudo-terminal here): no
 # result line ever runs into it, its percentage never goes back, -q hides it.
 . "$(dirname "$0")/lib.sh"
+need_tool openssl
 python3() { "$PY" "$@"; } # the interpreter itself: a version-manager shim costs a second a call
 
 ORG=93.000.036.001.015

@@ -6,11 +6,13 @@
 # EC); the PIN never reaches the ledger; pdfsig, qpdf and openssl agree with sohoa verify; verify
 # catches a file changed after signing and forged signatures.
 . "$(dirname "$0")/lib.sh"
+need_tool qpdf pdfsig pdfimages pdftotext pdftoppm openssl sqlite3 setpriv softhsm2-util pkcs11-tool
 
 FX=$TMP/keys
 bash "$SOHOA_SOURCE/tests/sign_fixtures.sh" "$FX"
 export SOFTHSM2_CONF=$FX/softhsm2.conf
 MODULE=/usr/lib/softhsm/libsofthsm2.so
+[ -r "$MODULE" ] || fail "needs SoftHSM2's PKCS#11 module $MODULE (package softhsm2)"
 export P12PASS=p12-pass
 
 ORG=93.000.036.001.015

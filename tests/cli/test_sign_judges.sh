@@ -15,9 +15,7 @@
 # signature, /Perms and edited page 1 must survive signing, as pdfsig and qpdf read them.
 . "$(dirname "$0")/lib.sh"
 
-for t in qpdf pdfsig pdftotext pdftoppm openssl certutil softhsm2-util pkcs11-tool; do
-  command -v "$t" >/dev/null || fail "$t is needed for this test"
-done
+need_tool qpdf pdfsig pdftotext pdftoppm openssl certutil softhsm2-util pkcs11-tool
 python3 "$SOHOA_SOURCE/tests/make_sign_corpus.py" corpus
 bash "$SOHOA_SOURCE/tests/sign_fixtures.sh" keys
 export SIGN_PIN=p12-pass

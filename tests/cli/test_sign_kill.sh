@@ -6,6 +6,7 @@
 # output file exists with the recorded SHA-256, every visible *_signed.pdf is recorded, no temp
 # file and no publication intent is left, and a last run over everything signs nothing.
 . "$(dirname "$0")/lib.sh"
+need_tool openssl sqlite3
 
 FX=$TMP/keys
 bash "$SOHOA_SOURCE/tests/sign_fixtures.sh" "$FX"

@@ -5,6 +5,7 @@
 # page, with the measured value; the verdicts go to the ledger with audit entries; JSON as in
 # DESIGN.md; the exit status says whether anything failed.
 . "$(dirname "$0")/lib.sh"
+need_tool qpdf sqlite3
 
 ORG=93.000.036.001.015
 new_workspace ws

@@ -9,9 +9,7 @@
 # those pdfsig sees. Bytes put before the header of a signed file are a change after signing.
 . "$(dirname "$0")/lib.sh"
 
-for t in openssl pdfsig qpdf certutil; do
-  command -v "$t" >/dev/null || fail "$t is needed for this test"
-done
+need_tool openssl pdfsig qpdf certutil
 bash "$SOHOA_SOURCE/tests/sign_fixtures.sh" keys
 python3 "$SOHOA_SOURCE/tests/make_sign_corpus.py" --signed keys signed
 mkdir nss

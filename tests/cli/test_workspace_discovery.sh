@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Commands find the workspace from --workspace, else by walking up from the current folder.
 . "$(dirname "$0")/lib.sh"
+need_tool sqlite3
 
 new_workspace ws
 mkdir -p ws/93.000.036.001.015/012345678901_NguyenVanA

@@ -445,7 +445,7 @@ static void append_without_operator_is_refused(void **state)
     /* The message tells how to name one. */
     sh_error err = {0};
     const sh_actor nobody = {"HN-01", NULL};
-    sh_audit_record(f->l, &nobody, "audit.note", "", NULL, NULL, &err);
+    assert_int_equal(sh_audit_record(f->l, &nobody, "audit.note", "", NULL, NULL, &err), SH_USAGE);
     test_assert_contains(err.msg, "--operator");
 }
 

@@ -2,8 +2,10 @@
  * every key maps to its field; every error names the file, the line and the key (unknown key or
  * section, bad value of each kind, a key set twice, a key before any section, a line without
  * '=', a missing or bad station ID, a bad operator); non-UTF-8 text is refused, and files that
- * are missing, unreadable or over 1 MiB are SH_INPUT. Also the station ID and operator name
- * checks shared with `sohoa init`. */
+ * are missing, unreadable or over 1 MiB are SH_INPUT. Sections are their modules' tables: a
+ * module's section fills its own struct with the table's defaults and ranges, a section the
+ * program does not list is refused, the template is assembled from the tables to the same text
+ * as before. Also the station ID and operator name checks shared with `sohoa init`. */
 #include "testutil.h"
 
 #include <stdlib.h>
@@ -11,7 +13,19 @@
 
 #include <glib.h>
 
+#include "cli.h"
+#include "ingest/ingest.h"
+#include "sign/sign.h"
+#include "validate/validate.h"
+
 #define MIB (1024 * 1024)
+
+/* Each section's values, from the module that owns it. */
+#define NM(c) nm_config_get(&(c))
+#define IN(c) in_config_get(&(c))
+#define VD(c) vd_config_get(&(c))
+#define SG(c) sg_config_get(&(c))
+#define UP(c) cli_upload_config_get(&(c))
 
 typedef struct {
     char *dir;
@@ -23,6 +37,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     f->dir = test_tmpdir("config");
     f->ini = test_path(f->dir, "sohoa.ini");
+    sh_config_use_sections(cli_config_sections); /* as sohoa's main; a test may change it */
     *state = f;
     return 0;
 }
@@ -87,27 +102,30 @@ static void template_loads_back_with_its_values_and_all_defaults(void **state)
     assert_string_equal(cfg.path, f->ini);
     assert_string_equal(cfg.station_id, "HN-01");
     assert_string_equal(cfg.operator_name, "Nguyễn Văn A");
-    assert_int_equal(cfg.spaces, SH_SPACES_ALLOW);
-    assert_string_equal(cfg.signed_suffix, "_signed");
-    assert_int_equal(cfg.min_dpi, 200);
-    assert_true(cfg.max_skew_deg == 1.0);
-    assert_int_equal(cfg.n_required_types, 2);
-    assert_int_equal(cfg.required_types[0], 2);
-    assert_int_equal(cfg.required_types[1], 3);
-    assert_int_equal(cfg.jobs, 0);
-    assert_string_equal(cfg.sign_font, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
-    assert_true(cfg.sign_stamp_width_mm == 70);
-    assert_true(cfg.sign_stamp_margin_mm == 10);
-    assert_string_equal(cfg.upload_bundle_dir, "bundles");
-    assert_int_equal(cfg.upload_max_bundle_mb, 500);
+    assert_int_equal(NM(cfg)->spaces, NM_SPACES_ALLOW);
+    assert_string_equal(nm_signed_suffixes[NM(cfg)->signed_suffix], "_signed");
+    assert_int_equal(IN(cfg)->max_dimension, 40000);
+    assert_int_equal(IN(cfg)->max_megapixels, 600);
+    assert_int_equal(VD(cfg)->min_dpi, 200);
+    assert_true(VD(cfg)->max_skew_deg == 1.0);
+    assert_int_equal(VD(cfg)->n_required_types, 2);
+    assert_int_equal(VD(cfg)->required_types[0], 2);
+    assert_int_equal(VD(cfg)->required_types[1], 3);
+    assert_int_equal(VD(cfg)->jobs, 0);
+    assert_string_equal(SG(cfg)->font, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    assert_true(SG(cfg)->stamp_width_mm == 70);
+    assert_true(SG(cfg)->stamp_margin_mm == 10);
+    assert_int_equal(SG(cfg)->stamp_place, SG_PLACE_AUTO);
+    assert_string_equal(UP(cfg)->bundle_dir, "bundles");
+    assert_int_equal(UP(cfg)->max_bundle_mb, 500);
     /* "key =" with nothing after it means unset. */
-    assert_null(cfg.sign_pkcs11_module);
-    assert_null(cfg.sign_token_label);
-    assert_null(cfg.sign_key_label);
-    assert_null(cfg.sign_organisation);
-    assert_null(cfg.sign_seal_image);
-    assert_null(cfg.upload_endpoint);
-    assert_null(cfg.upload_receiver_cert);
+    assert_null(SG(cfg)->pkcs11_module);
+    assert_null(SG(cfg)->token_label);
+    assert_null(SG(cfg)->key_label);
+    assert_null(SG(cfg)->organisation);
+    assert_null(SG(cfg)->seal_image);
+    assert_null(UP(cfg)->endpoint);
+    assert_null(UP(cfg)->receiver_cert);
     sh_config_free(&cfg);
 }
 
@@ -135,6 +153,9 @@ static void every_key_is_read_into_its_field(void **state)
                        "[naming]\n"
                        "spaces = forbid\n"
                        "signed_suffix = .signed\n"
+                       "[ingest]\n"
+                       "max_dimension = 20000\n"
+                       "max_megapixels = 300\n"
                        "[validate]\n"
                        "min_dpi = 300\n"
                        "max_skew_deg = 0.5\n"
@@ -149,6 +170,7 @@ static void every_key_is_read_into_its_field(void **state)
                        "font = /fonts/x.ttf\n"
                        "stamp_width_mm = 80.5\n"
                        "stamp_margin_mm = 0\n"
+                       "stamp_place = fixed\n"
                        "[upload]\n"
                        "endpoint = https://example.org/upload\n"
                        "bundle_dir = out/bundles\n"
@@ -160,26 +182,33 @@ static void every_key_is_read_into_its_field(void **state)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.station_id, "QN-07");
     assert_string_equal(cfg.operator_name, "Trần Thị Bích Ngọc");
-    assert_int_equal(cfg.spaces, SH_SPACES_FORBID);
-    assert_string_equal(cfg.signed_suffix, ".signed");
-    assert_int_equal(cfg.min_dpi, 300);
-    assert_true(cfg.max_skew_deg == 0.5);
-    assert_int_equal(cfg.n_required_types, 2);
-    assert_int_equal(cfg.required_types[0], 1);
-    assert_int_equal(cfg.required_types[1], 104);
-    assert_int_equal(cfg.jobs, 8);
-    assert_string_equal(cfg.sign_pkcs11_module, "/usr/lib/libpkcs11.so");
-    assert_string_equal(cfg.sign_token_label, "TOKEN A");
-    assert_string_equal(cfg.sign_key_label, "key-1");
-    assert_string_equal(cfg.sign_organisation, "Sở Nội vụ");
-    assert_string_equal(cfg.sign_seal_image, "seal.png");
-    assert_string_equal(cfg.sign_font, "/fonts/x.ttf");
-    assert_true(cfg.sign_stamp_width_mm == 80.5);
-    assert_true(cfg.sign_stamp_margin_mm == 0);
-    assert_string_equal(cfg.upload_endpoint, "https://example.org/upload");
-    assert_string_equal(cfg.upload_bundle_dir, "out/bundles");
-    assert_string_equal(cfg.upload_receiver_cert, "receiver.pem");
-    assert_int_equal(cfg.upload_max_bundle_mb, 100000);
+    assert_int_equal(NM(cfg)->spaces, NM_SPACES_FORBID);
+    assert_string_equal(nm_signed_suffixes[NM(cfg)->signed_suffix], ".signed");
+    nm_rules rules; /* what naming, and sign through the CLI, use */
+    nm_rules_from_config(&rules, &cfg);
+    assert_int_equal(rules.spaces, NM_SPACES_FORBID);
+    assert_string_equal(rules.signed_suffix, ".signed");
+    assert_int_equal(IN(cfg)->max_dimension, 20000);
+    assert_int_equal(IN(cfg)->max_megapixels, 300);
+    assert_int_equal(VD(cfg)->min_dpi, 300);
+    assert_true(VD(cfg)->max_skew_deg == 0.5);
+    assert_int_equal(VD(cfg)->n_required_types, 2);
+    assert_int_equal(VD(cfg)->required_types[0], 1);
+    assert_int_equal(VD(cfg)->required_types[1], 104);
+    assert_int_equal(VD(cfg)->jobs, 8);
+    assert_string_equal(SG(cfg)->pkcs11_module, "/usr/lib/libpkcs11.so");
+    assert_string_equal(SG(cfg)->token_label, "TOKEN A");
+    assert_string_equal(SG(cfg)->key_label, "key-1");
+    assert_string_equal(SG(cfg)->organisation, "Sở Nội vụ");
+    assert_string_equal(SG(cfg)->seal_image, "seal.png");
+    assert_string_equal(SG(cfg)->font, "/fonts/x.ttf");
+    assert_true(SG(cfg)->stamp_width_mm == 80.5);
+    assert_true(SG(cfg)->stamp_margin_mm == 0);
+    assert_int_equal(SG(cfg)->stamp_place, SG_PLACE_FIXED);
+    assert_string_equal(UP(cfg)->endpoint, "https://example.org/upload");
+    assert_string_equal(UP(cfg)->bundle_dir, "out/bundles");
+    assert_string_equal(UP(cfg)->receiver_cert, "receiver.pem");
+    assert_int_equal(UP(cfg)->max_bundle_mb, 100000);
     sh_config_free(&cfg);
 }
 
@@ -192,10 +221,10 @@ static void keys_left_out_keep_their_defaults(void **state)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.station_id, "HN-01");
     assert_null(cfg.operator_name);
-    assert_int_equal(cfg.min_dpi, 200);
-    assert_string_equal(cfg.signed_suffix, "_signed");
-    assert_int_equal(cfg.n_required_types, 2);
-    assert_int_equal(cfg.upload_max_bundle_mb, 500);
+    assert_int_equal(VD(cfg)->min_dpi, 200);
+    assert_string_equal(nm_signed_suffixes[NM(cfg)->signed_suffix], "_signed");
+    assert_int_equal(VD(cfg)->n_required_types, 2);
+    assert_int_equal(UP(cfg)->max_bundle_mb, 500);
     sh_config_free(&cfg);
 }
 
@@ -221,9 +250,9 @@ static void required_types_accepts_semicolons_commas_spaces_and_empty(void **sta
         g_free(text);
         if (st != SH_OK)
             fail_msg("required_types = %s: %s", cases[i].value, err.msg);
-        assert_int_equal(cfg.n_required_types, cases[i].n);
+        assert_int_equal(VD(cfg)->n_required_types, cases[i].n);
         for (int k = 0; k < cases[i].n; k++)
-            assert_int_equal(cfg.required_types[k], cases[i].types[k]);
+            assert_int_equal(VD(cfg)->required_types[k], cases[i].types[k]);
         sh_config_free(&cfg);
     }
 }
@@ -262,7 +291,7 @@ static void comments_and_blank_lines_are_ignored(void **state)
     if (load_text(f, text, &cfg, &err) != SH_OK)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.station_id, "HN-01");
-    assert_int_equal(cfg.min_dpi, 400);
+    assert_int_equal(VD(cfg)->min_dpi, 400);
     sh_config_free(&cfg);
     /* Comment lines still count: the error is on line 6 of the file. */
     expect_usage(f, "# one\n\n# three\n[station]\nid = HN-01\nbogus = 1\n", 6, "bogus");
@@ -283,6 +312,9 @@ static void unknown_section_names_file_line_and_section(void **state)
 {
     fixture *f = *state;
     expect_usage(f, "[station]\nid = HN-01\n[valdate]\nmin_dpi = 300\n", 3, "[valdate]");
+    /* The message lists the sections this program reads. */
+    expect_usage(f, "[station]\nid = HN-01\n[valdate]\n", 3,
+                 "[station], [naming], [ingest], [validate], [sign], [upload]");
     expect_usage(f, "[station]\nid = HN-01\n[station\n", 3, NULL);
 }
 
@@ -380,6 +412,261 @@ static void non_utf8_file_is_refused(void **state)
     fixture *f = *state;
     /* "Nguyễn" in Windows-1258 would not be UTF-8; \xe1 alone is invalid. */
     expect_usage(f, "[station]\nid = HN-01\noperator = Nguy\xe1n\n", 0, "UTF-8");
+}
+
+/* ---- sections are their modules' tables ---- */
+
+/* A module's section as any module declares one: its struct and the table of its keys. */
+typedef struct {
+    int count;
+    double ratio;
+    char *label;
+    int mode;
+} demo_config;
+
+static const char *const DEMO_MODES[] = {"slow", "fast", NULL};
+static const sh_config_key DEMO_KEYS[] = {
+    {.name = "count",
+     .kind = SH_KEY_INT,
+     .offset = offsetof(demo_config, count),
+     .lo = 5,
+     .hi = 9,
+     .def = "7",
+     .comment = "How many"},
+    {.name = "ratio",
+     .kind = SH_KEY_DOUBLE,
+     .offset = offsetof(demo_config, ratio),
+     .lo = 0.5,
+     .hi = 2,
+     .def = "1.5"},
+    {.name = "label", .kind = SH_KEY_STRING, .offset = offsetof(demo_config, label), .def = "none"},
+    {.name = "mode",
+     .kind = SH_KEY_CHOICE,
+     .offset = offsetof(demo_config, mode),
+     .words = DEMO_MODES,
+     .hint = "expected slow or fast",
+     .def = "slow"},
+};
+static const sh_config_section DEMO = {"demo", DEMO_KEYS, sizeof DEMO_KEYS / sizeof *DEMO_KEYS,
+                                       sizeof(demo_config)};
+static const sh_config_section *const DEMO_ONLY[] = {&DEMO, NULL};
+
+static void module_section_is_read_into_its_own_struct(void **state)
+{
+    fixture *f = *state;
+    sh_config_use_sections(DEMO_ONLY);
+    sh_config cfg;
+    sh_error err;
+    if (load_text(f, "[station]\nid = HN-01\n", &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    const demo_config *d = sh_config_values(&cfg, &DEMO);
+    assert_non_null(d); /* the defaults, from the table */
+    assert_int_equal(d->count, 7);
+    assert_true(d->ratio == 1.5);
+    assert_string_equal(d->label, "none");
+    assert_int_equal(d->mode, 0);
+    sh_config_free(&cfg);
+    if (load_text(f,
+                  "[station]\nid = HN-01\n[demo]\ncount = 9\nratio = 0.5\nlabel = Sổ A\n"
+                  "mode = fast\n",
+                  &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    d = sh_config_values(&cfg, &DEMO);
+    assert_int_equal(d->count, 9);
+    assert_true(d->ratio == 0.5);
+    assert_string_equal(d->label, "Sổ A");
+    assert_int_equal(d->mode, 1);
+    sh_config_free(&cfg);
+    /* A module can have its defaults without a file. */
+    demo_config alone;
+    sh_config_section_defaults(&DEMO, &alone);
+    assert_int_equal(alone.count, 7);
+    assert_string_equal(alone.label, "none");
+    sh_config_section_free(&DEMO, &alone);
+    assert_null(alone.label);
+}
+
+static void unknown_key_of_a_module_section_names_file_line_and_key(void **state)
+{
+    fixture *f = *state;
+    sh_config_use_sections(DEMO_ONLY);
+    expect_usage(f, "[station]\nid = HN-01\n[demo]\ncount = 6\nspeed = 1\n", 5, "[demo] speed");
+    /* A key of another module's section is not one of this one's. */
+    expect_usage(f, "[station]\nid = HN-01\n[demo]\nmin_dpi = 300\n", 4, "[demo] min_dpi");
+    expect_usage(f, "[station]\nid = HN-01\n[demo]\ncount = 6\ncount = 7\n", 5, "line 4");
+}
+
+static void section_the_program_does_not_list_is_refused(void **state)
+{
+    fixture *f = *state;
+    sh_config_use_sections(DEMO_ONLY);
+    expect_usage(f, "[station]\nid = HN-01\n[validate]\nmin_dpi = 300\n", 3, "[validate]");
+    expect_usage(f, "[station]\nid = HN-01\n[sign]\n", 3, "the sections are [station], [demo]");
+    sh_config cfg;
+    sh_error err;
+    if (load_text(f, "[station]\nid = HN-01\n[demo]\n", &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_null(vd_config_get(&cfg));
+    assert_null(nm_config_get(&cfg));
+    /* Naming's rules fall back to its table's defaults. */
+    nm_rules r;
+    nm_rules_from_config(&r, &cfg);
+    assert_int_equal(r.spaces, NM_SPACES_ALLOW);
+    assert_string_equal(r.signed_suffix, "_signed");
+    sh_config_free(&cfg);
+    /* Only [station] before any list is given. */
+    sh_config_use_sections(NULL);
+    sh_config cfg2;
+    assert_int_equal(load_text(f, "[station]\nid = HN-01\n[demo]\n", &cfg2, &err), SH_USAGE);
+    sh_config_free(&cfg2);
+    assert_true(g_str_has_suffix(err.msg, "the sections are [station]"));
+}
+
+static void ranges_and_words_come_from_the_module_table(void **state)
+{
+    fixture *f = *state;
+    sh_config_use_sections(DEMO_ONLY);
+    static const struct {
+        const char *line, *why;
+        bool ok;
+    } cases[] = {
+        {"count = 5", NULL, true},
+        {"count = 9", NULL, true},
+        {"count = 4", "expected a whole number from 5 to 9", false},
+        {"count = 10", "expected a whole number from 5 to 9", false},
+        {"count = 6.5", "expected a whole number from 5 to 9", false},
+        {"ratio = 2", NULL, true},
+        {"ratio = 0.4", "expected a number from 0.5 to 2", false},
+        {"mode = Fast", "expected slow or fast", false},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *text = g_strdup_printf("[station]\nid = HN-01\n[demo]\n%s\n", cases[i].line);
+        if (cases[i].ok) {
+            sh_config cfg;
+            sh_error err;
+            if (load_text(f, text, &cfg, &err) != SH_OK) {
+                print_error("%s: %s\n", cases[i].line, err.msg);
+                bad++;
+            }
+            sh_config_free(&cfg);
+        } else {
+            bad += !usage_error(f, text, 4, cases[i].why);
+        }
+        g_free(text);
+    }
+    assert_int_equal(bad, 0);
+    /* And those of the program's modules from theirs. */
+    sh_config_use_sections(cli_config_sections);
+    expect_usage(f, "[station]\nid = HN-01\n[validate]\nmin_dpi = 49\n", 4, "from 50 to 2400");
+    expect_usage(f, "[station]\nid = HN-01\n[ingest]\nmax_dimension = 99\n", 4,
+                 "[ingest] max_dimension = 99: expected a whole number from 100 to");
+    expect_usage(f, "[station]\nid = HN-01\n[sign]\nstamp_place = top\n", 4,
+                 "expected auto or fixed");
+}
+
+static void required_types_are_bounded_by_the_catalog(void **state)
+{
+    fixture *f = *state;
+    char *last = g_strdup_printf("[station]\nid = HN-01\n[validate]\nrequired_types = %d\n",
+                                 NM_CATALOG_SIZE);
+    char *over = g_strdup_printf("[station]\nid = HN-01\n[validate]\nrequired_types = 2;%d\n",
+                                 NM_CATALOG_SIZE + 1);
+    char *why = g_strdup_printf("from 1 to %d", NM_CATALOG_SIZE);
+    sh_config cfg;
+    sh_error err;
+    if (load_text(f, last, &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(VD(cfg)->n_required_types, 1);
+    assert_int_equal(VD(cfg)->required_types[0], NM_CATALOG_SIZE);
+    sh_config_free(&cfg);
+    expect_usage(f, over, 4, why);
+    /* Every type at once fits the struct. */
+    GString *all = g_string_new("[station]\nid = HN-01\n[validate]\nrequired_types =");
+    for (int t = 1; t <= NM_CATALOG_SIZE; t++)
+        g_string_append_printf(all, " %d", t);
+    g_string_append_c(all, '\n');
+    if (load_text(f, all->str, &cfg, &err) != SH_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(VD(cfg)->n_required_types, NM_CATALOG_SIZE);
+    assert_int_equal(VD(cfg)->required_types[NM_CATALOG_SIZE - 1], NM_CATALOG_SIZE);
+    sh_config_free(&cfg);
+    g_string_free(all, TRUE);
+    g_free(why);
+    g_free(over);
+    g_free(last);
+}
+
+/* The sohoa.ini that `sohoa init` writes, to the byte, as it was before the sections moved to
+ * their modules: the template is assembled from the tables, comments included. */
+static const char INIT_TEXT[] =
+    "# sohoa workspace configuration / Cấu hình không gian làm việc sohoa\n"
+    "# Every key is described in docs/configuration.md.\n"
+    "# Mỗi khóa được mô tả trong docs/configuration.md.\n"
+    "\n"
+    "[station]\n"
+    "# Scan station ID, recorded with every action / Mã trạm số hóa, ghi kèm mọi thao tác\n"
+    "id = HN-XA-01\n"
+    "# Default operator; --operator overrides it / Người thao tác mặc định; --operator thay thế\n"
+    "operator = Nguyễn Văn A\n"
+    "\n"
+    "[naming]\n"
+    "# Spaces in document names (Phụ lục 2): allow | forbid / Dấu cách trong tên tài liệu\n"
+    "spaces = allow\n"
+    "# Suffix of signed files: _signed | .signed / Hậu tố tệp đã ký\n"
+    "signed_suffix = _signed\n"
+    "\n"
+    "[ingest]\n"
+    "# Largest page image accepted: pixels a side, millions of pixels / Kích thước ảnh tối đa\n"
+    "max_dimension = 40000\n"
+    "max_megapixels = 600\n"
+    "\n"
+    "[validate]\n"
+    "# Lowest acceptable resolution, pixels per inch / Độ phân giải tối thiểu (ppi)\n"
+    "min_dpi = 200\n"
+    "# Largest acceptable skew, degrees / Độ nghiêng tối đa (độ)\n"
+    "max_skew_deg = 1.0\n"
+    "# Document types every dossier must hold (STT of Phụ lục 1) / Loại tài liệu bắt buộc\n"
+    "required_types = 2;3\n"
+    "# Worker threads, 0 = one per core / Số luồng xử lý, 0 = theo số lõi\n"
+    "jobs = 0\n"
+    "\n"
+    "[sign]\n"
+    "# PKCS#11 library of the USB token / Thư viện PKCS#11 của USB token\n"
+    "pkcs11_module =\n"
+    "token_label =\n"
+    "key_label =\n"
+    "# Organisation name on the stamp (empty: from the certificate) / Tên tổ chức trên dấu\n"
+    "organisation =\n"
+    "# Red seal image, PNG with transparency / Ảnh con dấu đỏ, PNG nền trong suốt\n"
+    "seal_image =\n"
+    "font = /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf\n"
+    "stamp_width_mm = 70\n"
+    "stamp_margin_mm = 10\n"
+    "# Stamp place in the top-right corner: auto (where it covers the least print) | fixed / Vị "
+    "trí dấu ở góc trên bên phải: auto (chỗ che ít chữ nhất) | fixed\n"
+    "stamp_place = auto\n"
+    "\n"
+    "[upload]\n"
+    "# Receiving service address / Địa chỉ máy chủ nhận dữ liệu\n"
+    "endpoint =\n"
+    "bundle_dir = bundles\n"
+    "# Receiver's certificate (PEM), bundles are encrypted for it / Chứng thư của bên nhận\n"
+    "receiver_cert =\n"
+    "max_bundle_mb = 500\n";
+
+static void template_is_assembled_from_the_sections(void **state)
+{
+    (void)state;
+    char *text = sh_config_template("HN-XA-01", "Nguyễn Văn A");
+    assert_string_equal(text, INIT_TEXT);
+    g_free(text);
+    sh_config_use_sections(DEMO_ONLY);
+    text = sh_config_template("HN-XA-01", NULL);
+    test_assert_contains(text, "operator = \n\n[demo]\n# How many\ncount = 7\nratio = 1.5\n"
+                               "label = none\nmode = slow\n");
+    assert_null(strstr(text, "[validate]"));
+    g_free(text);
 }
 
 /* ---- files that cannot be read ---- */
@@ -556,6 +843,12 @@ int main(void)
         T(bad_station_id_is_refused),
         T(operator_with_control_character_is_refused),
         T(non_utf8_file_is_refused),
+        T(module_section_is_read_into_its_own_struct),
+        T(unknown_key_of_a_module_section_names_file_line_and_key),
+        T(section_the_program_does_not_list_is_refused),
+        T(ranges_and_words_come_from_the_module_table),
+        T(required_types_are_bounded_by_the_catalog),
+        T(template_is_assembled_from_the_sections),
         T(file_of_exactly_1_mib_is_read),
         T(file_over_1_mib_is_refused),
         T(missing_or_unreadable_file_is_input_error),

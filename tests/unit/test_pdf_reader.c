@@ -132,14 +132,6 @@ static void write_scan(const char *path)
 
 static double dabs(double v) { return v < 0 ? -v : v; }
 
-static bool have(const char *tool)
-{
-    char *cmd = g_strdup_printf("command -v %s >/dev/null 2>&1", tool);
-    bool yes = system(cmd) == 0;
-    g_free(cmd);
-    return yes;
-}
-
 static pdf_reader *open_ok(const char *path)
 {
     pdf_reader *r = NULL;
@@ -231,24 +223,23 @@ static void scanned_page_is_one_image(void **state)
     pdf_reader_close(r);
 
     bool ok;
-    if (have("pdfimages")) {
-        char *out = run("pdfimages -list", path, &ok);
-        assert_true(ok);
-        int page, num, w, h, obj, gen, xp, yp;
-        char type[16];
-        const char *line = strstr(out, "\n---");
-        line = line ? strchr(line + 1, '\n') : NULL;
-        assert_non_null(line);
-        assert_int_equal(sscanf(line, "%d %d %15s %d %d %*s %*d %*d %*s %*s %d %d %d %d", &page,
-                                &num, type, &w, &h, &obj, &gen, &xp, &yp),
-                         9);
-        assert_int_equal(w, im->width);
-        assert_int_equal(h, im->height);
-        assert_int_equal(obj, im->object);
-        assert_int_equal(xp, (int)(xppi + 0.5));
-        assert_int_equal(yp, (int)(yppi + 0.5));
-        g_free(out);
-    }
+    test_need_tool("pdfimages");
+    char *out = run("pdfimages -list", path, &ok);
+    assert_true(ok);
+    int page, num, w, h, obj, gen, xp, yp;
+    char type[16];
+    const char *line = strstr(out, "\n---");
+    line = line ? strchr(line + 1, '\n') : NULL;
+    assert_non_null(line);
+    assert_int_equal(sscanf(line, "%d %d %15s %d %d %*s %*d %*d %*s %*s %d %d %d %d", &page, &num,
+                            type, &w, &h, &obj, &gen, &xp, &yp),
+                     9);
+    assert_int_equal(w, im->width);
+    assert_int_equal(h, im->height);
+    assert_int_equal(obj, im->object);
+    assert_int_equal(xp, (int)(xppi + 0.5));
+    assert_int_equal(yp, (int)(yppi + 0.5));
+    g_free(out);
     g_free(path);
 }
 
@@ -301,19 +292,18 @@ static void flate_predictor_gives_samples(void **state)
     test_assert_contains(err.msg, path);
     pdf_stream_close(s);
 
-    if (have("qpdf")) {
-        char *out = test_path(*state, "q.raw");
-        char *cmd = g_strdup_printf("qpdf --show-object=%d --filtered-stream-data '%s' > '%s'",
-                                    pi.images[0].object, path, out);
-        assert_int_equal(system(cmd), 0);
-        size_t qlen;
-        char *q = test_slurp(out, &qlen);
-        assert_int_equal(qlen, len);
-        assert_memory_equal(q, data, len);
-        g_free(q);
-        g_free(cmd);
-        g_free(out);
-    }
+    test_need_tool("qpdf");
+    char *out = test_path(*state, "q.raw");
+    char *cmd = g_strdup_printf("qpdf --show-object=%d --filtered-stream-data '%s' > '%s'",
+                                pi.images[0].object, path, out);
+    assert_int_equal(system(cmd), 0);
+    size_t qlen;
+    char *q = test_slurp(out, &qlen);
+    assert_int_equal(qlen, len);
+    assert_memory_equal(q, data, len);
+    g_free(q);
+    g_free(cmd);
+    g_free(out);
     g_free(data);
     pdf_reader_close(r);
     g_free(path);
@@ -512,14 +502,13 @@ static void inheritance_rotation_crop_and_forms(void **state)
     assert_true(m[0] == 200 && m[1] == 0 && m[2] == 0 && m[3] == 100 && m[4] == 10 && m[5] == 20);
     pdf_reader_close(r);
 
-    if (have("pdfinfo")) {
-        bool ok;
-        char *out = run("pdfinfo -f 1 -l 2", path, &ok);
-        assert_true(ok);
-        test_assert_contains(out, "Pages:           2");
-        test_assert_contains(out, "Page    2 rot:   90");
-        g_free(out);
-    }
+    test_need_tool("pdfinfo");
+    bool ok;
+    char *out = run("pdfinfo -f 1 -l 2", path, &ok);
+    assert_true(ok);
+    test_assert_contains(out, "Pages:           2");
+    test_assert_contains(out, "Page    2 rot:   90");
+    g_free(out);
     g_free(path);
 }
 
@@ -626,10 +615,7 @@ static void write_mixed(const char *path)
 /* qpdf's rewrites (xref and object streams, QDF, recompressed streams) read the same. */
 static void qpdf_rewrites_read_the_same(void **state)
 {
-    if (!have("qpdf")) {
-        print_message("qpdf not installed: skipped\n");
-        return;
-    }
+    test_need_tool("qpdf");
     char *path = test_path(*state, "mixed.pdf");
     write_mixed(path);
     char *want = describe(path);
@@ -697,12 +683,11 @@ static void incremental_update_newest_wins(void **state)
     assert_int_equal(pi.n_images, 0); /* the new page has no content */
     assert_true(pi.content_ok);
     pdf_reader_close(r);
-    if (have("pdfinfo")) {
-        bool ok;
-        char *out = run("pdfinfo", path, &ok);
-        test_assert_contains(out, "Page rot:        270");
-        g_free(out);
-    }
+    test_need_tool("pdfinfo");
+    bool ok;
+    char *out = run("pdfinfo", path, &ok);
+    test_assert_contains(out, "Page rot:        270");
+    g_free(out);
     g_free(path);
 }
 
@@ -744,20 +729,19 @@ static void damaged_xref_is_rebuilt(void **state)
     assert_string_equal(got, want);
     g_free(got);
 
-    if (have("qpdf")) { /* the same with xref and object streams, truncated mid-file */
-        char *os = test_path(*state, "os.pdf");
-        char *cmd = g_strdup_printf("qpdf --object-streams=generate '%s' '%s'", path, os);
-        assert_int_equal(system(cmd), 0);
-        size_t olen;
-        char *o = test_slurp(os, &olen);
-        test_write(bad, o, olen - 40);
-        got = describe(bad);
-        assert_string_equal(got, want);
-        g_free(got);
-        g_free(o);
-        g_free(cmd);
-        g_free(os);
-    }
+    test_need_tool("qpdf"); /* the same with xref and object streams, truncated mid-file */
+    char *os = test_path(*state, "os.pdf");
+    char *cmd = g_strdup_printf("qpdf --object-streams=generate '%s' '%s'", path, os);
+    assert_int_equal(system(cmd), 0);
+    size_t olen;
+    char *o = test_slurp(os, &olen);
+    test_write(bad, o, olen - 40);
+    got = describe(bad);
+    assert_string_equal(got, want);
+    g_free(got);
+    g_free(o);
+    g_free(cmd);
+    g_free(os);
     g_string_free(u, true);
     g_free(d);
     g_free(want);
@@ -897,12 +881,11 @@ static void assert_xref_as_qpdf(const char *path)
     assert_false(r->reconstructed);
     char *ours = xref_listing(r);
     pdf_reader_close(r);
-    if (have("qpdf")) {
-        char *theirs = qpdf_xref_listing(path);
-        if (strcmp(ours, theirs) != 0)
-            fail_msg("%s: our cross-reference\n%sqpdf's\n%s", path, ours, theirs);
-        g_free(theirs);
-    }
+    test_need_tool("qpdf");
+    char *theirs = qpdf_xref_listing(path);
+    if (strcmp(ours, theirs) != 0)
+        fail_msg("%s: our cross-reference\n%sqpdf's\n%s", path, ours, theirs);
+    g_free(theirs);
     g_free(ours);
 }
 
@@ -962,16 +945,15 @@ static void hybrid_cross_reference_as_qpdf(void **state)
         robj *o = pdf_rd_fetch(r, listed[i]);
         assert_int_equal(o->type, RO_STRING);
         char *ours = g_strdup_printf("(%s)", o->str.s);
-        if (have("qpdf")) {
-            char *args = g_strdup_printf("qpdf --show-object=%d", listed[i]);
-            bool ok;
-            char *theirs = run(args, path, &ok);
-            assert_true(ok);
-            g_strchomp(theirs);
-            assert_string_equal(ours, theirs);
-            g_free(theirs);
-            g_free(args);
-        }
+        test_need_tool("qpdf");
+        char *args = g_strdup_printf("qpdf --show-object=%d", listed[i]);
+        bool ok;
+        char *theirs = run(args, path, &ok);
+        assert_true(ok);
+        g_strchomp(theirs);
+        assert_string_equal(ours, theirs);
+        g_free(theirs);
+        g_free(args);
         g_free(ours);
     }
     assert_false(r->reconstructed);
@@ -1075,16 +1057,15 @@ static void refusals(void **state)
     test_assert_contains(err.msg, "loops");
     test_assert_contains(err.msg, path);
 
-    if (have("qpdf")) {
-        char *plain = test_path(*state, "plain.pdf");
-        write_scan(plain);
-        char *cmd = g_strdup_printf("qpdf --encrypt u o 256 -- '%s' '%s'", plain, path);
-        assert_int_equal(system(cmd), 0);
-        assert_int_equal(pdf_reader_open(path, &r, &err), SH_INPUT);
-        test_assert_contains(err.msg, "password");
-        g_free(cmd);
-        g_free(plain);
-    }
+    test_need_tool("qpdf");
+    char *plain = test_path(*state, "plain.pdf");
+    write_scan(plain);
+    char *cmd = g_strdup_printf("qpdf --encrypt u o 256 -- '%s' '%s'", plain, path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(pdf_reader_open(path, &r, &err), SH_INPUT);
+    test_assert_contains(err.msg, "password");
+    g_free(cmd);
+    g_free(plain);
     g_free(path);
 }
 

@@ -145,14 +145,6 @@ static int teardown_scratch(void **state)
 
 /* ---- helpers ---- */
 
-static bool have(const char *tool)
-{
-    char *cmd = g_strdup_printf("command -v %s >/dev/null 2>&1", tool);
-    bool yes = system(cmd) == 0;
-    g_free(cmd);
-    return yes;
-}
-
 static size_t file_size(const char *path)
 {
     size_t len;
@@ -205,8 +197,7 @@ static const char *plain_rewritten(void **state, const char *option, const char 
 /* qpdf finds nothing wrong: exit 0 (3 is "warnings") and its all-clear line. */
 static void assert_qpdf_clean(const char *path)
 {
-    if (!have("qpdf"))
-        return;
+    test_need_tool("qpdf");
     bool ok;
     char *out = qpdf("--check", path, &ok);
     if (!ok || !strstr(out, "No syntax or stream encoding errors found"))
@@ -225,13 +216,12 @@ static char *show_object(const char *path, int num)
     return out;
 }
 
-/* qpdf's view of object num holds the text (printf-style); not checked without qpdf. */
+/* qpdf's view of object num holds the text (printf-style). */
 static void assert_object_has(const char *path, int num, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void assert_object_has(const char *path, int num, const char *fmt, ...)
 {
-    if (!have("qpdf"))
-        return;
+    test_need_tool("qpdf");
     va_list ap;
     va_start(ap, fmt);
     char *want = g_strdup_vprintf(fmt, ap);
@@ -260,16 +250,18 @@ static bool in_update(const char *out, const char *original, int num, int gen)
     return found;
 }
 
-/* Object num/gen written again (or new) in the update, or not; not checked without qpdf. */
+/* Object num/gen written again (or new) in the update, or not (qpdf's view). */
 static void assert_in_update(const char *out, const char *original, int num, int gen)
 {
-    if (have("qpdf") && !in_update(out, original, num, gen))
+    test_need_tool("qpdf");
+    if (!in_update(out, original, num, gen))
         fail_msg("%d %d obj is not in the update that %s appends", num, gen, out);
 }
 
 static void assert_not_in_update(const char *out, const char *original, int num, int gen)
 {
-    if (have("qpdf") && in_update(out, original, num, gen))
+    test_need_tool("qpdf");
+    if (in_update(out, original, num, gen))
         fail_msg("%d %d obj is written again in the update that %s appends", num, gen, out);
 }
 
@@ -512,8 +504,7 @@ static void update_classic_xref(void **state)
 /* A file whose newest section is a cross-reference stream gets a stream, not a table. */
 static void update_xref_stream(void **state)
 {
-    if (!have("qpdf"))
-        skip();
+    test_need_tool("qpdf");
     const char *orig = plain_rewritten(state, "--object-streams=generate", "xs.pdf");
     const char *out = scratch(state, "out.pdf");
     size_t olen = file_size(orig);
@@ -622,8 +613,7 @@ static void update_hybrid(void **state)
 /* A linearized file: the update goes after its main section, and qpdf reads it whole. */
 static void update_linearized(void **state)
 {
-    if (!have("qpdf"))
-        skip();
+    test_need_tool("qpdf");
     const char *orig = plain_rewritten(state, "--linearize", "lin.pdf");
     const char *out = scratch(state, "out.pdf");
     update_with_field(orig, out, "Signature1");
@@ -744,7 +734,7 @@ static int entries(const char *dir)
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
             n++;
     closedir(d);
     return n;
@@ -917,14 +907,13 @@ static void add_field_failure_leaves_no_half_object(void **state)
     }
     assert_int_equal(pdf_writer_publish(u.w, &err), SH_OK);
     pdf_reader_close(u.r);
-    if (have("qpdf")) { /* the page as it was (the original is not clean: compare) */
-        char *before = qpdf("--show-object=3", orig, NULL);
-        char *after = qpdf("--show-object=3", out, NULL);
-        if (strcmp(before, after) != 0)
-            fail_msg("page 3 was\n%s\nand is now\n%s", before, after);
-        g_free(before);
-        g_free(after);
-    }
+    test_need_tool("qpdf"); /* the page as it was (the original is not clean: compare) */
+    char *before = qpdf("--show-object=3", orig, NULL);
+    char *after = qpdf("--show-object=3", out, NULL);
+    if (strcmp(before, after) != 0)
+        fail_msg("page 3 was\n%s\nand is now\n%s", before, after);
+    g_free(before);
+    g_free(after);
     assert_reads_back_as_update_base(out, NULL);
     pdf_reader *r = open_ok(out);
     assert_int_equal(pdf_reader_pages(r), 1);
@@ -1094,8 +1083,7 @@ static void signature_anomalies(void **state)
 /* A signature dictionary compressed in an object stream: read, but its place is unknown. */
 static void signature_in_object_stream(void **state)
 {
-    if (!have("qpdf"))
-        skip();
+    test_need_tool("qpdf");
     const char *path = scratch(state, "s.pdf"), *os = scratch(state, "os.pdf");
     /* No /Type /Sig (it is optional): qpdf keeps dictionaries with it out of object streams. */
     write_signed(path, "<< /ByteRange [0 1 2 3] /Contents <CAFE> >>");
@@ -1135,6 +1123,71 @@ static void signatures_memory_is_bounded(void **state)
     pdf_signatures_free(s, n);
     if (total > 4 * len)
         fail_msg("a %zu-byte file gave %d signatures holding %zu bytes", len, n, total);
+}
+
+/* A signature field as field 6, under depth - 1 fields (each the only kid of the one before):
+ * objects 6 to 5 + depth, its value 6 + depth. More fields go first in /Fields when many. */
+static void write_nested_signature(const char *path, int depth, int many)
+{
+    GString *cat = g_string_new("/AcroForm << /Fields [");
+    for (int i = 0; i < many; i++)
+        g_string_append(cat, "<< /T (x) >> ");
+    g_string_append(cat, "6 0 R] >>");
+    hand h;
+    base_doc(&h, cat->str, "", 0);
+    g_string_free(cat, true);
+    for (int i = 0; i < depth - 1; i++) {
+        char *body = g_strdup_printf("<< /T (f%d) /Kids [%d 0 R] >>", i, 7 + i);
+        hand_obj(&h, 6 + i, 0, body);
+        g_free(body);
+    }
+    char *field = g_strdup_printf("<< /FT /Sig /T (S) /V %d 0 R >>", 6 + depth);
+    hand_obj(&h, 5 + depth, 0, field);
+    g_free(field);
+    hand_obj(&h, 6 + depth, 0, "<< /Type /Sig /ByteRange [0 1 2 3] /Contents <00> >>");
+    hand_finish(&h, path, "/Info 5 0 R");
+}
+
+/* A signature past the reader's limits (fields nested deeper than it follows, more fields than
+ * it visits) would go unchecked, and a verifier would judge the file on the others: the list
+ * is refused (SH_INPUT naming the file and the limit), never returned short. */
+static void signatures_past_limits_are_refused(void **state)
+{
+    const char *path = scratch(state, "s.pdf");
+    static const struct {
+        int depth, many;
+        const char *why; /* NULL: within the limits, the signature is found */
+    } cases[] = {
+        {30, 0, NULL},
+        {40, 0, "nested too deep"},
+        {1, 1000, NULL},
+        {1, 100000, "too many form fields"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        write_nested_signature(path, cases[i].depth, cases[i].many);
+        pdf_reader *r = open_ok(path);
+        pdf_signature *sigs = NULL;
+        int n = -1;
+        sh_error err;
+        sh_error_clear(&err);
+        sh_status st = pdf_reader_signatures(r, &sigs, &n, &err);
+        if (!cases[i].why) {
+            assert_int_equal(st, SH_OK);
+            assert_int_equal(n, 1);
+            assert_string_equal(sigs[0].field, cases[i].depth > 1 ? "f0.f1.f2.f3.f4.f5.f6.f7.f8.f9."
+                                                                    "f10.f11.f12.f13.f14.f15.f16."
+                                                                    "f17.f18.f19.f20.f21.f22.f23."
+                                                                    "f24.f25.f26.f27.f28.S"
+                                                                  : "S");
+        } else {
+            assert_input_error(st, &err, path);
+            test_assert_contains(err.msg, cases[i].why);
+            assert_null(sigs);
+            assert_int_equal(n, 0);
+        }
+        pdf_signatures_free(sigs, n);
+        pdf_reader_close(r);
+    }
 }
 
 /* ---- revisions ---- */
@@ -1283,11 +1336,10 @@ static void need_appearances_turned_off(void **state)
     const char *plain = scratch(state, "plain.pdf"), *out2 = scratch(state, "out2.pdf");
     write_doc(plain, "/AcroForm << /Fields [] /DA (/Helv 0 Tf 0 g) >>", "", 0, NULL);
     update_with_field(plain, out2, "Signature1");
-    if (have("qpdf")) {
-        char *cat = show_object(out2, 1);
-        assert_null(strstr(cat, "NeedAppearances"));
-        g_free(cat);
-    }
+    test_need_tool("qpdf");
+    char *cat = show_object(out2, 1);
+    assert_null(strstr(cat, "NeedAppearances"));
+    g_free(cat);
 }
 
 /* A field a viewer shows that has no appearance of its own (pdflatex's text fields): turning the
@@ -1519,6 +1571,7 @@ int main(void)
         T(signature_anomalies),
         T(signature_in_object_stream),
         T(signatures_memory_is_bounded),
+        T(signatures_past_limits_are_refused),
         T(revisions_of_two_updates),
         T(absurd_size_is_refused),
         T(damaged_file_gives_no_base),

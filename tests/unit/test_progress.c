@@ -393,6 +393,7 @@ static void the_frame_fits_a_narrow_terminal(void **state)
     for (size_t i = 0; i < G_N_ELEMENTS(CASES); i++) {
         char *out = draw_on_pty(CASES[i].cols, label);
         char **lines = visible_lines(out);
+        assert_non_null(lines[0]);
         for (char **l = lines; *l; l++) {
             glong w = g_utf8_strlen(*l, -1);
             if (w > CASES[i].cols - 1)

@@ -17,6 +17,10 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "ingest/ingest.h"
+#include "sign/sign.h"
+#include "validate/validate.h"
+
 #define OPERATOR "Nguyễn Văn A"
 #define STATION "HN-01"
 
@@ -330,7 +334,7 @@ static void open_uses_the_config_override(void **state)
     assert_string_equal(ws.config.path, other);
     assert_string_equal(ws.config.station_id, "QN-02");
     assert_string_equal(ws.config.operator_name, "Trần Thị B");
-    assert_int_equal(ws.config.min_dpi, 600);
+    assert_int_equal(vd_config_get(&ws.config)->min_dpi, 600);
     sh_workspace_close(&ws);
     /* A missing override is an input error, not a silent fallback to sohoa.ini. */
     char *missing = test_path(dir, "nope.ini");
@@ -405,6 +409,10 @@ static void open_refuses_a_broken_config_naming_the_line(void **state)
 
 int main(void)
 {
+    /* The modules' sections, as a program would list them ([validate] is read above). */
+    static const sh_config_section *const sections[] = {
+        &nm_config_section, &in_config_section, &vd_config_section, &sg_config_section, NULL};
+    sh_config_use_sections(sections);
 #define T(name) cmocka_unit_test_setup_teardown(name, test_setup_tmpdir, test_teardown_tmpdir)
     const struct CMUnitTest tests[] = {
         T(create_makes_config_ledger_and_init_entry),

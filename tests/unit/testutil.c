@@ -126,6 +126,15 @@ char *test_run(const char *cmd, bool *ok)
     return out;
 }
 
+void test_need_tool(const char *tool)
+{
+    char *path = g_find_program_in_path(tool);
+    g_free(path);
+    if (!path)
+        fail_msg("this test needs %s, which is not in PATH (scripts/install-deps.sh installs it)",
+                 tool);
+}
+
 char *test_slurp(const char *path, size_t *len)
 {
     gchar *d = NULL;

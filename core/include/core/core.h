@@ -16,7 +16,8 @@
 
 #include <libintl.h>
 
-#define SOHOA_VERSION "0.1.0"
+/* SOHOA_VERSION ("0.1.0") is defined by the build from project(sohoa VERSION …) in the top
+ * CMakeLists.txt, the one place the version is written (debian/changelog is checked against it). */
 
 /* ---------------------------------------------------------------------------------------------
  * Errors. The status values are the process exit statuses of DESIGN.md, so a command can return
@@ -29,6 +30,12 @@ typedef enum {
     SH_INPUT = 3,    /* an input could not be read, or a key could not be used */
     SH_INTERNAL = 4, /* a bug or an environment failure (disk full, out of memory) */
 } sh_status;
+
+/* On every function whose result says whether it worked: an ignored failure is a build error
+ * (-Werror), not a file silently left unwritten. Where ignoring one is right, say why and wrap
+ * the call in SH_IGNORE_RESULT (GCC warns about a plain (void) cast all the same). */
+#define SH_NODISCARD __attribute__((warn_unused_result))
+#define SH_IGNORE_RESULT(call) ((void)!(call))
 
 #define SH_ERROR_MAX 2048
 
@@ -43,6 +50,12 @@ sh_status sh_fail(sh_error *err, sh_status status, const char *fmt, ...)
 /* Like sh_fail, appending strerror(errnum). */
 sh_status sh_fail_errno(sh_error *err, sh_status status, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+#ifdef __clang_analyzer__
+/* For clang-tidy's analyzer only, which does not look into error.c: both return the status they
+ * are given, so that `return sh_fail(...)` is never taken for a success (error.c #undefs them). */
+#define sh_fail(err, status, ...) (sh_fail(err, status, __VA_ARGS__), (status))
+#define sh_fail_errno(err, status, ...) (sh_fail_errno(err, status, __VA_ARGS__), (status))
+#endif
 void sh_error_clear(sh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
@@ -56,7 +69,7 @@ typedef enum { SH_LANG_EN, SH_LANG_VI } sh_lang;
 /* Choose the language: `override` ("vi", "en" or NULL), else LC_ALL / LC_MESSAGES / LANG /
  * LANGUAGE. Works whether or not the vi_VN locale is generated on the machine. Returns
  * SH_USAGE for an unknown override. Call once, before any thread starts. */
-sh_status sh_i18n_init(const char *override, sh_error *err);
+SH_NODISCARD sh_status sh_i18n_init(const char *override, sh_error *err);
 sh_lang sh_i18n_lang(void);
 /* Where the .mo catalogs are looked up: $SOHOA_LOCALEDIR, the build tree, or the install prefix. */
 const char *sh_i18n_localedir(void);
@@ -80,35 +93,37 @@ enum {
 typedef struct sh_atomic_file sh_atomic_file;
 
 sh_atomic_file *sh_atomic_open(const char *path, int flags, sh_error *err);
-sh_status sh_atomic_write(sh_atomic_file *f, const void *data, size_t len, sh_error *err);
+SH_NODISCARD sh_status sh_atomic_write(sh_atomic_file *f, const void *data, size_t len,
+                                       sh_error *err);
 /* Publish the file. The handle is freed whatever the outcome. */
-sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err);
+SH_NODISCARD sh_status sh_atomic_commit(sh_atomic_file *f, sh_error *err);
 /* Drop the temp file; the destination is untouched. NULL is accepted. */
 void sh_atomic_abort(sh_atomic_file *f);
 /* The temp file's descriptor (read-write), for patching bytes already written (a signature's
  * placeholder) with pwrite and reading them back with pread before the commit. */
 int sh_atomic_fd(const sh_atomic_file *f);
 /* The three steps above for a buffer held in memory. */
-sh_status sh_write_file_atomic(const char *path, const void *data, size_t len, int flags,
-                               sh_error *err);
+SH_NODISCARD sh_status sh_write_file_atomic(const char *path, const void *data, size_t len,
+                                            int flags, sh_error *err);
 
 /* Flush the temp file to disk; the file stays hidden and locked (flock) until committed or
  * aborted. The first step of publishing a file the ledger records (sh_publish_intend, below). */
-sh_status sh_atomic_seal(sh_atomic_file *f, sh_error *err);
+SH_NODISCARD sh_status sh_atomic_seal(sh_atomic_file *f, sh_error *err);
 const char *sh_atomic_path(const sh_atomic_file *f);      /* the destination */
 const char *sh_atomic_temp_path(const sh_atomic_file *f); /* the hidden temp file */
 
 /* Rename a file or folder without ever replacing what is at `to` (SH_USAGE when something is).
  * A rename that only changes letter case (02.PDF → 02.pdf) works on case-insensitive file
  * systems (USB disks, shared Windows folders) too. The folders are flushed to disk. */
-sh_status sh_rename_noreplace(const char *from, const char *to, sh_error *err);
+SH_NODISCARD sh_status sh_rename_noreplace(const char *from, const char *to, sh_error *err);
 
 /* Open a regular file for reading: a named pipe or a device is refused at once (SH_INPUT) rather
  * than waited on. Returns the descriptor, or -1 with err filled. */
-int sh_open_regular(const char *path, sh_error *err);
+SH_NODISCARD int sh_open_regular(const char *path, sh_error *err);
 /* Read a whole file of at most max_bytes (a bound: user files are untrusted). The result is
  * NUL-terminated for convenience; free() it. */
-sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len, sh_error *err);
+SH_NODISCARD sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
+                                    sh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * SHA-256, streaming: memory use is constant whatever the file size.
@@ -116,7 +131,8 @@ sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *
 #define SH_SHA256_LEN 32
 #define SH_SHA256_HEX_LEN 64
 
-sh_status sh_sha256_file(const char *path, uint8_t digest[SH_SHA256_LEN], sh_error *err);
+SH_NODISCARD sh_status sh_sha256_file(const char *path, uint8_t digest[SH_SHA256_LEN],
+                                      sh_error *err);
 void sh_sha256_buf(const void *data, size_t len, uint8_t digest[SH_SHA256_LEN]);
 void sh_hex(const uint8_t *bytes, size_t len, char *out /* 2*len+1 */);
 
@@ -144,10 +160,25 @@ void sh_json_null(sh_json *j);
 void sh_json_kv_str(sh_json *j, const char *key, const char *value); /* NULL: null */
 void sh_json_kv_int(sh_json *j, const char *key, int64_t value);
 void sh_json_kv_bool(sh_json *j, const char *key, bool value);
+void sh_json_kv_double(sh_json *j, const char *key, double value);
+void sh_json_kv_null(sh_json *j, const char *key);
+/* value when known, else null (an optional count or id). */
+void sh_json_kv_int_or_null(sh_json *j, const char *key, int64_t value, bool known);
+/* The lowercase hex of a SHA-256 digest. */
+void sh_json_kv_sha256(sh_json *j, const char *key, const uint8_t digest[32]);
+/* A key whose value is an object or array written next; close it with sh_json_end_*. */
+void sh_json_kv_object(sh_json *j, const char *key);
+void sh_json_kv_array(sh_json *j, const char *key);
+void sh_json_kv_raw(sh_json *j, const char *key, const char *json_text);
 /* Insert a value that is already valid JSON text (for example stored details). Checked. */
 void sh_json_raw(sh_json *j, const char *json_text);
 /* The document, once complete and error-free; owned by j. NULL with err filled otherwise. */
 const char *sh_json_finish(sh_json *j, sh_error *err);
+/* Documents that grow with the data (audit show over the whole chain) are written as they go:
+ * the text so far goes to `out` and leaves memory, once it passes a few tens of KiB. False when
+ * the document already failed (then nothing more is written). sh_json_finish then returns the
+ * rest. A command stopped after a flush leaves an unfinished document on `out`. */
+bool sh_json_flush_to(sh_json *j, FILE *out);
 
 bool sh_utf8_valid(const char *s, size_t len);
 /* Is text one well-formed JSON value (bounded depth)? Used to check details before storing. */
@@ -196,7 +227,7 @@ typedef void (*sh_task_fn)(void *arg);
 int sh_cpu_count(void);
 /* threads <= 0 means one per core. */
 sh_pool *sh_pool_new(int threads, sh_error *err);
-sh_status sh_pool_submit(sh_pool *pool, sh_task_fn fn, void *arg, sh_error *err);
+SH_NODISCARD sh_status sh_pool_submit(sh_pool *pool, sh_task_fn fn, void *arg, sh_error *err);
 /* Wait until every submitted task has finished. The pool stays usable. */
 void sh_pool_wait(sh_pool *pool);
 /* Wait, then stop the workers and free the pool. NULL is accepted. */
@@ -227,55 +258,73 @@ void sh_progress_suspend(void);
 void sh_progress_resume(void);
 
 /* ---------------------------------------------------------------------------------------------
- * Workspace and configuration (sohoa.ini, a GKeyFile). Every key is documented in
- * docs/configuration.md; an unknown key or a bad value is an error naming file, line and key.
+ * Workspace and configuration (sohoa.ini, a GKeyFile). Core keeps the file format, the key
+ * tables and its own [station]; each module above declares its section (a struct and the table
+ * of its keys) in its public header, and the program lists the sections it knows. Every key is
+ * documented in docs/configuration.md; an unknown section or key, or a bad value, is an error
+ * naming file, line and key.
  */
-typedef enum { SH_SPACES_ALLOW, SH_SPACES_FORBID } sh_spaces_policy;
+typedef enum {
+    SH_KEY_STRING, /* text into a char * (g_free()d with the configuration); empty: NULL */
+    SH_KEY_INT,    /* a whole number from lo to hi, into an int */
+    SH_KEY_DOUBLE, /* a number from lo to hi, into a double */
+    SH_KEY_CHOICE, /* one of words, into an int (or an enum): its index in words */
+    SH_KEY_CUSTOM, /* parse stores it (without allocating: nothing frees it) */
+} sh_config_kind;
 
-#define SH_MAX_REQUIRED_TYPES 104
+typedef struct {
+    const char *name;
+    sh_config_kind kind;
+    size_t offset;            /* of its field in the section's struct; not for SH_KEY_CUSTOM */
+    double lo, hi;            /* SH_KEY_INT, SH_KEY_DOUBLE */
+    const char *const *words; /* SH_KEY_CHOICE: the words, NULL-terminated */
+    const char *hint;         /* SH_KEY_CHOICE: why another word is refused, an N_() message */
+    /* SH_KEY_CUSTOM: store value into the section's struct. SH_KEY_STRING: check a value before
+     * it is kept (NULL: any text does). A refusal is SH_USAGE with the reason in why. */
+    sh_status (*parse)(const char *value, void *section, sh_error *why);
+    const char *def;     /* the default, as written in the file; NULL or "": none */
+    const char *comment; /* the line above the key in a new sohoa.ini (without "# "), or NULL */
+} sh_config_key;
+
+/* A section: its keys fill a struct of `size` bytes that the owning module declares, and reads
+ * back with sh_config_values (wrapped in a typed accessor such as vd_config_get). */
+typedef struct {
+    const char *name; /* without the brackets */
+    const sh_config_key *keys;
+    size_t n_keys;
+    size_t size;
+} sh_config_section;
 
 typedef struct {
     char *path; /* the ini file it was read from */
-    /* [station] */
+    /* [station], core's own section */
     char *station_id;
     char *operator_name; /* may be NULL: then --operator is required to change state */
-    /* [naming] */
-    sh_spaces_policy spaces;
-    char *signed_suffix; /* "_signed" or ".signed" */
-    /* [ingest] */
-    int ingest_max_dimension;  /* pixels, either side of a page image */
-    int ingest_max_megapixels; /* width × height, in millions */
-    /* [validate] */
-    int min_dpi;
-    double max_skew_deg;
-    int required_types[SH_MAX_REQUIRED_TYPES];
-    int n_required_types;
-    int jobs; /* 0: one per core */
-    /* [sign] */
-    char *sign_pkcs11_module;
-    char *sign_token_label;
-    char *sign_key_label;
-    char *sign_organisation;
-    char *sign_seal_image;
-    char *sign_font;
-    double sign_stamp_width_mm;
-    double sign_stamp_margin_mm;
-    bool sign_stamp_fixed; /* stamp_place = fixed: the corner; auto (default): the least ink */
-    /* [upload] */
-    char *upload_endpoint;
-    char *upload_bundle_dir;
-    char *upload_receiver_cert;
-    int upload_max_bundle_mb;
+    /* The modules' sections, as the program listed them when the configuration was made, and
+     * one struct of values for each (values[i] for sections[i]). */
+    const sh_config_section *const *sections;
+    void **values;
 } sh_config;
 
-/* Defaults for every key; station_id is NULL until a file provides it. */
+/* The sections this program knows besides [station], NULL-terminated, in the order of a new
+ * sohoa.ini. Set once, before any configuration is made and before any thread starts (the
+ * program's main does it); until then only [station] is known. The list must outlive them. */
+void sh_config_use_sections(const sh_config_section *const *sections);
+/* Defaults for every key of every section; station_id is NULL until a file provides it. */
 void sh_config_defaults(sh_config *cfg);
-sh_status sh_config_load(const char *path, sh_config *cfg, sh_error *err);
+SH_NODISCARD sh_status sh_config_load(const char *path, sh_config *cfg, sh_error *err);
 /* The same from text in memory; `name` is the file name used in messages. */
-sh_status sh_config_parse(const char *name, const char *text, size_t len, sh_config *cfg,
-                          sh_error *err);
+SH_NODISCARD sh_status sh_config_parse(const char *name, const char *text, size_t len,
+                                       sh_config *cfg, sh_error *err);
 void sh_config_free(sh_config *cfg);
-/* The text of a new sohoa.ini, commented, for `sohoa init`. g_free() it. */
+/* The values of `section` in cfg; NULL when the program does not list that section. */
+const void *sh_config_values(const sh_config *cfg, const sh_config_section *section);
+/* A section's struct on its own, for a module that needs its defaults without a file;
+ * sh_config_section_free frees its strings (not the struct). */
+void sh_config_section_defaults(const sh_config_section *section, void *values);
+void sh_config_section_free(const sh_config_section *section, void *values);
+/* The text of a new sohoa.ini for `sohoa init`: [station] with these values, then every section
+ * of the program with its defaults, each key under its comment. g_free() it. */
 char *sh_config_template(const char *station_id, const char *operator_name);
 
 typedef struct {
@@ -291,14 +340,15 @@ typedef struct {
 
 /* Find the workspace: `dir` when given (it must be one), else walk up from `start` (the current
  * directory when NULL). `config_override` replaces root/sohoa.ini when not NULL. */
-sh_status sh_workspace_open(const char *dir, const char *start, const char *config_override,
-                            sh_workspace *ws, sh_error *err);
+SH_NODISCARD sh_status sh_workspace_open(const char *dir, const char *start,
+                                         const char *config_override, sh_workspace *ws,
+                                         sh_error *err);
 /* The same for commands that also work outside a workspace (name check): when `dir` is NULL and
  * no workspace is found above `start`, *found is false and ws holds the default configuration,
  * or that of config_override; root and ledger_path are NULL then. */
-sh_status sh_workspace_open_optional(const char *dir, const char *start,
-                                     const char *config_override, sh_workspace *ws, bool *found,
-                                     sh_error *err);
+SH_NODISCARD sh_status sh_workspace_open_optional(const char *dir, const char *start,
+                                                  const char *config_override, sh_workspace *ws,
+                                                  bool *found, sh_error *err);
 void sh_workspace_close(sh_workspace *ws);
 /* The path as the ledger knows it: relative to the workspace root (a realpath), symbolic links
  * resolved. NULL when root is NULL or path is outside it (or does not exist). g_free(). */
@@ -307,12 +357,12 @@ char *sh_workspace_relpath(const char *root, const char *path);
 /* Make `dir` (created if needed) a workspace: .sohoa/ledger.db with a "workspace.init" audit
  * entry, then sohoa.ini. Refuses an existing workspace, and one nested inside another. On
  * failure nothing is left behind. */
-sh_status sh_workspace_create(const char *dir, const char *station_id, const char *operator_name,
-                              sh_error *err);
+SH_NODISCARD sh_status sh_workspace_create(const char *dir, const char *station_id,
+                                           const char *operator_name, sh_error *err);
 
 /* Station and operator checks shared by init and the config loader: printable, no newline. */
-sh_status sh_check_station_id(const char *id, sh_error *err);
-sh_status sh_check_operator_name(const char *name, sh_error *err);
+SH_NODISCARD sh_status sh_check_station_id(const char *id, sh_error *err);
+SH_NODISCARD sh_status sh_check_operator_name(const char *name, sh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * The ledger: SQLite in WAL mode with a busy timeout and forward schema migrations.
@@ -326,12 +376,13 @@ typedef struct sh_ledger sh_ledger;
  * (SH_INPUT, "restore it from the backup copy"), never replaced by a new, empty chain. A ledger
  * written by a newer sohoa is refused rather than misread; one on read-only media is refused
  * with words that say so. */
-sh_status sh_ledger_open(const char *path, bool create, sh_ledger **out, sh_error *err);
+SH_NODISCARD sh_status sh_ledger_open(const char *path, bool create, sh_ledger **out,
+                                      sh_error *err);
 /* Open for reading only, for the commands that only look (audit verify│show│export, validate
  * without an operator, reports): nothing is written, not even the schema's migration, and it
  * works on read-only media (a mounted backup, an inspector's copy), unfinished writes of a
  * killed process (ledger.db-wal) included. The same refusals as sh_ledger_open. */
-sh_status sh_ledger_open_readonly(const char *path, sh_ledger **out, sh_error *err);
+SH_NODISCARD sh_status sh_ledger_open_readonly(const char *path, sh_ledger **out, sh_error *err);
 bool sh_ledger_is_readonly(const sh_ledger *l);
 /* Could a command record in the ledger at path (not read-only media, permissions allow)? */
 bool sh_ledger_writable(const char *path);
@@ -347,11 +398,11 @@ sh_status sh_ledger_fail(sh_ledger *l, sh_error *err, const char *what);
 
 /* Write transactions take the write lock up front (BEGIN IMMEDIATE) so that concurrent writers
  * queue on the busy timeout instead of failing. */
-sh_status sh_ledger_begin(sh_ledger *l, sh_error *err);
-sh_status sh_ledger_commit(sh_ledger *l, sh_error *err);
+SH_NODISCARD sh_status sh_ledger_begin(sh_ledger *l, sh_error *err);
+SH_NODISCARD sh_status sh_ledger_commit(sh_ledger *l, sh_error *err);
 void sh_ledger_rollback(sh_ledger *l);
 /* A read transaction: every query until the rollback sees one snapshot of the ledger. */
-sh_status sh_ledger_begin_read(sh_ledger *l, sh_error *err);
+SH_NODISCARD sh_status sh_ledger_begin_read(sh_ledger *l, sh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * The audit chain. hash = SHA-256(prev_hash ‖ canonical entry), where the canonical entry is the
@@ -378,15 +429,17 @@ typedef struct {
 void sh_audit_entry_clear(sh_audit_entry *e);
 
 /* Check that actor names a station and an operator; the message says how to name one. */
-sh_status sh_actor_check(const sh_actor *actor, sh_error *err);
+SH_NODISCARD sh_status sh_actor_check(const sh_actor *actor, sh_error *err);
 
 /* Append one entry; must be inside sh_ledger_begin/commit. details: JSON text or NULL ("{}").
  * Fills out_id when not NULL. */
-sh_status sh_audit_append(sh_ledger *l, const sh_actor *actor, const char *action,
-                          const char *subject, const char *details, int64_t *out_id, sh_error *err);
+SH_NODISCARD sh_status sh_audit_append(sh_ledger *l, const sh_actor *actor, const char *action,
+                                       const char *subject, const char *details, int64_t *out_id,
+                                       sh_error *err);
 /* begin + append + commit, for actions whose only ledger change is the audit entry itself. */
-sh_status sh_audit_record(sh_ledger *l, const sh_actor *actor, const char *action,
-                          const char *subject, const char *details, int64_t *out_id, sh_error *err);
+SH_NODISCARD sh_status sh_audit_record(sh_ledger *l, const sh_actor *actor, const char *action,
+                                       const char *subject, const char *details, int64_t *out_id,
+                                       sh_error *err);
 
 /* The canonical encoding and hash of an entry (id, fields and prev_hash as filled in). */
 char *sh_audit_canonical(const sh_audit_entry *e); /* g_free() */
@@ -409,13 +462,13 @@ typedef struct {
 } sh_audit_anchor;
 
 /* Parse "ID:HASH" (HASH: 64 hex digits). */
-bool sh_audit_anchor_parse(const char *text, sh_audit_anchor *anchor);
+SH_NODISCARD bool sh_audit_anchor_parse(const char *text, sh_audit_anchor *anchor);
 
 /* Recompute the whole chain in id order, streaming (constant memory), and check the anchor when
  * not NULL. Returns SH_OK when the chain could be read (look at verdict->intact), an error status
  * when the ledger could not be. */
-sh_status sh_audit_verify(sh_ledger *l, const sh_audit_anchor *anchor, sh_audit_verdict *verdict,
-                          sh_error *err);
+SH_NODISCARD sh_status sh_audit_verify(sh_ledger *l, const sh_audit_anchor *anchor,
+                                       sh_audit_verdict *verdict, sh_error *err);
 
 typedef struct {
     const char *since;  /* ISO 8601 date or time prefix, inclusive; NULL for all */
@@ -424,8 +477,8 @@ typedef struct {
 
 /* Call fn for each matching entry in id order; a non-OK return from fn stops the walk. */
 typedef sh_status (*sh_audit_visit_fn)(const sh_audit_entry *e, void *ctx, sh_error *err);
-sh_status sh_audit_each(sh_ledger *l, const sh_audit_filter *filter, sh_audit_visit_fn fn,
-                        void *ctx, sh_error *err);
+SH_NODISCARD sh_status sh_audit_each(sh_ledger *l, const sh_audit_filter *filter,
+                                     sh_audit_visit_fn fn, void *ctx, sh_error *err);
 /* Write e as one compact JSON object (all fields) into j. */
 void sh_audit_entry_json(sh_json *j, const sh_audit_entry *e);
 
@@ -455,19 +508,20 @@ void sh_utc_now(char out[32]);
  * Under the write lock, a destination that exists, or that another intent is publishing, is
  * refused (SH_USAGE): of two processes choosing one name, the second learns it before it
  * commits. */
-sh_status sh_publish_intend(sh_ledger *l, const char *root, const sh_atomic_file *f,
-                            const char *sha256_hex, int64_t *intent, sh_error *err);
+SH_NODISCARD sh_status sh_publish_intend(sh_ledger *l, const char *root, const sh_atomic_file *f,
+                                         const char *sha256_hex, int64_t *intent, sh_error *err);
 /* After that transaction committed: rename the temp file into place (never replacing) and close
  * the intent. f is freed whatever the outcome; when the rename fails the temp file is kept (the
  * message names it) and the intent stays, for the next recovery. The intent row is deleted
  * lazily (by the next sh_publish_intend or sh_ledger_close), so this costs no extra disk flush
  * per file. */
-sh_status sh_publish_finish(sh_ledger *l, sh_atomic_file *f, int64_t intent, sh_error *err);
+SH_NODISCARD sh_status sh_publish_finish(sh_ledger *l, sh_atomic_file *f, int64_t intent,
+                                         sh_error *err);
 /* The same, the file kept open and locked (flock) once in place: *locked_fd, which the caller
  * closes when done (-1 on failure). For a file whose lock tells others its writer still runs
  * (the journal of "name fix --apply", while its renames go on). */
-sh_status sh_publish_finish_locked(sh_ledger *l, sh_atomic_file *f, int64_t intent, int *locked_fd,
-                                   sh_error *err);
+SH_NODISCARD sh_status sh_publish_finish_locked(sh_ledger *l, sh_atomic_file *f, int64_t intent,
+                                                int *locked_fd, sh_error *err);
 /* Does an open intent publish to path (absolute, or relative to the current folder)? */
 bool sh_publish_pending(sh_ledger *l, const char *root, const char *path);
 
@@ -479,8 +533,8 @@ typedef struct {
 } sh_publish_recovery;
 /* Complete or close the intents left by processes that died (under the ledger's write lock).
  * Commands that publish files call it first, with the operator as actor. */
-sh_status sh_publish_recover(sh_ledger *l, const char *root, const sh_actor *actor,
-                             sh_publish_recovery *rec, sh_error *err);
+SH_NODISCARD sh_status sh_publish_recover(sh_ledger *l, const char *root, const sh_actor *actor,
+                                          sh_publish_recovery *rec, sh_error *err);
 /* Remove the temp files (.NAME.tmp-XXXXXX) in folder dir whose writer is gone (no lock held)
  * and that no open intent names: what a killed writer left behind. Returns how many were
  * removed. Commands that publish call it on the folders they write into. */

@@ -30,7 +30,17 @@ typedef struct {
     uint32_t max_dimension; /* pixels, either side */
     uint64_t max_pixels;    /* width × height */
 } in_limits;
-/* The limits of a configuration's [ingest] section. */
+/* [ingest] of sohoa.ini, ingest's own section (config.c). */
+typedef struct {
+    int max_dimension;  /* pixels, either side of a page image */
+    int max_megapixels; /* width × height, in millions */
+} in_config;
+/* The table of [ingest]: a program that reads it lists this section (sh_config_use_sections). */
+extern const sh_config_section in_config_section;
+/* The [ingest] values of cfg; NULL when the program does not list in_config_section. */
+const in_config *in_config_get(const sh_config *cfg);
+
+/* The limits of a configuration's [ingest] section (the defaults when it has none). */
 void in_limits_from_config(in_limits *l, const sh_config *cfg);
 /* Those of the default configuration (40,000 pixels a side, 600 million pixels: A0 at 600 ppi
  * fits, 35000 × 35000 does not); docs/configuration.md. */
@@ -101,14 +111,14 @@ void in_result_clear(in_result *r);
  * superseded: the old file and its signed copy are moved under .sohoa/superseded/, never
  * deleted, and the ledger and the audit chain record what replaced what and why, in the same
  * transaction as the new document (docs/ingest.md, "Rescans"). */
-sh_status in_ingest_document(const in_document *doc, const in_context *ctx, in_result *out,
-                             sh_error *err);
+SH_NODISCARD sh_status in_ingest_document(const in_document *doc, const in_context *ctx,
+                                          in_result *out, sh_error *err);
 
 /* The page files of a folder in natural order (2.tif before 10.tif). Hidden entries (.DS_Store,
  * AppleDouble ._NAME), Thumbs.db, ehthumbs.db and desktop.ini are skipped with a note (sh_info);
  * any other entry that is not a TIFF, JPEG, PNG or PDF file (2.bmp, notes.txt, a folder) is
  * SH_INPUT naming it: a page is never left out silently. *paths is freed with g_strfreev. */
-sh_status in_list_folder(const char *dir, char ***paths, size_t *n, sh_error *err);
+SH_NODISCARD sh_status in_list_folder(const char *dir, char ***paths, size_t *n, sh_error *err);
 
 /* ---- batch sheets (docs/ingest.md: columns) ---- */
 
@@ -137,8 +147,8 @@ typedef struct {
  * with a problem is returned with `problem` set, so the caller reports it with its row number
  * and goes on. SH_INPUT when the sheet as a whole cannot be read (not UTF-8, no header, a
  * required column missing, over the bounds above). Relative source paths are kept as written. */
-sh_status in_manifest_parse(const char *text, size_t len, const char *name, in_manifest_row **rows,
-                            size_t *n_rows, sh_error *err);
+SH_NODISCARD sh_status in_manifest_parse(const char *text, size_t len, const char *name,
+                                         in_manifest_row **rows, size_t *n_rows, sh_error *err);
 void in_manifest_free(in_manifest_row *rows, size_t n_rows);
 
 /* ---- re-runs and corrections (supersede.c, corrections.c) ---- */
@@ -147,7 +157,8 @@ void in_manifest_free(in_manifest_row *rows, size_t n_rows);
  * files they had moved under .sohoa/superseded go back to their places and the intents are
  * dropped; those of a live process are left alone. Commands that ingest call it first. *undone
  * counts the rescans undone (NULL accepted). */
-sh_status in_supersede_recover(sh_ledger *l, const char *root, int *undone, sh_error *err);
+SH_NODISCARD sh_status in_supersede_recover(sh_ledger *l, const char *root, int *undone,
+                                            sh_error *err);
 
 /* What in_set_expected_pages changed. */
 typedef struct {
@@ -164,8 +175,8 @@ void in_expected_change_clear(in_expected_change *c);
  * "document.expected_pages" audit entry with the old value, the new one and the reason. path is
  * the document's file (absolute or relative to the current folder) inside root; a file the
  * ledger does not record is SH_USAGE saying so. */
-sh_status in_set_expected_pages(sh_ledger *l, const char *root, const sh_actor *actor,
-                                const char *path, int expected, const char *reason,
-                                in_expected_change *out, sh_error *err);
+SH_NODISCARD sh_status in_set_expected_pages(sh_ledger *l, const char *root, const sh_actor *actor,
+                                             const char *path, int expected, const char *reason,
+                                             in_expected_change *out, sh_error *err);
 
 #endif

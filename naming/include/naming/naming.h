@@ -75,12 +75,12 @@ nm_cccd_result nm_cccd_check(const char *cccd, int current_year, int *birth_year
 const char *nm_province_name(int code);
 
 /* "012345678901_NguyenVanA": the CCCD and the name part; false unless it has that shape. */
-bool nm_split_dossier_folder(const char *folder, char cccd[13], const char **person);
+SH_NODISCARD bool nm_split_dossier_folder(const char *folder, char cccd[13], const char **person);
 /* A person-name part is ASCII letters, at least two words, each capitalised: NguyenVanA. */
 bool nm_person_part_valid(const char *person);
 /* The CCCD a dossier folder's name starts with: 12 digits after any leading spaces, whatever
  * follows ("012345678901 - Nguyen Van A" too); false when it does not start so. */
-bool nm_dossier_cccd(const char *folder_name, char cccd[13]);
+SH_NODISCARD bool nm_dossier_cccd(const char *folder_name, char cccd[13]);
 
 /* ---- file names ---- */
 
@@ -90,17 +90,34 @@ char *nm_file_name(const nm_doc_type *t, int seq, const char *signed_suffix);
 /* The STT as written in file names: 2 digits, 3 for 100-104. */
 void nm_stt_text(int stt, char out[4]);
 
-/* ---- the rules a workspace applies ([naming] in sohoa.ini) ---- */
+/* ---- [naming] in sohoa.ini, naming's own section (config.c) ---- */
+
+typedef enum { NM_SPACES_ALLOW, NM_SPACES_FORBID } nm_spaces_policy;
+
+/* The words of signed_suffix, NULL-terminated: "_signed", ".signed". */
+extern const char *const nm_signed_suffixes[];
 
 typedef struct {
-    sh_spaces_policy spaces;   /* spaces inside the document name: allowed, or not */
+    nm_spaces_policy spaces; /* spaces = allow | forbid */
+    int signed_suffix;       /* its index in nm_signed_suffixes */
+} nm_config;
+
+/* The table of [naming]: a program that reads it lists this section (sh_config_use_sections). */
+extern const sh_config_section nm_config_section;
+/* The [naming] values of cfg; NULL when the program does not list nm_config_section. */
+const nm_config *nm_config_get(const sh_config *cfg);
+
+/* ---- the rules a workspace applies ---- */
+
+typedef struct {
+    nm_spaces_policy spaces;   /* spaces inside the document name: allowed, or not */
     const char *signed_suffix; /* "_signed" or ".signed" */
     int current_year;          /* for the CCCD age check */
 } nm_rules;
 
-/* The defaults of docs/configuration.md, and this year. */
+/* The defaults of [naming] (its table), and this year. */
 void nm_rules_default(nm_rules *r);
-/* The rules of a workspace's configuration. */
+/* The rules of a workspace's configuration; the defaults when it has no [naming] table. */
 void nm_rules_from_config(nm_rules *r, const sh_config *cfg);
 
 /* What a document file name says. */
@@ -114,7 +131,7 @@ typedef struct {
 char *nm_canonical_file_name(const nm_file_id *id, const nm_rules *r);
 
 /* Is `name` a correct document file name under r? Fills *id when it is. The fast path. */
-bool nm_parse_file_name(const char *name, const nm_rules *r, nm_file_id *id);
+SH_NODISCARD bool nm_parse_file_name(const char *name, const nm_rules *r, nm_file_id *id);
 
 /* What is wrong with a file name, as bits of nm_file_diagnosis.problems. */
 enum {
@@ -169,8 +186,8 @@ typedef struct {
  * on its own, those of the organisation folders beside it (docs/naming.md). Before the walk,
  * one listing of each organisation folder builds the index: 16 bytes per dossier and its
  * folder name. */
-sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
-                        nm_check_summary *sum, sh_error *err);
+SH_NODISCARD sh_status nm_check_path(const char *path, const nm_rules *r, sh_finding_sink sink,
+                                     void *ctx, nm_check_summary *sum, sh_error *err);
 /* Does the name end in .pdf, in any case? */
 bool nm_is_pdf_name(const char *name);
 
@@ -186,8 +203,9 @@ typedef struct {
     void *ctx;
 } nm_visitor;
 
-sh_status nm_walk_path(const char *path, const nm_rules *r, sh_finding_sink sink, void *ctx,
-                       const nm_visitor *visit, nm_check_summary *sum, sh_error *err);
+SH_NODISCARD sh_status nm_walk_path(const char *path, const nm_rules *r, sh_finding_sink sink,
+                                    void *ctx, const nm_visitor *visit, nm_check_summary *sum,
+                                    sh_error *err);
 /* For ingest: another dossier folder of this CCCD (12 digits) in the organisation folders of a
  * workspace root than `folder_rel` ("ORG/CCCD_HoTen"): its path relative to root ("ORG/NAME",
  * the first by name), or NULL. One listing of root and of each folder in it. g_free() it. */
@@ -227,7 +245,8 @@ typedef struct {
 
 /* Check `path` and turn every certain suggestion into a rename. A rename onto a name that is
  * taken, or two onto the same name, goes to the undecided list instead. */
-sh_status nm_fix_plan_make(const char *path, const nm_rules *r, nm_fix_plan *plan, sh_error *err);
+SH_NODISCARD sh_status nm_fix_plan_make(const char *path, const nm_rules *r, nm_fix_plan *plan,
+                                        sh_error *err);
 void nm_fix_plan_free(nm_fix_plan *plan);
 
 typedef enum {
@@ -241,8 +260,8 @@ typedef void (*nm_step_fn)(const char *from, const char *to, nm_step_result resu
 
 /* Write the journal (atomically; an existing one is never replaced), then perform the renames
  * in order, never overwriting anything; each step is told to fn. Counts in *done / *failed. */
-sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn fn, void *ctx,
-                       size_t *done, size_t *failed, sh_error *err);
+SH_NODISCARD sh_status nm_fix_apply(const nm_fix_plan *plan, const char *journal, nm_step_fn fn,
+                                    void *ctx, size_t *done, size_t *failed, sh_error *err);
 /* The same in steps, for a caller that records its intent in between (sohoa name fix --apply:
  * the journal's SHA-256 in the audit chain, with the intent to publish the journal, before the
  * first rename): the journal's text written and sealed under a hidden temp name (core.h,
@@ -252,8 +271,8 @@ sh_atomic_file *nm_fix_journal_open(const nm_fix_plan *plan, const char *journal
 void nm_fix_apply_renames(const nm_fix_plan *plan, nm_step_fn fn, void *ctx, size_t *done,
                           size_t *failed);
 /* The SHA-256 of a journal's bytes (and that it parses). */
-sh_status nm_journal_sha256(const char *journal, char sha256_hex[SH_SHA256_HEX_LEN + 1],
-                            sh_error *err);
+SH_NODISCARD sh_status nm_journal_sha256(const char *journal,
+                                         char sha256_hex[SH_SHA256_HEX_LEN + 1], sh_error *err);
 /* What an interrupted apply of a journal did, from what is on disk; a case-only rename killed
  * halfway (the file parked as .NAME.sohoa-rename) gets its old name back, never deleted. */
 typedef struct {
@@ -262,7 +281,7 @@ typedef struct {
     size_t not_renamed;                 /* under the old name, or gone */
     size_t restored;                    /* parked halfway, given the old name back */
 } nm_fix_settlement;
-sh_status nm_fix_settle(const char *journal, nm_fix_settlement *out, sh_error *err);
+SH_NODISCARD sh_status nm_fix_settle(const char *journal, nm_fix_settlement *out, sh_error *err);
 
 /* The audit trail of an apply (docs/audit.md): NM_FIX_BEGIN before the first rename (subject:
  * the journal; details: its SHA-256), then "name.fix" with "begin": that entry's id. An apply
@@ -272,22 +291,22 @@ sh_status nm_fix_settle(const char *journal, nm_fix_settlement *out, sh_error *e
 #define NM_FIX_INTERRUPTED "name.fix.interrupted"
 /* The id of the NM_FIX_BEGIN entry of journal (an absolute path), or 0 when none; *open when
  * no entry has closed it yet. */
-sh_status nm_fix_begin_of(sh_ledger *l, const char *journal, int64_t *id, bool *open,
-                          sh_error *err);
+SH_NODISCARD sh_status nm_fix_begin_of(sh_ledger *l, const char *journal, int64_t *id, bool *open,
+                                       sh_error *err);
 /* Close the begun applies that have no end and whose process is gone (their journal is not
  * locked, nor being published: run sh_publish_recover first): each is settled (nm_fix_settle)
  * and recorded as NM_FIX_INTERRUPTED under actor. root: the workspace's. *closed counts them. */
-sh_status nm_fix_recover(sh_ledger *l, const char *root, const sh_actor *actor, size_t *closed,
-                         sh_error *err);
+SH_NODISCARD sh_status nm_fix_recover(sh_ledger *l, const char *root, const sh_actor *actor,
+                                      size_t *closed, sh_error *err);
 /* Reverse a journal, last rename first: what is found under its new name gets its old name
  * back; what is already under its old name is left; what a case-only rename left parked halfway
  * (.NAME.sohoa-rename) gets its old name back. */
-sh_status nm_fix_undo(const char *journal, nm_step_fn fn, void *ctx, size_t *done, size_t *failed,
-                      sh_error *err);
+SH_NODISCARD sh_status nm_fix_undo(const char *journal, nm_step_fn fn, void *ctx, size_t *done,
+                                   size_t *failed, sh_error *err);
 
 /* The journal's text form (docs/naming.md): parse, bounded; renames hold absolute paths. */
-sh_status nm_journal_parse(const char *text, size_t len, nm_rename **renames, size_t *n,
-                           sh_error *err);
+SH_NODISCARD sh_status nm_journal_parse(const char *text, size_t len, nm_rename **renames,
+                                        size_t *n, sh_error *err);
 void nm_renames_free(nm_rename *renames, size_t n);
 
 /* ---- matching a title typed by a person to a type ---- */

@@ -53,8 +53,8 @@ void pdf_stream_end(pdf_writer *w);
  * body), flush and publish the file. Every reserved object must have been written. When sha256
  * is not NULL it receives the SHA-256 of the whole file, computed as it was written (no second
  * read). Frees w. */
-sh_status pdf_writer_finish(pdf_writer *w, int root, int info, uint8_t sha256[SH_SHA256_LEN],
-                            sh_error *err);
+SH_NODISCARD sh_status pdf_writer_finish(pdf_writer *w, int root, int info,
+                                         uint8_t sha256[SH_SHA256_LEN], sh_error *err);
 /* Drop the file being written. NULL is accepted. */
 void pdf_writer_abort(pdf_writer *w);
 /* Make pdf_writer_finish and pdf_writer_publish seal the file (on disk, still hidden) and hand
@@ -97,16 +97,16 @@ uint64_t pdf_writer_tell(const pdf_writer *w);
 void pdf_writer_mark(pdf_writer *w);
 /* Update mode: append the cross-reference section and the trailer and flush, without
  * publishing. */
-sh_status pdf_writer_close(pdf_writer *w, sh_error *err);
+SH_NODISCARD sh_status pdf_writer_close(pdf_writer *w, sh_error *err);
 /* After close: overwrite len bytes at offset (at or after the mark, within the file). */
-sh_status pdf_writer_patch(pdf_writer *w, uint64_t offset, const void *data, size_t len,
-                           sh_error *err);
+SH_NODISCARD sh_status pdf_writer_patch(pdf_writer *w, uint64_t offset, const void *data,
+                                        size_t len, sh_error *err);
 /* After close: SHA-256 of the file without the bytes [skip_from, skip_to) (mark <= skip_from <=
  * skip_to <= size; skip_from == skip_to: the whole file). */
-sh_status pdf_writer_digest(pdf_writer *w, uint64_t skip_from, uint64_t skip_to,
-                            uint8_t sha256[SH_SHA256_LEN], sh_error *err);
+SH_NODISCARD sh_status pdf_writer_digest(pdf_writer *w, uint64_t skip_from, uint64_t skip_to,
+                                         uint8_t sha256[SH_SHA256_LEN], sh_error *err);
 /* After close: publish the file atomically. Frees w. */
-sh_status pdf_writer_publish(pdf_writer *w, sh_error *err);
+SH_NODISCARD sh_status pdf_writer_publish(pdf_writer *w, sh_error *err);
 
 /* ---- reading, through Poppler (loaded on first use) ----
  * Enough to tell whether a PDF opens and what it holds; rendering comes with validate. */
@@ -120,7 +120,8 @@ typedef enum {
 
 /* Open path. On failure *doc is NULL, *problem says why (when not NULL) and err has a message
  * naming the file and what to do: SH_INPUT, or SH_INTERNAL when Poppler itself is missing. */
-sh_status pdf_doc_open(const char *path, pdf_doc **doc, pdf_doc_problem *problem, sh_error *err);
+SH_NODISCARD sh_status pdf_doc_open(const char *path, pdf_doc **doc, pdf_doc_problem *problem,
+                                    sh_error *err);
 int pdf_doc_pages(const pdf_doc *doc);
 /* The version the file declares: 1.4 → major 1, minor 4. */
 void pdf_doc_version(const pdf_doc *doc, int *major, int *minor);
@@ -130,8 +131,9 @@ void pdf_doc_close(pdf_doc *doc);
  * black, at `ppi`, reduced further so that neither side exceeds max_px (*ppi_out: the
  * resolution used). *px is g_malloc'ed, rows `*w` bytes apart. Slow (cairo): for pages that
  * are not a single scanned image. Not thread-safe on one document. */
-sh_status pdf_doc_render_grey(pdf_doc *doc, int index, double ppi, uint32_t max_px, uint8_t **px,
-                              uint32_t *w, uint32_t *h, double *ppi_out, sh_error *err);
+SH_NODISCARD sh_status pdf_doc_render_grey(pdf_doc *doc, int index, double ppi, uint32_t max_px,
+                                           uint8_t **px, uint32_t *w, uint32_t *h, double *ppi_out,
+                                           sh_error *err);
 
 /* ---- the page images of a PDF, read without Poppler (reader.c) ----
  * What validate needs from a scanned page, read with bounded time and memory from any file (a
@@ -208,38 +210,39 @@ typedef struct {
  * (tables, streams, hybrids; reconstructed when damaged), trailer, the page tree. SH_INPUT with
  * a message naming the file when it is not a PDF we can read (encrypted files included: this
  * reader does not decrypt). */
-sh_status pdf_reader_open(const char *path, pdf_reader **out, sh_error *err);
+SH_NODISCARD sh_status pdf_reader_open(const char *path, pdf_reader **out, sh_error *err);
 int pdf_reader_pages(const pdf_reader *r);
 /* Where the file's "%PDF-" is: 0, unless bytes come before it. The offsets of its
  * cross-reference count from there, as readers take them (a signature's /ByteRange does not: it
  * is the file's bytes that are signed). */
 uint64_t pdf_reader_header(const pdf_reader *r);
 /* Page `index` (0-based): boxes, rotation, and what its content stream draws. */
-sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info, sh_error *err);
+SH_NODISCARD sh_status pdf_reader_page(pdf_reader *r, int index, pdf_page_info *info,
+                                       sh_error *err);
 void pdf_reader_close(pdf_reader *r);
 /* Page `index`'s visible area and rotation (as pdf_reader_page gives them) without reading its
  * content; its object number and generation when num/gen are not NULL. */
-sh_status pdf_reader_page_geometry(pdf_reader *r, int index, double box[4], int *rotate, int *num,
-                                   int *gen, sh_error *err);
+SH_NODISCARD sh_status pdf_reader_page_geometry(pdf_reader *r, int index, double box[4],
+                                                int *rotate, int *num, int *gen, sh_error *err);
 
 /* An image's data, streamed: every filter undone except the codec. Reads at most `limit`
  * decoded bytes in all (0: no limit other than the reader's own); past it, or on damaged data,
  * pdf_stream_read returns -1 with err set. */
 typedef struct pdf_stream pdf_stream;
-sh_status pdf_image_open(pdf_reader *r, const pdf_image *img, uint64_t limit, pdf_stream **out,
-                         sh_error *err);
+SH_NODISCARD sh_status pdf_image_open(pdf_reader *r, const pdf_image *img, uint64_t limit,
+                                      pdf_stream **out, sh_error *err);
 /* Up to n bytes into buf: the count, 0 at the end, -1 on error. */
-ptrdiff_t pdf_stream_read(pdf_stream *s, void *buf, size_t n, sh_error *err);
+SH_NODISCARD ptrdiff_t pdf_stream_read(pdf_stream *s, void *buf, size_t n, sh_error *err);
 void pdf_stream_close(pdf_stream *s);
 /* A JBIG2 image's /JBIG2Globals, decoded, g_malloc'ed; *data NULL and *len 0 when it has none. */
-sh_status pdf_reader_jbig2_globals(pdf_reader *r, const pdf_image *img, uint8_t **data, size_t *len,
-                                   sh_error *err);
+SH_NODISCARD sh_status pdf_reader_jbig2_globals(pdf_reader *r, const pdf_image *img, uint8_t **data,
+                                                size_t *len, sh_error *err);
 
 /* ---- updating a file's structure (update.c) ---- */
 
 /* What an update of r's file continues from. SH_INPUT naming the file when its cross-reference
  * had to be rebuilt (an update must point back to a sound one). */
-sh_status pdf_reader_update_base(pdf_reader *r, pdf_update_base *base, sh_error *err);
+SH_NODISCARD sh_status pdf_reader_update_base(pdf_reader *r, pdf_update_base *base, sh_error *err);
 /* A field name (/T) that no field of the document has: stem1, stem2, … (out: n bytes). */
 void pdf_reader_new_field_name(pdf_reader *r, const char *stem, char *out, size_t n);
 /* Hook object `field` (a widget annotation that is its own field, written by the caller into
@@ -247,8 +250,8 @@ void pdf_reader_new_field_name(pdf_reader *r, const char *stem, char *out, size_
  * to it, and /SigFlags 3. Writes new versions of exactly the objects that hold those (the page
  * or its indirect /Annots array; the catalog, its indirect /AcroForm, or its /Fields array);
  * every other key of theirs is kept as it was. */
-sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int field,
-                               sh_error *err);
+SH_NODISCARD sh_status pdf_update_add_field(pdf_reader *r, pdf_writer *w, int page_index, int field,
+                                            sh_error *err);
 
 /* ---- the signatures of a file (signatures.c) ---- */
 
@@ -275,8 +278,11 @@ typedef struct {
 } pdf_signature;
 
 /* Every signature field with a value (/FT /Sig, /V) reachable from the AcroForm's /Fields
- * (bounded depth and count). *sigs is g_malloc'ed (free with pdf_signatures_free). */
-sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n, sh_error *err);
+ * (bounded depth and count). *sigs is g_malloc'ed (free with pdf_signatures_free). All or
+ * nothing: a read error, or a limit that leaves fields unread, is SH_INPUT naming the file
+ * (with *sigs NULL, *n 0), since a signature left out could be the one that does not hold. */
+SH_NODISCARD sh_status pdf_reader_signatures(pdf_reader *r, pdf_signature **sigs, int *n,
+                                             sh_error *err);
 void pdf_signatures_free(pdf_signature *sigs, int n);
 /* What may still be changed in the document, given its signatures sigs (from
  * pdf_reader_signatures): the strictest /P in force (PDF 32000-1 12.8.2.2): 1 nothing, 2 filling

@@ -32,6 +32,24 @@ typedef enum {
     SG_PLACE_FIXED, /* in the corner, stamp_margin_mm from the top and right edges */
 } sg_placement;
 
+/* [sign] of sohoa.ini, sign's own section (config.c). Strings are NULL when unset. */
+typedef struct {
+    char *pkcs11_module; /* the token's PKCS#11 library */
+    char *token_label;
+    char *key_label;
+    char *organisation; /* NULL: the certificate's O */
+    char *seal_image;
+    char *font;
+    double stamp_width_mm;
+    double stamp_margin_mm;
+    sg_placement stamp_place; /* auto (default): the least ink; fixed: the corner */
+} sg_config;
+
+/* The table of [sign]: a program that reads it lists this section (sh_config_use_sections). */
+extern const sh_config_section sg_config_section;
+/* The [sign] values of cfg; NULL when the program does not list sg_config_section. */
+const sg_config *sg_config_get(const sh_config *cfg);
+
 typedef struct {
     sg_key_source key;
     const char *secret;       /* passphrase or PIN; wiped by the caller after sg_signer_open */
@@ -50,15 +68,16 @@ typedef struct sg_signer sg_signer;
  * token shows before login; the font and the seal read, the stamp's size. A mistake there
  * costs the operator no PIN entry. Errors as sg_key_open's (SH_INPUT for a key that cannot be
  * used, with what to do) and the stamp's (the font or seal named). */
-sh_status sg_signer_prepare(const sg_signer_options *o, sg_signer **out, sh_error *err);
+SH_NODISCARD sh_status sg_signer_prepare(const sg_signer_options *o, sg_signer **out,
+                                         sh_error *err);
 /* Whether sg_signer_unlock needs a secret: false for a PKCS#12 file without a passphrase and a
  * token that needs no login or has its own PIN pad. */
 bool sg_signer_needs_secret(const sg_signer *s);
 /* Open the key with the secret (NULL: none), read the certificate, make the stamp. On failure
  * the signer stays prepared but cannot sign; close it. */
-sh_status sg_signer_unlock(sg_signer *s, const char *secret, sh_error *err);
+SH_NODISCARD sh_status sg_signer_unlock(sg_signer *s, const char *secret, sh_error *err);
 /* sg_signer_prepare then sg_signer_unlock with o->secret. */
-sh_status sg_signer_open(const sg_signer_options *o, sg_signer **out, sh_error *err);
+SH_NODISCARD sh_status sg_signer_open(const sg_signer_options *o, sg_signer **out, sh_error *err);
 const char *sg_signer_cn(const sg_signer *s);           /* the certificate's CN, UTF-8 */
 const char *sg_signer_organisation(const sg_signer *s); /* as the stamp shows it */
 const char *sg_signer_cert_sha256(const sg_signer *s);  /* hex, of the certificate's DER */
@@ -78,14 +97,14 @@ typedef struct {
  * passed validation), else SH_FINDINGS and nothing is written: the file is read once. SH_INPUT
  * naming `in` when it is not a PDF we can sign (unreadable, encrypted, a damaged
  * cross-reference). */
-sh_status sg_sign_file(sg_signer *s, const char *in, const char *expect_sha256, const char *out,
-                       sg_sign_result *res, sh_error *err);
+SH_NODISCARD sh_status sg_sign_file(sg_signer *s, const char *in, const char *expect_sha256,
+                                    const char *out, sg_sign_result *res, sh_error *err);
 /* The same, but the signed file is not put in place: it is handed over in *sealed, on disk and
  * still hidden (pdf_writer_hand_over), for the caller to record and publish (sh_publish_intend,
  * sh_publish_finish in core.h) or drop (sh_atomic_abort). *sealed is NULL on failure. */
-sh_status sg_sign_file_sealed(sg_signer *s, const char *in, const char *expect_sha256,
-                              const char *out, sg_sign_result *res, sh_atomic_file **sealed,
-                              sh_error *err);
+SH_NODISCARD sh_status sg_sign_file_sealed(sg_signer *s, const char *in, const char *expect_sha256,
+                                           const char *out, sg_sign_result *res,
+                                           sh_atomic_file **sealed, sh_error *err);
 
 /* ---- the secret (secret.c) ----
  * A PIN or passphrase: from the environment variable env_var when given (it must be set; its
@@ -96,8 +115,8 @@ sh_status sg_sign_file_sealed(sg_signer *s, const char *in, const char *expect_s
  * or file when it is missing or empty, or when there is no source and no terminal. The secret
  * lives in locked memory (mlock, never in a core dump: MADV_DONTDUMP) and is wiped by
  * sg_secret_free. */
-sh_status sg_secret_get(const char *env_var, const char *pin_file, const char *prompt,
-                        char **secret, sh_error *err);
+SH_NODISCARD sh_status sg_secret_get(const char *env_var, const char *pin_file, const char *prompt,
+                                     char **secret, sh_error *err);
 void sg_secret_free(char *secret); /* NULL is accepted */
 
 /* ---- a batch (batch.c): what `sohoa sign PATH...` does ---- */
@@ -123,9 +142,10 @@ typedef struct {
 typedef void (*sg_file_fn)(const sg_file_report *r, void *ctx);
 
 typedef struct {
-    const sh_workspace *ws; /* the root, [naming] signed_suffix */
-    sh_ledger *ledger;      /* the workspace's, open for writing */
-    const sh_actor *actor;  /* who signs: every signature's audit entry names them */
+    const sh_workspace *ws;    /* the root */
+    const char *signed_suffix; /* [naming] signed_suffix: "_signed" or ".signed" */
+    sh_ledger *ledger;         /* the workspace's, open for writing */
+    const sh_actor *actor;     /* who signs: every signature's audit entry names them */
     /* The key, organisation, font, seal, stamp. signer.secret NULL: read from pin_file when
      * given, else asked on the terminal, and only when something is to be signed and every
      * check that needs no secret has passed. */
@@ -151,8 +171,8 @@ typedef struct {
  * count), with SH_INPUT for an unreadable folder; a problem that stops the whole batch (a path
  * that does not exist: SH_USAGE; the key cannot be used: SH_INPUT; the ledger: SH_INTERNAL)
  * is in err, with no file reported. Refusals do not change the status. */
-sh_status sg_sign_path(char *const *paths, int n_paths, const sg_batch_options *o, sg_summary *sum,
-                       sh_error *err);
+SH_NODISCARD sh_status sg_sign_path(char *const *paths, int n_paths, const sg_batch_options *o,
+                                    sg_summary *sum, sh_error *err);
 
 /* ---- verification ---- */
 
@@ -188,14 +208,15 @@ typedef struct {
 } sg_verify_report;
 
 /* Load trust anchors (PEM, one or more certificates). SH_INPUT naming the file. */
-sh_status sg_trust_load(const char *pem_path, X509_STORE **out, sh_error *err);
+SH_NODISCARD sh_status sg_trust_load(const char *pem_path, X509_STORE **out, sh_error *err);
 /* Check every signature of path. SH_INPUT when the file cannot be read at all; a file that is
  * not a signed PDF is a report with `problem` set. trust NULL: no signature can be trusted. */
-sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_verify_report *rep, sh_error *err);
+SH_NODISCARD sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_verify_report *rep,
+                                      sh_error *err);
 /* What a report calls for: SH_OK when ok; SH_FINDINGS when a signature is invalid, untrusted or
  * partial, the file changed after signing or has no signature; SH_INPUT when the only thing
  * wrong is a signature that cannot be checked here (docs/sign.md: exit 3). */
-sh_status sg_verify_status(const sg_verify_report *rep);
+SH_NODISCARD sh_status sg_verify_status(const sg_verify_report *rep);
 void sg_verify_report_clear(sg_verify_report *rep);
 
 /* A signing time as the stamp shows it, in Vietnam's time (UTC+7 all year): "21/11/2026

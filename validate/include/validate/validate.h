@@ -134,11 +134,12 @@ void vd_json_summary(sh_json *j, const vd_summary *s);
  * warning). Texts in the language of the messages (gettext). */
 typedef struct vd_html vd_html;
 
-sh_status vd_html_begin(const char *path, vd_html **out, sh_error *err);
+SH_NODISCARD sh_status vd_html_begin(const char *path, vd_html **out, sh_error *err);
 /* Every entry, passed or failed: passed ones count in the chart, failed ones are shown. */
-sh_status vd_html_add(vd_html *h, const vd_file_report *r, sh_error *err);
+SH_NODISCARD sh_status vd_html_add(vd_html *h, const vd_file_report *r, sh_error *err);
 /* `title_path`: what was validated, shown in the heading. Frees h. */
-sh_status vd_html_finish(vd_html *h, const char *title_path, const vd_summary *sum, sh_error *err);
+SH_NODISCARD sh_status vd_html_finish(vd_html *h, const char *title_path, const vd_summary *sum,
+                                      sh_error *err);
 /* Drop the report being written. NULL is accepted. */
 void vd_html_abort(vd_html *h);
 
@@ -158,6 +159,21 @@ typedef struct {
 bool vd_check_document(const char *path, int expected_pages, sh_finding_sink sink, void *ctx,
                        vd_document_info *info);
 
+/* ---- [validate] of sohoa.ini, validate's own section (config.c) ---- */
+
+typedef struct {
+    int min_dpi;                         /* lowest acceptable resolution, pixels per inch */
+    double max_skew_deg;                 /* largest acceptable skew */
+    int required_types[NM_CATALOG_SIZE]; /* STTs every dossier must hold */
+    int n_required_types;
+    int jobs; /* 0: one per core */
+} vd_config;
+
+/* The table of [validate]: a program that reads it lists this section (sh_config_use_sections). */
+extern const sh_config_section vd_config_section;
+/* The [validate] values of cfg; NULL when the program does not list vd_config_section. */
+const vd_config *vd_config_get(const sh_config *cfg);
+
 /* ---- a whole run (run.c) ---- */
 
 /* Given each entry once its dossier is done, in walk order. The report is the callee's to read,
@@ -165,7 +181,7 @@ bool vd_check_document(const char *path, int expected_pages, sh_finding_sink sin
 typedef void (*vd_entry_fn)(const vd_file_report *r, void *ctx);
 
 typedef struct {
-    const sh_config *config; /* [validate]: min_dpi, max_skew_deg, required_types */
+    const vd_config *config; /* [validate]: min_dpi, max_skew_deg, required_types */
     nm_rules rules;
     int jobs;              /* threads for the pages; <= 0: one per core */
     bool thumbnails;       /* keep a picture of each flagged page (for the HTML report) */
@@ -184,7 +200,8 @@ typedef struct {
  * Adds to *sum. SH_INPUT when something could not be read (the rest is still checked; what it
  * was is in err), SH_INTERNAL when the ledger could not be written or a check itself failed (a
  * library missing); findings do not change the status. */
-sh_status vd_validate_path(const char *path, const vd_options *o, vd_summary *sum, sh_error *err);
+SH_NODISCARD sh_status vd_validate_path(const char *path, const vd_options *o, vd_summary *sum,
+                                        sh_error *err);
 
 /* A stored finding as core's sh_finding (for JSON and the ledger); path may be NULL. */
 void vd_finding_view(const vd_finding *f, const char *path, sh_finding *out);
