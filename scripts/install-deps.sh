@@ -19,6 +19,10 @@ packages=(
   strace
   # judges in the tests, and the sample generator (scanned-looking pages with Vietnamese text)
   qpdf poppler-utils mupdf-tools libtiff-tools python3-pil fonts-dejavu-core chromium
+  # the ZIP judges of the upload tests (unzip -t, zipinfo -v, bsdtar -tvf)
+  unzip libarchive-tools
+  # openssl cms, the judge of the signatures and of the packages' encryption
+  openssl
   # the tools the ingest and page-analysis benchmarks compare with
   img2pdf tesseract-ocr tesseract-ocr-osd
 )

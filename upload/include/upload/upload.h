@@ -3,8 +3,10 @@
  * encrypted to the receivers' certificates (CMS AuthEnvelopedData, AES-256-GCM); their full
  * check at the receiving end; their transfer (tus over libcurl, removable media) and receipts.
  *
- * Built so far: package identifiers. The ZIP stream (zip.c), the envelope (envelope.c) and the
- * bag (bag.c) are the module's private parts until pack and receive are assembled from them. */
+ * Built so far (issue 15 in progress): package identifiers (here), and the private parts pack
+ * and receive will be assembled from: the stored ZIP, written and read as streams (zip_impl.h),
+ * the CMS AuthEnvelopedData encrypted and decrypted as streams (envelope_impl.h), the BagIt tag
+ * files written and checked (bag_impl.h). */
 #ifndef SOHOA_UPLOAD_H
 #define SOHOA_UPLOAD_H
 
