@@ -275,8 +275,14 @@ static sh_status prepare_queries(batch *b, sh_error *err)
                            "SELECT verdict, sha256 FROM validations WHERE path = ? "
                            "ORDER BY id DESC LIMIT 1",
                            -1, &b->q_verdict, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT 1 FROM signatures WHERE output_path = ? LIMIT 1", -1,
-                           &b->q_recorded, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(db,
+                           /* The newest signature made to out, and the sha256 of the newest
+                            * validation of its original made after it, if any. */
+                           "SELECT s.input_sha256, (SELECT v.sha256 FROM validations v "
+                           "WHERE v.path = ?2 AND v.audit_id > s.audit_id "
+                           "ORDER BY v.id DESC LIMIT 1) "
+                           "FROM signatures s WHERE s.output_path = ?1 ORDER BY s.id DESC LIMIT 1",
+                           -1, &b->q_recorded, NULL) != SQLITE_OK)
         return sh_ledger_fail(b->o->ledger, err, N_("read the validations and signatures"));
     return SH_OK;
 }
@@ -300,14 +306,22 @@ static bool last_verdict(batch *b, const char *rel, char verdict[8],
     return found;
 }
 
-/* Whether the ledger records a signature whose output is at out_rel. */
-static bool recorded(batch *b, const char *out_rel)
+/* Whether the ledger records a signature whose output is at out_rel; *stale when the original
+ * (rel) was validated again after it, with other bytes than those signed. */
+static bool recorded(batch *b, const char *out_rel, const char *rel, bool *stale)
 {
+    *stale = false;
     if (!out_rel)
         return false;
     sqlite3_stmt *q = b->q_recorded;
     sqlite3_bind_text(q, 1, out_rel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, rel ? rel : "", -1, SQLITE_STATIC);
     bool found = sqlite3_step(q) == SQLITE_ROW;
+    if (found && sqlite3_column_type(q, 1) != SQLITE_NULL) {
+        const char *signed_sha = (const char *)sqlite3_column_text(q, 0);
+        const char *later_sha = (const char *)sqlite3_column_text(q, 1);
+        *stale = !signed_sha || !later_sha || strcmp(signed_sha, later_sha) != 0;
+    }
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     return found;
@@ -321,15 +335,23 @@ static char *unrecorded_reason(const item *it)
                            it->output);
 }
 
-/* An existing signed copy: one sohoa recorded is "already signed"; any other is refused, said
- * as it is. */
+/* An existing signed copy: one sohoa recorded is "already signed", unless its original was
+ * validated again since with other bytes (the copy is stale); any other is refused. Each is
+ * said as it is. */
 static void existing_output(batch *b, item *it)
 {
-    if (recorded(b, it->output_rel)) {
-        it->state = SG_FILE_ALREADY;
-    } else {
+    bool stale = false;
+    if (!recorded(b, it->output_rel, it->rel, &stale)) {
         it->state = SG_FILE_REFUSED;
         it->reason = unrecorded_reason(it);
+    } else if (stale) {
+        it->state = SG_FILE_REFUSED;
+        it->reason = g_strdup_printf(_("%s was signed from earlier bytes of the original, which "
+                                       "has changed and been validated again: move the old "
+                                       "signed copy out of the workspace, then sign again"),
+                                     it->output);
+    } else {
+        it->state = SG_FILE_ALREADY;
     }
 }
 

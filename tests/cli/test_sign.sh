@@ -113,6 +113,18 @@ assert_contains "$OUT" "not trusted"
 run_sohoa 1 sign --pkcs12 "$FX/org-rsa.p12" --pin-env P12PASS --seal "$TMP/seal.png" "$A" "$B"
 assert_contains "$OUT" "Signed 0 files; 2 already signed; 1 refused"
 assert_eq "$(sha256sum "$out" | cut -d' ' -f1)" "$out_sha" "an existing signed file is left alone"
+# A signed copy made from earlier bytes of an original that has changed and been validated again
+# is not "already signed": it is stale, and said so. Put back and validated, it is signed again.
+cp "$A3" "$TMP/a3.pdf"
+printf '%% edited after signing\n' >>"$A3"
+run_sohoa 0 validate "$A3"
+run_sohoa 1 sign --pkcs12 "$FX/org-rsa.p12" --pin-env P12PASS "$A"
+assert_contains "$OUT" "$(signed "$A3") was signed from earlier bytes of the original"
+assert_contains "$OUT" "Signed 0 files; 1 already signed; 1 refused"
+cp "$TMP/a3.pdf" "$A3"
+run_sohoa 0 validate "$A3"
+run_sohoa 0 sign --pkcs12 "$FX/org-rsa.p12" --pin-env P12PASS "$A"
+assert_contains "$OUT" "Signed 0 files; 2 already signed; 0 refused"
 # Signed copies are never signed again, even named alone.
 run_sohoa 0 sign --pkcs12 "$FX/org-rsa.p12" --pin-env P12PASS "$out"
 assert_contains "$OUT" "Signed 0 files; 0 already signed; 0 refused"
