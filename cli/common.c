@@ -5,34 +5,33 @@
 
 #include <glib.h>
 
-sh_status cli_open_workspace(const cli_globals *g, const char *start, sh_workspace *ws,
-                             sh_ledger **ledger, sh_error *err)
+/* The workspace and its ledger, for writing or only for reading. */
+static sh_status open_workspace(const cli_globals *g, const char *start, bool readonly,
+                                sh_workspace *ws, sh_ledger **ledger, sh_error *err)
 {
     *ledger = NULL;
     sh_status st = sh_workspace_open(g->workspace, start, g->config, ws, err);
     if (st != SH_OK)
         return st;
-    sh_debug("workspace %s, configuration %s, ledger %s", ws->root, ws->config_path,
-             ws->ledger_path);
-    st = sh_ledger_open(ws->ledger_path, false, ledger, err);
+    sh_debug("workspace %s, configuration %s, ledger %s%s", ws->root, ws->config_path,
+             ws->ledger_path, readonly ? " (read only)" : "");
+    st = readonly ? sh_ledger_open_readonly(ws->ledger_path, ledger, err)
+                  : sh_ledger_open(ws->ledger_path, false, ledger, err);
     if (st != SH_OK)
         sh_workspace_close(ws);
     return st;
 }
 
+sh_status cli_open_workspace(const cli_globals *g, const char *start, sh_workspace *ws,
+                             sh_ledger **ledger, sh_error *err)
+{
+    return open_workspace(g, start, false, ws, ledger, err);
+}
+
 sh_status cli_open_workspace_readonly(const cli_globals *g, const char *start, sh_workspace *ws,
                                       sh_ledger **ledger, sh_error *err)
 {
-    *ledger = NULL;
-    sh_status st = sh_workspace_open(g->workspace, start, g->config, ws, err);
-    if (st != SH_OK)
-        return st;
-    sh_debug("workspace %s, configuration %s, ledger %s (read only)", ws->root, ws->config_path,
-             ws->ledger_path);
-    st = sh_ledger_open_readonly(ws->ledger_path, ledger, err);
-    if (st != SH_OK)
-        sh_workspace_close(ws);
-    return st;
+    return open_workspace(g, start, true, ws, ledger, err);
 }
 
 sh_status cli_naming_rules(const cli_globals *g, const char *start, sh_workspace *ws,

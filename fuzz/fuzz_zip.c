@@ -11,7 +11,7 @@ typedef struct {
     size_t size, at;
 } source;
 
-static sh_status give(void *ctx, void *buf, size_t cap, size_t *got, sh_error *err)
+static sh_status give(void *ctx, uint8_t *buf, size_t cap, size_t *got, sh_error *err)
 {
     (void)err;
     source *s = ctx;

@@ -331,7 +331,7 @@ typedef struct {
     const char *name;
 } fd_source;
 
-static sh_status read_fd(void *ctx, void *buf, size_t cap, size_t *got, sh_error *err)
+static sh_status read_fd(void *ctx, uint8_t *buf, size_t cap, size_t *got, sh_error *err)
 {
     const fd_source *src = ctx;
     for (;;) {

@@ -14,11 +14,7 @@
 #include <time.h>
 
 #include "core/core.h"
-
-/* Takes len bytes; anything but SH_OK stops the writer (the error is kept and returned again). */
-typedef sh_status (*up_sink_fn)(void *ctx, const void *buf, size_t len, sh_error *err);
-/* Gives up to cap bytes in *got; *got == 0 means the end of the stream. */
-typedef sh_status (*up_source_fn)(void *ctx, void *buf, size_t cap, size_t *got, sh_error *err);
+#include "stream_impl.h" /* up_sink_fn, up_source_fn: the same streams as the envelope's */
 
 /* Why a name or an entry is refused. */
 typedef enum {

@@ -21,7 +21,7 @@
 
 /* ---- sinks and sources ---- */
 
-static sh_status to_bytes(void *ctx, const void *buf, size_t len, sh_error *err)
+static sh_status to_bytes(void *ctx, const uint8_t *buf, size_t len, sh_error *err)
 {
     (void)err;
     g_byte_array_append(ctx, buf, (guint)len);
@@ -33,7 +33,7 @@ typedef struct {
     size_t len, at, chunk; /* chunk: at most this many bytes a call (0: all asked for) */
 } mem_source;
 
-static sh_status from_memory(void *ctx, void *buf, size_t cap, size_t *got, sh_error *err)
+static sh_status from_memory(void *ctx, uint8_t *buf, size_t cap, size_t *got, sh_error *err)
 {
     (void)err;
     mem_source *m = ctx;
