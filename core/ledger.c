@@ -135,6 +135,38 @@ static const char *const MIGRATIONS[] = {
     "  sha256 TEXT NOT NULL,"
     "  kept_as TEXT NOT NULL UNIQUE,"
     "  PRIMARY KEY (supersession_id, path));",
+    /* 5: packages (issue 15). The first shapes of bundles and transfers were never written:
+     * they give way to packages, their volume files and the documents they carry; transfers
+     * come back with upload (issue 16). A package row, its volumes and documents and its audit
+     * entry are one transaction with the intents that publish its volume files. */
+    "DROP TABLE transfers;"
+    "DROP TABLE bundles;"
+    "CREATE TABLE packages ("
+    "  id TEXT PRIMARY KEY,"    /* the package ID (a ULID), the bag's External-Identifier */
+    "  org_code TEXT NOT NULL," /* the organisation folder M1.M2.M3.M4.M5 */
+    "  volumes INTEGER NOT NULL,"
+    "  basis TEXT NOT NULL,"    /* the authorising document (--basis) */
+    "  corrects TEXT NOT NULL," /* JSON array of the package IDs it corrects */
+    "  created_at TEXT NOT NULL,"
+    "  audit_id INTEGER REFERENCES audit(id));"
+    "CREATE INDEX packages_by_org ON packages(org_code);"
+    "CREATE TABLE package_volumes ("
+    "  package_id TEXT NOT NULL REFERENCES packages(id),"
+    "  volume INTEGER NOT NULL,"   /* 1-based */
+    "  path TEXT NOT NULL UNIQUE," /* the .zip.p7m, relative to the workspace root */
+    "  sha256 TEXT NOT NULL,"      /* of the encrypted file as written */
+    "  bytes INTEGER NOT NULL,"
+    "  dossiers INTEGER NOT NULL,"
+    "  documents INTEGER NOT NULL,"
+    "  PRIMARY KEY (package_id, volume));"
+    "CREATE TABLE package_documents ("
+    "  package_id TEXT NOT NULL REFERENCES packages(id),"
+    "  volume INTEGER NOT NULL,"
+    "  dossier TEXT NOT NULL," /* the dossier folder, relative to the root */
+    "  path TEXT NOT NULL,"    /* the signed file, relative to the root */
+    "  sha256 TEXT NOT NULL,"  /* of the signed file packed */
+    "  PRIMARY KEY (package_id, path));"
+    "CREATE INDEX package_documents_by_dossier ON package_documents(dossier);",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(N_MIGRATIONS == SH_LEDGER_SCHEMA_VERSION, "one migration per schema version");

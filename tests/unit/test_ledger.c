@@ -22,8 +22,8 @@ static void new_ledger_is_wal_at_current_schema_with_all_tables(void **state)
     g_free(mode);
     assert_int_equal(fx_int(db, "PRAGMA user_version"), SH_LEDGER_SCHEMA_VERSION);
     assert_int_equal(sh_ledger_schema_version(l), SH_LEDGER_SCHEMA_VERSION);
-    const char *tables[] = {"audit",      "dossiers", "documents", "validations",
-                            "signatures", "bundles",  "transfers"};
+    const char *tables[] = {"audit",      "dossiers", "documents",       "validations",
+                            "signatures", "packages", "package_volumes", "package_documents"};
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
         char *sql = g_strdup_printf(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'", tables[i]);
@@ -39,13 +39,14 @@ static void foreign_keys_are_enforced(void **state)
 {
     sh_ledger *l = fx_ledger_new(*state, "ledger.db");
     sqlite3 *db = sh_ledger_db(l);
-    /* A transfer of a bundle that does not exist. */
+    /* A volume of a package that does not exist. */
     assert_int_not_equal(sqlite3_exec(db,
-                                      "INSERT INTO transfers (bundle_id, state, updated_at) "
-                                      "VALUES (42, 'sent', '2026-11-01T00:00:00.000Z')",
+                                      "INSERT INTO package_volumes (package_id, volume, path, "
+                                      "sha256, bytes, dossiers, documents) "
+                                      "VALUES ('nope', 1, 'p', 'h', 1, 1, 1)",
                                       NULL, NULL, NULL),
                          SQLITE_OK);
-    assert_int_equal(fx_int(db, "SELECT count(*) FROM transfers"), 0);
+    assert_int_equal(fx_int(db, "SELECT count(*) FROM package_volumes"), 0);
     sh_ledger_close(l);
 }
 
@@ -146,11 +147,11 @@ static void rolled_back_append_leaves_no_entry(void **state)
     assert_int_equal(sh_ledger_begin(l, &err), SH_OK);
     assert_int_equal(sh_audit_append(l, &ACTOR, "audit.note", "x", NULL, &id, &err), SH_OK);
     assert_int_equal(id, 1);
-    fx_exec(db, "INSERT INTO bundles (org_code, path, sha256, files, created_at) "
-                "VALUES ('o', 'b1.zip', 'h', 1, 'now')");
+    fx_exec(db, "INSERT INTO packages (id, org_code, volumes, basis, corrects, created_at) "
+                "VALUES ('p', 'o', 1, 'b', '[]', 'now')");
     sh_ledger_rollback(l);
     assert_int_equal(fx_int(db, "SELECT count(*) FROM audit"), 0);
-    assert_int_equal(fx_int(db, "SELECT count(*) FROM bundles"), 0);
+    assert_int_equal(fx_int(db, "SELECT count(*) FROM packages"), 0);
 
     /* The same committed stays, with the id the rollback gave back. */
     assert_int_equal(sh_ledger_begin(l, &err), SH_OK);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "core/core.h"
@@ -218,6 +219,42 @@ SH_NODISCARD sh_status sg_verify_file(const char *path, X509_STORE *trust, sg_ve
  * wrong is a signature that cannot be checked here (docs/sign.md: exit 3). */
 SH_NODISCARD sh_status sg_verify_status(const sg_verify_report *rep);
 void sg_verify_report_clear(sg_verify_report *rep);
+
+/* ---- detached signatures of files other than PDFs (detached.c): a package's tag manifest,
+ * a receipt, a progress snapshot ----
+ * A signer made by sg_signer_prepare with o->font_path NULL has no stamp: it cannot sign PDFs
+ * (sg_sign_file says so) but makes detached signatures, and its preparation reads no font. */
+
+/* A detached CMS SignedData (DER) over data[0..len) with the signer's key: SHA-256, signed
+ * attributes content-type (id-data), message-digest, ESS signing-certificate-v2 and
+ * signing-time (`at`, unix seconds), the signer's certificate and its chain. Checkable with
+ * `openssl cms -verify -binary -inform DER -content FILE`. *der is g_free'd by the caller. */
+SH_NODISCARD sh_status sg_signer_sign_detached(sg_signer *s, const void *data, size_t len,
+                                               int64_t at, uint8_t **der, size_t *der_len,
+                                               sh_error *err);
+
+typedef struct {
+    sg_sig_state state; /* VALID: the digest, the signature and the chain to trust all hold */
+    char *problem;      /* why not VALID, a translated sentence; NULL when valid */
+    char *signer_cn, *signer_org;
+    char cert_sha256[SH_SHA256_HEX_LEN + 1]; /* of the signer's certificate ("" when unread) */
+    int64_t signed_at;                       /* its signing-time attribute; 0 when absent */
+} sg_detached_report;
+
+/* Check a detached CMS SignedData der[0..der_len) over data[0..len): exactly one signer, the
+ * message digest, the signature, the chain to trust (NULL: untrusted) valid now. Never fails on
+ * what it is given (a malformed CMS is SG_SIG_INVALID with the problem); SH_INTERNAL only when
+ * memory runs out. Bounded: der_len at most 1 MiB. */
+SH_NODISCARD sh_status sg_verify_detached(const uint8_t *der, size_t der_len, const void *data,
+                                          size_t len, X509_STORE *trust, sg_detached_report *rep,
+                                          sh_error *err);
+void sg_detached_report_clear(sg_detached_report *rep);
+
+/* The unlocked signer's private key and certificate (up-referenced: EVP_PKEY_free, X509_free),
+ * to decrypt what was encrypted to it (a package at the receiving end). Only a key from a
+ * PKCS#12 file can be handed out: a token's key never leaves it (SH_USAGE saying so). */
+SH_NODISCARD sh_status sg_signer_decryption_key(const sg_signer *s, X509 **cert, EVP_PKEY **key,
+                                                sh_error *err);
 
 /* A signing time as the stamp shows it, in Vietnam's time (UTC+7 all year): "21/11/2026
  * 10:05:09 +07:00". */

@@ -10,9 +10,13 @@
 #ifndef SOHOA_UPLOAD_H
 #define SOHOA_UPLOAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/x509.h>
+
 #include "core/core.h"
+#include "sign/sign.h"
 
 /* A package ID: a ULID (26 characters of Crockford's base 32: 48 bits of milliseconds since
  * 1970, then 80 random bits), so that IDs sort by the time they were made and need no
@@ -24,5 +28,60 @@ SH_NODISCARD sh_status up_package_id_new(int64_t unix_ms, char out[UP_PACKAGE_ID
                                          sh_error *err);
 /* Is text a package ID as up_package_id_new writes them (upper case, the time in range)? */
 bool up_package_id_valid(const char *text);
+
+/* ---------------------------------------------------------------------------------------------
+ * pack (pack.c, pack_select.c, pack_write.c): signed dossiers into packages, one per organisation
+ * folder and run, in volumes (docs/package.md).
+ */
+
+/* A volume written, published and recorded. */
+typedef struct {
+    const char *package;                /* the package ID */
+    const char *org;                    /* M1.M2.M3.M4.M5 */
+    int volume, volumes;                /* 1-based k of n */
+    const char *path;                   /* the .zip.p7m, absolute */
+    uint64_t bytes;                     /* of the .zip.p7m */
+    char sha256[SH_SHA256_HEX_LEN + 1]; /* of the .zip.p7m */
+    int dossiers, documents;
+    uint64_t payload_bytes;
+    char *const *corrects; /* the package IDs it corrects, NULL-terminated */
+    bool oversized;        /* one dossier larger than max_volume, alone in its volume */
+} up_volume_report;
+
+/* Why a dossier (or a whole folder) is not packed: a translated sentence saying what to do. */
+typedef void (*up_held_fn)(const char *path, const char *reason, void *ctx);
+typedef void (*up_volume_fn)(const up_volume_report *v, void *ctx);
+
+typedef struct {
+    const sh_workspace *ws;
+    sh_ledger *ledger; /* open for writing */
+    const sh_actor *actor;
+    const char *signed_suffix;     /* [naming] signed_suffix */
+    const char *const *recipients; /* PEM certificate files (--to), 1..16 */
+    int n_recipients;
+    sg_key_source key;              /* the organisation's key (signs the tag manifest) */
+    const char *pin_env, *pin_file; /* the secret, as sg_secret_get takes it */
+    const char *out_dir;            /* absolute, inside the workspace */
+    uint64_t max_volume;            /* payload bytes per volume */
+    const char *basis;              /* --basis: one line, not empty */
+    up_held_fn held;                /* each dossier held back, in path order */
+    up_volume_fn volume;            /* each volume once published and recorded */
+    void *ctx;
+} up_pack_options;
+
+typedef struct {
+    int packages, volumes, dossiers, documents, held_back, unchanged;
+    uint64_t bytes;
+} up_pack_summary;
+
+/* Pack every dossier under paths[0..n) (default: the workspace root) whose documents are all
+ * signed and unchanged; dossiers packed before and unchanged since are skipped (counted in
+ * unchanged), changed ones go into a package that names the earlier one in `corrects`.
+ * Interrupted publications of earlier runs are completed first. Each volume is published with
+ * core's publish-and-record protocol (visible only once the ledger holds it). Returns the worst
+ * status: SH_FINDINGS when something was held back, SH_USAGE / SH_INPUT for bad options, a key
+ * or certificate that cannot be used, active content (pack.active_content) in a file. */
+SH_NODISCARD sh_status up_pack(char *const *paths, int n_paths, const up_pack_options *o,
+                               up_pack_summary *sum, sh_error *err);
 
 #endif
