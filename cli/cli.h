@@ -5,6 +5,7 @@
 
 #include "core/core.h"
 #include "naming/naming.h"
+#include "sign/sign.h"
 
 typedef struct {
     const char *workspace;     /* --workspace */
@@ -128,18 +129,15 @@ SH_NODISCARD sh_status cli_open_workspace_readonly(const cli_globals *g, const c
 SH_NODISCARD sh_status cli_actor(const cli_globals *g, const sh_workspace *ws, sh_actor *actor,
                                  sh_error *err);
 
+/* The organisation's key from the options every key-using command has (sign, pack, receive):
+ * --pkcs12 FILE or --pkcs11-module LIB [--token L] [--key L], with sohoa.ini's [sign] defaults;
+ * SH_USAGE (naming command) when neither or both are said. */
+SH_NODISCARD sh_status cli_key_source(const sh_config *cfg, const char *command, const char *pkcs12,
+                                      const char *module, const char *token, const char *key,
+                                      sg_key_source *src, sh_error *err);
+
 /* ---- configuration (config.c) ---- */
 
-/* [upload] has no module yet (upload comes with issue 16): until then its table is the CLI's. */
-typedef struct {
-    char *endpoint;      /* the receiving service */
-    char *bundle_dir;    /* where bundles are written */
-    char *receiver_cert; /* PEM; bundles are encrypted for it */
-    int max_bundle_mb;
-} cli_upload_config;
-
-extern const sh_config_section cli_upload_section;
-const cli_upload_config *cli_upload_config_get(const sh_config *cfg);
 /* The sections of sohoa.ini this program reads, in the order of a new file, NULL-terminated;
  * main hands them to core (sh_config_use_sections) before anything else. */
 extern const sh_config_section *const cli_config_sections[];

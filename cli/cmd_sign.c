@@ -170,27 +170,6 @@ static void summary_json(sh_json *j, const sg_summary *sum)
 
 /* ---- the command ---- */
 
-/* The key options with sohoa.ini's defaults; SH_USAGE when the key is not said. */
-static sh_status key_source(const sg_config *c, const char *pkcs12, const char *module,
-                            const char *token, const char *key, sg_key_source *src, sh_error *err)
-{
-    if (!module && !pkcs12 && c->pkcs11_module)
-        module = c->pkcs11_module;
-    if (!module == !pkcs12)
-        return cli_usage(err, "sign",
-                         _("say where the key is: --pkcs12 FILE or --pkcs11-module LIB (or "
-                           "pkcs11_module in sohoa.ini), one of them"));
-    *src = (sg_key_source){.pkcs12 = pkcs12,
-                           .pkcs11_module = pkcs12 ? NULL : module,
-                           .token_label = token ? token : c->token_label,
-                           .key_label = key ? key : c->key_label};
-    if (src->token_label && !*src->token_label)
-        src->token_label = NULL;
-    if (src->key_label && !*src->key_label)
-        src->key_label = NULL;
-    return SH_OK;
-}
-
 static int run_sign(const cli_globals *g, const cli_value *opt, int nargs, char **args)
 {
     const char *pkcs12 = opt[O_PKCS12].text, *module = opt[O_MODULE].text,
@@ -217,7 +196,7 @@ static int run_sign(const cli_globals *g, const cli_value *opt, int nargs, char 
         st = sh_workspace_open(g->workspace, args[0], g->config, &ws, &err);
     ws_open = st == SH_OK;
     if (st == SH_OK)
-        st = key_source(sg_config_get(&ws.config), pkcs12, module, token, key, &src, &err);
+        st = cli_key_source(&ws.config, "sign", pkcs12, module, token, key, &src, &err);
     if (st == SH_OK)
         st = cli_actor(g, &ws, &actor, &err);
     if (st == SH_OK)

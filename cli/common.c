@@ -66,3 +66,25 @@ int cli_report(const sh_error *err)
         cli_say_err("sohoa: %s\n", err->msg);
     return err->status == SH_OK ? SH_INTERNAL : (int)err->status;
 }
+
+sh_status cli_key_source(const sh_config *cfg, const char *command, const char *pkcs12,
+                         const char *module, const char *token, const char *key, sg_key_source *src,
+                         sh_error *err)
+{
+    const sg_config *c = sg_config_get(cfg);
+    if (!module && !pkcs12 && c->pkcs11_module)
+        module = c->pkcs11_module;
+    if (!module == !pkcs12)
+        return cli_usage(err, command,
+                         _("say where the key is: --pkcs12 FILE or --pkcs11-module LIB (or "
+                           "pkcs11_module in sohoa.ini), one of them"));
+    *src = (sg_key_source){.pkcs12 = pkcs12,
+                           .pkcs11_module = pkcs12 ? NULL : module,
+                           .token_label = token ? token : c->token_label,
+                           .key_label = key ? key : c->key_label};
+    if (src->token_label && !*src->token_label)
+        src->token_label = NULL;
+    if (src->key_label && !*src->key_label)
+        src->key_label = NULL;
+    return SH_OK;
+}

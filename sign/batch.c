@@ -402,6 +402,8 @@ static sh_status plan(batch *b, int *to_sign, sh_error *err)
 static sh_status open_signer(batch *b, sg_signer **out, sh_error *err)
 {
     const sg_batch_options *o = b->o;
+    if (!o->signer.font_path) /* a signer without a stamp signs no PDF: say so before the PIN */
+        return sh_fail(err, SH_INTERNAL, "sg_sign_path: no stamp font");
     if (!o->signer.seal_path)
         sh_warn(_("no seal image is configured (--seal or seal_image in sohoa.ini): the stamp "
                   "shows the text only"));

@@ -103,14 +103,40 @@ static GByteArray *signing_certificate_v2(X509 *signer)
 
 static void free_bytes(gpointer p) { g_byte_array_free(p, TRUE); }
 
-GByteArray *sg_cms_signed_attrs(X509 *signer, const uint8_t digest[SG_SHA256_LEN])
+/* The signing-time value (RFC 5652 11.3): UTCTime for 1950 to 2049, GeneralizedTime otherwise,
+ * in Z with whole seconds (ASN1_TIME_set chooses so). NULL before 1970 or after 9999. */
+static GByteArray *signing_time(int64_t at)
+{
+    if (at < 0 || at > INT64_C(253402300799)) /* 9999-12-31T23:59:59Z */
+        return NULL;
+    ASN1_TIME *t = ASN1_TIME_set(NULL, (time_t)at);
+    GByteArray *v = g_byte_array_new();
+    bool ok = t && put_item(v, t, ASN1_ITEM_rptr(ASN1_TIME));
+    ASN1_TIME_free(t);
+    if (!ok) {
+        g_byte_array_free(v, TRUE);
+        return NULL;
+    }
+    return v;
+}
+
+static GByteArray *signed_attrs(X509 *signer, const uint8_t digest[SG_SHA256_LEN],
+                                const int64_t *at)
 {
     if (!signer || !digest)
         return NULL;
-    GByteArray *ess = signing_certificate_v2(signer);
-    if (!ess)
+    GByteArray *when = at ? signing_time(*at) : NULL;
+    if (at && !when)
         return NULL;
+    GByteArray *ess = signing_certificate_v2(signer);
+    if (!ess) {
+        if (when)
+            g_byte_array_free(when, TRUE);
+        return NULL;
+    }
     GPtrArray *attrs = g_ptr_array_new_with_free_func(free_bytes);
+    if (when)
+        g_ptr_array_add(attrs, attribute(NID_pkcs9_signingTime, when));
     GByteArray *v = g_byte_array_new();
     put_oid(v, NID_pkcs7_data);
     g_ptr_array_add(attrs, attribute(NID_pkcs9_contentType, v));
@@ -128,6 +154,16 @@ GByteArray *sg_cms_signed_attrs(X509 *signer, const uint8_t digest[SG_SHA256_LEN
     GByteArray *out = g_byte_array_new();
     sg_der_put_wrapped(out, DER_SET, content);
     return out;
+}
+
+GByteArray *sg_cms_signed_attrs(X509 *signer, const uint8_t digest[SG_SHA256_LEN])
+{
+    return signed_attrs(signer, digest, NULL);
+}
+
+GByteArray *sg_cms_signed_attrs_at(X509 *signer, const uint8_t digest[SG_SHA256_LEN], int64_t at)
+{
+    return signed_attrs(signer, digest, &at);
 }
 
 static GByteArray *signer_info(X509 *signer, sg_key_kind kind, const GByteArray *signed_attrs,
@@ -499,10 +535,28 @@ static int check_signing_certificate(CMS_SignerInfo *si, X509 *signer, STACK_OF(
 /* PAdES (ETSI.CAdES.detached): content-type id-data and an ESS signing-certificate naming the
  * signer. adbe.pkcs7.detached (PDF 32000-1 12.8.3.3): signed attributes are optional, and when
  * present CMS itself asks for content-type and message-digest only. */
+/* The signing-time attribute's value (UTCTime or GeneralizedTime, one attribute with one value)
+ * in unix seconds; 0 when absent, repeated, unreadable or before 1970. */
+static int64_t signing_time_of(CMS_SignerInfo *si)
+{
+    const ASN1_TIME *t = signed_attr(si, NID_pkcs9_signingTime, V_ASN1_UTCTIME);
+    if (!t)
+        t = signed_attr(si, NID_pkcs9_signingTime, V_ASN1_GENERALIZEDTIME);
+    ASN1_TIME *epoch = t && ASN1_TIME_check(t) == 1 ? ASN1_TIME_set(NULL, 0) : NULL;
+    int days = 0, secs = 0;
+    int64_t at = 0;
+    if (epoch && ASN1_TIME_diff(&days, &secs, epoch, t) == 1 && (days > 0 || secs > 0))
+        at = (int64_t)days * 86400 + secs;
+    ASN1_TIME_free(epoch);
+    return at > 0 ? at : 0;
+}
+
 static void check_attrs(CMS_SignerInfo *si, X509 *signer, STACK_OF(X509) * certs, bool pades,
                         sg_cms_check *out)
 {
     out->has_signing_time = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1) >= 0;
+    out->signing_time = out->has_signing_time ? signing_time_of(si) : 0;
+    out->has_signed_attrs = CMS_signed_get_attr_count(si) > 0;
     if (CMS_signed_get_attr_count(si) <= 0) {
         if (pades)
             fail_with(out, g_strdup(_("the signature has no signed attributes, which PAdES "

@@ -247,6 +247,8 @@ static sh_status open_session(sg_token *t, sh_error *err)
 
 bool sg_token_needs_pin(const sg_token *t) { return t->login_required && !t->pin_pad; }
 
+const char *sg_token_label(const sg_token *t) { return t->label; }
+
 static sh_status login(sg_token *t, const char *pin, sh_error *err)
 {
     char buf[32];

@@ -21,7 +21,7 @@
 struct sg_signer {
     sg_key_pending *pending; /* prepared, not yet unlocked */
     sg_key *key;
-    sg_stamp *stamp;
+    sg_stamp *stamp; /* NULL for a signer without a stamp (font_path NULL): detached only */
     sg_stamp_spec spec; /* what the stamp is made from; the strings below are ours */
     char *font_path, *seal_path, *organisation_given;
     char *cn, *organisation;
@@ -45,8 +45,9 @@ sh_status sg_signer_prepare(const sg_signer_options *o, sg_signer **out, sh_erro
                               .width_mm = o->stamp_width_mm};
     s->margin_pt = o->stamp_margin_mm * MM_TO_PT;
     s->placement = o->placement;
-    /* The stamp first: a font or seal mistake is found without touching the token. */
-    sh_status st = sg_stamp_check(&s->spec, err);
+    /* The stamp first: a font or seal mistake is found without touching the token. Without a
+     * font, a signer for detached signatures only: no stamp, nothing of it read. */
+    sh_status st = s->font_path ? sg_stamp_check(&s->spec, err) : SH_OK;
     if (st == SH_OK)
         st = sg_key_prepare(&o->key, &s->pending, err);
     if (st != SH_OK) {
@@ -80,6 +81,8 @@ sh_status sg_signer_unlock(sg_signer *s, const char *secret, sh_error *err)
     sg_cert_sha256_hex(cert, s->cert_sha256);
     s->cms_max = sg_cms_size(cert, sg_key_chain(s->key), sg_key_kind_of(s->key),
                              sg_key_max_signature(s->key));
+    if (!s->font_path)
+        return SH_OK;
     sg_stamp_spec spec = s->spec;
     spec.organisation = s->organisation;
     spec.signer = s->cn;
@@ -104,6 +107,7 @@ sh_status sg_signer_open(const sg_signer_options *o, sg_signer **out, sh_error *
 const char *sg_signer_cn(const sg_signer *s) { return s->cn; }
 const char *sg_signer_organisation(const sg_signer *s) { return s->organisation; }
 const char *sg_signer_cert_sha256(const sg_signer *s) { return s->cert_sha256; }
+sg_key *sg_signer_key(const sg_signer *s) { return s->key; }
 
 void sg_signer_close(sg_signer *s)
 {
@@ -294,6 +298,12 @@ sh_status sg_sign_file_sealed(sg_signer *s, const char *in, const char *expect_s
     memset(res, 0, sizeof *res);
     if (sealed)
         *sealed = NULL;
+    if (!s->font_path)
+        return sh_fail(err, SH_USAGE,
+                       _("%s cannot be signed: this signer was prepared without a stamp font, for "
+                         "detached signatures only; a PDF is signed with its stamp (give the font: "
+                         "font in sohoa.ini)"),
+                       in);
     if (!s->key)
         return sh_fail(err, SH_INTERNAL, "sg_sign_file: the signer is not unlocked");
     pdf_reader *r = NULL;

@@ -59,6 +59,11 @@ X509 *sg_key_cert(const sg_key *k);
 STACK_OF(X509) * sg_key_chain(const sg_key *k);
 /* The longest signature the key gives, in bytes: RSA the modulus size; P-256 72 (DER). */
 size_t sg_key_max_signature(const sg_key *k);
+/* The private key of a key read from a PKCS#12 file, owned by the key; NULL for a token's key,
+ * which never leaves the token. */
+EVP_PKEY *sg_key_private(const sg_key *k);
+/* The label of the token the key is on; NULL for a key from a PKCS#12 file. */
+const char *sg_key_token_label(const sg_key *k);
 /* Sign `data` (hashed here with SHA-256): RSA PKCS#1 v1.5 (on a token CKM_RSA_PKCS over the
  * DigestInfo, which every token has), ECDSA as a DER ECDSA-Sig-Value (a token's raw r‖s is
  * converted). `sig` has room for sg_key_max_signature bytes. One call at a time per key. */
@@ -73,6 +78,7 @@ typedef struct sg_token sg_token; /* a session on a token, logged in on one key 
 /* The module loaded, the token chosen, a session opened, the key label checked. */
 SH_NODISCARD sh_status sg_pkcs11_prepare(const sg_key_source *src, sg_token **out, sh_error *err);
 bool sg_token_needs_pin(const sg_token *t);
+const char *sg_token_label(const sg_token *t); /* as the token shows it, safe to print */
 /* Log in, choose the key (labelled key_label, on the key or on its certificate), read its
  * certificate and chain. Takes t whatever the outcome. */
 SH_NODISCARD sh_status sg_pkcs11_unlock(sg_token *t, const char *key_label, const char *pin,
@@ -86,6 +92,11 @@ void sg_token_close(sg_token *t);
 SH_NODISCARD sh_status sg_key_from_token(sg_token *t, X509 *cert, STACK_OF(X509) * pool,
                                          const char *what, sg_key **out, sh_error *err);
 
+/* ---- the signer (sign.c) ---- */
+
+/* The signer's key once unlocked (owned by the signer); NULL before. */
+sg_key *sg_signer_key(const sg_signer *s);
+
 /* ---- CMS (cms.c): a PAdES B-B SignedData, assembled here in DER so its size is exact ---- */
 
 /* The signed attributes for the document digest, DER-encoded as a SET OF (tag 0x31, the bytes
@@ -93,6 +104,10 @@ SH_NODISCARD sh_status sg_key_from_token(sg_token *t, X509 *cert, STACK_OF(X509)
  * signing-certificate-v2 (SHA-256 of the signer's certificate, its issuer and serial). No
  * signing-time: PAdES puts the time in the signature dictionary's /M. */
 GByteArray *sg_cms_signed_attrs(X509 *signer, const uint8_t digest[SG_SHA256_LEN]);
+/* The same with a signing-time attribute of `at` (unix seconds, 1970 to 9999: UTCTime for 1950
+ * to 2049, GeneralizedTime after, RFC 5652 11.3), for detached signatures of files (detached.c),
+ * which have no /M. NULL when `at` is out of that range. */
+GByteArray *sg_cms_signed_attrs_at(X509 *signer, const uint8_t digest[SG_SHA256_LEN], int64_t at);
 /* The ContentInfo of a detached SignedData: version 1, digest SHA-256, encapsulated content
  * id-data without content, the certificates (signer first, then chain), one SignerInfo
  * (issuerAndSerialNumber, the signed attributes as [0], sha256WithRSAEncryption or
@@ -118,6 +133,8 @@ typedef struct {
                               signer's certificate; signed attributes present */
     bool signature_ok;     /* the signer's public key verifies the signature over the attributes */
     bool has_signing_time; /* a signing-time attribute (not B-B; informational) */
+    int64_t signing_time;  /* its value, unix seconds; 0 when absent or unreadable */
+    bool has_signed_attrs; /* the SignerInfo has signed attributes */
     bool chain_ok;         /* the signer's certificate chains to a trust anchor, every certificate
                               valid at the signing time */
     char *chain_problem;   /* why not (OpenSSL's verify error text, or "no trust anchors") */

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "ingest/ingest.h"
 #include "sign/sign.h"
+#include "upload/upload.h"
 #include "validate/validate.h"
 
 #define MIB (1024 * 1024)
@@ -25,7 +26,7 @@
 #define IN(c) in_config_get(&(c))
 #define VD(c) vd_config_get(&(c))
 #define SG(c) sg_config_get(&(c))
-#define UP(c) cli_upload_config_get(&(c))
+#define UP(c) up_config_get(&(c))
 
 typedef struct {
     char *dir;
@@ -116,8 +117,8 @@ static void template_loads_back_with_its_values_and_all_defaults(void **state)
     assert_true(SG(cfg)->stamp_width_mm == 70);
     assert_true(SG(cfg)->stamp_margin_mm == 10);
     assert_int_equal(SG(cfg)->stamp_place, SG_PLACE_AUTO);
-    assert_string_equal(UP(cfg)->bundle_dir, "bundles");
-    assert_int_equal(UP(cfg)->max_bundle_mb, 500);
+    assert_string_equal(UP(cfg)->package_dir, "packages");
+    assert_int_equal(UP(cfg)->max_volume_mb, 1024);
     /* "key =" with nothing after it means unset. */
     assert_null(SG(cfg)->pkcs11_module);
     assert_null(SG(cfg)->token_label);
@@ -173,9 +174,9 @@ static void every_key_is_read_into_its_field(void **state)
                        "stamp_place = fixed\n"
                        "[upload]\n"
                        "endpoint = https://example.org/upload\n"
-                       "bundle_dir = out/bundles\n"
+                       "package_dir = out/packages\n"
                        "receiver_cert = receiver.pem\n"
-                       "max_bundle_mb = 100000\n";
+                       "max_volume_mb = 100000\n";
     sh_config cfg;
     sh_error err;
     if (load_text(f, text, &cfg, &err) != SH_OK)
@@ -206,9 +207,9 @@ static void every_key_is_read_into_its_field(void **state)
     assert_true(SG(cfg)->stamp_margin_mm == 0);
     assert_int_equal(SG(cfg)->stamp_place, SG_PLACE_FIXED);
     assert_string_equal(UP(cfg)->endpoint, "https://example.org/upload");
-    assert_string_equal(UP(cfg)->bundle_dir, "out/bundles");
+    assert_string_equal(UP(cfg)->package_dir, "out/packages");
     assert_string_equal(UP(cfg)->receiver_cert, "receiver.pem");
-    assert_int_equal(UP(cfg)->max_bundle_mb, 100000);
+    assert_int_equal(UP(cfg)->max_volume_mb, 100000);
     sh_config_free(&cfg);
 }
 
@@ -224,7 +225,7 @@ static void keys_left_out_keep_their_defaults(void **state)
     assert_int_equal(VD(cfg)->min_dpi, 200);
     assert_string_equal(nm_signed_suffixes[NM(cfg)->signed_suffix], "_signed");
     assert_int_equal(VD(cfg)->n_required_types, 2);
-    assert_int_equal(UP(cfg)->max_bundle_mb, 500);
+    assert_int_equal(UP(cfg)->max_volume_mb, 1024);
     sh_config_free(&cfg);
 }
 
@@ -346,7 +347,7 @@ static void bad_values_name_file_line_and_key(void **state)
         {"naming", "signed_suffix", ""},
         {"sign", "stamp_width_mm", "10"},
         {"sign", "stamp_margin_mm", "nan"},
-        {"upload", "max_bundle_mb", "0"},
+        {"upload", "max_volume_mb", "0"},
     };
     int bad = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -650,10 +651,12 @@ static const char INIT_TEXT[] =
     "[upload]\n"
     "# Receiving service address / Địa chỉ máy chủ nhận dữ liệu\n"
     "endpoint =\n"
-    "bundle_dir = bundles\n"
-    "# Receiver's certificate (PEM), bundles are encrypted for it / Chứng thư của bên nhận\n"
+    "# Where pack writes packages, inside the workspace / Thư mục chứa gói dữ liệu\n"
+    "package_dir = packages\n"
+    "# Receiver's certificate (PEM), packages are encrypted for it / Chứng thư của bên nhận\n"
     "receiver_cert =\n"
-    "max_bundle_mb = 500\n";
+    "# Largest volume of a package, in MiB / Dung lượng tối đa của một tệp gói (MiB)\n"
+    "max_volume_mb = 1024\n";
 
 static void template_is_assembled_from_the_sections(void **state)
 {

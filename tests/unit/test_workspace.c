@@ -390,7 +390,7 @@ static void open_refuses_a_broken_config_naming_the_line(void **state)
     int lines = 0;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
-    char *broken = g_strconcat(text, "max_bundle_mbb = 5\n", NULL);
+    char *broken = g_strconcat(text, "max_volume_mbb = 5\n", NULL);
     test_write(ini, broken, strlen(broken));
     sh_workspace ws;
     sh_error err = {0};
@@ -398,7 +398,7 @@ static void open_refuses_a_broken_config_naming_the_line(void **state)
     char *root = realpath(dir, NULL);
     char *where = g_strdup_printf("%s/%s:%d:", root, SH_WORKSPACE_CONFIG, lines + 1);
     test_assert_contains(err.msg, where);
-    test_assert_contains(err.msg, "max_bundle_mbb");
+    test_assert_contains(err.msg, "max_volume_mbb");
     assert_null(ws.root);
     free(root);
     g_free(where);

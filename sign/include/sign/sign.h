@@ -55,8 +55,8 @@ typedef struct {
     sg_key_source key;
     const char *secret;       /* passphrase or PIN; wiped by the caller after sg_signer_open */
     const char *organisation; /* the stamp's organisation line; NULL: the certificate's O */
-    const char *font_path;    /* the stamp's font */
-    const char *seal_path;    /* the seal image (PNG), or NULL */
+    const char *font_path;    /* the stamp's font; NULL: no stamp, detached signatures only */
+    const char *seal_path;    /* the seal image (PNG), or NULL (unused without a font) */
     double stamp_width_mm;    /* the stamp's width as displayed */
     double stamp_margin_mm;   /* from the top and right edges of page 1 as displayed */
     sg_placement placement;

@@ -18,6 +18,19 @@
 #include "core/core.h"
 #include "sign/sign.h"
 
+/* [upload] of sohoa.ini (config.c). Strings are NULL when unset. */
+typedef struct {
+    char *endpoint;      /* the receiving service (issue 16) */
+    char *package_dir;   /* where pack writes packages, relative to the workspace root */
+    char *receiver_cert; /* PEM: the default --to of pack */
+    int max_volume_mb;   /* the default --max-volume, in MiB */
+} up_config;
+
+/* The table of [upload]: a program that reads it lists this section (sh_config_use_sections). */
+extern const sh_config_section up_config_section;
+/* The [upload] values of cfg; NULL when the program does not list up_config_section. */
+const up_config *up_config_get(const sh_config *cfg);
+
 /* A package ID: a ULID (26 characters of Crockford's base 32: 48 bits of milliseconds since
  * 1970, then 80 random bits), so that IDs sort by the time they were made and need no
  * coordination between stations. */
