@@ -186,7 +186,7 @@ void cli_say_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The commands (cmd_*.c). */
 extern const cli_command cli_cmd_init, cli_cmd_audit, cli_cmd_catalog, cli_cmd_name, cli_cmd_ingest,
-    cli_cmd_document, cli_cmd_validate, cli_cmd_sign, cli_cmd_verify;
+    cli_cmd_document, cli_cmd_validate, cli_cmd_sign, cli_cmd_verify, cli_cmd_pack, cli_cmd_receive;
 
 /* The naming rules for a command on `start`: those of the workspace named by --workspace or
  * found above start (the current folder when NULL), else the defaults (or --config). The rules

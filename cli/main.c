@@ -68,6 +68,8 @@ static const cli_command *const COMMANDS[] = {
     &cli_cmd_validate,
     &cli_cmd_sign,
     &cli_cmd_verify,
+    &cli_cmd_pack,
+    &cli_cmd_receive,
     &HELP,
     NULL,
 };

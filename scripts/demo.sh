@@ -76,6 +76,19 @@ DEMO_PIN=123456 "$sohoa" sign . --pkcs11-module /usr/lib/softhsm/libsofthsm2.so 
   --token sohoa-test --key org-rsa --pin-env DEMO_PIN --seal "$keys/con-dau.png"
 echo "Verify the signed files against the test root certificate:"
 find . -name '*_signed.pdf' -print0 | sort -z | xargs -0 "$sohoa" verify --trust "$keys/ca.pem"
+echo "Pack the signed dossiers for the receiver: one encrypted, signed package per organisation"
+echo "(the test receiver's certificate; the PIN as above):"
+DEMO_PIN=123456 "$sohoa" pack --to "$keys/receiver.pem" --basis "Công văn 1361-CV/BTCTW" \
+  --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --token sohoa-test --key org-rsa \
+  --pin-env DEMO_PIN
+echo "The receiving side (the province or the central database) checks each package in full,"
+echo "extracts it and signs a receipt (the test receiver's key; its passphrase from RECV_PASS):"
+received=$src/build/demo-received
+rm -rf "$received"
+mkdir -p "$received"
+find packages -name '*.zip.p7m' -print0 | sort -z |
+  RECV_PASS=p12-pass xargs -0 "$sohoa" receive --pkcs12 "$keys/receiver.p12" --pin-env RECV_PASS \
+    --trust "$keys/ca.pem" --into "$received"
 "$sohoa" audit show
 "$sohoa" audit verify
-echo "Workspace: $demo"
+echo "Workspace: $demo; received packages and receipts: $received"

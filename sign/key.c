@@ -410,7 +410,10 @@ X509 *sg_key_cert(const sg_key *k) { return k->cert; }
 STACK_OF(X509) * sg_key_chain(const sg_key *k) { return k->chain; }
 size_t sg_key_max_signature(const sg_key *k) { return k->max_sig; }
 EVP_PKEY *sg_key_private(const sg_key *k) { return k->pkey; }
-const char *sg_key_token_label(const sg_key *k) { return k->token ? sg_token_label(k->token) : NULL; }
+const char *sg_key_token_label(const sg_key *k)
+{
+    return k->token ? sg_token_label(k->token) : NULL;
+}
 
 sh_status sg_key_sign(sg_key *k, const uint8_t *data, size_t len, uint8_t *sig, size_t *sig_len,
                       sh_error *err)

@@ -21,7 +21,7 @@
 struct sg_signer {
     sg_key_pending *pending; /* prepared, not yet unlocked */
     sg_key *key;
-    sg_stamp *stamp; /* NULL for a signer without a stamp (font_path NULL): detached only */
+    sg_stamp *stamp;    /* NULL for a signer without a stamp (font_path NULL): detached only */
     sg_stamp_spec spec; /* what the stamp is made from; the strings below are ours */
     char *font_path, *seal_path, *organisation_given;
     char *cn, *organisation;

@@ -7,6 +7,8 @@
 #   org-rsa.{key,pem}       RSA-2048 organisation certificate (issued by sub; 10 years from
 #                           yesterday), org-rsa3072.* RSA-3072, org-ec.* EC P-256,
 #   org-expired.{key,pem}   RSA-2048, valid only in 2000
+#   receiver.{key,pem,p12}  RSA-2048 of a receiving organisation, for key encipherment (packages
+#                           are encrypted to it) and signatures (its receipts); p12 "p12-pass"
 #   org-rsa.p12 org-ec.p12  key + certificate + chain, passphrase "p12-pass" (AES-256-CBC,
 #                           HMAC-SHA256; org-ec.p12 has the root first and other-rsa.pem
 #                           among them); org-rsa-nopass.p12 with an empty passphrase
@@ -75,6 +77,11 @@ basicConstraints = critical, CA:false
 keyUsage = critical, digitalSignature, nonRepudiation
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ext_receiver]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 EOF
 
 ossl() { openssl "$@" 2>/dev/null; }
@@ -119,12 +126,15 @@ issue org-rsa3072 rsa:3072 "$org_subj" sub ext_org "$start" "$end"
 issue org-ec ec "$org_subj" sub ext_org "$start" "$end"
 issue org-expired rsa:2048 "$org_subj" sub ext_org 20000101000000Z 20001231235959Z
 issue other-rsa rsa:2048 "/C=VN/O=$o_org/CN=Another signer" sub ext_org "$start" "$end"
+issue receiver rsa:2048 "/C=VN/O=Ban Tổ chức Trung ương (thử nghiệm)/CN=Cổng tiếp nhận hồ sơ" sub \
+    ext_receiver "$start" "$end"
 
 p12() { # p12 NAME OUT PASS CERTFILE
     ossl pkcs12 -export -inkey "$1.key" -in "$1.pem" -certfile "$4" -name "$1" \
         -keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256 -passout "pass:$3" -out "$2"
 }
 p12 org-rsa org-rsa.p12 p12-pass chain.pem
+p12 receiver receiver.p12 p12-pass chain.pem
 # root first, and a certificate that is no issuer: the reader must order and sort them
 cat ca.pem other-rsa.pem sub.pem >mixed.pem
 p12 org-ec org-ec.p12 p12-pass mixed.pem

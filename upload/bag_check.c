@@ -199,6 +199,30 @@ static void check_bagit(reporter *r, const up_bag_tag *tags, size_t n_tags)
     g_free(b.encoding);
 }
 
+/* ---- one value of a "Label: value" file, for the receiver's own checks */
+typedef struct {
+    const char *label;
+    char *value;
+} one_field;
+
+static void take_field(const char *label, const char *value, size_t line, void *ctx)
+{
+    (void)line;
+    one_field *f = ctx;
+    if (!f->value && g_ascii_strcasecmp(label, f->label) == 0)
+        f->value = g_strdup(value);
+}
+
+char *up_bag_field_value(const char *text, size_t len, const char *label)
+{
+    reporter quiet = {NULL, NULL, 0};
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        text += 3, len -= 3;
+    one_field f = {label, NULL};
+    each_field(&quiet, "", text, len, take_field, &f);
+    return f.value;
+}
+
 /* ---- bag-info.txt */
 enum { F_ORG, F_ID, F_DATE, F_OXUM, F_GROUP, F_COUNT, F_SENDER, F_BASIS, N_FIELDS };
 static const char *const FIELD[N_FIELDS] = {"Source-Organization",

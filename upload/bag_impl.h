@@ -67,6 +67,10 @@ SH_NODISCARD sh_status up_bag_write_tagmanifest(const up_bag_tag *tags, size_t n
 /* SHA-512 of data as lower-case hex (the tag manifest's digest). */
 void up_bag_sha512_hex(const void *data, size_t len, char hex[UP_BAG_SHA512_HEX + 1]);
 
+/* The value of label (matched ignoring case; the first when repeated; folded lines joined) in
+ * the "Label: value" text[0..len) of bagit.txt or bag-info.txt; NULL when absent. g_free. */
+char *up_bag_field_value(const char *text, size_t len, const char *label);
+
 /* Check a received bag: its tag files (all files at the top of the bag, tagmanifest-sha512.txt
  * among them) against the payload files seen in the package (every file under data/). Each
  * problem is one finding (codes receive.bag.*, docs/package.md) to sink, in one full pass;

@@ -40,6 +40,12 @@ void up_envelope_abort(up_envelope_writer *w);
 SH_NODISCARD sh_status up_envelope_decrypt(up_source_fn read, void *rctx, X509 *cert, EVP_PKEY *key,
                                            up_sink_fn write, void *wctx, sh_error *err);
 
+/* The same; on failure *not_for_key (may be NULL) tells "not encrypted for this key" (no
+ * recipient info for cert) from every other SH_INPUT (damaged, truncated, unsupported). */
+SH_NODISCARD sh_status up_envelope_decrypt_why(up_source_fn read, void *rctx, X509 *cert,
+                                               EVP_PKEY *key, up_sink_fn write, void *wctx,
+                                               bool *not_for_key, sh_error *err);
+
 /* Limits of the decryptor. */
 enum {
     UP_ENVELOPE_MAX_RECIPIENTS = 16,

@@ -287,6 +287,7 @@ typedef struct {
     EVP_CIPHER_CTX *cipher; /* owned by cipher_bio */
     up_sink_fn write;
     void *wctx;
+    bool not_for_key; /* failed because no recipient info is for this key */
     uint8_t out[BUF_SIZE];
 } decryptor;
 
@@ -417,6 +418,7 @@ static sh_status unwrap_key(decryptor *d, X509 *cert, EVP_PKEY *key, sh_error *e
     if (X509_check_private_key(cert, key) != 1 ||
         CMS_decrypt_set1_pkey_and_peer(d->cms, key, cert, NULL) != 1) {
         ERR_clear_error();
+        d->not_for_key = true;
         return sh_fail(err, SH_INPUT, _("this package is not encrypted for this key"));
     }
     d->null_bio = BIO_new(BIO_s_null());
@@ -537,6 +539,14 @@ static sh_status run(decryptor *d, X509 *cert, EVP_PKEY *key, sh_error *err)
 sh_status up_envelope_decrypt(up_source_fn read, void *rctx, X509 *cert, EVP_PKEY *key,
                               up_sink_fn write, void *wctx, sh_error *err)
 {
+    return up_envelope_decrypt_why(read, rctx, cert, key, write, wctx, NULL, err);
+}
+
+sh_status up_envelope_decrypt_why(up_source_fn read, void *rctx, X509 *cert, EVP_PKEY *key,
+                                  up_sink_fn write, void *wctx, bool *not_for_key, sh_error *err)
+{
+    if (not_for_key)
+        *not_for_key = false;
     if (!read || !cert || !key || !write)
         return sh_fail(err, SH_INTERNAL, "envelope: missing argument");
     decryptor *d = calloc(1, sizeof *d);
@@ -549,6 +559,8 @@ sh_status up_envelope_decrypt(up_source_fn read, void *rctx, X509 *cert, EVP_PKE
     d->head.max = UP_ENVELOPE_MAX_RECIPIENT_INFO;
     d->algid.max = 256;
     sh_status st = run(d, cert, key, err);
+    if (not_for_key)
+        *not_for_key = d->not_for_key;
     BIO_free_all(d->cipher_bio ? d->cipher_bio : d->null_bio);
     CMS_ContentInfo_free(d->cms);
     free(d->head.data);

@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/x509.h>
+
 #include "core/core.h"
+#include "sign/sign.h"
 #include "upload/upload.h"
 
 #define UP_SHA512_HEX_LEN 128
@@ -74,5 +77,62 @@ SH_NODISCARD sh_status up_pack_select(const sh_workspace *ws, sh_ledger *ledger,
                                       sh_error *err);
 void up_pack_plan_clear(up_pack_plan *plan);
 void up_pack_dossier_clear(up_pack_dossier *d);
+
+/* ---- writing (pack_write.c) ---- */
+
+/* Hash the signed file doc->path (under root) with SHA-256 and SHA-512: doc->sha512 and
+ * doc->bytes are filled; when its SHA-256 is not the ledger's (doc->sha256), *problem says so
+ * (g_free; the dossier is held back). SH_INPUT when it cannot be read (a symbolic link, not a
+ * regular file, gone). */
+SH_NODISCARD sh_status up_pack_hash_doc(const char *root, up_pack_doc *doc, char **problem,
+                                        sh_error *err);
+
+/* One volume to write. */
+typedef struct {
+    const char *root; /* the workspace root: the documents' paths are relative to it */
+    const char *package_id;
+    int volume, volumes;
+    const char *org;
+    const char *source_organization; /* as the signer's certificate or [sign] says (NFC) */
+    const char *station, *operator_name;
+    const char *created_at; /* 2026-12-06T10:00:00.000Z */
+    int64_t created_unix;
+    const char *basis;
+    char *const *corrects; /* NULL-terminated; may be NULL */
+    const char *signer_cert_sha256;
+    int64_t audit_head_id;
+    const char *audit_head_hash;
+    const up_pack_dossier *const *dossiers; /* this volume's, sorted by folder */
+    int n_dossiers;
+} up_volume_spec;
+
+typedef struct {
+    char sha256[SH_SHA256_HEX_LEN + 1]; /* of the encrypted file */
+    uint64_t bytes;                     /* of the encrypted file */
+    uint64_t zip_bytes, payload_bytes;
+} up_volume_written;
+
+/* The encrypted bytes' way to the hidden temp file (pack_sink.c): hashed and written by a
+ * writer thread while the next ones are encrypted. up_cipher_sink_write is an up_sink_fn. */
+typedef struct up_cipher_sink up_cipher_sink;
+up_cipher_sink *up_cipher_sink_new(sh_atomic_file *file, sh_error *err);
+SH_NODISCARD sh_status up_cipher_sink_write(void *ctx, const uint8_t *buf, size_t len,
+                                            sh_error *err);
+/* The last bytes written, the writer stopped: the SHA-256 and size of what the file holds. */
+SH_NODISCARD sh_status up_cipher_sink_finish(up_cipher_sink *s, char sha256[SH_SHA256_HEX_LEN + 1],
+                                             uint64_t *bytes, sh_error *err);
+void up_cipher_sink_free(up_cipher_sink *s); /* NULL is accepted */
+
+/* package.json of the volume (docs/package.md), its text in *out (g_free). */
+SH_NODISCARD sh_status up_pack_json(const up_volume_spec *v, char **out, size_t *len,
+                                    sh_error *err);
+/* Write the volume into f (an sh_atomic_file still open): the bag's tag files, the tag manifest
+ * signed with signer (stampless, unlocked), the ZIP, all encrypted to the recipients on the
+ * way. Every payload file is hashed again while it is read: one that changed since
+ * up_pack_hash_doc is SH_INPUT. On failure f holds garbage: the caller aborts it. */
+SH_NODISCARD sh_status up_pack_write_volume(const up_volume_spec *v, sg_signer *signer,
+                                            X509 *const *recipients, int n_recipients,
+                                            sh_atomic_file *f, up_volume_written *out,
+                                            sh_error *err);
 
 #endif

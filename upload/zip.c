@@ -74,6 +74,11 @@ up_zip_writer *up_zip_writer_new(up_sink_fn write, void *ctx)
 
 void up_zip_writer_force_zip64(up_zip_writer *w) { w->force_zip64 = true; }
 
+uint32_t up_zip_writer_last_crc(const up_zip_writer *w)
+{
+    return w->count ? w->entries[w->count - 1].crc : 0;
+}
+
 uint64_t up_zip_writer_bytes(const up_zip_writer *w) { return w->flushed; }
 
 void up_zip_writer_free(up_zip_writer *w)

@@ -80,6 +80,8 @@ SH_NODISCARD sh_status up_zip_add_memory(up_zip_writer *w, const char *name, con
                                          size_t len, time_t mtime, sh_error *err);
 /* The central directory and end records, and the last buffered bytes to the sink. */
 SH_NODISCARD sh_status up_zip_finish(up_zip_writer *w, sh_error *err);
+/* The CRC-32 of the last entry added (its bytes as they were read), 0 before any. */
+uint32_t up_zip_writer_last_crc(const up_zip_writer *w);
 /* Bytes given to the sink so far (after up_zip_finish: the ZIP's size). */
 uint64_t up_zip_writer_bytes(const up_zip_writer *w);
 void up_zip_writer_free(up_zip_writer *w);

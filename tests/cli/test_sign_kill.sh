@@ -60,13 +60,14 @@ db.executemany('INSERT INTO validations (path, sha256, verdict, findings, valida
                'VALUES (?, ?, ?, ?, ?)', rows)
 db.commit()
 EOF
-sign() { "$SOHOA" sign -q --pkcs12 "$FX/org-rsa.p12" --pin-env P12PASS "$@"; }
+# exec: a backgrounded call must be sohoa itself, so that kill hits it and not a subshell.
+sign() { exec "$SOHOA" sign -q --pkcs12 "$FX/org-rsa.p12" --pin-env P12PASS "$@"; }
 
 # How long a whole run takes here (this machine, its load): the kills land within it. The span
 # adapts as it goes: shorter after a kill that came too late (all signed), longer after one
 # that came before anything was written.
 t0=$(date +%s%N)
-sign D/r0 >/dev/null
+(sign D/r0) >/dev/null
 span=$(( ($(date +%s%N) - t0) / 1000000 + 1 )) # ms
 
 start=$SECONDS

@@ -238,6 +238,20 @@ void pdf_stream_close(pdf_stream *s);
 SH_NODISCARD sh_status pdf_reader_jbig2_globals(pdf_reader *r, const pdf_image *img, uint8_t **data,
                                                 size_t *len, sh_error *err);
 
+/* ---- harmful content (active.c) ---- */
+
+/* Whether the PDF at path holds content that acts on its own or carries other files
+ * (docs/package.md, "Harmful content"): JavaScript, launch actions, embedded files (and file
+ * attachment annotations), XFA forms, rich media, go-tos into embedded files, data import and
+ * form submission actions, and an /OpenAction or /AA action other than a plain go-to. Every
+ * object of the file is read (every revision, object streams included), not just those the
+ * document refers to. *found is NULL when there is none, else what was found, translated, e.g.
+ * "JavaScript (object 12), an embedded file (object 30)" (g_free). SH_INPUT naming the file
+ * when it cannot be read in full (damaged, encrypted, or past the reader's limits): such a
+ * file could not be checked and must not be taken as clean. Each call reads the file with a
+ * reader of its own: calls may run in parallel. */
+SH_NODISCARD sh_status pdf_active_content(const char *path, char **found, sh_error *err);
+
 /* ---- updating a file's structure (update.c) ---- */
 
 /* What an update of r's file continues from. SH_INPUT naming the file when its cross-reference

@@ -72,13 +72,14 @@ typedef struct {
     const char *signed_suffix;     /* [naming] signed_suffix */
     const char *const *recipients; /* PEM certificate files (--to), 1..16 */
     int n_recipients;
-    sg_key_source key;              /* the organisation's key (signs the tag manifest) */
-    const char *pin_env, *pin_file; /* the secret, as sg_secret_get takes it */
-    const char *out_dir;            /* absolute, inside the workspace */
-    uint64_t max_volume;            /* payload bytes per volume */
-    const char *basis;              /* --basis: one line, not empty */
-    up_held_fn held;                /* each dossier held back, in path order */
-    up_volume_fn volume;            /* each volume once published and recorded */
+    sg_key_source key;    /* the organisation's key (signs the tag manifest) */
+    const char *secret;   /* the PIN or passphrase already read (--pin-env), or NULL */
+    const char *pin_file; /* else read from this file when needed, else asked on the terminal */
+    const char *out_dir;  /* absolute, inside the workspace */
+    uint64_t max_volume;  /* payload bytes per volume */
+    const char *basis;    /* --basis: one line, not empty */
+    up_held_fn held;      /* each dossier held back, in path order */
+    up_volume_fn volume;  /* each volume once published and recorded */
     void *ctx;
 } up_pack_options;
 
@@ -96,5 +97,54 @@ typedef struct {
  * or certificate that cannot be used, active content (pack.active_content) in a file. */
 SH_NODISCARD sh_status up_pack(char *const *paths, int n_paths, const up_pack_options *o,
                                up_pack_summary *sum, sh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * receive (receive*.c, package_read.c): the receiving end's full check of packages, the
+ * extraction of valid ones and signed receipts (docs/package.md, "Receiving").
+ */
+
+/* A package once judged: every volume file given for it, read and checked. */
+typedef struct {
+    const char *id;           /* the package ID; NULL when no volume could be read far enough */
+    const char *org;          /* package.json's organisation (M1.M2.M3.M4.M5); NULL when unknown */
+    int volumes;              /* volume files given for it */
+    const char *const *files; /* those files, as given (volumes of them) */
+    bool accepted;            /* no finding of severity error */
+    int dossiers, documents;
+    const sh_finding *findings; /* codes receive.*, in the order found */
+    size_t n_findings;
+    size_t more_findings;  /* findings beyond the UP_RECEIVE_FINDINGS_MAX kept, counted only */
+    sh_status status;      /* SH_OK accepted, SH_FINDINGS rejected, SH_INPUT a volume file
+                              unreadable or not encrypted for this key */
+    const char *extracted; /* DIR/<id> when extracted now; else NULL */
+    const char *receipt;   /* DIR/receipts/<id>.json when written; else NULL */
+} up_receive_report;
+
+#define UP_RECEIVE_FINDINGS_MAX 1000
+
+typedef void (*up_receive_fn)(const up_receive_report *r, void *ctx);
+
+typedef struct {
+    sg_signer *signer;     /* unlocked; its key (PKCS#12) decrypts, and signs the receipts */
+    X509_STORE *trust;     /* anchors for the tag manifest's and the PDFs' signatures */
+    const char *into;      /* extract valid packages and write receipts in DIR; NULL: check only */
+    const char *tmp_dir;   /* decrypted volumes (hidden: O_TMPFILE); NULL: into, else $TMPDIR */
+    up_receive_fn package; /* each package once judged, in the order of its first file */
+    void *ctx;
+} up_receive_options;
+
+typedef struct {
+    int packages, accepted, rejected, unreadable, receipts;
+} up_receive_summary;
+
+/* Check each volume file (decrypted into a hidden temporary file with bounded memory, nothing
+ * trusted before the tag), group them by package, check each package in full, report it to
+ * o->package; with o->into, publish a valid package as DIR/<id> in one rename and write a
+ * receipt (accepted or rejected) signed with the receiver's key. Returns the worst status of
+ * the packages (SH_FINDINGS, SH_INPUT), or an error that stopped the run in err: SH_USAGE when
+ * the key cannot decrypt (a token's key never leaves it) or DIR is unusable, SH_INTERNAL (disk
+ * full, out of memory). */
+SH_NODISCARD sh_status up_receive(char *const *files, int n_files, const up_receive_options *o,
+                                  up_receive_summary *sum, sh_error *err);
 
 #endif
