@@ -1,7 +1,8 @@
 /* sohoa receive: the receiving end's full check of packages (up_receive does it all): each
  * volume decrypted with the receiver's key, its signature, bag, names, package.json and PDFs
  * checked, the volumes of a package together; with --into, a valid package extracted at once
- * and a signed receipt written for every package. Needs no workspace. */
+ * and a signed receipt written for every package. Needs no workspace; in one, the options not
+ * given come from its sohoa.ini [receive] section. */
 #include "cli.h"
 
 #include <glib.h>
@@ -146,19 +147,73 @@ static void package_out(const up_receive_report *r, void *ctx)
         package_text(&ro->out, r);
 }
 
+/* ---- the settings: the options, else [receive] of the workspace's sohoa.ini when there is one */
+
+typedef struct {
+    const char *pkcs12, *module, *token, *key, *pin_env, *pin_file, *trust, *into;
+    char *owned[5]; /* config paths made absolute */
+} receive_settings;
+
+/* value of option, else the config's (relative to root) at owned slot k. */
+static const char *setting(const char *option, const char *conf, const char *root, bool is_path,
+                           receive_settings *s, int k)
+{
+    if (option || !conf || !*conf)
+        return option;
+    if (!is_path || g_path_is_absolute(conf))
+        return conf;
+    s->owned[k] = g_build_filename(root, conf, NULL);
+    return s->owned[k];
+}
+
+static sh_status load_settings(const cli_globals *g, const cli_value *opt, receive_settings *s,
+                               sh_workspace *ws, sh_error *err)
+{
+    *s = (receive_settings){.pkcs12 = opt[O_PKCS12].text,
+                            .module = opt[O_MODULE].text,
+                            .token = opt[O_TOKEN].text,
+                            .key = opt[O_KEY].text,
+                            .pin_env = opt[O_PIN_ENV].text,
+                            .pin_file = opt[O_PIN_FILE].text,
+                            .trust = opt[O_TRUST].text,
+                            .into = opt[O_INTO].text};
+    bool found = false;
+    sh_status st = sh_workspace_open_optional(g->workspace, NULL, g->config, ws, &found, err);
+    if (st != SH_OK || !found)
+        return st;
+    const up_receive_config *c = up_receive_config_get(&ws->config);
+    bool key_given = s->pkcs12 || s->module;
+    if (!key_given)
+        s->pkcs12 = setting(NULL, c->pkcs12, ws->root, true, s, 0);
+    if (!s->pin_env && !s->pin_file && !key_given) {
+        s->pin_env = setting(NULL, c->pin_env, ws->root, false, s, 1);
+        if (!s->pin_env)
+            s->pin_file = setting(NULL, c->pin_file, ws->root, true, s, 1);
+    }
+    s->trust = setting(s->trust, c->trust, ws->root, true, s, 2);
+    s->into = setting(s->into, c->into, ws->root, true, s, 3);
+    return SH_OK;
+}
+
+static void settings_clear(receive_settings *s)
+{
+    for (int i = 0; i < 5; i++)
+        g_free(s->owned[i]);
+}
+
 /* ---- the key */
 
-static sh_status open_signer(const cli_value *opt, char *secret, sg_signer **s, sh_error *err)
+static sh_status open_signer(const receive_settings *set, char *secret, sg_signer **s,
+                             sh_error *err)
 {
-    sg_signer_options so = {.key = {.pkcs12 = opt[O_PKCS12].text,
-                                    .pkcs11_module = opt[O_MODULE].text,
-                                    .token_label = opt[O_TOKEN].text,
-                                    .key_label = opt[O_KEY].text}};
+    sg_signer_options so = {.key = {.pkcs12 = set->pkcs12,
+                                    .pkcs11_module = set->module,
+                                    .token_label = set->token,
+                                    .key_label = set->key}};
     sh_status st = sg_signer_prepare(&so, s, err);
     char *asked = NULL;
     if (st == SH_OK && !secret && sg_signer_needs_secret(*s)) {
-        st = sg_secret_get(NULL, opt[O_PIN_FILE].text, _("Passphrase of the key file: "), &asked,
-                           err);
+        st = sg_secret_get(NULL, set->pin_file, _("Passphrase of the key file: "), &asked, err);
         secret = asked;
     }
     if (st == SH_OK)
@@ -168,40 +223,37 @@ static sh_status open_signer(const cli_value *opt, char *secret, sg_signer **s, 
 }
 
 /* The options' own rules; SH_USAGE with the message. */
-static sh_status check_options(const cli_value *opt, int nargs, sh_error *err)
+static sh_status check_options(const receive_settings *opt, int nargs, sh_error *err)
 {
     if (nargs == 0)
         return cli_usage(err, "receive", _("name at least one package file"));
-    if (!opt[O_PKCS12].text == !opt[O_MODULE].text)
+    if (!opt->pkcs12 == !opt->module)
         return cli_usage(err, "receive",
                          _("say where the key is: --pkcs12 FILE or --pkcs11-module LIB, one of "
                            "them"));
     /* Checked before any PIN is asked: decrypting needs the key itself (sg_signer_decryption_key
      * would refuse a token's only after the login). */
-    if (opt[O_MODULE].text)
+    if (opt->module)
         return cli_usage(err, "receive",
                          _("a token's key never leaves the token, and decrypting a package "
                            "needs it: give the receiver's key as --pkcs12 FILE"));
-    if (opt[O_PIN_ENV].text && opt[O_PIN_FILE].text)
+    if (opt->pin_env && opt->pin_file)
         return cli_usage(err, "receive", _("give --pin-env or --pin-file, not both"));
-    if (!opt[O_TRUST].text)
+    if (!opt->trust)
         return cli_usage(err, "receive",
                          _("say which roots to trust: --trust CA.pem (the senders' chain)"));
     return SH_OK;
 }
 
-static int receive(const cli_globals *g, const cli_value *opt, int nargs, char **args,
+static int receive(const cli_globals *g, const receive_settings *set, int nargs, char **args,
                    sg_signer *signer, X509_STORE *trust)
 {
     receive_out ro = {.receipts = g_ptr_array_new_with_free_func(g_free)};
     cli_out_open(&ro.out, g);
     if (ro.out.json)
         sh_json_kv_array(ro.out.json, "packages");
-    up_receive_options o = {.signer = signer,
-                            .trust = trust,
-                            .into = opt[O_INTO].text,
-                            .package = package_out,
-                            .ctx = &ro};
+    up_receive_options o = {
+        .signer = signer, .trust = trust, .into = set->into, .package = package_out, .ctx = &ro};
     up_receive_summary sum;
     sh_error err;
     sh_error_clear(&err);
@@ -232,21 +284,28 @@ static int run_receive(const cli_globals *g, const cli_value *opt, int nargs, ch
 {
     sh_error err;
     sh_error_clear(&err);
-    sh_status st = check_options(opt, nargs, &err);
+    receive_settings set;
+    sh_workspace ws = {0};
+    sh_status st = load_settings(g, opt, &set, &ws, &err);
+    if (st == SH_OK)
+        st = check_options(&set, nargs, &err);
     /* Out of the environment at once: /proc/PID/environ and core dumps must not keep it. */
     char *secret = NULL;
-    if (st == SH_OK && opt[O_PIN_ENV].text)
-        st = sg_secret_get(opt[O_PIN_ENV].text, NULL, NULL, &secret, &err);
+    if (st == SH_OK && set.pin_env)
+        st = sg_secret_get(set.pin_env, NULL, NULL, &secret, &err);
     X509_STORE *trust = NULL;
     if (st == SH_OK)
-        st = sg_trust_load(opt[O_TRUST].text, &trust, &err);
+        st = sg_trust_load(set.trust, &trust, &err);
     sg_signer *signer = NULL;
     if (st == SH_OK)
-        st = open_signer(opt, secret, &signer, &err);
+        st = open_signer(&set, secret, &signer, &err);
     sg_secret_free(secret);
-    int status = st == SH_OK ? receive(g, opt, nargs, args, signer, trust) : cli_report(&err);
+    int status = st == SH_OK ? receive(g, &set, nargs, args, signer, trust) : cli_report(&err);
     sg_signer_close(signer);
     X509_STORE_free(trust);
+    settings_clear(&set);
+    if (ws.root)
+        sh_workspace_close(&ws);
     g_free(args);
     return status;
 }

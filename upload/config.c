@@ -1,5 +1,6 @@
-/* [upload] of sohoa.ini, upload's own section: where packages go, for whom, how big a volume may
- * be, and (issue 16) where they are delivered. */
+/* upload's sections of sohoa.ini: [upload] (where packages go, for whom, how big a volume may be,
+ * and (issue 16) where they are delivered) and [receive] (the receiving end's key, trust and
+ * folder: defaults of sohoa receive, and the receiving hub's settings). */
 #include <stddef.h>
 
 #include "upload/upload.h"
@@ -34,4 +35,32 @@ const sh_config_section up_config_section = {
 const up_config *up_config_get(const sh_config *cfg)
 {
     return sh_config_values(cfg, &up_config_section);
+}
+
+static const sh_config_key RECEIVE_KEYS[] = {
+    {.name = "pkcs12",
+     .kind = SH_KEY_STRING,
+     .offset = offsetof(up_receive_config, pkcs12),
+     .comment = "The receiving organisation's key (PKCS#12), for receive / Khoá của đơn vị nhận"},
+    {.name = "pin_env",
+     .kind = SH_KEY_STRING,
+     .offset = offsetof(up_receive_config, pin_env),
+     .comment = "Environment variable holding its passphrase / Biến môi trường chứa mật khẩu"},
+    {.name = "pin_file", .kind = SH_KEY_STRING, .offset = offsetof(up_receive_config, pin_file)},
+    {.name = "trust",
+     .kind = SH_KEY_STRING,
+     .offset = offsetof(up_receive_config, trust),
+     .comment = "CA certificates of the senders (PEM) / Chứng thư gốc tin cậy của bên gửi"},
+    {.name = "into",
+     .kind = SH_KEY_STRING,
+     .offset = offsetof(up_receive_config, into),
+     .comment = "Where accepted packages are extracted / Nơi giải nén các gói được chấp nhận"},
+};
+
+const sh_config_section up_receive_config_section = {
+    "receive", RECEIVE_KEYS, sizeof RECEIVE_KEYS / sizeof *RECEIVE_KEYS, sizeof(up_receive_config)};
+
+const up_receive_config *up_receive_config_get(const sh_config *cfg)
+{
+    return sh_config_values(cfg, &up_receive_config_section);
 }

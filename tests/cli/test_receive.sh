@@ -191,6 +191,21 @@ for round in $(seq 1 10); do
   verify_receipt "$IN3/receipts/$VID.json" accepted
 done
 
+# ---- the defaults from [receive] of a workspace's sohoa.ini (the hub runs receive so) ----
+"$SOHOA" init "$TMP/central" --station TW-01 --operator "Người nhận" -q
+mkdir -p "$TMP/central/received"
+cp "$PFX/org-ec.p12" "$PFX/ca.pem" "$TMP/central/"
+sed -i -e 's|^pkcs12 =.*|pkcs12 = org-ec.p12|' -e 's|^pin_env =.*|pin_env = P12PASS|' \
+  -e 's|^trust =.*|trust = ca.pem|' -e 's|^into =.*|into = received|' "$TMP/central/sohoa.ini"
+run_sohoa 0 --workspace "$TMP/central" receive "$P"
+[ -f "$TMP/central/received/receipts/$ID.json" ] ||
+  fail "receive did not take into = received from [receive]: $(ls -R "$TMP/central/received")"
+verify_receipt "$TMP/central/received/receipts/$ID.json" accepted
+# an option on the command line wins over the section
+mkdir -p "$TMP/other-into"
+run_sohoa 0 --workspace "$TMP/central" receive "$P" --into "$TMP/other-into"
+[ -f "$TMP/other-into/receipts/$ID.json" ] || fail "--into did not win over [receive] into"
+
 # ---- in Vietnamese ----
 run_sohoa 0 --lang vi receive "$P" "${R[@]}"
 assert_contains "$OUT" "chấp nhận"

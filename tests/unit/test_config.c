@@ -656,7 +656,18 @@ static const char INIT_TEXT[] =
     "# Receiver's certificate (PEM), packages are encrypted for it / Chứng thư của bên nhận\n"
     "receiver_cert =\n"
     "# Largest volume of a package, in MiB / Dung lượng tối đa của một tệp gói (MiB)\n"
-    "max_volume_mb = 1024\n";
+    "max_volume_mb = 1024\n"
+    "\n"
+    "[receive]\n"
+    "# The receiving organisation's key (PKCS#12), for receive / Khoá của đơn vị nhận\n"
+    "pkcs12 =\n"
+    "# Environment variable holding its passphrase / Biến môi trường chứa mật khẩu\n"
+    "pin_env =\n"
+    "pin_file =\n"
+    "# CA certificates of the senders (PEM) / Chứng thư gốc tin cậy của bên gửi\n"
+    "trust =\n"
+    "# Where accepted packages are extracted / Nơi giải nén các gói được chấp nhận\n"
+    "into =\n";
 
 static void template_is_assembled_from_the_sections(void **state)
 {

@@ -31,6 +31,19 @@ extern const sh_config_section up_config_section;
 /* The [upload] values of cfg; NULL when the program does not list up_config_section. */
 const up_config *up_config_get(const sh_config *cfg);
 
+/* [receive] of sohoa.ini (config.c): the defaults of `sohoa receive` in a workspace, and what the
+ * receiving hub (hub/) runs it with. Paths relative to the workspace root; NULL when unset. */
+typedef struct {
+    char *pkcs12;   /* the receiver's key */
+    char *pin_env;  /* the environment variable holding its passphrase */
+    char *pin_file; /* or the file */
+    char *trust;    /* the senders' CA certificates (PEM) */
+    char *into;     /* where accepted packages are extracted */
+} up_receive_config;
+
+extern const sh_config_section up_receive_config_section;
+const up_receive_config *up_receive_config_get(const sh_config *cfg);
+
 /* A package ID: a ULID (26 characters of Crockford's base 32: 48 bits of milliseconds since
  * 1970, then 80 random bits), so that IDs sort by the time they were made and need no
  * coordination between stations. */
