@@ -449,7 +449,11 @@ static void bind_dossier(sqlite3_stmt *q, const void *p)
     const record_args *a = p;
     sqlite3_bind_text(q, 1, a->doc->org_code, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, a->doc->cccd, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, a->doc->person_name, -1, SQLITE_STATIC);
+    /* The name as written, in NFC: typed or pasted decomposed (NFD), it would not compare equal
+     * to the same name elsewhere, and packages carry it in NFC (docs/package.md). */
+    char *nfc = g_utf8_normalize(a->doc->person_name, -1, G_NORMALIZE_NFC);
+    sqlite3_bind_text(q, 3, nfc ? nfc : a->doc->person_name, -1, SQLITE_TRANSIENT);
+    g_free(nfc);
     sqlite3_bind_text(q, 4, a->folder_rel, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, a->now, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, a->audit_id);

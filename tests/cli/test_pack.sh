@@ -518,6 +518,10 @@ pj = json.load(open(sys.argv[1], encoding="utf-8"))
 names = [d["name"] for d in pj["dossiers"]]
 assert unicodedata.normalize("NFC", sys.argv[2]) in names, names
 EOF
+# and ingest recorded it in NFC in the first place
+nfc=$("$PY" -c 'import unicodedata, sys; print(unicodedata.normalize("NFC", sys.argv[1]))' "$NAME_NFD")
+assert_eq "$(sqlite3 "$WS/.sohoa/ledger.db" "SELECT count(*) FROM dossiers WHERE person_name = '$nfc'")" 1 \
+  "dossiers.person_name of the name typed in NFD, in NFC"
 
 # ---- --out through a symbolic link ----
 O5=93.000.036.001.019
