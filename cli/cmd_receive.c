@@ -122,7 +122,7 @@ static void package_text(const cli_out *o, const up_receive_report *r)
     if (r->status == SH_INPUT)
         cli_say(o, CLI_RESULT, _("%s: NOT READ\n"), id);
     else if (r->accepted)
-        cli_say(o, CLI_RESULT, _("%s (%s): accepted, %d dossiers, %d documents\n"), id,
+        cli_say(o, CLI_RESULT, _("%s (%s): accepted; dossiers: %d, documents: %d\n"), id,
                 r->org ? r->org : "?", r->dossiers, r->documents);
     else
         cli_say(o, CLI_RESULT, _("%s: REJECTED\n"), id);

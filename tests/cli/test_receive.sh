@@ -62,7 +62,7 @@ assert_contains "$ERR" "no-such-folder"
 
 # checked only: nothing written anywhere
 run_sohoa 0 receive "$P" "${R[@]}"
-assert_contains "$OUT" "$ID ($O1): accepted, 2 dossiers, 4 documents"
+assert_contains "$OUT" "$ID ($O1): accepted; dossiers: 2, documents: 4"
 only_in "$IN"
 
 # received: extracted byte for byte, a receipt that verifies
@@ -151,7 +151,7 @@ mapfile -t V < <(ls "$WS"/split/$O1/*.part*-of-*.zip.p7m)
 VID=$(basename "${V[0]}" | cut -c1-26)
 rejected "${V[0]}" receive.volumes.missing
 run_sohoa 0 receive "${V[1]}" "${V[0]}" "${R[@]}" --into "$IN2"
-assert_contains "$OUT" "$VID ($O1): accepted, 2 dossiers, 4 documents"
+assert_contains "$OUT" "$VID ($O1): accepted; dossiers: 2, documents: 4"
 for d in "${NEW[@]}"; do
   for f in "$WS/$d"/*_signed.pdf; do
     cmp -s "$f" "$IN2/$VID/$d/$(basename "$f")" || fail "$d/$(basename "$f") is not extracted byte for byte from the volumes"
