@@ -35,3 +35,19 @@ as_root() {
 export DEBIAN_FRONTEND=noninteractive
 as_root apt-get update -q
 as_root apt-get install -y -q --no-install-recommends "${packages[@]}"
+
+# The receiving hub (hub/, issue 16): curl for its test, Node.js and the npm packages pinned in
+# hub/package-lock.json. @tus/server 2 needs Node.js >= 20.19: this kind of machine comes with
+# Node.js 20 (and its npm); Debian 12's own nodejs is 18, taken only when there is no node at all,
+# and then the hub's test fails saying so.
+hub_apt=()
+command -v curl >/dev/null || hub_apt+=(curl)
+command -v node >/dev/null || hub_apt+=(nodejs)
+command -v npm >/dev/null || hub_apt+=(npm)
+[ ${#hub_apt[@]} -eq 0 ] || as_root apt-get install -y -q --no-install-recommends "${hub_apt[@]}"
+hub_dir="$(cd "$(dirname "$0")/.." && pwd)/hub"
+if [ -f "$hub_dir/package-lock.json" ]; then
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+    echo "sohoa: warning: the hub needs Node.js >= 20.19, this is $(node --version)" >&2
+  npm ci --prefix "$hub_dir" --no-audit --no-fund
+fi
