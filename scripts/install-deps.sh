@@ -8,6 +8,8 @@ packages=(
   libglib2.0-dev libsqlite3-dev libssl-dev libcmocka-dev
   libtiff-dev libpng-dev zlib1g-dev libpoppler-glib-dev libleptonica-dev libjpeg62-turbo-dev libjbig2dec0-dev
   libharfbuzz-dev libp11-kit-dev
+  # the upload's tus client (HTTP and TLS through libcurl with OpenSSL)
+  libcurl4-openssl-dev
   # a real PKCS#11 token for the signing tests, and tools to load keys into it
   softhsm2 opensc libnss3-tools
   sqlite3 python3 procps bc
