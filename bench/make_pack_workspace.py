@@ -12,7 +12,6 @@ only these rows and the files. Standard library only.
 import argparse
 import hashlib
 import os
-import random
 import sqlite3
 import subprocess
 import sys
@@ -39,8 +38,7 @@ def main():
     a = ap.parse_args()
     db = sqlite3.connect(os.path.join(a.ws, ".sohoa", "ledger.db"))
     pages = 5
-    # One PDF per document slot, hard-linked where a later dossier reuses the same bytes would
-    # let the page cache cheat: every file gets its own seed.
+    # Every document gets its own seed: files with the same bytes would let the page cache cheat.
     seed = 0
     types = [(2, "Ly lich dang vien"), (3, "Phieu dang vien"), (5, "Quyet dinh ket nap"),
              (7, "Giay chung nhan"), (9, "Ban tu kiem diem")]
@@ -73,7 +71,6 @@ def main():
                            "output_sha256, cert_sha256, signed_at) VALUES (?, ?, ?, ?, ?, ?)",
                            (rel, digest, signed, digest, "0" * 64, NOW))
     db.commit()
-    random.seed(0)
 
 
 if __name__ == "__main__":

@@ -134,12 +134,7 @@ sh_status up_cipher_sink_finish(up_cipher_sink *s, char sha256[SH_SHA256_HEX_LEN
     uint8_t md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
     SH_IGNORE_RESULT(EVP_DigestFinal_ex(s->sha256, md, &n));
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < n; i++) {
-        sha256[2 * i] = digits[md[i] >> 4];
-        sha256[2 * i + 1] = digits[md[i] & 15];
-    }
-    sha256[2 * n] = '\0';
+    sh_hex(md, n, sha256);
     *bytes = s->bytes;
     return SH_OK;
 }

@@ -21,28 +21,18 @@
 
 #define READ_BUF (1u << 20)
 
-static void hex_of(const uint8_t *md, unsigned n, char *hex)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < n; i++) {
-        hex[2 * i] = digits[md[i] >> 4];
-        hex[2 * i + 1] = digits[md[i] & 15];
-    }
-    hex[2 * n] = '\0';
-}
-
 /* ---- the hash pass ---- */
 
 typedef struct {
     EVP_MD_CTX *sha256, *sha512;
 } hashes;
 
-static bool hashes_init(hashes *h, bool with_sha512)
+static bool hashes_init(hashes *h)
 {
     h->sha256 = EVP_MD_CTX_new();
-    h->sha512 = with_sha512 ? EVP_MD_CTX_new() : NULL;
-    return h->sha256 && EVP_DigestInit_ex(h->sha256, EVP_sha256(), NULL) == 1 &&
-           (!with_sha512 || (h->sha512 && EVP_DigestInit_ex(h->sha512, EVP_sha512(), NULL) == 1));
+    h->sha512 = EVP_MD_CTX_new();
+    return h->sha256 && EVP_DigestInit_ex(h->sha256, EVP_sha256(), NULL) == 1 && h->sha512 &&
+           EVP_DigestInit_ex(h->sha512, EVP_sha512(), NULL) == 1;
 }
 
 static void hashes_free(hashes *h)
@@ -57,11 +47,9 @@ static void hashes_final(hashes *h, char sha256[SH_SHA256_HEX_LEN + 1],
     uint8_t md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
     SH_IGNORE_RESULT(EVP_DigestFinal_ex(h->sha256, md, &n));
-    hex_of(md, n, sha256);
-    if (h->sha512 && sha512) {
-        SH_IGNORE_RESULT(EVP_DigestFinal_ex(h->sha512, md, &n));
-        hex_of(md, n, sha512);
-    }
+    sh_hex(md, n, sha256);
+    SH_IGNORE_RESULT(EVP_DigestFinal_ex(h->sha512, md, &n));
+    sh_hex(md, n, sha512);
 }
 
 /* Open a payload file: a regular file, not through a symbolic link. */
@@ -91,7 +79,7 @@ sh_status up_pack_hash_doc(const char *root, up_pack_doc *doc, char **problem, s
     hashes h;
     uint8_t *buf = malloc(READ_BUF);
     sh_status st = SH_OK;
-    if (!buf || !hashes_init(&h, true)) {
+    if (!buf || !hashes_init(&h)) {
         st = sh_fail(err, SH_INTERNAL, _("out of memory"));
         h.sha256 = h.sha512 = NULL;
     }
