@@ -26,6 +26,8 @@ static sh_status check_operator(const char *value, void *section, sh_error *why)
     return *value ? sh_check_operator_name(value, why) : SH_OK; /* empty: no operator */
 }
 
+static const char *const BOOLEAN_WORDS[] = {"false", "true", NULL};
+
 /* [station] fills sh_config itself. */
 static const sh_config_key STATION_KEYS[] = {
     {.name = "id",
@@ -40,6 +42,14 @@ static const sh_config_key STATION_KEYS[] = {
      .parse = check_operator,
      .comment = "Default operator; --operator overrides it / Người thao tác mặc định; "
                 "--operator thay thế"},
+    {.name = "airgapped",
+     .kind = SH_KEY_CHOICE,
+     .offset = offsetof(sh_config, airgapped),
+     .words = BOOLEAN_WORDS,
+     .hint = N_("write false or true"),
+     .def = "false",
+     .comment = "true: no network here, packages leave on a medium (sohoa export) / true: trạm "
+                "không nối mạng, gói dữ liệu chuyển bằng thiết bị lưu trữ"},
 };
 static const sh_config_section STATION = {
     "station", STATION_KEYS, sizeof STATION_KEYS / sizeof *STATION_KEYS, sizeof(sh_config)};
@@ -450,7 +460,9 @@ static void template_section(GString *t, const sh_config_section *s, const char 
 char *sh_config_template(const char *station_id, const char *operator_name)
 {
     /* Both values were checked: no control characters and no backslash, so no escaping. */
-    const char *station[] = {station_id, operator_name};
+    const char *station[] = {station_id, operator_name, "false"}; /* one per STATION_KEYS */
+    _Static_assert(sizeof station / sizeof *station == sizeof STATION_KEYS / sizeof *STATION_KEYS,
+                   "a value for every [station] key");
     GString *t = g_string_new("# sohoa workspace configuration / Cấu hình không gian làm việc "
                               "sohoa\n"
                               "# Every key is described in docs/configuration.md.\n"

@@ -167,6 +167,49 @@ static const char *const MIGRATIONS[] = {
     "  sha256 TEXT NOT NULL,"  /* of the signed file packed */
     "  PRIMARY KEY (package_id, path));"
     "CREATE INDEX package_documents_by_dossier ON package_documents(dossier);",
+    /* 6: delivery (issue 16). uploads: one row per volume and endpoint, its tus URL stored in
+     * the transaction that starts the transfer, so that a killed run resumes there. transfers:
+     * the log of every attempt, over the network or onto a medium (Quy dinh ket noi D30.2:
+     * who, when, what, the outcome); a row whose outcome is still 'started' is an attempt that
+     * was killed. receipts: the receiver's signed receipts, verified, one per package. */
+    "CREATE TABLE uploads ("
+    "  package_id TEXT NOT NULL REFERENCES packages(id),"
+    "  volume INTEGER NOT NULL,"
+    "  endpoint TEXT NOT NULL," /* the creation URL the volume goes to */
+    "  url TEXT,"               /* the upload's URL once the server made it */
+    "  offset INTEGER NOT NULL DEFAULT 0," /* bytes the server held when last asked */
+    "  length INTEGER NOT NULL,"
+    "  complete INTEGER NOT NULL DEFAULT 0," /* every byte on the server, its digest checked */
+    "  error TEXT,"                          /* the last failure, in words, or NULL */
+    "  updated_at TEXT NOT NULL,"
+    "  PRIMARY KEY (package_id, volume, endpoint));"
+    "CREATE TABLE transfers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  started_at TEXT NOT NULL,"
+    "  ended_at TEXT,"
+    "  station TEXT NOT NULL,"
+    "  operator TEXT NOT NULL,"
+    "  channel TEXT NOT NULL," /* 'tus' or 'medium' */
+    "  target TEXT NOT NULL,"  /* the endpoint, or the medium: UUID, label and folder */
+    "  org_code TEXT NOT NULL,"
+    "  package_id TEXT NOT NULL REFERENCES packages(id),"
+    "  volume INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL DEFAULT 0," /* bytes sent or copied by this attempt */
+    "  outcome TEXT NOT NULL,"            /* started, sent, complete, failed, exported */
+    "  error TEXT,"
+    "  receipt_sha256 TEXT,"
+    "  audit_id INTEGER REFERENCES audit(id));"
+    "CREATE INDEX transfers_by_package ON transfers(package_id, volume);"
+    "CREATE TABLE receipts ("
+    "  package_id TEXT PRIMARY KEY REFERENCES packages(id),"
+    "  verdict TEXT NOT NULL,"  /* accepted or rejected */
+    "  findings TEXT NOT NULL," /* JSON array of the receiver's codes */
+    "  received_at TEXT NOT NULL," /* the receiver's time */
+    "  receiver TEXT NOT NULL,"    /* the signer's subject CN */
+    "  path TEXT NOT NULL UNIQUE," /* .sohoa/receipts/<id>.json, relative to the root */
+    "  sha256 TEXT NOT NULL,"      /* of the JSON as signed */
+    "  stored_at TEXT NOT NULL,"
+    "  audit_id INTEGER REFERENCES audit(id));",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(N_MIGRATIONS == SH_LEDGER_SCHEMA_VERSION, "one migration per schema version");

@@ -27,6 +27,54 @@ static const sh_config_key UPLOAD_KEYS[] = {
      .lo = 1,
      .hi = 1048576,
      .def = "1024"},
+    {.name = "ca_file",
+     .kind = SH_KEY_STRING,
+     .offset = offsetof(up_config, ca_file),
+     .comment = "The receiver's TLS CA (PEM); HTTPS is required except to this machine / Chứng "
+                "thư gốc TLS của máy chủ nhận"},
+    {.name = "client_cert",
+     .kind = SH_KEY_STRING,
+     .offset = offsetof(up_config, client_cert),
+     .comment = "Client certificate (PEM) for mutual TLS, if the receiver asks / Chứng thư máy "
+                "khách cho TLS hai chiều"},
+    {.name = "client_key", .kind = SH_KEY_STRING, .offset = offsetof(up_config, client_key)},
+    {.name = "receiver_trust",
+     .kind = SH_KEY_STRING,
+     .offset = offsetof(up_config, receiver_trust),
+     .comment = "CA (PEM) of the key that signs the receiver's receipts / Chứng thư gốc của "
+                "khoá ký biên nhận"},
+    {.name = "rate_limit",
+     .kind = SH_KEY_INT,
+     .offset = offsetof(up_config, rate_limit_kib),
+     .comment = "Upload speed limit in KiB/s, 0 for none / Giới hạn tốc độ gửi (KiB/s), 0: "
+                "không giới hạn",
+     .lo = 0,
+     .hi = 10485760,
+     .def = "0"},
+    {.name = "chunk_size",
+     .kind = SH_KEY_INT,
+     .offset = offsetof(up_config, chunk_size_kib),
+     .comment = "Bytes per request in KiB: at most this is sent again after a failure / Kích "
+                "thước mỗi lần gửi (KiB)",
+     .lo = 16,
+     .hi = 262144,
+     .def = "8192"},
+    {.name = "stall_seconds",
+     .kind = SH_KEY_INT,
+     .offset = offsetof(up_config, stall_seconds),
+     .comment = "Seconds without progress before a connection is dropped and resumed / Số "
+                "giây không có tiến triển trước khi kết nối lại",
+     .lo = 1,
+     .hi = 3600,
+     .def = "60"},
+    {.name = "give_up_after",
+     .kind = SH_KEY_INT,
+     .offset = offsetof(up_config, give_up_after),
+     .comment = "Seconds of failures in a row before upload stops; the next run resumes / Số "
+                "giây lỗi liên tiếp trước khi dừng",
+     .lo = 1,
+     .hi = 604800,
+     .def = "900"},
 };
 
 const sh_config_section up_config_section = {

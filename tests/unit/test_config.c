@@ -610,6 +610,9 @@ static const char INIT_TEXT[] =
     "id = HN-XA-01\n"
     "# Default operator; --operator overrides it / Người thao tác mặc định; --operator thay thế\n"
     "operator = Nguyễn Văn A\n"
+    "# true: no network here, packages leave on a medium (sohoa export) / true: trạm không nối "
+    "mạng, gói dữ liệu chuyển bằng thiết bị lưu trữ\n"
+    "airgapped = false\n"
     "\n"
     "[naming]\n"
     "# Spaces in document names (Phụ lục 2): allow | forbid / Dấu cách trong tên tài liệu\n"
@@ -657,6 +660,27 @@ static const char INIT_TEXT[] =
     "receiver_cert =\n"
     "# Largest volume of a package, in MiB / Dung lượng tối đa của một tệp gói (MiB)\n"
     "max_volume_mb = 1024\n"
+    "# The receiver's TLS CA (PEM); HTTPS is required except to this machine / Chứng thư gốc TLS "
+    "của máy chủ nhận\n"
+    "ca_file =\n"
+    "# Client certificate (PEM) for mutual TLS, if the receiver asks / Chứng thư máy khách cho TLS "
+    "hai chiều\n"
+    "client_cert =\n"
+    "client_key =\n"
+    "# CA (PEM) of the key that signs the receiver's receipts / Chứng thư gốc của khoá ký biên "
+    "nhận\n"
+    "receiver_trust =\n"
+    "# Upload speed limit in KiB/s, 0 for none / Giới hạn tốc độ gửi (KiB/s), 0: không giới hạn\n"
+    "rate_limit = 0\n"
+    "# Bytes per request in KiB: at most this is sent again after a failure / Kích thước mỗi lần "
+    "gửi (KiB)\n"
+    "chunk_size = 8192\n"
+    "# Seconds without progress before a connection is dropped and resumed / Số giây không có tiến "
+    "triển trước khi kết nối lại\n"
+    "stall_seconds = 60\n"
+    "# Seconds of failures in a row before upload stops; the next run resumes / Số giây lỗi liên "
+    "tiếp trước khi dừng\n"
+    "give_up_after = 900\n"
     "\n"
     "[receive]\n"
     "# The receiving organisation's key (PKCS#12), for receive / Khoá của đơn vị nhận\n"
@@ -677,7 +701,7 @@ static void template_is_assembled_from_the_sections(void **state)
     g_free(text);
     sh_config_use_sections(DEMO_ONLY);
     text = sh_config_template("HN-XA-01", NULL);
-    test_assert_contains(text, "operator = \n\n[demo]\n# How many\ncount = 7\nratio = 1.5\n"
+    test_assert_contains(text, "airgapped = false\n\n[demo]\n# How many\ncount = 7\nratio = 1.5\n"
                                "label = none\nmode = slow\n");
     assert_null(strstr(text, "[validate]"));
     g_free(text);

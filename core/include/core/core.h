@@ -300,6 +300,7 @@ typedef struct {
     /* [station], core's own section */
     char *station_id;
     char *operator_name; /* may be NULL: then --operator is required to change state */
+    int airgapped;       /* 1: no network here (IV.1.2); packages leave on a medium (export) */
     /* The modules' sections, as the program listed them when the configuration was made, and
      * one struct of values for each (values[i] for sections[i]). */
     const sh_config_section *const *sections;
@@ -369,7 +370,7 @@ SH_NODISCARD sh_status sh_check_operator_name(const char *name, sh_error *err);
  */
 typedef struct sh_ledger sh_ledger;
 
-#define SH_LEDGER_SCHEMA_VERSION 5
+#define SH_LEDGER_SCHEMA_VERSION 6
 
 /* Open for writing and migrate to SH_LEDGER_SCHEMA_VERSION. Only `create` (sohoa init) makes a
  * new ledger: without it a ledger that is missing, empty (0 bytes) or holds no schema is refused

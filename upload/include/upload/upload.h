@@ -3,10 +3,10 @@
  * encrypted to the receivers' certificates (CMS AuthEnvelopedData, AES-256-GCM); their full
  * check at the receiving end; their transfer (tus over libcurl, removable media) and receipts.
  *
- * Built so far (issue 15 in progress): package identifiers (here), and the private parts pack
- * and receive will be assembled from: the stored ZIP, written and read as streams (zip_impl.h),
- * the CMS AuthEnvelopedData encrypted and decrypted as streams (envelope_impl.h), the BagIt tag
- * files written and checked (bag_impl.h). */
+ * Private parts: the stored ZIP, written and read as streams (zip_impl.h), the CMS
+ * AuthEnvelopedData encrypted and decrypted as streams (envelope_impl.h), the BagIt tag files
+ * (bag_impl.h), the tus client (tus_impl.h), the volumes to deliver and the transfer log
+ * (deliver_impl.h). */
 #ifndef SOHOA_UPLOAD_H
 #define SOHOA_UPLOAD_H
 
@@ -20,10 +20,18 @@
 
 /* [upload] of sohoa.ini (config.c). Strings are NULL when unset. */
 typedef struct {
-    char *endpoint;      /* the receiving service (issue 16) */
-    char *package_dir;   /* where pack writes packages, relative to the workspace root */
-    char *receiver_cert; /* PEM: the default --to of pack */
-    int max_volume_mb;   /* the default --max-volume, in MiB */
+    char *endpoint;       /* the receiving service's tus creation URL (https://host/files/) */
+    char *package_dir;    /* where pack writes packages, relative to the workspace root */
+    char *receiver_cert;  /* PEM: the default --to of pack */
+    int max_volume_mb;    /* the default --max-volume, in MiB */
+    char *ca_file;        /* the receiver's TLS CA (PEM); NULL: the system's CAs */
+    char *client_cert;    /* PEM, for mutual TLS, or NULL */
+    char *client_key;     /* PEM, or NULL (the key is in client_cert) */
+    char *receiver_trust; /* the CA (PEM) of the receiver's receipt-signing key */
+    int rate_limit_kib;   /* "rate_limit": KiB per second at most, 0 no limit */
+    int chunk_size_kib;   /* "chunk_size": KiB per PATCH */
+    int stall_seconds;    /* no byte moving for this long: the attempt is over, resumed */
+    int give_up_after;    /* seconds of failing in a row before the run stops (exit 1) */
 } up_config;
 
 /* The table of [upload]: a program that reads it lists this section (sh_config_use_sections). */
@@ -159,5 +167,152 @@ typedef struct {
  * full, out of memory). */
 SH_NODISCARD sh_status up_receive(char *const *files, int n_files, const up_receive_options *o,
                                   up_receive_summary *sum, sh_error *err);
+
+/* ---------------------------------------------------------------------------------------------
+ * Delivery (issue 16, docs/upload.md): package volumes sent to the receiver over tus (upload.c),
+ * or copied onto a medium for the air gap (export.c); the receiver's signed receipts fetched or
+ * brought back, verified and stored (receipt.c). Every attempt is logged in the ledger's
+ * transfers table with an audit entry.
+ */
+
+/* A package's stage, as `upload --status` shows it. */
+typedef enum {
+    UP_STAGE_PENDING,  /* nothing sent yet */
+    UP_STAGE_SENDING,  /* some volume started (or exported onto a medium), not all received */
+    UP_STAGE_RECEIVED, /* every volume's bytes on the server, digests checked; no receipt yet */
+    UP_STAGE_ACCEPTED, /* the receiver's ACCEPTED receipt is stored */
+    UP_STAGE_REJECTED, /* its REJECTED receipt is stored */
+} up_stage;
+
+/* "pending", "sending", "received", "accepted", "rejected": stable words for JSON. */
+const char *up_stage_word(up_stage s);
+
+/* A receipt once verified and stored (receipt.c). */
+typedef struct {
+    const char *package;  /* the package ID */
+    const char *org;      /* the organisation code the package was packed for */
+    bool accepted;        /* the verdict */
+    const char *const *findings; /* the receiver's codes, NULL-terminated (rejected) */
+    const char *receiver; /* the receipt signer's subject CN */
+    const char *path;     /* .sohoa/receipts/<id>.json, absolute */
+    char sha256[SH_SHA256_HEX_LEN + 1]; /* of the receipt's JSON */
+    bool stored_now;      /* false: the same receipt was stored before (nothing changed) */
+} up_receipt_report;
+
+typedef void (*up_receipt_fn)(const up_receipt_report *r, void *ctx);
+
+typedef struct {
+    const sh_workspace *ws;
+    sh_ledger *ledger; /* open for writing */
+    const sh_actor *actor;
+    X509_STORE *trust; /* [upload] receiver_trust: the anchors of the receipt's signature */
+} up_receipt_options;
+
+/* Verify a receipt brought by source (a URL or a file, for messages and the audit entry):
+ * json[0..json_len) is sohoa-receipt/1 (bounded: 1 MiB), p7s its detached CMS signature, which
+ * must verify against o->trust; it must name a package this ledger packed, and list the
+ * SHA-256 of every one of its volumes as packed. Then store it: .sohoa/receipts/<id>.json and
+ * .json.p7s published and recorded (receipts row, audit entry "receipt.store") in one
+ * transaction. A receipt already stored is SH_OK with stored_now false; a different verified
+ * receipt for a package that has one replaces it only when the stored one is rejected and the
+ * new one accepted (a package later received whole), else SH_FINDINGS.
+ * Statuses: SH_OK stored (r filled, valid until the next call), SH_FINDINGS refused (untrusted
+ * or bad signature, another package, another digest, not a receipt: err says which and what to
+ * do), SH_INTERNAL (disk, ledger). */
+SH_NODISCARD sh_status up_receipt_store(const up_receipt_options *o, const char *source,
+                                        const uint8_t *json, size_t json_len, const uint8_t *p7s,
+                                        size_t p7s_len, up_receipt_report *r, sh_error *err);
+
+/* import-receipts: every DIR/<id>.json with its .json.p7s beside it (also DIR/receipts/...),
+ * verified and stored as up_receipt_store does; each reported to fn. Returns the worst status
+ * (SH_FINDINGS when one was refused, each refusal reported through sh_warn), SH_INPUT when
+ * DIR holds no receipt. */
+SH_NODISCARD sh_status up_import_receipts(const char *dir, const up_receipt_options *o,
+                                          up_receipt_fn fn, void *ctx, int *stored,
+                                          sh_error *err);
+
+/* One volume's delivery, as upload and export report it. */
+typedef struct {
+    const char *package, *org;
+    int volume, volumes;
+    const char *path;  /* the .zip.p7m, absolute */
+    uint64_t bytes;    /* its size */
+    uint64_t sent;     /* bytes sent (copied) in this run, retransmissions included */
+    bool resumed;      /* continued an upload an earlier run started */
+    bool already;      /* nothing to send: the server held every byte, or a receipt exists */
+    up_stage stage;    /* the package's stage after this volume */
+    const char *error; /* why it failed, or NULL */
+    const char *target; /* the endpoint, or the copy on the medium */
+} up_delivery_report;
+
+typedef void (*up_delivery_fn)(const up_delivery_report *r, void *ctx);
+/* Bytes moving, for a progress bar: of this volume, and of the run's total. */
+typedef void (*up_bytes_fn)(uint64_t done, uint64_t total, void *ctx);
+
+typedef struct {
+    const sh_workspace *ws;
+    sh_ledger *ledger; /* open for writing */
+    const sh_actor *actor;
+    const up_config *cfg;     /* [upload]: TLS files, limits, chunk size... */
+    const char *endpoint;     /* --to, else cfg->endpoint */
+    X509_STORE *trust;        /* receiver_trust, to verify receipts; NULL: none fetched */
+    unsigned backoff_ms;      /* the first backoff, 0: the default (tests shorten it) */
+    up_delivery_fn volume;    /* each volume once done (or failed) */
+    up_receipt_fn receipt;    /* each receipt stored */
+    up_bytes_fn bytes;        /* bytes moving */
+    void *ctx;
+} up_upload_options;
+
+typedef struct {
+    int packages, volumes, sent_volumes, already, failed, receipts;
+    uint64_t bytes_sent;
+} up_delivery_summary;
+
+/* upload: files (package volumes pack made here: their paths, or NULL for every volume of
+ * every package without a receipt) sent with tus, each resumed where an earlier run left it;
+ * then each complete package's receipt fetched, verified and stored. Returns the worst
+ * status: SH_OK, SH_FINDINGS (a receipt refused, a package rejected), SH_INTERNAL with the
+ * network failing for give_up_after seconds (state kept: the next run resumes), SH_USAGE
+ * (configuration), SH_INPUT (a file that is no volume of this ledger, a refusal by the
+ * server). */
+SH_NODISCARD sh_status up_upload(char *const *files, int n_files, const up_upload_options *o,
+                                 up_delivery_summary *sum, sh_error *err);
+
+/* A package as `upload --status` lists it. */
+typedef struct {
+    const char *id, *org;
+    up_stage stage;
+    int volumes;
+    uint64_t bytes;      /* of its volumes */
+    uint64_t bytes_sent; /* held by the server (or copied onto a medium), over its volumes */
+    const char *error;   /* the last failure, or NULL */
+    const char *created_at;
+} up_package_status;
+
+typedef void (*up_status_fn)(const up_package_status *p, void *ctx);
+
+/* Every package of the ledger, oldest first, with its stage (one read transaction). */
+SH_NODISCARD sh_status up_upload_status(sh_ledger *ledger, up_status_fn fn, void *ctx,
+                                        sh_error *err);
+
+typedef struct {
+    const sh_workspace *ws;
+    sh_ledger *ledger; /* open for writing */
+    const sh_actor *actor;
+    const char *to;         /* the mounted medium's folder */
+    up_delivery_fn volume;  /* each volume copied (or failed) */
+    up_bytes_fn bytes;
+    void *ctx;
+} up_export_options;
+
+/* export: files (as for up_upload; NULL: every volume without a receipt) copied into o->to
+ * atomically (a hidden temporary name, fsync, rename, fsync of the folder), each copy read
+ * back and hashed against the ledger's SHA-256, the transfer recorded with the medium's
+ * identity (filesystem UUID and label, when it has them). A copy already there with the right
+ * digest is not copied again. Statuses: SH_OK, SH_USAGE (o->to is no writable folder),
+ * SH_INPUT (a file that is no volume of this ledger), SH_INTERNAL (the medium is full or
+ * failing: the partial copy is removed, nothing half-written stays). */
+SH_NODISCARD sh_status up_export(char *const *files, int n_files, const up_export_options *o,
+                                 up_delivery_summary *sum, sh_error *err);
 
 #endif
