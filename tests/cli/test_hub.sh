@@ -10,12 +10,8 @@
 # receive.decrypt.damaged. Needs hub/node_modules (npm --prefix hub ci; scripts/install-deps.sh).
 . "$(dirname "$0")/lib.sh"
 need_tool node openssl curl cmp sha256sum base64
-HUB=$SOHOA_SOURCE/hub
-[ -d "$HUB/node_modules/@tus/server" ] && [ -d "$HUB/node_modules/tus-js-client" ] ||
-  fail "hub/node_modules is missing: run npm --prefix hub ci (scripts/install-deps.sh does)"
-node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
-  fail "the hub (@tus/server 2) needs Node.js >= 20.19; this is $(node --version)"
 . "$SOHOA_SOURCE/tests/pack_fixture.sh"
+HUB=$SOHOA_SOURCE/hub
 
 # ---- a signed workspace and three packages for the receiver's key ----
 O1=93.000.036.001.015
@@ -48,39 +44,15 @@ cd "$TMP"
 
 # ---- the hub's workspace: [receive] names the receiver's key (relative), its PIN variable, the
 # root the stations' signatures chain to and where packages go ----
-"$SOHOA" init hubws --station HUB-1 --operator "Hub" -q
-mkdir hubws/keys
-cp "$PFX/receiver.p12" hubws/keys/
-set_receive() { # KEY VALUE: in [receive] of hubws/sohoa.ini, appending the section if need be
-  grep -q '^\[receive\]' hubws/sohoa.ini || printf '\n[receive]\n' >>hubws/sohoa.ini
-  awk -v k="$1" -v v="$2" '
-    /^\[/ { if (sec && !done) { print k " = " v; done = 1 } sec = ($0 == "[receive]") }
-    sec && $0 ~ "^" k "[ \t]*=" { if (!done) print k " = " v; done = 1; next }
-    { print }
-    END { if (sec && !done) print k " = " v }' hubws/sohoa.ini >hubws/.ini && mv hubws/.ini hubws/sohoa.ini
-}
-set_receive pkcs12 keys/receiver.p12
-set_receive pin_env HUB_PIN
-set_receive trust "$PFX/ca.pem"
-set_receive into received
-export HUB_PIN=p12-pass
-UP=$TMP/hubws/hub/uploads
-RC=$TMP/hubws/received/receipts
+. "$SOHOA_SOURCE/tests/hub_fixture.sh"
+hub_workspace hubws
+UP=$HUB_UPLOADS
+RC=$HUB_RECEIPTS
 
 # ---- the hub, on a port of its choosing ----
-SOHOA="$SOHOA" SOHOA_HUB_WORKSPACE=$TMP/hubws PORT=0 HOST=127.0.0.1 node "$HUB/server.js" \
-  >"$TMP/hub.log" 2>&1 &
-HUBPID=$!
-trap 'kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null; rm -rf "$TMP"' EXIT
-PORT=
-for _ in $(seq 100); do
-  PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/files/.*|\1|p' "$TMP/hub.log")
-  [ -n "$PORT" ] && break
-  kill -0 "$HUBPID" 2>/dev/null || fail "the hub did not start: $(cat "$TMP/hub.log")"
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "the hub did not say where it listens: $(cat "$TMP/hub.log")"
-URL=http://127.0.0.1:$PORT
+trap 'hub_stop; rm -rf "$TMP"' EXIT
+hub_start
+URL=$HUB_BASE
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" 200 "GET /healthz"
 
 upload() { # FILE: upload it with tus-js-client; its URL in $LOC
