@@ -151,6 +151,7 @@ static void every_key_is_read_into_its_field(void **state)
     const char *text = "[station]\n"
                        "id = QN-07\n"
                        "operator = Trần Thị Bích Ngọc\n"
+                       "airgapped = true\n"
                        "[naming]\n"
                        "spaces = forbid\n"
                        "signed_suffix = .signed\n"
@@ -176,13 +177,22 @@ static void every_key_is_read_into_its_field(void **state)
                        "endpoint = https://example.org/upload\n"
                        "package_dir = out/packages\n"
                        "receiver_cert = receiver.pem\n"
-                       "max_volume_mb = 100000\n";
+                       "max_volume_mb = 100000\n"
+                       "ca_file = hub-ca.pem\n"
+                       "client_cert = station.pem\n"
+                       "client_key = station.key\n"
+                       "receiver_trust = receipts-ca.pem\n"
+                       "rate_limit = 512\n"
+                       "chunk_size = 64\n"
+                       "stall_seconds = 5\n"
+                       "give_up_after = 30\n";
     sh_config cfg;
     sh_error err;
     if (load_text(f, text, &cfg, &err) != SH_OK)
         fail_msg("%s", err.msg);
     assert_string_equal(cfg.station_id, "QN-07");
     assert_string_equal(cfg.operator_name, "Trần Thị Bích Ngọc");
+    assert_int_equal(cfg.airgapped, 1);
     assert_int_equal(NM(cfg)->spaces, NM_SPACES_FORBID);
     assert_string_equal(nm_signed_suffixes[NM(cfg)->signed_suffix], ".signed");
     nm_rules rules; /* what naming, and sign through the CLI, use */
@@ -210,6 +220,14 @@ static void every_key_is_read_into_its_field(void **state)
     assert_string_equal(UP(cfg)->package_dir, "out/packages");
     assert_string_equal(UP(cfg)->receiver_cert, "receiver.pem");
     assert_int_equal(UP(cfg)->max_volume_mb, 100000);
+    assert_string_equal(UP(cfg)->ca_file, "hub-ca.pem");
+    assert_string_equal(UP(cfg)->client_cert, "station.pem");
+    assert_string_equal(UP(cfg)->client_key, "station.key");
+    assert_string_equal(UP(cfg)->receiver_trust, "receipts-ca.pem");
+    assert_int_equal(UP(cfg)->rate_limit_kib, 512);
+    assert_int_equal(UP(cfg)->chunk_size_kib, 64);
+    assert_int_equal(UP(cfg)->stall_seconds, 5);
+    assert_int_equal(UP(cfg)->give_up_after, 30);
     sh_config_free(&cfg);
 }
 
@@ -226,6 +244,11 @@ static void keys_left_out_keep_their_defaults(void **state)
     assert_string_equal(nm_signed_suffixes[NM(cfg)->signed_suffix], "_signed");
     assert_int_equal(VD(cfg)->n_required_types, 2);
     assert_int_equal(UP(cfg)->max_volume_mb, 1024);
+    assert_int_equal(cfg.airgapped, 0); /* a station is networked unless it says otherwise */
+    assert_int_equal(UP(cfg)->chunk_size_kib, 8192);
+    assert_int_equal(UP(cfg)->stall_seconds, 60);
+    assert_int_equal(UP(cfg)->give_up_after, 900);
+    assert_int_equal(UP(cfg)->rate_limit_kib, 0);
     sh_config_free(&cfg);
 }
 
@@ -307,6 +330,7 @@ static void unknown_key_names_file_line_and_key(void **state)
                  "[validate] min_dpl");
     /* A key that exists, but in another section. */
     expect_usage(f, "[station]\nid = HN-01\nmin_dpi = 300\n", 3, "[station] min_dpi");
+    expect_usage(f, "[station]\nid = HN-01\nairgapped = yes\n", 3, "write false or true");
 }
 
 static void unknown_section_names_file_line_and_section(void **state)
