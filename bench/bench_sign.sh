@@ -212,30 +212,15 @@ if [ "$sohoa_ok" = 1 ] && /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
   echo "== the stamp's place: 10 JPEG scans (samples/make_scans.py, A4 300 ppi), median of $repeats =="
   /usr/bin/python3 samples/make_scans.py "$tmp/jpg" --format jpeg --pages 10 --seed 7 >/dev/null
   mkdir -p "$tmp/in/real"
-  /usr/bin/python3 - "$tmp/jpg" "$tmp/in/real" <<'EOF'
-import os, sys
+  PYTHONPATH=tests PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 - "$tmp/jpg" "$tmp/in/real" <<'EOF'
+import os, sys, minipdf
 from PIL import Image
 src, dst = sys.argv[1:3]
 for name in sorted(os.listdir(src)):
     jpg = open(os.path.join(src, name), 'rb').read()
     w, h = Image.open(os.path.join(src, name)).size
-    pw, ph = w * 72 / 300, h * 72 / 300
-    content = b'q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q' % (pw, ph)
-    objs = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-            b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Resources << /XObject '
-            b'<< /Im0 5 0 R >> >> /Contents 4 0 R >>' % (pw, ph),
-            b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream',
-            b'<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB '
-            b'/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n' % (w, h, len(jpg))
-            + jpg + b'\nendstream']
-    data, offs = bytearray(b'%PDF-1.4\n'), []
-    for n, o in enumerate(objs, 1):
-        offs.append(len(data))
-        data += b'%d 0 obj\n' % n + o + b'\nendobj\n'
-    x = len(data)
-    data += b'xref\n0 6\n0000000000 65535 f \n' + b''.join(b'%010d 00000 n \n' % o for o in offs)
-    data += b'trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % x
-    open(os.path.join(dst, name.rsplit('.', 1)[0] + '.pdf'), 'wb').write(data)
+    minipdf.write(os.path.join(dst, name.rsplit('.', 1)[0] + '.pdf'),
+                  minipdf.jpeg_page(jpg, (w, h), (w * 72 / 300, h * 72 / 300)), b'%PDF-1.4\n')
 EOF
   real=("$tmp"/in/real/*.pdf)
   cat "${real[@]}" >/dev/null

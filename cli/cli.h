@@ -135,6 +135,23 @@ SH_NODISCARD sh_status cli_actor(const cli_globals *g, const sh_workspace *ws, s
 SH_NODISCARD sh_status cli_key_source(const sh_config *cfg, const char *command, const char *pkcs12,
                                       const char *module, const char *token, const char *key,
                                       sg_key_source *src, sh_error *err);
+/* Those options' rows in a command's OPTIONS, at its enum's indices p12..pin_file: --pkcs12
+ * FILE and --pkcs11-module LIB with the command's own help (what the key does there;
+ * CLI_PKCS11_MODULE_HELP when nothing more is to be said), then --token, --key, --pin-env and
+ * --pin-file, the same everywhere. */
+#define CLI_PKCS11_MODULE_HELP N_("the token's PKCS#11 module (sohoa.ini: pkcs11_module)")
+#define CLI_KEY_OPTIONS(p12, module, token, key, pin_env, pin_file, p12_help, module_help)         \
+    [p12] = {"pkcs12", 0, CLI_FILE, N_("FILE"), p12_help},                                         \
+    [module] = {"pkcs11-module", 0, CLI_FILE, N_("LIB"), module_help},                             \
+    [token] = {"token", 0, CLI_STRING, N_("LABEL"),                                                \
+               N_("which token, when several are plugged in")},                                    \
+    [key] = {"key", 0, CLI_STRING, N_("LABEL"),                                                    \
+             N_("which key on the token, when it holds several")},                                 \
+    [pin_env] = {"pin-env", 0, CLI_STRING, N_("VAR"),                                              \
+                 N_("read the PIN or passphrase from environment variable VAR")},                  \
+    [pin_file] = {"pin-file", 0, CLI_FILE, N_("FILE"),                                             \
+                  N_("read it from the first line of FILE (mode 600); neither: it is asked on "    \
+                     "the terminal, not shown")}
 
 /* ---- configuration (config.c) ---- */
 
@@ -187,6 +204,9 @@ void cli_say_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The commands (cmd_*.c). */
 extern const cli_command cli_cmd_init, cli_cmd_audit, cli_cmd_catalog, cli_cmd_name, cli_cmd_ingest,
     cli_cmd_document, cli_cmd_validate, cli_cmd_sign, cli_cmd_verify, cli_cmd_pack, cli_cmd_receive;
+extern const cli_command cli_cmd_upload;
+extern const cli_command cli_cmd_import_receipts;
+extern const cli_command cli_cmd_export;
 
 /* The naming rules for a command on `start`: those of the workspace named by --workspace or
  * found above start (the current folder when NULL), else the defaults (or --config). The rules

@@ -30,20 +30,10 @@ static const cli_option OPTIONS[] = {
                  "each further receiver, such as an escrow copy (default: receiver_cert in "
                  "sohoa.ini)"),
               .flags = CLI_REPEAT},
-    [O_PKCS12] = {"pkcs12", 0, CLI_FILE, N_("FILE"),
-                  N_("the organisation's key and certificate in a PKCS#12 file (.p12, .pfx): "
-                     "it signs each package")},
-    [O_MODULE] = {"pkcs11-module", 0, CLI_FILE, N_("LIB"),
-                  N_("the token's PKCS#11 module (sohoa.ini: pkcs11_module)")},
-    [O_TOKEN] = {"token", 0, CLI_STRING, N_("LABEL"),
-                 N_("which token, when several are plugged in")},
-    [O_KEY] = {"key", 0, CLI_STRING, N_("LABEL"),
-               N_("which key on the token, when it holds several")},
-    [O_PIN_ENV] = {"pin-env", 0, CLI_STRING, N_("VAR"),
-                   N_("read the PIN or passphrase from environment variable VAR")},
-    [O_PIN_FILE] = {"pin-file", 0, CLI_FILE, N_("FILE"),
-                    N_("read it from the first line of FILE (mode 600); neither: it is asked on "
-                       "the terminal, not shown")},
+    CLI_KEY_OPTIONS(O_PKCS12, O_MODULE, O_TOKEN, O_KEY, O_PIN_ENV, O_PIN_FILE,
+                    N_("the organisation's key and certificate in a PKCS#12 file (.p12, .pfx): "
+                       "it signs each package"),
+                    CLI_PKCS11_MODULE_HELP),
     [O_OUT] = {"out", 0, CLI_DIR, N_("DIR"),
                N_("where packages go, inside the workspace (default: package_dir in sohoa.ini, "
                   "packages)")},

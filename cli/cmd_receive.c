@@ -14,21 +14,11 @@
 enum { O_PKCS12, O_MODULE, O_TOKEN, O_KEY, O_PIN_ENV, O_PIN_FILE, O_TRUST, O_INTO, O_JSON };
 
 static const cli_option OPTIONS[] = {
-    [O_PKCS12] = {"pkcs12", 0, CLI_FILE, N_("FILE"),
-                  N_("the receiver's key and certificate in a PKCS#12 file (.p12, .pfx): it "
-                     "decrypts the packages and signs the receipts")},
-    [O_MODULE] = {"pkcs11-module", 0, CLI_FILE, N_("LIB"),
-                  N_("a token's PKCS#11 module: not yet usable here, a token's key never leaves "
-                     "it to decrypt")},
-    [O_TOKEN] = {"token", 0, CLI_STRING, N_("LABEL"),
-                 N_("which token, when several are plugged in")},
-    [O_KEY] = {"key", 0, CLI_STRING, N_("LABEL"),
-               N_("which key on the token, when it holds several")},
-    [O_PIN_ENV] = {"pin-env", 0, CLI_STRING, N_("VAR"),
-                   N_("read the PIN or passphrase from environment variable VAR")},
-    [O_PIN_FILE] = {"pin-file", 0, CLI_FILE, N_("FILE"),
-                    N_("read it from the first line of FILE (mode 600); neither: it is asked on "
-                       "the terminal, not shown")},
+    CLI_KEY_OPTIONS(O_PKCS12, O_MODULE, O_TOKEN, O_KEY, O_PIN_ENV, O_PIN_FILE,
+                    N_("the receiver's key and certificate in a PKCS#12 file (.p12, .pfx): it "
+                       "decrypts the packages and signs the receipts"),
+                    N_("a token's PKCS#11 module: not yet usable here, a token's key never leaves "
+                       "it to decrypt")),
     [O_TRUST] = {"trust", 0, CLI_FILE, N_("CA.pem"),
                  N_("the trusted root certificates (PEM) of the senders' signatures: required")},
     [O_INTO] = {"into", 0, CLI_DIR, N_("DIR"),
@@ -203,7 +193,7 @@ static void settings_clear(receive_settings *s)
 
 /* ---- the key */
 
-static sh_status open_signer(const receive_settings *set, char *secret, sg_signer **s,
+static sh_status open_signer(const receive_settings *set, const char *secret, sg_signer **s,
                              sh_error *err)
 {
     sg_signer_options so = {.key = {.pkcs12 = set->pkcs12,
@@ -211,14 +201,8 @@ static sh_status open_signer(const receive_settings *set, char *secret, sg_signe
                                     .token_label = set->token,
                                     .key_label = set->key}};
     sh_status st = sg_signer_prepare(&so, s, err);
-    char *asked = NULL;
-    if (st == SH_OK && !secret && sg_signer_needs_secret(*s)) {
-        st = sg_secret_get(NULL, set->pin_file, _("Passphrase of the key file: "), &asked, err);
-        secret = asked;
-    }
     if (st == SH_OK)
-        st = sg_signer_unlock(*s, secret, err);
-    sg_secret_free(asked);
+        st = sg_signer_unlock_asking(*s, secret, set->pin_file, err);
     return st;
 }
 

@@ -13,19 +13,9 @@
 enum { O_PKCS12, O_MODULE, O_TOKEN, O_KEY, O_PIN_ENV, O_PIN_FILE, O_ORG, O_SEAL, O_FORCE, O_JSON };
 
 static const cli_option OPTIONS[] = {
-    [O_PKCS12] = {"pkcs12", 0, CLI_FILE, N_("FILE"),
-                  N_("the key and certificate in a PKCS#12 file (.p12, .pfx)")},
-    [O_MODULE] = {"pkcs11-module", 0, CLI_FILE, N_("LIB"),
-                  N_("the token's PKCS#11 module (sohoa.ini: pkcs11_module)")},
-    [O_TOKEN] = {"token", 0, CLI_STRING, N_("LABEL"),
-                 N_("which token, when several are plugged in")},
-    [O_KEY] = {"key", 0, CLI_STRING, N_("LABEL"),
-               N_("which key on the token, when it holds several")},
-    [O_PIN_ENV] = {"pin-env", 0, CLI_STRING, N_("VAR"),
-                   N_("read the PIN or passphrase from environment variable VAR")},
-    [O_PIN_FILE] = {"pin-file", 0, CLI_FILE, N_("FILE"),
-                    N_("read it from the first line of FILE (mode 600); neither: it is asked on "
-                       "the terminal, not shown")},
+    CLI_KEY_OPTIONS(O_PKCS12, O_MODULE, O_TOKEN, O_KEY, O_PIN_ENV, O_PIN_FILE,
+                    N_("the key and certificate in a PKCS#12 file (.p12, .pfx)"),
+                    CLI_PKCS11_MODULE_HELP),
     [O_ORG] = {"org", 0, CLI_STRING, N_("NAME"),
                N_("the organisation on the stamp (default: sohoa.ini, else the certificate's "
                   "O)")},

@@ -70,6 +70,9 @@ static const cli_command *const COMMANDS[] = {
     &cli_cmd_verify,
     &cli_cmd_pack,
     &cli_cmd_receive,
+    &cli_cmd_upload,
+    &cli_cmd_import_receipts,
+    &cli_cmd_export,
     &HELP,
     NULL,
 };

@@ -33,6 +33,9 @@ struct sh_progress {
     int shown_percent; /* the highest percentage drawn: never shown lower */
     int columns;       /* of the terminal; 0 when unknown */
     size_t drawn_cols; /* width of the frame on the line now; 0 when the line is clear */
+    bool bytes;        /* counts are bytes: sizes, rate and time left (sh_progress_set_bytes) */
+    int64_t start_ns;  /* when units were first counted: the rate is measured from there */
+    uint64_t start_done;
 };
 
 /* Recursive: a message printed through sh_warn inside a suspend/resume pair takes it again. */
@@ -102,6 +105,26 @@ static int current_percent(const sh_progress *p)
                                      (p->total - p->anchor_done));
 }
 
+/* "45% 12.3 MB/40.0 MB 2.1 MB/s 0:13": sizes, the rate since the first byte and the time left
+ * at that rate (once there is a rate to speak of). Under term_lock. */
+static int byte_counts(const sh_progress *p, uint64_t done, int percent, char *out, size_t size)
+{
+    char *d = g_format_size(done), *t = g_format_size(p->total);
+    int n = snprintf(out, size, "%3d%% %s/%s", percent, d, t);
+    g_free(d);
+    g_free(t);
+    double secs = (double)(now_ns() - p->start_ns) / 1e9;
+    if (p->start_ns && secs >= 0.5 && done > p->start_done && n > 0 && (size_t)n < size) {
+        double rate = (double)(done - p->start_done) / secs;
+        char *r = g_format_size((uint64_t)rate);
+        uint64_t left = rate > 0 ? (uint64_t)((double)(p->total - done) / rate) : 0;
+        n += snprintf(out + n, size - (size_t)n, " %s/s %llu:%02llu", r,
+                      (unsigned long long)(left / 60), (unsigned long long)(left % 60));
+        g_free(r);
+    }
+    return n;
+}
+
 /* Under term_lock. */
 static void draw(sh_progress *p)
 {
@@ -110,9 +133,12 @@ static void draw(sh_progress *p)
     if (percent < p->shown_percent)
         percent = p->shown_percent;
     p->shown_percent = percent;
-    char counts[64];
-    int counts_len = snprintf(counts, sizeof counts, "%3d%% %llu/%llu", percent,
-                              (unsigned long long)done, (unsigned long long)p->total);
+    char counts[128];
+    int counts_len = p->bytes ? byte_counts(p, done, percent, counts, sizeof counts)
+                              : snprintf(counts, sizeof counts, "%3d%% %llu/%llu", percent,
+                                         (unsigned long long)done, (unsigned long long)p->total);
+    if (counts_len < 0 || (size_t)counts_len >= sizeof counts || p->bytes)
+        counts_len = (int)g_utf8_strlen(counts, -1); /* columns: sizes have a no-break space */
     /* "label [####......] 50% 5/10", narrower on a narrow terminal: a frame that wraps could not
      * be redrawn in place. The last column is left free (some terminals wrap on it). */
     size_t label_cols = (size_t)g_utf8_strlen(p->label, -1), keep = label_cols;
@@ -151,6 +177,10 @@ void sh_progress_add(sh_progress *p, uint64_t n)
         return;
     pthread_mutex_lock(&term_lock);
     p->done += n;
+    if (p->bytes && !p->start_ns && n) { /* the first count may be a jump (a resumed upload) */
+        p->start_ns = now_ns();
+        p->start_done = p->done;
+    }
     if (p->enabled && !suspended) {
         int64_t t = now_ns();
         if (t - p->last_draw_ns >= REDRAW_NS) {
@@ -176,6 +206,12 @@ void sh_progress_grow(sh_progress *p, uint64_t n)
 }
 
 bool sh_progress_shown(const sh_progress *p) { return p && p->enabled; }
+
+void sh_progress_set_bytes(sh_progress *p)
+{
+    if (p)
+        p->bytes = true;
+}
 
 void sh_progress_suspend(void)
 {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import { Server, EVENTS } from '@tus/server';
@@ -46,6 +47,31 @@ const EXPIRY_S = Number.parseInt(process.env.SOHOA_HUB_EXPIRY_SECONDS ?? `${7 * 
 const MAX_SIZE = Number.parseInt(process.env.SOHOA_HUB_MAX_SIZE ?? `${16 * 1024 ** 3}`, 10);
 if (!Number.isInteger(PORT) || PORT < 0 || PORT > 65535) fatal(`PORT ${process.env.PORT} is not a port`);
 if (!WS) fatal('set SOHOA_HUB_WORKSPACE to a workspace made by `sohoa init`');
+
+// HTTPS when a certificate and its key are given; with a client CA, mutual TLS as well.
+const TLS_CERT = process.env.SOHOA_HUB_TLS_CERT || '';
+const TLS_KEY = process.env.SOHOA_HUB_TLS_KEY || '';
+const CLIENT_CA = process.env.SOHOA_HUB_CLIENT_CA || '';
+if (Boolean(TLS_CERT) !== Boolean(TLS_KEY)) fatal('set both SOHOA_HUB_TLS_CERT and SOHOA_HUB_TLS_KEY (PEM files), or neither');
+if (CLIENT_CA && !TLS_CERT) fatal('SOHOA_HUB_CLIENT_CA (mutual TLS) needs HTTPS: set SOHOA_HUB_TLS_CERT and SOHOA_HUB_TLS_KEY too');
+const readPem = (name, file) => {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    return fatal(`cannot read ${name} ${file}: ${e.code ?? e.message}`);
+  }
+};
+const TLS = TLS_CERT
+  ? {
+      cert: readPem('SOHOA_HUB_TLS_CERT', TLS_CERT),
+      key: readPem('SOHOA_HUB_TLS_KEY', TLS_KEY),
+      // Verified by hand in route(): a client without a good certificate gets a 403 that says
+      // why, not a handshake failure its user cannot read.
+      ...(CLIENT_CA ? { ca: readPem('SOHOA_HUB_CLIENT_CA', CLIENT_CA), requestCert: true, rejectUnauthorized: false } : {}),
+    }
+  : null;
+const SCHEME = TLS ? 'https' : 'http';
+const BEHIND_PROXY = process.env.SOHOA_HUB_BEHIND_PROXY === '1';
 const root = path.resolve(WS);
 let ini;
 try {
@@ -141,9 +167,16 @@ const tus = new Server({
   path: '/files',
   datastore: store,
   maxSize: MAX_SIZE,
-  respectForwardedHeaders: process.env.SOHOA_HUB_BEHIND_PROXY === '1',
+  respectForwardedHeaders: BEHIND_PROXY,
   disableTerminationForFinishedUploads: true,
   namingFunction: (_req, metadata) => volumeOf(metadata ?? {}).id,
+  // @tus/server says http unless a trusted proxy's header says otherwise: served over HTTPS
+  // here, the upload URLs must say https.
+  generateUrl: (req, { proto, host, path: base, id }) => {
+    const fwd = req.headers.get('forwarded') ?? '';
+    const told = BEHIND_PROXY && (/proto=https?/i.test(fwd) || ['http', 'https'].includes(req.headers.get('x-forwarded-proto')));
+    return `${told ? proto : SCHEME}://${host}${base}/${id}`;
+  },
   onUploadFinish: async (_req, upload) => {
     await volumeFinished(upload);
     return {};
@@ -278,8 +311,8 @@ const creating = new Set(); // IDs whose creation is in flight
 
 // Absolute URLs as @tus/server makes them: the Host header, or the proxy's when it is trusted.
 function baseUrl(req) {
-  const proxied = process.env.SOHOA_HUB_BEHIND_PROXY === '1';
-  const proto = (proxied && req.headers['x-forwarded-proto']?.split(',')[0].trim()) || 'http';
+  const proxied = BEHIND_PROXY;
+  const proto = (proxied && req.headers['x-forwarded-proto']?.split(',')[0].trim()) || SCHEME;
   const host = (proxied && req.headers['x-forwarded-host']?.split(',')[0].trim()) || req.headers.host || `${HOST}:${PORT}`;
   return `${proto}://${host}`;
 }
@@ -372,7 +405,20 @@ async function sendReceipt(res, name) {
   res.end(body);
 }
 
+// Mutual TLS: every request, also /healthz and /receipts/, needs a client certificate that
+// chains to SOHOA_HUB_CLIENT_CA. Returns true when it answered (refused).
+function refuseClient(req, res) {
+  if (!CLIENT_CA || req.socket.authorized) return false;
+  const why = req.socket.getPeerCertificate && Object.keys(req.socket.getPeerCertificate()).length
+    ? `the client certificate was not accepted (${req.socket.authorizationError})`
+    : 'no client certificate was sent';
+  log(`refused ${req.method} ${req.url.split('?')[0]} from ${req.socket.remoteAddress}: ${why}`);
+  sendText(res, 403, `${why}: this receiver requires a client certificate issued by its stations' CA (mutual TLS); set client_cert and client_key in the [upload] section of sohoa.ini\n`, { Connection: 'close' });
+  return true;
+}
+
 async function route(req, res) {
+  if (refuseClient(req, res)) return;
   const url = new URL(req.url, 'http://hub');
   const p = url.pathname;
   if (p === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return sendText(res, 200, 'ok\n');
@@ -420,16 +466,26 @@ async function resume() {
 
 tus.on(EVENTS.POST_CREATE, (_req, upload) => log(`upload ${upload.id} created (${upload.size} bytes)`));
 
-const server = http.createServer((req, res) => {
+const handler = (req, res) => {
   route(req, res).catch((e) => {
     log('error', e.message);
     if (!res.headersSent) sendText(res, 500, 'internal error\n');
     else res.destroy();
   });
-});
+};
+// A PATCH of a big chunk on a slow or rate-limited link may take longer than Node's default
+// 5 minutes for a whole request: no limit on the request, but a connection silent for
+// SOHOA_HUB_IDLE_SECONDS is closed (a stalled client must not hold a socket forever).
+const IDLE_S = Number.parseInt(process.env.SOHOA_HUB_IDLE_SECONDS ?? '120', 10);
+if (!Number.isInteger(IDLE_S) || IDLE_S < 0) fatal(`SOHOA_HUB_IDLE_SECONDS ${process.env.SOHOA_HUB_IDLE_SECONDS} is not a number of seconds`);
+const serverOptions = { requestTimeout: 0 };
+const server = TLS ? https.createServer({ ...serverOptions, ...TLS }, handler) : http.createServer(serverOptions, handler);
+server.setTimeout(IDLE_S * 1000);
+server.on('tlsClientError', (e, socket) => log(`TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${e.code ?? e.message}`));
 server.listen(PORT, HOST, async () => {
   const a = server.address();
-  log(`sohoa hub listening on http://${a.address}:${a.port}/files/ (workspace ${root})`);
+  const mtls = CLIENT_CA ? ', client certificates required' : '';
+  log(`sohoa hub listening on ${SCHEME}://${a.address}:${a.port}/files/ (workspace ${root}${mtls})`);
   await sweep().catch((e) => log('sweep', e.message));
   await resume().catch((e) => log('resume', e.message));
 });

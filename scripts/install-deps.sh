@@ -10,6 +10,9 @@ packages=(
   libharfbuzz-dev libp11-kit-dev
   # the upload's tus client (HTTP and TLS through libcurl with OpenSSL)
   libcurl4-openssl-dev
+  # export: the medium's filesystem UUID and label (libblkid); util-linux's unshare and mount for
+  # its tests (a small tmpfs; an ext4 image for the UUID and label)
+  libblkid-dev util-linux mount e2fsprogs
   # a real PKCS#11 token for the signing tests, and tools to load keys into it
   softhsm2 opensc libnss3-tools
   sqlite3 python3 procps bc

@@ -411,18 +411,7 @@ static sh_status open_signer(batch *b, sg_signer **out, sh_error *err)
     sh_status st = sg_signer_prepare(&o->signer, &s, err);
     if (st != SH_OK)
         return st;
-    char *secret = NULL;
-    const char *use = o->signer.secret;
-    if (!use && sg_signer_needs_secret(s)) {
-        st = sg_secret_get(NULL, o->pin_file,
-                           o->signer.key.pkcs12 ? _("Passphrase of the key file: ")
-                                                : _("PIN of the token: "),
-                           &secret, err);
-        use = secret;
-    }
-    if (st == SH_OK)
-        st = sg_signer_unlock(s, use, err);
-    sg_secret_free(secret);
+    st = sg_signer_unlock_asking(s, o->signer.secret, o->pin_file, err);
     if (st != SH_OK) {
         sg_signer_close(s);
         return st;

@@ -370,6 +370,8 @@ bool sg_key_needs_secret(const sg_key_pending *p)
     return p->p12 ? p->p12_needs_passphrase : sg_token_needs_pin(p->token);
 }
 
+bool sg_key_is_file(const sg_key_pending *p) { return p->p12 != NULL; }
+
 sh_status sg_key_unlock(sg_key_pending **pp, const char *secret, sg_key **out, sh_error *err)
 {
     *out = NULL;

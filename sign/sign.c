@@ -94,6 +94,24 @@ sh_status sg_signer_unlock(sg_signer *s, const char *secret, sh_error *err)
     return st;
 }
 
+sh_status sg_signer_unlock_asking(sg_signer *s, const char *secret, const char *pin_file,
+                                  sh_error *err)
+{
+    char *asked = NULL;
+    sh_status st = SH_OK;
+    if (!secret && sg_signer_needs_secret(s)) {
+        st = sg_secret_get(NULL, pin_file,
+                           sg_key_is_file(s->pending) ? _("Passphrase of the key file: ")
+                                                      : _("PIN of the token: "),
+                           &asked, err);
+        secret = asked;
+    }
+    if (st == SH_OK)
+        st = sg_signer_unlock(s, secret, err);
+    sg_secret_free(asked);
+    return st;
+}
+
 sh_status sg_signer_open(const sg_signer_options *o, sg_signer **out, sh_error *err)
 {
     sh_status st = sg_signer_prepare(o, out, err);

@@ -46,6 +46,8 @@ SH_NODISCARD sh_status sg_key_prepare(const sg_key_source *src, sg_key_pending *
 /* False when no secret is needed: a PKCS#12 file without a passphrase, a token that needs no
  * login or has its own PIN pad. */
 bool sg_key_needs_secret(const sg_key_pending *p);
+/* True for a PKCS#12 file (its secret is a passphrase), false for a token (a PIN). */
+bool sg_key_is_file(const sg_key_pending *p);
 /* The rest of sg_key_open. p is used up whatever the outcome (and set to NULL). */
 SH_NODISCARD sh_status sg_key_unlock(sg_key_pending **p, const char *secret, sg_key **out,
                                      sh_error *err);

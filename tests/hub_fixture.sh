@@ -10,6 +10,13 @@
 #                           $TMP/hub.log. Extra environment for it in HUB_ENV (an array of
 #                           NAME=VALUE: SOHOA_HUB_EXPIRY_SECONDS=…, TLS files…).
 #   hub_stop                kill -9 of the hub (as a crash would), waited for
+#   hub_tls_files [DIR]     TLS files for an HTTPS hub in DIR (default $TMP/hub-tls; sets HUB_TLS):
+#                           ca.pem (a test CA), server.pem/.key (for 127.0.0.1 and localhost,
+#                           by ca), client-ca.pem with client.pem/.key (a station, for mutual
+#                           TLS), rogue-ca.pem with rogue-server.pem/.key (the same names, by
+#                           another CA). HTTPS: HUB_ENV=(SOHOA_HUB_TLS_CERT="$HUB_TLS/server.pem"
+#                           SOHOA_HUB_TLS_KEY="$HUB_TLS/server.key"), plus
+#                           SOHOA_HUB_CLIENT_CA="$HUB_TLS/client-ca.pem" for mutual TLS.
 #
 # Needs hub/node_modules (npm --prefix hub ci; scripts/install-deps.sh does) and Node.js >= 20.19.
 
@@ -70,4 +77,37 @@ hub_stop() {
   wait "$HUB_PID" 2>/dev/null || true
   HUB_PID=
   return 0
+}
+
+# _hub_cert DIR NAME CA EXT SUBJECT: an EC P-256 key DIR/NAME.key and certificate DIR/NAME.pem
+# issued by DIR/CA (or self-signed when CA is -), valid from yesterday for 30 days.
+_hub_cert() {
+  local d=$1 name=$2 ca=$3 ext=$4 subj=$5
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/$name.key" 2>/dev/null
+  printf '%b\n' "$ext" >"$d/$name.ext"
+  if [ "$ca" = - ]; then
+    openssl req -new -x509 -key "$d/$name.key" -subj "$subj" -days 30 -extensions v3 \
+      -config <(printf '[req]\ndistinguished_name = dn\n[dn]\n[v3]\n'; cat "$d/$name.ext") \
+      -out "$d/$name.pem" 2>/dev/null
+  else
+    openssl req -new -key "$d/$name.key" -subj "$subj" -out "$d/$name.csr" 2>/dev/null
+    openssl x509 -req -in "$d/$name.csr" -CA "$d/$ca.pem" -CAkey "$d/$ca.key" -CAcreateserial \
+      -days 30 -extfile "$d/$name.ext" -out "$d/$name.pem" 2>/dev/null
+  fi
+  [ -s "$d/$name.pem" ] || fail "hub fixture: openssl made no certificate $d/$name.pem"
+}
+
+hub_tls_files() {
+  HUB_TLS=${1:-$TMP/hub-tls}
+  mkdir -p "$HUB_TLS"
+  local ca='basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign'
+  local srv='basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = IP:127.0.0.1, DNS:localhost'
+  local cli='basicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nextendedKeyUsage = clientAuth'
+  _hub_cert "$HUB_TLS" ca - "$ca" "/O=sohoa tests/CN=Test Receiver CA"
+  _hub_cert "$HUB_TLS" server ca "$srv" "/O=sohoa tests/CN=127.0.0.1"
+  _hub_cert "$HUB_TLS" client-ca - "$ca" "/O=sohoa tests/CN=Test Stations CA"
+  _hub_cert "$HUB_TLS" client client-ca "$cli" "/O=sohoa tests/CN=T-01"
+  _hub_cert "$HUB_TLS" rogue-ca - "$ca" "/O=elsewhere/CN=Another CA"
+  _hub_cert "$HUB_TLS" rogue-server rogue-ca "$srv" "/O=elsewhere/CN=127.0.0.1"
+  chmod 600 "$HUB_TLS"/*.key
 }

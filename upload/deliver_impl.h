@@ -32,8 +32,8 @@ typedef struct {
  * every volume of every package without a receipt, oldest package first, volumes in order.
  * Every volume's file must exist with the recorded size (SH_INPUT otherwise: "pack it again").
  * One read transaction. */
-SH_NODISCARD sh_status up_dv_select(const sh_workspace *ws, sh_ledger *ledger,
-                                    char *const *files, int n, up_dv_list *out, sh_error *err);
+SH_NODISCARD sh_status up_dv_select(const sh_workspace *ws, sh_ledger *ledger, char *const *files,
+                                    int n, up_dv_list *out, sh_error *err);
 void up_dv_list_clear(up_dv_list *l);
 
 /* The transfer log. A row is begun (outcome 'started') in the caller's write transaction, or

@@ -138,29 +138,12 @@ static sh_status check_options(const up_pack_options *o, sh_error *err)
     return SH_OK;
 }
 
-/* The organisation's key, prepared (no secret) and then unlocked. */
+/* The organisation's key, prepared (no secret); sg_signer_unlock_asking unlocks it once there is
+ * something to pack. */
 static sh_status prepare_signer(const up_pack_options *o, sg_signer **out, sh_error *err)
 {
     sg_signer_options so = {.key = o->key};
     return sg_signer_prepare(&so, out, err);
-}
-
-static sh_status unlock_signer(const up_pack_options *o, sg_signer *s, sh_error *err)
-{
-    char *secret = NULL;
-    const char *use = o->secret;
-    sh_status st = SH_OK;
-    if (!use && sg_signer_needs_secret(s)) {
-        st = sg_secret_get(NULL, o->pin_file,
-                           o->key.pkcs12 ? _("Passphrase of the key file: ")
-                                         : _("PIN of the token: "),
-                           &secret, err);
-        use = secret;
-    }
-    if (st == SH_OK)
-        st = sg_signer_unlock(s, use, err);
-    sg_secret_free(secret);
-    return st;
 }
 
 /* ---- the hash and content pass, on every core ---- */
@@ -679,7 +662,7 @@ sh_status up_pack(char *const *paths, int n_paths, const up_pack_options *o, up_
     sum->unchanged = plan.unchanged;
     sh_status worst = sum->held_back ? SH_FINDINGS : SH_OK;
     if (st == SH_OK && !plan_empty(&plan))
-        st = unlock_signer(o, signer, err);
+        st = sg_signer_unlock_asking(signer, o->secret, o->pin_file, err);
     if (st == SH_OK) {
         packer p = {.o = o, .signer = signer, .recipients = certs, .out_dir = out_dir};
         st = pack_plan(&p, &plan, sum, err);

@@ -128,6 +128,45 @@ static sh_status created(up_tus_run *r, bool replaced, sh_error *err)
     return r->o->stored(r->o->stored_ctx, r->url, replaced, err);
 }
 
+/* The answer to a POST for a volume the receiver holds already (the hub keeps one upload per
+ * package volume, and never truncates it): 303, its receipt exists, nothing is to be sent; 409
+ * with the held upload's Location, adopted (stored by the caller) and asked for its offset.
+ * *done: the answer was one of these (else the POST failed as any other request). *again: the
+ * adopted upload was gone by the time of the HEAD: POST once more. */
+static sh_status held(up_tus_run *r, bool replaced, bool *done, bool *again, sh_error *err)
+{
+    *done = *again = false;
+    const char *location = up_tus_header(r, "Location", UP_TUS_URL_MAX);
+    if (r->code == 303) {
+        *done = true;
+        up_tus_succeeded(r);
+        r->res->receipt_ready = r->res->already_complete = true;
+        r->res->offset = r->length;
+        return SH_OK;
+    }
+    if (r->code != 409 || !location)
+        return SH_OK;
+    *done = true;
+    up_tus_succeeded(r);
+    sh_status st = up_tus_resolve(r->o->endpoint, location, r->url, err);
+    if (st != SH_OK)
+        return st;
+    g_strlcpy(r->res->url, r->url, sizeof r->res->url);
+    r->res->adopted = true;
+    /* Stored before the HEAD and the first byte, as a created upload's. */
+    if ((st = r->o->stored(r->o->stored_ctx, r->url, replaced, err)) != SH_OK)
+        return st;
+    bool gone;
+    if ((st = head(r, &gone, err)) != SH_OK)
+        return st;
+    if (gone) {
+        *again = true;
+        return up_tus_wait(r, UP_TUS_TRANSIENT, err);
+    }
+    r->res->already_complete = r->res->offset == r->length;
+    return SH_OK;
+}
+
 /* POST to the endpoint: a new upload of the file's length, its URL stored by the caller. */
 static sh_status create(up_tus_run *r, const up_tus_caps *caps, const char *metadata, bool replaced,
                         sh_error *err)
@@ -159,6 +198,11 @@ static sh_status create(up_tus_run *r, const up_tus_caps *caps, const char *meta
             st = created(r, replaced, err);
             break;
         }
+        bool done, again;
+        if ((st = held(r, replaced, &done, &again, err)) != SH_OK || (done && !again))
+            break;
+        if (again)
+            continue;
         if (out != UP_TUS_WAIT && out != UP_TUS_TRANSIENT) {
             st = up_tus_fail(r, r->o->endpoint, err);
             break;

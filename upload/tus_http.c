@@ -111,6 +111,9 @@ sh_status up_tus_open(up_tus_run *r, sh_error *err)
 
 static void set_method(CURL *c, const char *method, bool with_body, curl_off_t body_len)
 {
+    /* A POST's empty POSTFIELDS would stay set, and libcurl would then not rewind a PATCH body
+     * it retries on a new connection: headers sent, no body, a stall. */
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L); /* back to a plain request, then this one's */
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
     if (strcmp(method, "HEAD") == 0) {

@@ -83,6 +83,10 @@ typedef struct {
     uint64_t bytes_sent;      /* PATCH body bytes sent in this call, retransmissions included */
     bool already_complete;    /* the server held every byte before this call: nothing sent */
     bool created;             /* a new upload was created in this call */
+    bool adopted;             /* the server answered the creation with the upload it holds for
+                               * this volume (409 with Location): resumed there */
+    bool receipt_ready;       /* the server answered the creation with its receipt (303): it
+                               * holds the whole package; nothing sent, already_complete set */
     bool retryable;           /* the failure is the network's or the server's for now: the
                                * caller keeps its state, exits 1, and the next run resumes */
     unsigned retries;         /* attempts that failed and were retried */
@@ -90,7 +94,11 @@ typedef struct {
 
 /* Delivers the file at path. With stored_url (from an earlier run): HEAD, then PATCH from the
  * server's offset; an upload the server no longer knows (404/410) or whose length is not the
- * file's is created anew and reported through o->stored. Without: POST creation.
+ * file's is created anew and reported through o->stored. Without: POST creation. A receiver
+ * that holds the volume already (the hub: one upload per package volume) may answer the POST
+ * with 409 and the held upload's Location: that URL is adopted (reported through o->stored),
+ * then HEAD and PATCH from its offset; or with 303 once it has the package's receipt: nothing is
+ * sent, res->receipt_ready and res->already_complete are set.
  *
  * Statuses:
  * - SH_OK: the server holds every byte (res->offset == res->length).

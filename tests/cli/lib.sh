@@ -54,5 +54,8 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 # scans OUTDIR ARGS...: synthetic scanned pages (samples/make_scans.py).
 scans() { "$PY" "$SOHOA_SOURCE/samples/make_scans.py" "$@" >/dev/null; }
+# testpy ARGS...: $PY with the tests' Python modules importable (tests/minipdf.py: a PDF made of
+# the objects given), and no __pycache__ left in the source tree.
+testpy() { PYTHONPATH="$SOHOA_SOURCE/tests" PYTHONDONTWRITEBYTECODE=1 "$PY" "$@"; }
 
 pass() { echo "PASS ($TEST_NAME)"; }

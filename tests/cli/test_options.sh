@@ -4,7 +4,7 @@
 # in Vietnamese too, and the manual page and bash completion made from the same tables.
 . "$(dirname "$0")/lib.sh"
 
-COMMANDS="init audit catalog name ingest document validate sign verify pack receive help"
+COMMANDS="init audit catalog name ingest document validate sign verify pack receive upload import-receipts export help"
 
 # The completion script lists each command's options and what their values are.
 "$SOHOA" help --completion bash > "$TMP/completion"

@@ -395,20 +395,11 @@ pfx_dossier "$O2" "$PFX_CCCD" "Kiều Văn Script"
 DJ=$PFX_LAST
 pfx_sign "$DJ"
 js=$(find "$DJ" -name '02.*_signed.pdf')
-"$PY" - "$js" <<'EOF'
-import sys
-objs = [b'<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>',
-        b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-        b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
-        b'<< /Type /Action /S /JavaScript /JS (app.alert\\("hi"\\);) >>']
-data, offs = bytearray(b'%PDF-1.7\n'), []
-for n, o in enumerate(objs, 1):
-    offs.append(len(data))
-    data += b'%d 0 obj\n' % n + o + b'\nendobj\n'
-x = len(data)
-data += b'xref\n0 5\n0000000000 65535 f \n' + b''.join(b'%010d 00000 n \n' % o for o in offs)
-data += b'trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % x
-open(sys.argv[1], 'wb').write(data)
+testpy - "$js" <<'EOF'
+import sys, minipdf
+minipdf.write(sys.argv[1], [b'<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>', minipdf.PAGES,
+                            b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
+                            b'<< /Type /Action /S /JavaScript /JS (app.alert\\("hi"\\);) >>'])
 EOF
 sql "UPDATE signatures SET output_sha256 = '$(sha "$js")' WHERE output_path = '$js'"
 pfx_pack 1 --json "$DJ"

@@ -36,12 +36,12 @@ ndossiers=$(((ROUNDS + 6 + 1) * PER_ORG))
 run_sohoa 0 sign -q --pkcs12 "$PFX/org-rsa.p12" --pin-env P12PASS .
 assert_eq "$(find . -name '*_signed.pdf' | wc -l)" "$ndossiers" "signed files"
 
-pack() { "$SOHOA" pack --to "$PFX/other-rsa.pem" --basis "$PFX_BASIS" --pkcs12 "$PFX/org-rsa.p12" \
-  --pin-env P12PASS --max-volume 1M "$@"; }
+PACK=(pack --to "$PFX/other-rsa.pem" --basis "$PFX_BASIS" --pkcs12 "$PFX/org-rsa.p12"
+  --pin-env P12PASS --max-volume 1M)
+pack() { "$SOHOA" "${PACK[@]}" "$@"; }
 # In the background: exec, so that $! is sohoa itself (a function's subshell killed would leave
 # sohoa running, alongside the rerun).
-pack_bg() { exec "$SOHOA" pack --to "$PFX/other-rsa.pem" --basis "$PFX_BASIS" \
-  --pkcs12 "$PFX/org-rsa.p12" --pin-env P12PASS --max-volume 1M "$@"; }
+pack_bg() { exec "$SOHOA" "${PACK[@]}" "$@"; }
 # rerun R: pack the round's organisation again; 0 (or 1, held back), never 4; then all is packed
 rerun() {
   local got=0
@@ -99,8 +99,7 @@ for i in "${!AT[@]}"; do
   dir=packages/$(org "$r")
   got=0
   (strace -f -o /dev/null -e trace=$calls -e inject=$calls:signal=KILL:when="$n" \
-    "$SOHOA" pack -q --to "$PFX/other-rsa.pem" --basis "$PFX_BASIS" --pkcs12 "$PFX/org-rsa.p12" \
-    --pin-env P12PASS --max-volume 1M "$(org "$r")" >"$TMP/killed.out" 2>&1; exit $?) 2>/dev/null || got=$?
+    "$SOHOA" "${PACK[@]}" -q "$(org "$r")" >"$TMP/killed.out" 2>&1; exit $?) 2>/dev/null || got=$?
   [ "$got" = 137 ] || fail "round $r: pack was not killed at $call $n (exit $got): $(cat "$TMP/killed.out")"
   visible=$( (find "$dir" -name '*.zip.p7m' || true) | wc -l)
   temps=$( (find "$dir" -name '.*.tmp-*' || true) | wc -l)

@@ -239,8 +239,8 @@ rm "$A/02.Ly lich dang vien (copy)"* "$(signed "$A2")"
 
 # ---- two sohoa sign on one folder ----
 mkpdf() { # OUT W H [--crop x0 y0 x1 y1] [--rotate R] [--text X Y SIZE TEXT]... [--box X0 Y0 X1 Y1]...
-  "$PY" - "$@" <<'EOF'
-import sys
+  testpy - "$@" <<'EOF'
+import sys, minipdf
 a = sys.argv[1:]
 out, w, h = a[0], float(a[1]), float(a[2])
 crop, rotate, ops, i = None, 0, [], 3
@@ -255,22 +255,9 @@ while i < len(a):
     elif a[i] == '--box':
         x0, y0, x1, y1 = map(float, a[i + 1:i + 5]); i += 5
         ops.append(f'0 g {x0} {y0} {x1 - x0} {y1 - y0} re f')
-content = '\n'.join(ops).encode()
-page = (f'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {w} {h}] '
-        + (f'/CropBox [{" ".join(crop)}] ' if crop else '') + f'/Rotate {rotate} '
-        + '/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>')
-objs = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-        page.encode(), b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream',
-        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>']
-data, offs = bytearray(b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'), []
-for n, o in enumerate(objs, 1):
-    offs.append(len(data))
-    data += b'%d 0 obj\n' % n + o + b'\nendobj\n'
-x = len(data)
-data += b'xref\n0 %d\n0000000000 65535 f \n' % (len(objs) + 1)
-data += b''.join(b'%010d 00000 n \n' % o for o in offs)
-data += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objs) + 1, x)
-open(out, 'wb').write(data)
+extra = (f'/CropBox [{" ".join(crop)}] ' if crop else '') + f'/Rotate {rotate} '
+minipdf.write(out, minipdf.text_page('\n'.join(ops).encode(), f'{w}', f'{h}', extra.encode()),
+              b'%PDF-1.7\n%\xe2\xe3\xcf\xd3\n')
 EOF
 }
 rows_under() { sqlite3 $db "SELECT count(*) || ' ' || count(DISTINCT output_path) FROM signatures WHERE output_path LIKE '$1/%'"; }
@@ -343,8 +330,8 @@ place_check P/form.pdf P/form_signed.pdf
 pdfsig P/form_signed.pdf 2>&1 | grep -q "Signature is Valid." || fail "pdfsig: the stamp moved"
 # The same form as a JPEG scan (one image edge to edge, as ingest writes pages): measured on the
 # JPEG itself, decoded small.
-"$PY" - P/scan.pdf <<'EOF'
-import io, sys
+testpy - P/scan.pdf <<'EOF'
+import io, sys, minipdf
 from PIL import Image, ImageDraw
 img = Image.new('RGB', (2480, 3508), (246, 244, 238))
 d = ImageDraw.Draw(img)
@@ -353,23 +340,7 @@ d.rectangle((1620, 290, 2100, 300), fill=(20, 20, 60))   # the rule under it
 d.rectangle((250, 600, 1500, 640), fill=(20, 20, 60))    # the title, left
 buf = io.BytesIO()
 img.save(buf, 'JPEG', quality=85)
-jpg = buf.getvalue()
-content = b'q 595 0 0 842 0 0 cm /Im0 Do Q'
-objs = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-        b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject '
-        b'<< /Im0 5 0 R >> >> /Contents 4 0 R >>',
-        b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream',
-        b'<< /Type /XObject /Subtype /Image /Width 2480 /Height 3508 /ColorSpace /DeviceRGB '
-        b'/BitsPerComponent 8 /Filter /DCTDecode /Length %d >>\nstream\n' % len(jpg)
-        + jpg + b'\nendstream']
-data, offs = bytearray(b'%PDF-1.4\n'), []
-for n, o in enumerate(objs, 1):
-    offs.append(len(data))
-    data += b'%d 0 obj\n' % n + o + b'\nendobj\n'
-x = len(data)
-data += b'xref\n0 6\n0000000000 65535 f \n' + b''.join(b'%010d 00000 n \n' % o for o in offs)
-data += b'trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % x
-open(sys.argv[1], 'wb').write(data)
+minipdf.write(sys.argv[1], minipdf.jpeg_page(buf.getvalue(), img.size, (595, 842)), b'%PDF-1.4\n')
 EOF
 run_sohoa 0 -v sign --force --pkcs12 "$FX/org-rsa.p12" --pin-env P12PASS --seal "$TMP/seal.png" P/scan.pdf
 assert_contains "$ERR" "the stamp's place measured on the page's JPEG scan"

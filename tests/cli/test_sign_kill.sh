@@ -22,22 +22,9 @@ db=.sohoa/ledger.db
 sql() { sqlite3 -cmd ".timeout 10000" "$@"; }
 # The corner: the kill test is about publishing, not about finding the stamp's place.
 sed -i 's|^stamp_place = .*|stamp_place = fixed|' sohoa.ini
-"$PY" - base.pdf <<'EOF'
-import sys
-content = b'BT /F1 24 Tf 72 700 Td (sohoa kill test) Tj ET'
-objs = [b'<< /Type /Catalog /Pages 2 0 R >>', b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-        b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R '
-        b'>> >> /Contents 4 0 R >>',
-        b'<< /Length %d >>\nstream\n' % len(content) + content + b'\nendstream',
-        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>']
-data, offs = bytearray(b'%PDF-1.7\n'), []
-for n, o in enumerate(objs, 1):
-    offs.append(len(data))
-    data += b'%d 0 obj\n' % n + o + b'\nendobj\n'
-x = len(data)
-data += b'xref\n0 6\n0000000000 65535 f \n' + b''.join(b'%010d 00000 n \n' % o for o in offs)
-data += b'trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % x
-open(sys.argv[1], 'wb').write(data)
+testpy - base.pdf <<'EOF'
+import sys, minipdf
+minipdf.write(sys.argv[1], minipdf.text_page(b'BT /F1 24 Tf 72 700 Td (sohoa kill test) Tj ET'))
 EOF
 
 # Rounds 0..ROUNDS+AT_SIGHT: folders D/rR of FILES files of their own bytes, each with a passing verdict

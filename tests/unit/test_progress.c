@@ -3,7 +3,8 @@
  * the total are handled; concurrent adds from many threads are all counted. A line printed
  * while the bar is shown (sh_progress_suspend/resume, and sh_warn) starts on a blanked line and
  * the bar is drawn again after it; the percentage never goes back when the total grows; on a
- * pseudo-terminal the frame fits the terminal's width. */
+ * pseudo-terminal the frame fits the terminal's width; a bar of bytes shows sizes, the rate and
+ * the time left. */
 #include "testutil.h"
 
 #include <errno.h>
@@ -65,6 +66,30 @@ static int check_frame(const char *frame, const char *label, int percent, unsign
     assert_true(width >= 10);
     assert_int_equal(hashes, width * percent / 100);
     return hashes;
+}
+
+/* Bytes (sh_progress_set_bytes): sizes, then the rate measured from the first count (a resumed
+ * upload's jump is not speed) and the time left at that rate. GLib's sizes have a no-break space
+ * before the unit. */
+static void a_bytes_bar_shows_sizes_rate_and_time_left(void **state)
+{
+    (void)state;
+    memout m;
+    memout_open(&m);
+    sh_progress *p = sh_progress_new_on(m.f, true, "Uploading", 2000000);
+    sh_progress_set_bytes(p);
+    sh_progress_add(p, 500000); /* the jump: drawn without a rate */
+    fflush(m.f);
+    assert_string_equal(last_frame(&m) + strlen("Uploading [") + 30,
+                        "]  25% 500.0\xc2\xa0kB/2.0\xc2\xa0MB");
+    g_usleep(600000);
+    sh_progress_add(p, 500000); /* 500 kB in 0.6 s: about 830 kB/s, 1.2 s left */
+    sh_progress_done(p);
+    memout_close(&m);
+    const char *frame = last_frame(&m);
+    assert_non_null(strstr(frame, "]  50% 1.0\xc2\xa0MB/2.0\xc2\xa0MB "));
+    assert_non_null(strstr(frame, "\xc2\xa0kB/s 0:01\n"));
+    free(m.buf);
 }
 
 static void disabled_bar_writes_nothing(void **state)
@@ -431,6 +456,7 @@ int main(void)
         cmocka_unit_test(the_percentage_never_goes_back_when_the_total_grows),
         cmocka_unit_test(the_frame_fits_a_narrow_terminal),
         cmocka_unit_test(null_is_accepted),
+        cmocka_unit_test(a_bytes_bar_shows_sizes_rate_and_time_left),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

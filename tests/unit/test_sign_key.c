@@ -5,7 +5,9 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pty.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -701,10 +703,14 @@ static void secret_no_terminal(void **state)
     assert_true(test_isolated(ask_without_terminal, NULL));
 }
 
-/* On a pseudo-terminal: the prompt shows, the PIN typed is not echoed, echo is back after. */
-static void secret_from_terminal_without_echo(void **state)
+/* Run child(arg) in a child process on a pseudo-terminal, wait for prompt on its screen, type
+ * typed and a newline; the report the child made (g_free) and, in *screen (g_free), all that
+ * the terminal showed. */
+typedef char *(*pty_child_fn)(const void *arg);
+
+static char *on_terminal(pty_child_fn child, const void *arg, const char *prompt, const char *typed,
+                         char **screen_out)
 {
-    (void)state;
     int pipefd[2];
     assert_int_equal(pipe(pipefd), 0);
     int master = -1;
@@ -713,24 +719,26 @@ static void secret_from_terminal_without_echo(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         close(pipefd[0]);
-        char *s = NULL;
-        sh_error err = {0};
-        sh_status st = sg_secret_get(NULL, NULL, "Mã PIN: ", &s, &err);
-        struct termios after;
-        bool echo_back = tcgetattr(STDIN_FILENO, &after) == 0 && (after.c_lflag & ECHO);
-        char *report = g_strdup_printf("%d %d %s", st, echo_back, s ? s : "(null)");
+        char *report = child(arg);
         ssize_t n = write(pipefd[1], report, strlen(report));
         _exit(n > 0 ? 0 : 1);
     }
     close(pipefd[1]);
     GString *screen = g_string_new(NULL);
     char buf[256];
-    while (!strstr(screen->str, "Mã PIN: ")) {
+    while (!strstr(screen->str, prompt)) {
+        struct pollfd pf = {.fd = master, .events = POLLIN};
+        if (poll(&pf, 1, 20000) != 1) { /* another prompt, or none */
+            kill(pid, SIGKILL);
+            fail_msg("no prompt \"%s\" in 20 s; the terminal shows: %s", prompt, screen->str);
+        }
         ssize_t n = read(master, buf, sizeof buf - 1);
         assert_true(n > 0);
         g_string_append_len(screen, buf, n);
     }
-    assert_int_equal(write(master, "s3cr3t\n", 7), 7);
+    char *line = g_strconcat(typed, "\n", NULL);
+    assert_int_equal(write(master, line, strlen(line)), (ssize_t)strlen(line));
+    g_free(line);
     char report[256] = "";
     ssize_t n = read(pipefd[0], report, sizeof report - 1);
     assert_true(n > 0);
@@ -744,9 +752,126 @@ static void secret_from_terminal_without_echo(void **state)
     waitpid(pid, &status, 0);
     close(master);
     close(pipefd[0]);
+    *screen_out = g_string_free(screen, FALSE);
+    return g_strdup(report);
+}
+
+static char *ask_on_terminal(const void *arg)
+{
+    (void)arg;
+    char *s = NULL;
+    sh_error err = {0};
+    sh_status st = sg_secret_get(NULL, NULL, "Mã PIN: ", &s, &err);
+    struct termios after;
+    bool echo_back = tcgetattr(STDIN_FILENO, &after) == 0 && (after.c_lflag & ECHO);
+    return g_strdup_printf("%d %d %s", st, echo_back, s ? s : "(null)");
+}
+
+/* On a pseudo-terminal: the prompt shows, the PIN typed is not echoed, echo is back after. */
+static void secret_from_terminal_without_echo(void **state)
+{
+    (void)state;
+    char *screen = NULL;
+    char *report = on_terminal(ask_on_terminal, NULL, "Mã PIN: ", "s3cr3t", &screen);
     assert_string_equal(report, "0 1 s3cr3t");
-    assert_null(strstr(screen->str, "s3cr3t"));
-    g_string_free(screen, TRUE);
+    assert_null(strstr(screen, "s3cr3t"));
+    g_free(report);
+    g_free(screen);
+}
+
+/* ---- the signer unlocked with the secret given, the PIN file or the terminal ---- */
+
+/* A signer of src prepared (no stamp), then sg_signer_unlock_asking(secret, pin_file): the
+ * status; the signer's CN in cn (g_free) when it opened, the error in err. */
+static sh_status unlock_asking(const sg_key_source *src, const char *secret, const char *pin_file,
+                               char **cn, sh_error *err)
+{
+    sg_signer_options o = {.key = *src};
+    sg_signer *s = NULL;
+    *cn = NULL;
+    sh_status st = sg_signer_prepare(&o, &s, err); /* no assert: also run in a child */
+    if (st == SH_OK)
+        st = sg_signer_unlock_asking(s, secret, pin_file, err);
+    if (st == SH_OK)
+        *cn = g_strdup(sg_signer_cn(s));
+    sg_signer_close(s);
+    return st;
+}
+
+static void signer_unlock_asking_sources(void **state)
+{
+    (void)state;
+    char *p12 = fxp("org-rsa.p12"), *nopass = fxp("org-rsa-nopass.p12");
+    char *pin = fxp("unlock-pin.txt"), *wrong = fxp("unlock-wrong.txt");
+    char *missing = fxp("no-such-pin.txt");
+    test_write(pin, P12_PASS "\n", strlen(P12_PASS) + 1);
+    test_write(wrong, "not-the-pass\n", 13);
+    assert_int_equal(chmod(pin, 0600) | chmod(wrong, 0600), 0);
+    sg_key_source src = {.pkcs12 = p12}, src_nopass = {.pkcs12 = nopass};
+    sh_error err = {0};
+    char *cn = NULL;
+    /* the secret given wins: the PIN file is not read */
+    assert_int_equal(unlock_asking(&src, P12_PASS, missing, &cn, &err), SH_OK);
+    assert_string_equal(cn, ORG_CN);
+    g_free(cn);
+    /* else the PIN file's first line */
+    assert_int_equal(unlock_asking(&src, NULL, pin, &cn, &err), SH_OK);
+    assert_string_equal(cn, ORG_CN);
+    g_free(cn);
+    assert_int_equal(unlock_asking(&src, NULL, wrong, &cn, &err), SH_INPUT);
+    assert_null(cn);
+    assert_says(err.msg, "wrong passphrase", "org-rsa.p12");
+    /* a PIN file that is not there: SH_USAGE naming it */
+    assert_int_equal(unlock_asking(&src, NULL, missing, &cn, &err), SH_USAGE);
+    assert_null(cn);
+    test_assert_contains(err.msg, missing);
+    /* a key without a passphrase asks nothing and reads no file */
+    assert_int_equal(unlock_asking(&src_nopass, NULL, missing, &cn, &err), SH_OK);
+    assert_string_equal(cn, ORG_CN);
+    g_free(cn);
+    g_free(p12);
+    g_free(nopass);
+    g_free(pin);
+    g_free(wrong);
+    g_free(missing);
+}
+
+static char *unlock_on_terminal(const void *arg)
+{
+    char *cn = NULL;
+    sh_error err = {0};
+    sh_status st = unlock_asking(arg, NULL, NULL, &cn, &err);
+    char *report = g_strdup_printf("%d %s", st, cn ? cn : err.msg);
+    g_free(cn);
+    return report;
+}
+
+/* With neither secret nor PIN file, asked on the terminal: "Passphrase of the key file: " for
+ * a PKCS#12 file, "PIN of the token: " for a token; what is typed unlocks it, unseen. */
+static void signer_unlock_asking_on_terminal(void **state)
+{
+    (void)state;
+    need_softhsm();
+    char *p12 = fxp("org-rsa.p12");
+    sg_key_source file = {.pkcs12 = p12};
+    sg_key_source token = {
+        .pkcs11_module = MODULE, .token_label = "sohoa-test", .key_label = "org-rsa"};
+    const struct {
+        const sg_key_source *src;
+        const char *prompt, *other, *typed;
+    } cases[] = {{&file, "Passphrase of the key file: ", "PIN of the token", P12_PASS},
+                 {&token, "PIN of the token: ", "Passphrase", PIN}};
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *screen = NULL;
+        char *report =
+            on_terminal(unlock_on_terminal, cases[i].src, cases[i].prompt, cases[i].typed, &screen);
+        assert_string_equal(report, "0 " ORG_CN);
+        assert_null(strstr(screen, cases[i].typed));
+        assert_null(strstr(screen, cases[i].other));
+        g_free(report);
+        g_free(screen);
+    }
+    g_free(p12);
 }
 
 int main(void)
@@ -781,6 +906,8 @@ int main(void)
         cmocka_unit_test(secret_file_readable_by_others_warns),
         cmocka_unit_test(secret_no_terminal),
         cmocka_unit_test(secret_from_terminal_without_echo),
+        cmocka_unit_test(signer_unlock_asking_sources),
+        cmocka_unit_test(signer_unlock_asking_on_terminal),
     };
     return cmocka_run_group_tests(tests, make_fixtures, drop_fixtures);
 }

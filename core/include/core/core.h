@@ -244,6 +244,9 @@ sh_progress *sh_progress_new(const char *label, uint64_t total);
 /* For tests and special outputs: draw on `out` when `enabled`. */
 sh_progress *sh_progress_new_on(FILE *out, bool enabled, const char *label, uint64_t total);
 void sh_progress_add(sh_progress *p, uint64_t n);
+/* Count bytes: the bar shows sizes ("12 MB/40 MB"), the rate and the time left (upload, export).
+ * Call right after creating it. */
+void sh_progress_set_bytes(sh_progress *p);
 /* More work found on the way (validate learns page counts as it opens files). */
 void sh_progress_grow(sh_progress *p, uint64_t n);
 /* Draw the final state, end the line, free. NULL is accepted. */

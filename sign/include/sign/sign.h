@@ -77,6 +77,14 @@ bool sg_signer_needs_secret(const sg_signer *s);
 /* Open the key with the secret (NULL: none), read the certificate, make the stamp. On failure
  * the signer stays prepared but cannot sign; close it. */
 SH_NODISCARD sh_status sg_signer_unlock(sg_signer *s, const char *secret, sh_error *err);
+/* sg_signer_unlock with the secret the operator gives, as sign, pack and receive ask it: secret
+ * when not NULL (already read, e.g. from --pin-env); else, when the key needs one, the first
+ * line of pin_file when given (sg_secret_get: a warning when the file can be read by group or
+ * others), else asked on the terminal without echo ("Passphrase of the key file: " or "PIN of
+ * the token: "). A secret read here is wiped before returning. Errors as sg_secret_get's and
+ * sg_signer_unlock's; on failure the signer stays prepared but cannot sign: close it. */
+SH_NODISCARD sh_status sg_signer_unlock_asking(sg_signer *s, const char *secret,
+                                               const char *pin_file, sh_error *err);
 /* sg_signer_prepare then sg_signer_unlock with o->secret. */
 SH_NODISCARD sh_status sg_signer_open(const sg_signer_options *o, sg_signer **out, sh_error *err);
 const char *sg_signer_cn(const sg_signer *s);           /* the certificate's CN, UTF-8 */

@@ -189,14 +189,16 @@ const char *up_stage_word(up_stage s);
 
 /* A receipt once verified and stored (receipt.c). */
 typedef struct {
-    const char *package;  /* the package ID */
-    const char *org;      /* the organisation code the package was packed for */
-    bool accepted;        /* the verdict */
-    const char *const *findings; /* the receiver's codes, NULL-terminated (rejected) */
-    const char *receiver; /* the receipt signer's subject CN */
-    const char *path;     /* .sohoa/receipts/<id>.json, absolute */
+    const char *package;                /* the package ID */
+    const char *org;                    /* the organisation code the package was packed for */
+    bool accepted;                      /* the verdict */
+    const char *const *findings;        /* the receiver's codes, NULL-terminated (rejected) */
+    const char *receiver;               /* the receipt signer's subject CN */
+    const char *path;                   /* .sohoa/receipts/<id>.json, absolute */
     char sha256[SH_SHA256_HEX_LEN + 1]; /* of the receipt's JSON */
-    bool stored_now;      /* false: the same receipt was stored before (nothing changed) */
+    bool stored_now;     /* false: the same receipt was stored before (nothing changed) */
+    const char *source;  /* import-receipts: the file it was read from */
+    const char *refused; /* import-receipts: why it was refused (the rest may be NULL) */
 } up_receipt_report;
 
 typedef void (*up_receipt_fn)(const up_receipt_report *r, void *ctx);
@@ -209,39 +211,50 @@ typedef struct {
 } up_receipt_options;
 
 /* Verify a receipt brought by source (a URL or a file, for messages and the audit entry):
- * json[0..json_len) is sohoa-receipt/1 (bounded: 1 MiB), p7s its detached CMS signature, which
- * must verify against o->trust; it must name a package this ledger packed, and list the
- * SHA-256 of every one of its volumes as packed. Then store it: .sohoa/receipts/<id>.json and
- * .json.p7s published and recorded (receipts row, audit entry "receipt.store") in one
- * transaction. A receipt already stored is SH_OK with stored_now false; a different verified
- * receipt for a package that has one replaces it only when the stored one is rejected and the
- * new one accepted (a package later received whole), else SH_FINDINGS.
- * Statuses: SH_OK stored (r filled, valid until the next call), SH_FINDINGS refused (untrusted
- * or bad signature, another package, another digest, not a receipt: err says which and what to
- * do), SH_INTERNAL (disk, ledger). */
+ * json[0..json_len) is sohoa-receipt/1 (bounded: 1 MiB; parsed strictly: unknown, missing or
+ * repeated keys refused), p7s its detached CMS signature, which must verify against o->trust
+ * (one signer, chain valid now; the receipt's receiver.cert_sha256 must be the signer's); it
+ * must name a package this ledger packed, and list every one of its volumes, each once, with
+ * the SHA-256 and size it was packed with. Then store it: .sohoa/receipts/<id>.json and
+ * .json.p7s published and recorded (receipts row, audit entry "receipt.store", subject the
+ * package's organisation) in one transaction. What is stored already decides:
+ * - the same receipt (same JSON): SH_OK, stored_now false;
+ * - a rejected one, and this one accepted (a package later received whole): replaced, SH_OK;
+ *   the rejected one is kept as .sohoa/receipts/<id>.rejected-<12 hex>.json(.p7s), named in
+ *   the audit entry;
+ * - another receipt with the same verdict (the receiver wrote it again): the stored one stays,
+ *   SH_OK, stored_now false, r describing the stored one (path, sha256);
+ * - an accepted one, and this one rejected: SH_FINDINGS (ask the receiver).
+ * Publications a killed run left for the same receipt are completed first. r is filled on
+ * SH_OK, valid until the next call (one thread at a time).
+ * Statuses: SH_OK, SH_FINDINGS refused (untrusted or bad signature, another package, another
+ * digest, not a receipt: err names the source, says which and what to do), SH_INTERNAL (disk,
+ * ledger). */
 SH_NODISCARD sh_status up_receipt_store(const up_receipt_options *o, const char *source,
                                         const uint8_t *json, size_t json_len, const uint8_t *p7s,
                                         size_t p7s_len, up_receipt_report *r, sh_error *err);
 
-/* import-receipts: every DIR/<id>.json with its .json.p7s beside it (also DIR/receipts/...),
- * verified and stored as up_receipt_store does; each reported to fn. Returns the worst status
- * (SH_FINDINGS when one was refused, each refusal reported through sh_warn), SH_INPUT when
- * DIR holds no receipt. */
+/* import-receipts: every DIR/<id>.json with its .json.p7s beside it (also DIR/receipts/..., as
+ * `sohoa receive --into DIR` leaves them; other files are not looked at), in path order,
+ * verified and stored as up_receipt_store does, after completing what a killed run left
+ * (sh_publish_recover). Each is reported to fn: stored (stored_now), already stored, or refused
+ * (r->refused says why; the other fields but source may be NULL). *stored counts those stored
+ * now. Returns SH_FINDINGS when one was refused, SH_INPUT when DIR cannot be read or holds no
+ * receipt, SH_INTERNAL (disk, ledger: the run stops there). */
 SH_NODISCARD sh_status up_import_receipts(const char *dir, const up_receipt_options *o,
-                                          up_receipt_fn fn, void *ctx, int *stored,
-                                          sh_error *err);
+                                          up_receipt_fn fn, void *ctx, int *stored, sh_error *err);
 
 /* One volume's delivery, as upload and export report it. */
 typedef struct {
     const char *package, *org;
     int volume, volumes;
-    const char *path;  /* the .zip.p7m, absolute */
-    uint64_t bytes;    /* its size */
-    uint64_t sent;     /* bytes sent (copied) in this run, retransmissions included */
-    bool resumed;      /* continued an upload an earlier run started */
-    bool already;      /* nothing to send: the server held every byte, or a receipt exists */
-    up_stage stage;    /* the package's stage after this volume */
-    const char *error; /* why it failed, or NULL */
+    const char *path;   /* the .zip.p7m, absolute */
+    uint64_t bytes;     /* its size */
+    uint64_t sent;      /* bytes sent (copied) in this run, retransmissions included */
+    bool resumed;       /* continued an upload an earlier run started */
+    bool already;       /* nothing to send: the server held every byte, or a receipt exists */
+    up_stage stage;     /* the package's stage after this volume */
+    const char *error;  /* why it failed, or NULL */
     const char *target; /* the endpoint, or the copy on the medium */
 } up_delivery_report;
 
@@ -253,28 +266,34 @@ typedef struct {
     const sh_workspace *ws;
     sh_ledger *ledger; /* open for writing */
     const sh_actor *actor;
-    const up_config *cfg;     /* [upload]: TLS files, limits, chunk size... */
-    const char *endpoint;     /* --to, else cfg->endpoint */
-    X509_STORE *trust;        /* receiver_trust, to verify receipts; NULL: none fetched */
-    unsigned backoff_ms;      /* the first backoff, 0: the default (tests shorten it) */
-    up_delivery_fn volume;    /* each volume once done (or failed) */
-    up_receipt_fn receipt;    /* each receipt stored */
-    up_bytes_fn bytes;        /* bytes moving */
+    const up_config *cfg;  /* [upload]: TLS files, limits, chunk size... */
+    const char *endpoint;  /* --to, else cfg->endpoint */
+    X509_STORE *trust;     /* receiver_trust, to verify receipts; NULL: none fetched */
+    unsigned backoff_ms;   /* the first backoff, 0: the default (tests shorten it) */
+    unsigned receipt_wait; /* seconds to wait for a receipt not served yet, 0: 60 */
+    up_delivery_fn volume; /* each volume once done (or failed) */
+    up_receipt_fn receipt; /* each receipt stored */
+    up_bytes_fn bytes;     /* bytes moving */
     void *ctx;
 } up_upload_options;
 
 typedef struct {
     int packages, volumes, sent_volumes, already, failed, receipts;
     uint64_t bytes_sent;
+    int awaiting;   /* upload: packages received whole whose receipt could not be had yet */
+    bool resumable; /* upload: the run stopped on the network or the receiver (SH_INTERNAL), its
+                     * state kept: the next run resumes (exit 1, not 4) */
 } up_delivery_summary;
 
 /* upload: files (package volumes pack made here: their paths, or NULL for every volume of
  * every package without a receipt) sent with tus, each resumed where an earlier run left it;
  * then each complete package's receipt fetched, verified and stored. Returns the worst
  * status: SH_OK, SH_FINDINGS (a receipt refused, a package rejected), SH_INTERNAL with the
- * network failing for give_up_after seconds (state kept: the next run resumes), SH_USAGE
- * (configuration), SH_INPUT (a file that is no volume of this ledger, a refusal by the
- * server). */
+ * network failing for give_up_after seconds (state kept: the next run resumes; sum->resumable),
+ * SH_USAGE (configuration), SH_INPUT (a file that is no volume of this ledger, a refusal by the
+ * server). A failure of one volume or receipt does not stop the others (the network's, the
+ * configuration's and the ledger's do): err holds the first problem, later ones are reported
+ * through sh_warn as they come. */
 SH_NODISCARD sh_status up_upload(char *const *files, int n_files, const up_upload_options *o,
                                  up_delivery_summary *sum, sh_error *err);
 
@@ -295,23 +314,44 @@ typedef void (*up_status_fn)(const up_package_status *p, void *ctx);
 SH_NODISCARD sh_status up_upload_status(sh_ledger *ledger, up_status_fn fn, void *ctx,
                                         sh_error *err);
 
+/* The medium export writes onto, as the transfer log records it (medium.c). */
+typedef struct {
+    const char *dir;      /* the folder written into, canonical */
+    const char *mount;    /* its filesystem's mount point (/proc/self/mountinfo) */
+    const char *device;   /* the mount's source: /dev/sdb1, or "tmpfs" */
+    const char *fstype;   /* vfat, exfat, ext4, tmpfs... */
+    const char *uuid;     /* the filesystem's UUID; NULL when it has none (tmpfs) */
+    const char *label;    /* its label; NULL when it has none */
+    const char *identity; /* the transfers' target: "TYPE=vfat UUID=... LABEL=... DEVICE=...
+                             MOUNT=... DIR=..." ("TYPE=tmpfs (no UUID) ...") */
+    uint64_t free_bytes;  /* free for this user when the export began */
+    bool workspace_fs;    /* on the workspace's own filesystem: likely no removable medium */
+} up_medium;
+
+typedef void (*up_medium_fn)(const up_medium *m, void *ctx);
+
 typedef struct {
     const sh_workspace *ws;
     sh_ledger *ledger; /* open for writing */
     const sh_actor *actor;
-    const char *to;         /* the mounted medium's folder */
-    up_delivery_fn volume;  /* each volume copied (or failed) */
+    const char *to;        /* the mounted medium's folder */
+    up_medium_fn medium;   /* the medium, once identified, before any copy (or NULL) */
+    up_delivery_fn volume; /* each volume copied (or failed); target: the copy's path */
     up_bytes_fn bytes;
     void *ctx;
 } up_export_options;
 
 /* export: files (as for up_upload; NULL: every volume without a receipt) copied into o->to
- * atomically (a hidden temporary name, fsync, rename, fsync of the folder), each copy read
- * back and hashed against the ledger's SHA-256, the transfer recorded with the medium's
- * identity (filesystem UUID and label, when it has them). A copy already there with the right
- * digest is not copied again. Statuses: SH_OK, SH_USAGE (o->to is no writable folder),
- * SH_INPUT (a file that is no volume of this ledger), SH_INTERNAL (the medium is full or
- * failing: the partial copy is removed, nothing half-written stays). */
+ * as o->to/<the volume's file name> atomically (a hidden temporary name
+ * .<name>.sohoa-tmp-XXXXXX, locked while written, fsync; the copy read back from the medium
+ * and hashed against the ledger's SHA-256; then rename and fsync of the folder), the transfer
+ * recorded with the medium's identity (filesystem UUID and label, when it has them). A copy
+ * already there with the right size and digest is not copied again (already). Temporary
+ * files a killed export left in o->to are removed first; o->to/SHA256SUMS lists every volume
+ * exported there (rewritten atomically). Statuses: SH_OK, SH_USAGE (o->to is no writable
+ * folder, or lies inside the workspace), SH_INPUT (a file that is no volume of this ledger,
+ * or a volume changed since pack), SH_INTERNAL (the medium is full or failing: the
+ * temporary copy is removed, nothing half-written stays; the run stops there). */
 SH_NODISCARD sh_status up_export(char *const *files, int n_files, const up_export_options *o,
                                  up_delivery_summary *sum, sh_error *err);
 
