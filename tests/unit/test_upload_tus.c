@@ -270,7 +270,9 @@ static void test_faults(void **state)
     double t0 = now_s();
     assert_int_equal(up_tus_upload(&o, vol, &md, NULL, &res, &err), SH_OK);
     assert_true(now_s() - t0 < 8.0);
-    assert_int_equal(res.retries, 3); /* drop, stall, 500 waited; 409 and 460 at once */
+    /* stall and 500 waited; 409 and 460 at once; the drop is waited, unless libcurl resent the
+     * chunk itself on a new connection (a reused connection found dead), which is also right. */
+    assert_in_range(res.retries, 2, 3);
     assert_true(res.bytes_sent > SIZE);
     assert_int_equal(log.calls, 1);
     assert_same(srv, res.url, vol);
