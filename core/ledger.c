@@ -175,8 +175,8 @@ static const char *const MIGRATIONS[] = {
     "CREATE TABLE uploads ("
     "  package_id TEXT NOT NULL REFERENCES packages(id),"
     "  volume INTEGER NOT NULL,"
-    "  endpoint TEXT NOT NULL," /* the creation URL the volume goes to */
-    "  url TEXT,"               /* the upload's URL once the server made it */
+    "  endpoint TEXT NOT NULL,"            /* the creation URL the volume goes to */
+    "  url TEXT,"                          /* the upload's URL once the server made it */
     "  offset INTEGER NOT NULL DEFAULT 0," /* bytes the server held when last asked */
     "  length INTEGER NOT NULL,"
     "  complete INTEGER NOT NULL DEFAULT 0," /* every byte on the server, its digest checked */
@@ -202,8 +202,8 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX transfers_by_package ON transfers(package_id, volume);"
     "CREATE TABLE receipts ("
     "  package_id TEXT PRIMARY KEY REFERENCES packages(id),"
-    "  verdict TEXT NOT NULL,"  /* accepted or rejected */
-    "  findings TEXT NOT NULL," /* JSON array of the receiver's codes */
+    "  verdict TEXT NOT NULL,"     /* accepted or rejected */
+    "  findings TEXT NOT NULL,"    /* JSON array of the receiver's codes */
     "  received_at TEXT NOT NULL," /* the receiver's time */
     "  receiver TEXT NOT NULL,"    /* the signer's subject CN */
     "  path TEXT NOT NULL UNIQUE," /* .sohoa/receipts/<id>.json, relative to the root */
