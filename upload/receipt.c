@@ -605,6 +605,12 @@ static sh_status store(storing *s, const uint8_t *json, size_t json_len, const u
 static sh_status judge(const up_receipt_options *o, const char *src, const up_receipt *rc,
                        const char *sha256, ledger_view *v, decision *d, sh_error *err)
 {
+    /* A server answering /receipts/<id> with another package's receipt is not believed. */
+    if (o->expect_package && strcmp(o->expect_package, rc->package) != 0)
+        return sh_fail(err, SH_FINDINGS,
+                       _("the receipt %s is for package %s, not for %s that was asked for: ask "
+                         "the receiver to check its service"),
+                       src, rc->package, o->expect_package);
     sh_status st = sh_ledger_begin_read(o->ledger, err);
     if (st == SH_OK) {
         st = load_view(o->ledger, rc->package, v, err);

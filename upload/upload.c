@@ -223,8 +223,11 @@ static sh_status deliver(run *r, const up_dv_volume *v, bool *receipt_ready, boo
 static sh_status store_receipt(run *r, const char *package, const up_fetched_receipt *f,
                                sh_error *err)
 {
-    up_receipt_options ro = {
-        .ws = r->o->ws, .ledger = r->o->ledger, .actor = r->o->actor, .trust = r->o->trust};
+    up_receipt_options ro = {.ws = r->o->ws,
+                             .ledger = r->o->ledger,
+                             .actor = r->o->actor,
+                             .trust = r->o->trust,
+                             .expect_package = package};
     up_receipt_report rep;
     sh_status st =
         up_receipt_store(&ro, f->url, f->json, f->json_len, f->p7s, f->p7s_len, &rep, err);

@@ -701,6 +701,35 @@ static void unknown_package_is_refused(void **state)
     members_clear(&m);
 }
 
+/* upload asks /receipts/<id> for one package: a valid receipt of another is not stored. */
+static void receipt_of_another_package_than_asked_is_refused(void **state)
+{
+    fx *f = *state;
+    members m;
+    members_of(f, &m, F.receiver);
+    signed_receipt sr = sign_members(&m, F.receiver);
+    up_receipt_options o = {.ws = &f->ws,
+                            .ledger = f->ledger,
+                            .actor = &f->actor,
+                            .trust = F.trust,
+                            .expect_package = f->b};
+    up_receipt_report r;
+    sh_error err;
+    sh_error_clear(&err);
+    assert_int_equal(up_receipt_store(&o, "medium/R.json", (const uint8_t *)sr.json,
+                                      strlen(sr.json), sr.p7s, sr.p7s_len, &r, &err),
+                     SH_FINDINGS);
+    test_assert_contains(err.msg, f->b);
+    assert_int_equal(sql_int(f, "SELECT count(*) FROM receipts"), 0);
+    o.expect_package = f->a; /* the one asked for: stored */
+    assert_int_equal(up_receipt_store(&o, "medium/R.json", (const uint8_t *)sr.json,
+                                      strlen(sr.json), sr.p7s, sr.p7s_len, &r, &err),
+                     SH_OK);
+    assert_int_equal(sql_int(f, "SELECT count(*) FROM receipts"), 1);
+    receipt_free(&sr);
+    members_clear(&m);
+}
+
 static void other_digest_is_refused(void **state)
 {
     fx *f = *state;
@@ -941,12 +970,19 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(accepted_receipt_is_stored),      T(same_receipt_again_changes_nothing),
-        T(rejected_then_accepted_replaces), T(untrusted_signer_is_refused),
-        T(flipped_byte_is_refused),         T(unknown_package_is_refused),
-        T(other_digest_is_refused),         T(malformed_receipts_are_refused),
-        T(malformed_values_are_refused),    T(nulls_where_the_receiver_writes_them_parse),
-        T(killed_replacement_is_healed),    cmocka_unit_test(fuzz_seeds_parse),
+        T(accepted_receipt_is_stored),
+        T(same_receipt_again_changes_nothing),
+        T(rejected_then_accepted_replaces),
+        T(untrusted_signer_is_refused),
+        T(flipped_byte_is_refused),
+        T(unknown_package_is_refused),
+        T(receipt_of_another_package_than_asked_is_refused),
+        T(other_digest_is_refused),
+        T(malformed_receipts_are_refused),
+        T(malformed_values_are_refused),
+        T(nulls_where_the_receiver_writes_them_parse),
+        T(killed_replacement_is_healed),
+        cmocka_unit_test(fuzz_seeds_parse),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -208,6 +208,7 @@ typedef struct {
     sh_ledger *ledger; /* open for writing */
     const sh_actor *actor;
     X509_STORE *trust; /* [upload] receiver_trust: the anchors of the receipt's signature */
+    const char *expect_package; /* the package asked for (upload), or NULL (import: any) */
 } up_receipt_options;
 
 /* Verify a receipt brought by source (a URL or a file, for messages and the audit entry):
