@@ -2,9 +2,11 @@
 #include "core/core.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -262,4 +264,21 @@ char *sh_workspace_relpath(const char *root, const char *path)
         rel = g_strdup(abs + n + 1);
     free(abs);
     return rel;
+}
+
+int sh_workspace_lock(const sh_workspace *ws, const char *name, const char *waiting, sh_error *err)
+{
+    char *file = g_strconcat(name, ".lock", NULL);
+    char *path = g_build_filename(ws->root, SH_WORKSPACE_STATE_DIR, file, NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        sh_fail_errno(err, SH_INTERNAL, errno, _("cannot open %s"), path);
+    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        sh_warn("%s", waiting);
+        while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+            ;
+    }
+    g_free(path);
+    g_free(file);
+    return fd;
 }

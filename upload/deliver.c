@@ -245,6 +245,14 @@ sh_status up_dv_transfer_end(const up_dv_log *log, const up_dv_volume *v, int64_
     return st;
 }
 
+int up_dv_lock(const sh_workspace *ws, sh_error *err)
+{
+    return sh_workspace_lock(ws, "deliver",
+                             _("another sohoa upload or export is running in this workspace: "
+                               "waiting for it to finish"),
+                             err);
+}
+
 sh_status up_dv_close_killed(sh_ledger *ledger, sh_error *err)
 {
     sh_status st = sh_ledger_begin(ledger, err);

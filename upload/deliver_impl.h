@@ -61,7 +61,10 @@ SH_NODISCARD sh_status up_dv_transfer_begin(const up_dv_log *log, const up_dv_vo
 SH_NODISCARD sh_status up_dv_transfer_end(const up_dv_log *log, const up_dv_volume *v, int64_t id,
                                           const char *outcome, uint64_t bytes, const char *error,
                                           const char *receipt_sha256, sh_error *err);
-/* Marks every row still 'started' (a killed run's) as 'interrupted'. */
+/* One delivery (upload or export) at a time per workspace, so that a row still 'started' is
+ * a killed run's: the locked descriptor (close it to unlock), or -1 with err. */
+int up_dv_lock(const sh_workspace *ws, sh_error *err);
+/* Marks every row still 'started' (a killed run's) as 'interrupted'; under up_dv_lock. */
 SH_NODISCARD sh_status up_dv_close_killed(sh_ledger *ledger, sh_error *err);
 
 /* A package's stage from the ledger (uploads, transfers, receipts), inside a read or write

@@ -500,6 +500,9 @@ sh_status up_export(char *const *files, int n_files, const up_export_options *o,
     export_run x = {.o = o, .sum = sum};
     up_dv_list list = {0};
     sh_status st = open_medium(&x, err);
+    int lock = st == SH_OK ? up_dv_lock(o->ws, err) : -1;
+    if (st == SH_OK && lock < 0)
+        st = SH_INTERNAL;
     if (st == SH_OK)
         st = up_dv_select(o->ws, o->ledger, files, files ? n_files : 0, &list, err);
     if (st == SH_OK)
@@ -517,5 +520,7 @@ sh_status up_export(char *const *files, int n_files, const up_export_options *o,
     }
     up_dv_list_clear(&list);
     up_md_clear(&x.m);
+    if (lock >= 0)
+        close(lock);
     return st;
 }

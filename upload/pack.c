@@ -8,8 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <time.h>
@@ -616,29 +614,17 @@ static sh_status pack_plan(packer *p, up_pack_plan *plan, up_pack_summary *sum, 
     return st != SH_OK ? st : worst;
 }
 
-/* One pack at a time per workspace: two runs choosing the same dossiers would pack them twice.
- * The second waits for the first (which it is told), then finds them packed. */
-static int pack_lock(const up_pack_options *o, sh_error *err)
-{
-    char *path = g_build_filename(o->ws->root, SH_WORKSPACE_STATE_DIR, "pack.lock", NULL);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        sh_fail_errno(err, SH_INTERNAL, errno, _("cannot open %s"), path);
-    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        sh_warn(_("another sohoa pack is running in this workspace: waiting for it to finish"));
-        while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
-            ;
-    }
-    g_free(path);
-    return fd;
-}
-
 sh_status up_pack(char *const *paths, int n_paths, const up_pack_options *o, up_pack_summary *sum,
                   sh_error *err)
 {
     memset(sum, 0, sizeof *sum);
     sh_status st = check_options(o, err);
-    int lock = st == SH_OK ? pack_lock(o, err) : -1;
+    /* One pack at a time: two runs choosing the same dossiers would pack them twice. */
+    int lock = st == SH_OK ? sh_workspace_lock(o->ws, "pack",
+                                               _("another sohoa pack is running in this "
+                                                 "workspace: waiting for it to finish"),
+                                               err)
+                           : -1;
     if (st == SH_OK && lock < 0)
         st = SH_INTERNAL;
     X509 *certs[MAX_RECIPIENTS] = {0};

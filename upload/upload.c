@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const up_upload_options *o;
@@ -374,13 +375,19 @@ sh_status up_upload(char *const *files, int n_files, const up_upload_options *o,
                        _("no receiver to upload to: set endpoint in the [upload] section of "
                          "sohoa.ini, or give --to URL"));
     sh_status st = up_tus_check_url(o->endpoint, _("the upload endpoint"), err);
+    int lock = st == SH_OK ? up_dv_lock(o->ws, err) : -1;
+    if (st == SH_OK && lock < 0)
+        st = SH_INTERNAL;
     if (st == SH_OK)
         st = up_dv_close_killed(o->ledger, err);
     up_dv_list list = {0};
     if (st == SH_OK)
         st = up_dv_select(o->ws, o->ledger, files, files ? n_files : 0, &list, err);
-    if (st != SH_OK)
+    if (st != SH_OK) {
+        if (lock >= 0)
+            close(lock);
         return st;
+    }
     run r = {.o = o,
              .endpoint = o->endpoint,
              .log = {.ledger = o->ledger,
@@ -392,5 +399,6 @@ sh_status up_upload(char *const *files, int n_files, const up_upload_options *o,
         r.total += list.v[i].bytes;
     st = upload_all(&r, &list, err);
     up_dv_list_clear(&list);
+    close(lock);
     return st;
 }

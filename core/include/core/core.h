@@ -357,6 +357,10 @@ void sh_workspace_close(sh_workspace *ws);
 /* The path as the ledger knows it: relative to the workspace root (a realpath), symbolic links
  * resolved. NULL when root is NULL or path is outside it (or does not exist). g_free(). */
 char *sh_workspace_relpath(const char *root, const char *path);
+/* One run at a time of a kind of command in a workspace: an exclusive flock on
+ * root/.sohoa/<name>.lock; a second run says `waiting` (sh_warn) and waits for the first. The
+ * locked descriptor (close it to unlock), or -1 with err. */
+int sh_workspace_lock(const sh_workspace *ws, const char *name, const char *waiting, sh_error *err);
 
 /* Make `dir` (created if needed) a workspace: .sohoa/ledger.db with a "workspace.init" audit
  * entry, then sohoa.ini. Refuses an existing workspace, and one nested inside another. On
