@@ -54,22 +54,7 @@ static sh_status receipt_url(const char *endpoint, const char *package, const ch
 
 static void set_tls(CURL *c, const up_tus_options *tls)
 {
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "sohoa/" SOHOA_VERSION);
-    long stall = tls->stall_seconds ? (long)tls->stall_seconds : (long)UP_TUS_STALL_DEFAULT;
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall);
-    if (tls->ca_file) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, tls->ca_file);
-        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-    }
-    if (tls->client_cert)
-        curl_easy_setopt(c, CURLOPT_SSLCERT, tls->client_cert);
-    if (tls->client_key)
-        curl_easy_setopt(c, CURLOPT_SSLKEY, tls->client_key);
+    up_tus_set_connection(c, tls);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_body);
 }
 

@@ -63,6 +63,28 @@ static sh_status check_file(const char *path, const char *what, sh_error *err)
     return SH_OK;
 }
 
+void up_tus_set_connection(CURL *c, const up_tus_options *o)
+{
+    long stall = o->stall_seconds ? (long)o->stall_seconds : (long)UP_TUS_STALL_DEFAULT;
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect could leave HTTPS */
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "sohoa/" SOHOA_VERSION);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall);
+    /* A stall: less than one byte a second, either way, for stall seconds. */
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall);
+    if (o->ca_file) {
+        /* The receiver's CA only: a public CA's certificate for the host is not enough. */
+        curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
+        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    }
+    if (o->client_cert)
+        curl_easy_setopt(c, CURLOPT_SSLCERT, o->client_cert);
+    if (o->client_key)
+        curl_easy_setopt(c, CURLOPT_SSLKEY, o->client_key);
+}
+
 sh_status up_tus_open(up_tus_run *r, sh_error *err)
 {
     const up_tus_options *o = r->o;
@@ -76,27 +98,10 @@ sh_status up_tus_open(up_tus_run *r, sh_error *err)
     CURL *c = r->curl = curl_easy_init();
     if (!c)
         return sh_fail(err, SH_INTERNAL, _("out of memory"));
-    long stall = o->stall_seconds ? (long)o->stall_seconds : (long)UP_TUS_STALL_DEFAULT;
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect could leave HTTPS */
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "sohoa/" SOHOA_VERSION);
+    up_tus_set_connection(c, o);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_msg);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, stall);
-    /* A stall: less than one byte a second, either way, for stall seconds. */
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall);
     if (o->rate_limit)
         curl_easy_setopt(c, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)o->rate_limit);
-    if (o->ca_file) {
-        /* The receiver's CA only: a public CA's certificate for the host is not enough. */
-        curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_file);
-        curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-    }
-    if (o->client_cert)
-        curl_easy_setopt(c, CURLOPT_SSLCERT, o->client_cert);
-    if (o->client_key)
-        curl_easy_setopt(c, CURLOPT_SSLKEY, o->client_key);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body_seen);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_chunk);

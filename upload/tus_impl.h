@@ -157,6 +157,9 @@ typedef struct {
     char problem[256];
 } up_tus_run;
 
+/* What every request to the receiver shares: http(s) only, no redirects, the user agent, the
+ * connect and stall timeouts, the receiver's CA and the client certificate (tus and receipts). */
+void up_tus_set_connection(CURL *c, const up_tus_options *o);
 /* Sets up r->curl for the options (TLS, limits, stall detection); SH_USAGE for bad options. */
 SH_NODISCARD sh_status up_tus_open(up_tus_run *r, sh_error *err);
 /* One request: method (HEAD, OPTIONS, POST, PATCH, DELETE) to url with the tus headers and
