@@ -41,11 +41,28 @@ static int seek_chunk(void *ctx, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
+/* libcurl's own low-speed check averages over its last five seconds, so a stall after a burst
+ * is noticed up to five seconds late; this one counts from the last byte that moved. */
+static bool stall_over(up_tus_run *r, curl_off_t moved)
+{
+    int64_t now = g_get_monotonic_time();
+    if (moved != r->moved || r->moved_at == 0) {
+        r->moved = moved;
+        r->moved_at = now;
+        return false;
+    }
+    unsigned stall = r->o->stall_seconds ? r->o->stall_seconds : UP_TUS_STALL_DEFAULT;
+    r->stalled = now - r->moved_at >= (int64_t)stall * G_USEC_PER_SEC;
+    return r->stalled;
+}
+
 static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
-    (void)dltotal, (void)dlnow, (void)ultotal;
+    (void)dltotal, (void)ultotal;
     up_tus_run *r = ctx;
+    if (stall_over(r, dlnow + ulnow))
+        return 1; /* aborts the request: CURLE_ABORTED_BY_CALLBACK, resumed like a drop */
     if (r->chunk_pos > 0 && r->o->progress && ulnow > 0) {
         uint64_t sent = (uint64_t)ulnow < r->chunk_len ? (uint64_t)ulnow : r->chunk_len;
         r->o->progress(r->o->progress_ctx, r->chunk_offset + sent, r->length);
@@ -155,6 +172,9 @@ sh_status up_tus_perform(up_tus_run *r, const char *method, const char *url,
     r->chunk_pos = 0;
     r->curl_msg[0] = '\0';
     r->body_seen = 0;
+    r->moved = 0;
+    r->moved_at = 0;
+    r->stalled = false;
     r->cc = curl_easy_perform(c);
     r->code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->code);
@@ -193,6 +213,11 @@ static bool curl_broken(CURLcode cc)
 
 up_tus_outcome up_tus_classify(up_tus_run *r)
 {
+    if (r->cc == CURLE_ABORTED_BY_CALLBACK && r->stalled) {
+        g_snprintf(r->problem, sizeof r->problem, _("no data moved for %u s"),
+                   r->o->stall_seconds ? r->o->stall_seconds : UP_TUS_STALL_DEFAULT);
+        return UP_TUS_TRANSIENT;
+    }
     if (r->cc != CURLE_OK) {
         g_strlcpy(r->problem, r->curl_msg[0] ? r->curl_msg : curl_easy_strerror(r->cc),
                   sizeof r->problem);

@@ -146,6 +146,10 @@ typedef struct {
     size_t chunk_len, chunk_pos;
     uint64_t chunk_offset; /* where the chunk starts in the file */
     uint64_t body_seen;    /* response body bytes, dropped */
+    /* the stall timer: bytes moved either way by this request, and when that last changed */
+    curl_off_t moved;
+    int64_t moved_at; /* monotonic microseconds */
+    bool stalled;
     up_tus_result *res;
     /* the last response */
     long code;
