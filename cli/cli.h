@@ -207,6 +207,9 @@ extern const cli_command cli_cmd_init, cli_cmd_audit, cli_cmd_catalog, cli_cmd_n
 extern const cli_command cli_cmd_upload;
 extern const cli_command cli_cmd_import_receipts;
 extern const cli_command cli_cmd_export;
+extern const cli_command cli_cmd_inventory, cli_cmd_plan; /* cmd_inventory.c */
+extern const cli_command cli_cmd_handover;
+extern const cli_command cli_cmd_report;
 
 /* The naming rules for a command on `start`: those of the workspace named by --workspace or
  * found above start (the current folder when NULL), else the defaults (or --config). The rules

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "ingest/ingest.h"
+#include "progress/progress.h"
 #include "sign/sign.h"
 #include "upload/upload.h"
 #include "validate/validate.h"
@@ -15,5 +16,6 @@ const sh_config_section *const cli_config_sections[] = {
     &sg_config_section,
     &up_config_section,
     &up_receive_config_section,
+    &pg_config_section,
     NULL,
 };

@@ -73,6 +73,10 @@ static const cli_command *const COMMANDS[] = {
     &cli_cmd_upload,
     &cli_cmd_import_receipts,
     &cli_cmd_export,
+    &cli_cmd_inventory,
+    &cli_cmd_plan,
+    &cli_cmd_handover,
+    &cli_cmd_report,
     &HELP,
     NULL,
 };

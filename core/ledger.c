@@ -210,6 +210,58 @@ static const char *const MIGRATIONS[] = {
     "  sha256 TEXT NOT NULL,"      /* of the JSON as signed */
     "  stored_at TEXT NOT NULL,"
     "  audit_id INTEGER REFERENCES audit(id));",
+    /* 7: progress (issue 17). imports: each inventory or plan file taken in (its hash is the
+     * version a snapshot names). inventory: the dossiers to digitise, the denominator; a member
+     * is known by the CCCD or, without one, the temporary key the dossier folder carries.
+     * plan: deadlines per organisation prefix, subject group (0: every group) and measure; a
+     * plan import replaces the whole plan. handovers: the paper dossier given to the scan team
+     * and given back (CV1361 IV.6). snapshots: the signed aggregates this station exported, its
+     * sequence numbers only growing. */
+    "CREATE TABLE imports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('inventory', 'plan')),"
+    "  source TEXT NOT NULL," /* the file's name as given */
+    "  sha256 TEXT NOT NULL," /* of the file's bytes */
+    "  rows INTEGER NOT NULL,"
+    "  imported_at TEXT NOT NULL,"
+    "  audit_id INTEGER REFERENCES audit(id));"
+    "CREATE TABLE inventory ("
+    "  org_code TEXT NOT NULL,"
+    "  member_key TEXT NOT NULL," /* the CCCD, or the temporary key of a member without one */
+    "  person_name TEXT NOT NULL,"
+    "  subject_group INTEGER NOT NULL CHECK (subject_group BETWEEN 1 AND 4),"
+    "  import_id INTEGER NOT NULL REFERENCES imports(id)," /* the import that last wrote it */
+    "  PRIMARY KEY (org_code, member_key));"
+    "CREATE TABLE plan ("
+    "  prefix TEXT NOT NULL," /* an organisation code or a prefix of one: "93", "93.000" */
+    "  subject_group INTEGER NOT NULL CHECK (subject_group BETWEEN 0 AND 4),"
+    "  measure TEXT NOT NULL CHECK (measure IN ('complete', 'priority1')),"
+    "  start_date TEXT NOT NULL," /* YYYY-MM-DD: where the plan line starts */
+    "  deadline TEXT NOT NULL,"   /* YYYY-MM-DD: the last day */
+    "  import_id INTEGER NOT NULL REFERENCES imports(id),"
+    "  PRIMARY KEY (prefix, subject_group, measure));"
+    "CREATE TABLE handovers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  org_code TEXT NOT NULL,"
+    "  member_key TEXT NOT NULL,"
+    "  direction TEXT NOT NULL CHECK (direction IN ('receive', 'return')),"
+    "  pages INTEGER,"      /* the paper pages counted, when they were */
+    "  note TEXT,"          /* what the parties noted (missing sheets...) */
+    "  forced_reason TEXT," /* a return before the dossier was accepted (--force) */
+    "  at TEXT NOT NULL,"
+    "  station TEXT NOT NULL,"
+    "  operator TEXT NOT NULL,"
+    "  audit_id INTEGER REFERENCES audit(id));"
+    "CREATE INDEX handovers_by_member ON handovers(org_code, member_key);"
+    "CREATE INDEX handovers_by_time ON handovers(at);"
+    "CREATE TABLE snapshots ("
+    "  seq INTEGER PRIMARY KEY,"    /* 1, 2, ...: never reused, never going down */
+    "  as_of TEXT NOT NULL,"        /* the time the counts are for */
+    "  path TEXT NOT NULL UNIQUE,"  /* the station's copy, relative to the root */
+    "  sha256 TEXT NOT NULL,"       /* of the JSON as signed */
+    "  audit_head TEXT NOT NULL,"   /* the audit chain's last hash, anchored outside */
+    "  created_at TEXT NOT NULL,"
+    "  audit_id INTEGER REFERENCES audit(id));",
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(N_MIGRATIONS == SH_LEDGER_SCHEMA_VERSION, "one migration per schema version");

@@ -13,6 +13,8 @@ packages=(
   # export: the medium's filesystem UUID and label (libblkid); util-linux's unshare and mount for
   # its tests (a small tmpfs; an ext4 image for the UUID and label)
   libblkid-dev util-linux mount e2fsprogs
+  # the supervisors' spreadsheet (report --xlsx), and the independent reader that checks it
+  libxlsxwriter-dev python3-openpyxl
   # a real PKCS#11 token for the signing tests, and tools to load keys into it
   softhsm2 opensc libnss3-tools
   sqlite3 python3 procps bc

@@ -7,7 +7,7 @@ set -euo pipefail
 src=${1:?source folder}
 shift
 fail=0
-declare -A prefix=([core]=sh_ [naming]=nm_ [pdf]=pdf_ [ingest]=in_ [validate]=vd_ [sign]=sg_ [upload]=up_)
+declare -A prefix=([core]=sh_ [naming]=nm_ [pdf]=pdf_ [ingest]=in_ [validate]=vd_ [sign]=sg_ [upload]=up_ [progress]=pg_)
 for pair in "$@"; do
   module=${pair%%=*} lib=${pair#*=}
   p=${prefix[$module]:?no prefix known for module $module: add it here and to docs/architecture.md}

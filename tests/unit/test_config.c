@@ -715,7 +715,21 @@ static const char INIT_TEXT[] =
     "# CA certificates of the senders (PEM) / Chứng thư gốc tin cậy của bên gửi\n"
     "trust =\n"
     "# Where accepted packages are extracted / Nơi giải nén các gói được chấp nhận\n"
-    "into =\n";
+    "into =\n"
+    "\n"
+    "[report]\n"
+    "# A deadline this many working days away is due soon / Số ngày làm việc trước hạn được coi "
+    "là sắp đến hạn\n"
+    "due_soon_days = 5\n"
+    "# Working days of the week / Các ngày làm việc trong tuần\n"
+    "working_days = mon,tue,wed,thu,fri\n"
+    "# Days off, YYYY-MM-DD separated by ; / Các ngày nghỉ lễ (YYYY-MM-DD, cách nhau bởi ;)\n"
+    "holidays =\n"
+    "# A station with no snapshot for this many days is flagged / Số ngày không có số liệu thì "
+    "trạm bị đánh dấu\n"
+    "stale_days = 7\n"
+    "# Counts below this are not shown (0: all shown) / Số liệu nhỏ hơn mức này được ẩn\n"
+    "min_cell = 0\n";
 
 static void template_is_assembled_from_the_sections(void **state)
 {

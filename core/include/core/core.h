@@ -377,7 +377,7 @@ SH_NODISCARD sh_status sh_check_operator_name(const char *name, sh_error *err);
  */
 typedef struct sh_ledger sh_ledger;
 
-#define SH_LEDGER_SCHEMA_VERSION 6
+#define SH_LEDGER_SCHEMA_VERSION 7
 
 /* Open for writing and migrate to SH_LEDGER_SCHEMA_VERSION. Only `create` (sohoa init) makes a
  * new ledger: without it a ledger that is missing, empty (0 bytes) or holds no schema is refused

@@ -1,0 +1,21 @@
+/* sohoa inventory import and sohoa plan import (issue 17): being written. */
+#include "cli.h"
+
+static int run_placeholder(const cli_globals *g, const cli_value *opt, int nargs, char **args)
+{
+    (void)g, (void)opt, (void)nargs, (void)args;
+    return SH_INTERNAL;
+}
+
+static const cli_option NO_OPTIONS[] = {{0}};
+
+const cli_command cli_cmd_inventory = {.name = "inventory",
+                                       .summary = "(being written)",
+                                       .usage = "sohoa inventory",
+                                       .options = NO_OPTIONS,
+                                       .run = run_placeholder};
+const cli_command cli_cmd_plan = {.name = "plan",
+                                  .summary = "(being written)",
+                                  .usage = "sohoa plan",
+                                  .options = NO_OPTIONS,
+                                  .run = run_placeholder};
