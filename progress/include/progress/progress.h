@@ -138,6 +138,10 @@ typedef struct {
     uint64_t rescans;    /* documents superseded by a rescan */
 } pg_rejections;
 
+/* A count below the report's min_cell (but not 0), not shown: null in JSON, "<N" in views.
+ * Snapshots are never suppressed (merge sums exact counts and suppresses at the end). */
+#define PG_SUPPRESSED UINT64_MAX
+
 /* One organisation code, or a prefix of codes rolled up (level = parts: "93" is 1, a full code
  * 5). The whole report is the row with level 0 and org "". */
 typedef struct {
@@ -145,6 +149,7 @@ typedef struct {
     int level;
     uint64_t stage[PG_N_STAGES]; /* dossiers, cumulative as above */
     uint64_t unlisted;           /* dossiers in the ledger that are not on the inventory */
+    uint64_t rejected_dossiers;  /* dossiers with any rejection below ("dossiers.rejected") */
     uint64_t done, in_progress, not_started; /* HD11's result: accepted / between / no paper */
     uint64_t priority1_complete;             /* every priority-1 document accepted */
     uint64_t complete;                       /* every document accepted (= accepted) */
@@ -184,7 +189,7 @@ typedef struct {
     size_t n_rows;
     pg_week *weeks;
     size_t n_weeks;
-    int min_cell; /* counts below it were suppressed: shown as "<N", null in JSON, -1 inside */
+    int min_cell; /* counts 1..min_cell-1 were replaced by PG_SUPPRESSED */
     /* for snapshots and merges (snapshot.c) */
     char station[64];
     int64_t seq;
@@ -212,6 +217,13 @@ typedef struct {
 SH_NODISCARD sh_status pg_report_compute(sh_ledger *l, const sh_actor *actor,
                                          const pg_report_options *o, pg_report **out,
                                          sh_error *err);
+
+/* The stage one dossier has reached (the highest of PG_INVENTORIED..PG_ACCEPTED that holds,
+ * by the same rules as the counts), for handover's "return only after acceptance"; SH_INPUT
+ * when no dossier of that organisation and member is in the ledger or the inventory. */
+SH_NODISCARD sh_status pg_dossier_stage(sh_ledger *l, const pg_report_options *o,
+                                        const char *org_code, const char *member_key,
+                                        pg_stage *reached, sh_error *err);
 
 /* ---- views (view_json.c, view_csv.c, view_html.c, view_xlsx.c) ----
  * Each writes the whole report to path atomically (JSON to a stream); lang "vi" or "en" for
@@ -267,10 +279,10 @@ typedef struct {
 } pg_merge_result;
 void pg_merge_result_clear(pg_merge_result *m);
 
-/* Reads, verifies (each FILE with FILE.p7s against trust, a stack of CA certificates) and sums
+/* Reads, verifies (each FILE with FILE.p7s against trust, sg_trust_load's store) and sums
  * the snapshots. Each file is bounded (size, depth, rows) and refused whole when anything is
  * wrong. SH_FINDINGS when some were refused or flagged, SH_INPUT when none could be used. */
-SH_NODISCARD sh_status pg_merge(char *const *paths, size_t n, STACK_OF(X509) * trust,
+SH_NODISCARD sh_status pg_merge(char *const *paths, size_t n, X509_STORE *trust,
                                 const pg_config *config, const char *now, pg_merge_result *res,
                                 sh_error *err);
 
