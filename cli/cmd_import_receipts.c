@@ -195,8 +195,7 @@ static int run_import_receipts(const cli_globals *g, const cli_value *opt, int n
     X509_STORE_free(trust);
     g_free(trust_file);
     sh_ledger_close(ledger);
-    if (ws.root)
-        sh_workspace_close(&ws);
+    sh_workspace_close(&ws); /* the defaults' values too, outside a workspace */
     g_free(args);
     return status;
 }

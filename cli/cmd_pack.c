@@ -330,8 +330,7 @@ static int run_pack(const cli_globals *g, const cli_value *opt, int nargs, char 
         st == SH_OK ? pack_run(g, opt, nargs, args, secret, &ws, ledger, &err) : cli_report(&err);
     sg_secret_free(secret);
     sh_ledger_close(ledger);
-    if (ws.root)
-        sh_workspace_close(&ws);
+    sh_workspace_close(&ws); /* the defaults' values too, outside a workspace */
     g_free(args);
     return status;
 }

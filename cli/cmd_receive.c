@@ -288,8 +288,7 @@ static int run_receive(const cli_globals *g, const cli_value *opt, int nargs, ch
     sg_signer_close(signer);
     X509_STORE_free(trust);
     settings_clear(&set);
-    if (ws.root)
-        sh_workspace_close(&ws);
+    sh_workspace_close(&ws); /* the defaults' values too, outside a workspace */
     g_free(args);
     return status;
 }

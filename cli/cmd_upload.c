@@ -409,8 +409,7 @@ static int run_upload(const cli_globals *g, const cli_value *opt, int nargs, cha
                          "back with sohoa import-receipts DIR"));
     code = st == SH_OK ? upload_run(g, opt, nargs, args, &ws, ledger, &err) : cli_report(&err);
     sh_ledger_close(ledger);
-    if (ws.root)
-        sh_workspace_close(&ws);
+    sh_workspace_close(&ws); /* the defaults' values too, outside a workspace */
     g_free(args);
     return code;
 }

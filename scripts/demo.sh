@@ -81,14 +81,39 @@ echo "(the test receiver's certificate; the PIN as above):"
 DEMO_PIN=123456 "$sohoa" pack --to "$keys/receiver.pem" --basis "Công văn 1361-CV/BTCTW" \
   --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --token sohoa-test --key org-rsa \
   --pin-env DEMO_PIN
-echo "The receiving side (the province or the central database) checks each package in full,"
-echo "extracts it and signs a receipt (the test receiver's key; its passphrase from RECV_PASS):"
-received=$src/build/demo-received
-rm -rf "$received"
-mkdir -p "$received"
-find packages -name '*.zip.p7m' -print0 | sort -z |
-  RECV_PASS=p12-pass xargs -0 "$sohoa" receive --pkcs12 "$keys/receiver.p12" --pin-env RECV_PASS \
-    --trust "$keys/ca.pem" --into "$received"
+# The receiving side (the province or the central database): a hub on this machine, as
+# tests/hub_fixture.sh starts it — a tus server (@tus/server) that checks each package in full
+# with sohoa receive, extracts it and signs a receipt with the test receiver's key.
+hub=$src/build/demo-hub
+rm -rf "$hub"
+"$sohoa" init "$hub" --station HUB-DEMO --operator "Bên nhận" -q
+mkdir "$hub/keys"
+cp "$keys/receiver.p12" "$hub/keys/"
+for kv in "pkcs12 keys/receiver.p12" "pin_env HUB_PIN" "trust $keys/ca.pem" "into received"; do
+  bash "$src/scripts/ini-set.sh" "$hub/sohoa.ini" receive ${kv%% *} "${kv#* }"
+done
+HUB_PIN=p12-pass SOHOA="$sohoa" SOHOA_HUB_WORKSPACE="$hub" PORT=0 HOST=127.0.0.1 \
+  node "$src/hub/server.js" >"$src/build/demo-hub.log" 2>&1 &
+hub_pid=$!
+trap 'kill "$hub_pid" 2>/dev/null || true' EXIT
+endpoint=
+for _ in $(seq 150); do
+  endpoint=$(grep -o 'http://127\.0\.0\.1:[0-9]*/files/' "$src/build/demo-hub.log" | head -1 || true)
+  [ -n "$endpoint" ] && break
+  kill -0 "$hub_pid" 2>/dev/null || { cat "$src/build/demo-hub.log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$endpoint" ] || { echo "demo: the hub did not start" >&2; exit 1; }
+echo "Deliver the packages to the hub ($endpoint): resumable tus upload, then the hub's signed"
+echo "receipt, verified against the receiver's CA and kept in the ledger:"
+bash "$src/scripts/ini-set.sh" sohoa.ini upload endpoint "$endpoint"
+bash "$src/scripts/ini-set.sh" sohoa.ini upload receiver_trust "$keys/ca.pem"
+"$sohoa" upload --receipt-wait 120
+echo "Where each package stands:"
+"$sohoa" upload --status
+kill "$hub_pid" 2>/dev/null || true
+wait "$hub_pid" 2>/dev/null || true
+trap - EXIT
 "$sohoa" audit show
 "$sohoa" audit verify
-echo "Workspace: $demo; received packages and receipts: $received"
+echo "Workspace: $demo; the hub's workspace, with the received dossiers and receipts: $hub"

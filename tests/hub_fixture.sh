@@ -29,12 +29,7 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
   fail "the hub (@tus/server 2) needs Node.js >= 20.19; this is $(node --version)"
 
 _hub_set_receive() { # KEY VALUE: in [receive] of $HUB_WS/sohoa.ini
-  awk -v k="$1" -v v="$2" '
-    /^\[/ { if (sec && !done) { print k " = " v; done = 1 } sec = ($0 == "[receive]") }
-    sec && $0 ~ "^" k "[ \t]*=" { if (!done) print k " = " v; done = 1; next }
-    { print }
-    END { if (sec && !done) print k " = " v }' "$HUB_WS/sohoa.ini" >"$HUB_WS/.ini" &&
-    mv "$HUB_WS/.ini" "$HUB_WS/sohoa.ini"
+  bash "$SOHOA_SOURCE/scripts/ini-set.sh" "$HUB_WS/sohoa.ini" receive "$1" "$2"
 }
 
 hub_workspace() {

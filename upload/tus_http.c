@@ -306,6 +306,12 @@ sh_status up_tus_wait(up_tus_run *r, up_tus_outcome outcome, sh_error *err)
 
 sh_status up_tus_fail(up_tus_run *r, const char *url, sh_error *err)
 {
+    if (r->cc == CURLE_PEER_FAILED_VERIFICATION && r->o->ca_file)
+        return sh_fail(err, SH_USAGE,
+                       _("cannot use the receiver at %s: %s; its certificate is not issued by "
+                         "the CA in %s (ca_file in the [upload] section of sohoa.ini): check the "
+                         "endpoint, or ask the receiver's operator for their CA certificate"),
+                       url, r->problem, r->o->ca_file);
     if (r->cc != CURLE_OK)
         return sh_fail(err, curl_broken(r->cc) ? SH_USAGE : SH_INPUT,
                        _("cannot use the receiver at %s: %s; check the endpoint, the CA file and "

@@ -51,10 +51,7 @@ pk pf "${D[4]}"
 VF=$VOL IDF=$ID
 
 ini_set() { # KEY VALUE: in [upload] of the station's sohoa.ini
-  awk -v k="$1" -v v="$2" '
-    /^\[/ { sec = ($0 == "[upload]") }
-    sec && $0 ~ "^" k "[ \t]*=" { print k " = " v; next }
-    { print }' "$WS/sohoa.ini" >"$WS/.ini" && mv "$WS/.ini" "$WS/sohoa.ini"
+  bash "$SOHOA_SOURCE/scripts/ini-set.sh" "$WS/sohoa.ini" upload "$1" "$2"
   grep -qx "$1 = $2" "$WS/sohoa.ini" || fail "could not set [upload] $1 in $WS/sohoa.ini"
 }
 ini_set receiver_trust "$PFX/ca.pem"
@@ -137,7 +134,7 @@ hub_start
 up 2 upload "$VB" --to "$HUB_URL"
 [ "$SECS" -lt 5 ] || fail "a certificate from another CA took $SECS s to refuse (retried?)"
 assert_contains "$ERR" "$HUB_URL" "the refusal of a certificate from another CA (the endpoint)"
-assert_contains "$ERR" "CA file" "the refusal of a certificate from another CA (the ca_file)"
+assert_contains "$ERR" "$HUB_TLS/ca.pem" "the refusal of a certificate from another CA (the ca_file it trusts)"
 assert_not_contains "$(cat "$TMP/hub.log")" "created" "the hub's log after a refused certificate"
 [ ! -e "$HUB_UPLOADS/$IDB.1.json" ] || fail "a refused certificate left an upload at the hub: $(ls "$HUB_UPLOADS")"
 stage "$IDB" >/dev/null
