@@ -29,9 +29,10 @@ static const cli_option OPTIONS[] = {
                      "received, accepted, rejected), the bytes the receiver holds and the last "
                      "error")},
     [O_RECEIPT_WAIT] = {"receipt-wait", 0, CLI_INT, N_("SECONDS"),
-                        N_("once a package is whole on the server, wait this long at most for "
-                           "the receiver's receipt (default 60); a later run asks again"),
-                        1, 86400},
+                        N_("once this run has sent a package whole, wait this long at most for "
+                           "the receiver's receipt (default 60; 0: ask once); a package that was "
+                           "whole before is asked once; a later run asks again"),
+                        0, 86400},
     [O_JSON] = {"json", 0, CLI_FLAG, NULL, N_("print the results as one JSON document"),
                 .flags = CLI_GLOBAL},
     {0},
@@ -369,7 +370,7 @@ static int upload_run(const cli_globals *g, const cli_value *opt, int nargs, cha
                            .endpoint = set.endpoint,
                            .trust = set.trust,
                            .receipt_wait =
-                               opt[O_RECEIPT_WAIT].text ? (unsigned)opt[O_RECEIPT_WAIT].num : 0,
+                               opt[O_RECEIPT_WAIT].text ? (int)opt[O_RECEIPT_WAIT].num : -1,
                            .volume = volume_out,
                            .receipt = receipt_out,
                            .bytes = bytes_out,

@@ -283,15 +283,18 @@ sh_status up_dv_close_killed(sh_ledger *ledger, sh_error *err)
 sh_status up_dv_stage(sh_ledger *ledger, const char *package, up_stage *stage, sh_error *err)
 {
     /* The receipt's verdict; else whether every volume is complete on some endpoint; else
-     * whether anything was attempted at all. */
+     * whether anything reached the receiver (an upload it made) or a medium: a failed attempt
+     * that sent nothing leaves the package pending. */
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(
             sh_ledger_db(ledger),
             "SELECT (SELECT verdict FROM receipts WHERE package_id = ?1),"
             " (SELECT COUNT(DISTINCT volume) FROM uploads WHERE package_id = ?1 AND complete),"
             " (SELECT volumes FROM packages WHERE id = ?1),"
-            " EXISTS (SELECT 1 FROM uploads WHERE package_id = ?1)"
-            "  OR EXISTS (SELECT 1 FROM transfers WHERE package_id = ?1)",
+            /* sending: something reached the receiver or a medium, not just an attempt */
+            " EXISTS (SELECT 1 FROM uploads WHERE package_id = ?1 AND url IS NOT NULL)"
+            "  OR EXISTS (SELECT 1 FROM transfers WHERE package_id = ?1"
+            "   AND (bytes > 0 OR outcome IN ('sent', 'complete', 'exported')))",
             -1, &q, NULL) != SQLITE_OK)
         return sh_ledger_fail(ledger, err, "package stage");
     sqlite3_bind_text(q, 1, package, -1, SQLITE_STATIC);

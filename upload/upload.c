@@ -247,7 +247,8 @@ static sh_status store_receipt(run *r, const char *package, const up_fetched_rec
 }
 
 /* A package whose volumes are all on the server: its receipt, when there is one to have. */
-static sh_status receipt_for(run *r, const char *package, bool receipt_ready, sh_error *err)
+static sh_status receipt_for(run *r, const char *package, bool receipt_ready, bool sent_now,
+                             sh_error *err)
 {
     bool whole = receipt_ready;
     sh_status st =
@@ -264,7 +265,9 @@ static sh_status receipt_for(run *r, const char *package, bool receipt_ready, sh
     }
     up_tus_options to = tus_options(r);
     up_fetched_receipt f;
-    unsigned wait = r->o->receipt_wait ? r->o->receipt_wait : UP_RECEIPT_WAIT_DEFAULT;
+    unsigned wait = !sent_now                ? 0
+                    : r->o->receipt_wait < 0 ? UP_RECEIPT_WAIT_DEFAULT
+                                             : (unsigned)r->o->receipt_wait;
     st = up_receipt_fetch(&to, package, wait, &f, err);
     if (st == SH_OK && !f.found) {
         r->sum->awaiting++;
@@ -312,6 +315,7 @@ static sh_status stop_with(sh_status st, const sh_error *e, sh_status worst, con
 typedef struct {
     const char *package;
     bool receipt_ready; /* the receiver said so (303) */
+    bool sent_now;      /* this run sent bytes of it: the receiver may still be checking */
 } ask;
 
 static sh_status receipts(run *r, const GArray *asks, sh_status worst, sh_error *first,
@@ -321,7 +325,7 @@ static sh_status receipts(run *r, const GArray *asks, sh_status worst, sh_error 
         const ask *a = &g_array_index(asks, ask, i);
         sh_error e;
         sh_error_clear(&e);
-        sh_status st = receipt_for(r, a->package, a->receipt_ready, &e);
+        sh_status st = receipt_for(r, a->package, a->receipt_ready, a->sent_now, &e);
         if (st != SH_OK && st != SH_FINDINGS)
             return stop_with(st, &e, worst, first, err);
         note(st, &e, &worst, first);
@@ -349,7 +353,9 @@ static sh_status upload_all(run *r, const up_dv_list *list, sh_error *err)
         bool stop = false, receipt_ready = false;
         sh_error e;
         sh_error_clear(&e);
+        uint64_t before = r->sum->bytes_sent;
         sh_status st = deliver(r, v, &receipt_ready, &stop, &e);
+        a.sent_now = a.sent_now || r->sum->bytes_sent > before;
         if (stop) {
             g_array_free(asks, TRUE);
             return stop_with(st, &e, worst, &first, err);

@@ -41,10 +41,7 @@ hub_start
 cd "$WS"
 
 set_key() { # SECTION KEY VALUE in ws/sohoa.ini
-  awk -v s="[$1]" -v k="$2" -v v="$3" '
-    /^\[/ { sec = ($0 == s) }
-    sec && $0 ~ "^" k "[ \t]*=" { print k " = " v; next }
-    { print }' sohoa.ini >.ini && mv .ini sohoa.ini
+  bash "$SOHOA_SOURCE/scripts/ini-set.sh" sohoa.ini "$@" || fail "cannot set [$1] $2 in sohoa.ini"
 }
 set_key upload endpoint "$HUB_URL"
 set_key upload receiver_trust "$PFX/ca.pem"
@@ -230,7 +227,7 @@ assert_eq "$(sql "SELECT outcome, error LIKE '%failing for 2 seconds%' FROM tran
   "failed|1" "the transfer row of a run that gave up"
 run_sohoa 0 upload --status --json
 assert_eq "$(json_get "$OUT" "[(p['stage'], 'failing' in p['error']) for p in d['packages'] if p['id'] == '$IDG']")" \
-  "[('sending', True)]" "--status of a package whose upload failed"
+  "[('pending', True)]" "--status of a package whose upload failed before a byte reached the receiver"
 set_key upload give_up_after 900
 hub_start "$HUB_PORT"
 run_sohoa 1 upload
@@ -246,5 +243,34 @@ assert_eq "$(json_get "$OUT" '[(v["package"], v["already"], v["sent"]) for v in 
 assert_eq "$(json_get "$OUT" '[(r["package"], r["verdict"]) for r in d["receipts"]]')" "[('$IDG', 'accepted')]" "G's receipt"
 cmp ".sohoa/receipts/$IDG.json" "$HUB_RECEIPTS/$IDG.json" || fail "G's stored receipt is not the hub's"
 assert_eq "$(status_of "$IDG")" accepted "G's stage"
+
+# ---- (h) a tus server that gives no receipts: the run that sends waits --receipt-wait, a rerun
+# (nothing to send) looks once and does not wait ----
+pfx_next_cccd
+pfx_dossier "$O1" "$PFX_CCCD" "Trịnh Văn Tám"
+pfx_sign "$PFX_LAST"
+pk "$PFX_LAST"
+H=${VOLS[0]} IDH=$(ida "${VOLS[0]}")
+mkdir "$TMP/plain-tus"
+python3 "$SOHOA_SOURCE/tests/tus_server.py" --dir "$TMP/plain-tus" >"$TMP/plain-tus.port" 2>/dev/null &
+TUS_PID=$!
+trap 'kill "$TUS_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$TMP/plain-tus.port" ] && break; sleep 0.1; done
+TUS_URL="http://127.0.0.1:$(head -1 "$TMP/plain-tus.port")/files/"
+t0=$(date +%s.%N)
+run_sohoa 1 upload "$H" --to "$TUS_URL" --receipt-wait 2
+t1=$(date +%s.%N)
+assert_contains "$ERR" "receipt is not there yet" "a server without receipts"
+[ "$(echo "$t1 - $t0 >= 2" | bc)" = 1 ] || fail "the run that sent $IDH did not wait for its receipt"
+assert_eq "$(status_of "$IDH")" received "H's stage on a server without receipts"
+t0=$(date +%s.%N)
+run_sohoa 1 upload "$H" --to "$TUS_URL" --receipt-wait 30
+t1=$(date +%s.%N)
+assert_contains "$ERR" "receipt is not there yet" "a rerun to a server without receipts"
+[ "$(echo "$t1 - $t0 < 10" | bc)" = 1 ] ||
+  fail "a rerun with nothing to send waited $(echo "$t1 - $t0" | bc) s for a receipt"
+assert_eq "$(sql "SELECT SUM(bytes) FROM transfers WHERE package_id = '$IDH' AND target = '$TUS_URL'")" \
+  "$(stat -c %s "$H")" "bytes sent to the server without receipts, over both runs"
+kill "$TUS_PID"
 
 pass

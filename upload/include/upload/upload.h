@@ -267,11 +267,14 @@ typedef struct {
     const sh_workspace *ws;
     sh_ledger *ledger; /* open for writing */
     const sh_actor *actor;
-    const up_config *cfg;  /* [upload]: TLS files, limits, chunk size... */
-    const char *endpoint;  /* --to, else cfg->endpoint */
-    X509_STORE *trust;     /* receiver_trust, to verify receipts; NULL: none fetched */
-    unsigned backoff_ms;   /* the first backoff, 0: the default (tests shorten it) */
-    unsigned receipt_wait; /* seconds to wait for a receipt not served yet, 0: 60 */
+    const up_config *cfg; /* [upload]: TLS files, limits, chunk size... */
+    const char *endpoint; /* --to, else cfg->endpoint */
+    X509_STORE *trust;    /* receiver_trust, to verify receipts; NULL: none fetched */
+    unsigned backoff_ms;  /* the first backoff, 0: the default (tests shorten it) */
+    /* seconds to wait for the receipt of a package this run sent bytes of (-1: 60, 0: one
+     * look); a package that was already whole on the server gets one look, no wait: its
+     * receiver had time, and a server that gives no receipts must not make every rerun wait */
+    int receipt_wait;
     up_delivery_fn volume; /* each volume once done (or failed) */
     up_receipt_fn receipt; /* each receipt stored */
     up_bytes_fn bytes;     /* bytes moving */
