@@ -99,6 +99,22 @@ sh_status sh_i18n_init(const char *override, sh_error *err)
 
 sh_lang sh_i18n_lang(void) { return current_lang; }
 
+sh_lang sh_i18n_switch(sh_lang lang)
+{
+    sh_lang before = current_lang;
+    current_lang = lang;
+    setenv("LANGUAGE", lang == SH_LANG_VI ? "vi" : "en", 1);
+    /* gettext caches translations: setting the same text domain again is its documented signal
+     * that the environment changed (it bumps _nl_msg_cat_cntr). */
+    const char *domain = textdomain(NULL);
+    if (domain) {
+        char *copy = g_strdup(domain);
+        textdomain(copy);
+        g_free(copy);
+    }
+    return before;
+}
+
 const char *sh_i18n_localedir(void)
 {
     if (!localedir[0])

@@ -254,12 +254,24 @@ static const char *const MIGRATIONS[] = {
     "  audit_id INTEGER REFERENCES audit(id));"
     "CREATE INDEX handovers_by_member ON handovers(org_code, member_key);"
     "CREATE INDEX handovers_by_time ON handovers(at);"
+    /* the report's reads (progress/report_count.c), each answered from one index without
+     * touching the table: documents by dossier, the last verdict on some bytes, the signature
+     * of some bytes, the packages holding a signed copy, failed verdicts by path, dossiers by
+     * member */
+    "CREATE INDEX documents_by_dossier ON documents(dossier_id, created_at, sha256, type_stt,"
+    "  pages);"
+    "CREATE INDEX validations_by_sha256_time ON validations(sha256, validated_at, verdict);"
+    "CREATE INDEX signatures_by_input_sha256 ON signatures(input_sha256, signed_at,"
+    "  output_sha256);"
+    "CREATE INDEX package_documents_by_sha256 ON package_documents(sha256, package_id);"
+    "CREATE INDEX validations_failed ON validations(path, validated_at) WHERE verdict = 'fail';"
+    "CREATE INDEX dossiers_by_member ON dossiers(org_code, cccd);"
     "CREATE TABLE snapshots ("
-    "  seq INTEGER PRIMARY KEY,"    /* 1, 2, ...: never reused, never going down */
-    "  as_of TEXT NOT NULL,"        /* the time the counts are for */
-    "  path TEXT NOT NULL UNIQUE,"  /* the station's copy, relative to the root */
-    "  sha256 TEXT NOT NULL,"       /* of the JSON as signed */
-    "  audit_head TEXT NOT NULL,"   /* the audit chain's last hash, anchored outside */
+    "  seq INTEGER PRIMARY KEY,"   /* 1, 2, ...: never reused, never going down */
+    "  as_of TEXT NOT NULL,"       /* the time the counts are for */
+    "  path TEXT NOT NULL UNIQUE," /* the station's copy, relative to the root */
+    "  sha256 TEXT NOT NULL,"      /* of the JSON as signed */
+    "  audit_head TEXT NOT NULL,"  /* the audit chain's last hash, anchored outside */
     "  created_at TEXT NOT NULL,"
     "  audit_id INTEGER REFERENCES audit(id));",
 };

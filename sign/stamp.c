@@ -422,9 +422,8 @@ static void put_stream(pdf_writer *w, int num, const char *dict, const sg_zbytes
     g_free(d);
 }
 
-static void write_font(const sg_stamp *s, pdf_writer *w, int type0)
+void sg_font_subset_write(const sg_font_subset *f, pdf_writer *w, int type0)
 {
-    const sg_font_subset *f = &s->font;
     int cid = pdf_object_reserve(w), desc = pdf_object_reserve(w);
     int file = pdf_object_reserve(w), tounicode = pdf_object_reserve(w);
     pdf_object_begin(w, type0);
@@ -508,7 +507,7 @@ int sg_stamp_write(const sg_stamp *s, pdf_writer *w, const char *time_text, int 
     g_string_free(d, TRUE);
     sg_zbytes_clear(&z);
 
-    write_font(s, w, font);
+    sg_font_subset_write(&s->font, w, font);
     if (image)
         write_seal(s, w, image);
     return form;

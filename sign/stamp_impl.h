@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "core/core.h"
+#include "pdf/pdf.h"
 
 /* Bytes compressed with zlib (what /FlateDecode reads); raw_len: before compression. */
 typedef struct {
@@ -53,6 +54,9 @@ SH_NODISCARD sh_status sg_font_subset_make(const char *path, const uint32_t *cps
 void sg_font_subset_clear(sg_font_subset *f);
 /* The glyph of cp in the subset; NULL when it is not there. */
 const sg_glyph *sg_font_lookup(const sg_font_subset *f, uint32_t cp);
+/* The subset's objects in w (stamp.c): the Type0 font as object type0 (reserved by the caller),
+ * its CIDFontType2, descriptor, /FontFile2 and ToUnicode. For the stamp and sg_text_font. */
+void sg_font_subset_write(const sg_font_subset *f, pdf_writer *w, int type0);
 
 /* ---- the seal image (stamp_seal.c) ---- */
 

@@ -9,7 +9,6 @@
 
 #include <glib.h>
 
-#include "json_read_impl.h"
 #include "naming/naming.h"
 
 /* ---- the schema */
@@ -20,101 +19,101 @@ typedef struct {
     char hash[SH_SHA256_HEX_LEN + 1];
 } audit_ref;
 
-static bool read_validation(up_jr *r, void *obj)
+static bool read_validation(sh_jr *r, void *obj)
 {
-    static const up_jr_field FIELDS[] = {
-        UP_JR_F(up_pkg_document, "verdict", UP_JR_STR, validation_verdict),
-        UP_JR_F(up_pkg_document, "at", UP_JR_STR, validation_at),
+    static const sh_jr_field FIELDS[] = {
+        SH_JR_F(up_pkg_document, "verdict", SH_JR_STR, validation_verdict),
+        SH_JR_F(up_pkg_document, "at", SH_JR_STR, validation_at),
     };
-    return up_jr_object(r, FIELDS, UP_JR_COUNT(FIELDS), obj);
+    return sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), obj);
 }
 
-static bool read_audit(up_jr *r, void *obj)
+static bool read_audit(sh_jr *r, void *obj)
 {
-    static const up_jr_field FIELDS[] = {
-        UP_JR_FI(audit_ref, "id", UP_JR_INT, id, 1, INT64_C(1) << 53),
-        UP_JR_F(audit_ref, "action", UP_JR_STR, action),
-        UP_JR_F(audit_ref, "hash", UP_JR_HEX, hash),
+    static const sh_jr_field FIELDS[] = {
+        SH_JR_FI(audit_ref, "id", SH_JR_INT, id, 1, INT64_C(1) << 53),
+        SH_JR_F(audit_ref, "action", SH_JR_STR, action),
+        SH_JR_F(audit_ref, "hash", SH_JR_HEX, hash),
     };
     up_pkg_document *d = obj;
     bool first = true;
-    while (up_jr_next_item(r, &first)) {
+    while (sh_jr_next_item(r, &first)) {
         audit_ref a = {0};
         bool ok =
-            d->n_audit < UP_PACKAGE_LIST_MAX && up_jr_object(r, FIELDS, UP_JR_COUNT(FIELDS), &a);
+            d->n_audit < UP_PACKAGE_LIST_MAX && sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), &a);
         g_free(a.action);
         if (!ok)
-            return up_jr_fail(r, _("a bad \"audit\" entry"));
+            return sh_jr_fail(r, _("a bad \"audit\" entry"));
         d->n_audit++;
     }
     return !r->failed;
 }
 
-static bool read_documents(up_jr *r, void *obj)
+static bool read_documents(sh_jr *r, void *obj)
 {
-    static const up_jr_field FIELDS[] = {
-        UP_JR_F(up_pkg_document, "path", UP_JR_STR, path),
-        UP_JR_FI(up_pkg_document, "stt", UP_JR_INT, stt, 1, 1000),
-        UP_JR_F(up_pkg_document, "type", UP_JR_STR, type),
-        UP_JR_FI(up_pkg_document, "seq", UP_JR_INT_OR_NULL, seq, 1, 1000000),
-        UP_JR_FI(up_pkg_document, "pages", UP_JR_INT, pages, 0, 1000000),
-        UP_JR_FI(up_pkg_document, "bytes", UP_JR_INT, bytes, 0, INT64_C(1) << 53),
-        UP_JR_F(up_pkg_document, "sha256", UP_JR_HEX, sha256),
-        UP_JR_F(up_pkg_document, "original_sha256", UP_JR_HEX, original_sha256),
-        UP_JR_F(up_pkg_document, "signer_cert_sha256", UP_JR_HEX, signer_cert_sha256),
-        UP_JR_F(up_pkg_document, "signed_at", UP_JR_STR, signed_at),
-        UP_JR_FN("validation", read_validation),
-        UP_JR_FN("audit", read_audit),
+    static const sh_jr_field FIELDS[] = {
+        SH_JR_F(up_pkg_document, "path", SH_JR_STR, path),
+        SH_JR_FI(up_pkg_document, "stt", SH_JR_INT, stt, 1, 1000),
+        SH_JR_F(up_pkg_document, "type", SH_JR_STR, type),
+        SH_JR_FI(up_pkg_document, "seq", SH_JR_INT_OR_NULL, seq, 1, 1000000),
+        SH_JR_FI(up_pkg_document, "pages", SH_JR_INT, pages, 0, 1000000),
+        SH_JR_FI(up_pkg_document, "bytes", SH_JR_INT, bytes, 0, INT64_C(1) << 53),
+        SH_JR_F(up_pkg_document, "sha256", SH_JR_HEX, sha256),
+        SH_JR_F(up_pkg_document, "original_sha256", SH_JR_HEX, original_sha256),
+        SH_JR_F(up_pkg_document, "signer_cert_sha256", SH_JR_HEX, signer_cert_sha256),
+        SH_JR_F(up_pkg_document, "signed_at", SH_JR_STR, signed_at),
+        SH_JR_FN("validation", read_validation),
+        SH_JR_FN("audit", read_audit),
     };
     up_pkg_dossier *d = obj;
     bool first = true;
-    while (up_jr_next_item(r, &first)) {
-        up_pkg_document *doc = up_jr_grow(r, (void **)&d->docs, &d->n_docs, sizeof *doc);
-        if (!doc || !up_jr_object(r, FIELDS, UP_JR_COUNT(FIELDS), doc))
+    while (sh_jr_next_item(r, &first)) {
+        up_pkg_document *doc = sh_jr_grow(r, (void **)&d->docs, &d->n_docs, sizeof *doc);
+        if (!doc || !sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), doc))
             return false;
     }
     return !r->failed;
 }
 
-static bool read_identity(up_jr *r, void *obj)
+static bool read_identity(sh_jr *r, void *obj)
 {
-    static const up_jr_field FIELDS[] = {
-        UP_JR_F(up_pkg_dossier, "kind", UP_JR_STR, identity_kind),
-        UP_JR_F(up_pkg_dossier, "key", UP_JR_STR, identity_key),
+    static const sh_jr_field FIELDS[] = {
+        SH_JR_F(up_pkg_dossier, "kind", SH_JR_STR, identity_kind),
+        SH_JR_F(up_pkg_dossier, "key", SH_JR_STR, identity_key),
     };
-    return up_jr_object(r, FIELDS, UP_JR_COUNT(FIELDS), obj);
+    return sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), obj);
 }
 
-static bool read_dossiers(up_jr *r, void *obj)
+static bool read_dossiers(sh_jr *r, void *obj)
 {
-    static const up_jr_field FIELDS[] = {
-        UP_JR_F(up_pkg_dossier, "folder", UP_JR_STR, folder),
-        UP_JR_FN("identity", read_identity),
-        UP_JR_F(up_pkg_dossier, "name", UP_JR_STR, name),
-        UP_JR_F(up_pkg_dossier, "cell", UP_JR_STR, cell),
-        UP_JR_F(up_pkg_dossier, "organisation", UP_JR_STR, organisation),
-        UP_JR_FN("documents", read_documents),
+    static const sh_jr_field FIELDS[] = {
+        SH_JR_F(up_pkg_dossier, "folder", SH_JR_STR, folder),
+        SH_JR_FN("identity", read_identity),
+        SH_JR_F(up_pkg_dossier, "name", SH_JR_STR, name),
+        SH_JR_F(up_pkg_dossier, "cell", SH_JR_STR, cell),
+        SH_JR_F(up_pkg_dossier, "organisation", SH_JR_STR, organisation),
+        SH_JR_FN("documents", read_documents),
     };
     up_package_json *p = obj;
     bool first = true;
-    while (up_jr_next_item(r, &first)) {
-        up_pkg_dossier *d = up_jr_grow(r, (void **)&p->dossiers, &p->n_dossiers, sizeof *d);
-        if (!d || !up_jr_object(r, FIELDS, UP_JR_COUNT(FIELDS), d))
+    while (sh_jr_next_item(r, &first)) {
+        up_pkg_dossier *d = sh_jr_grow(r, (void **)&p->dossiers, &p->n_dossiers, sizeof *d);
+        if (!d || !sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), d))
             return false;
     }
     return !r->failed;
 }
 
-static bool read_corrects(up_jr *r, void *obj)
+static bool read_corrects(sh_jr *r, void *obj)
 {
     up_package_json *p = obj;
     bool first = true;
-    while (up_jr_next_item(r, &first)) {
-        char *id = up_jr_string(r);
+    while (sh_jr_next_item(r, &first)) {
+        char *id = sh_jr_string(r);
         if (id && !up_package_id_valid(id))
-            up_jr_fail(r, _("\"corrects\" holds something that is not a package ID"));
+            sh_jr_fail(r, _("\"corrects\" holds something that is not a package ID"));
         char **slot =
-            r->failed ? NULL : up_jr_grow(r, (void **)&p->corrects, &p->n_corrects, sizeof id);
+            r->failed ? NULL : sh_jr_grow(r, (void **)&p->corrects, &p->n_corrects, sizeof id);
         if (!slot) {
             g_free(id);
             return false;
@@ -124,53 +123,61 @@ static bool read_corrects(up_jr *r, void *obj)
     return !r->failed;
 }
 
-static bool read_audit_head(up_jr *r, void *obj)
+static bool read_audit_head(sh_jr *r, void *obj)
 {
-    static const up_jr_field FIELDS[] = {
-        UP_JR_FI(up_package_json, "id", UP_JR_INT, audit_head_id, 0, INT64_C(1) << 53),
-        UP_JR_F(up_package_json, "hash", UP_JR_HEX, audit_head_hash),
+    static const sh_jr_field FIELDS[] = {
+        SH_JR_FI(up_package_json, "id", SH_JR_INT, audit_head_id, 0, INT64_C(1) << 53),
+        SH_JR_F(up_package_json, "hash", SH_JR_HEX, audit_head_hash),
     };
-    return up_jr_object(r, FIELDS, UP_JR_COUNT(FIELDS), obj);
+    return sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), obj);
 }
 
-static const up_jr_field PACKAGE_FIELDS[] = {
-    UP_JR_F(up_package_json, "schema", UP_JR_STR, schema),
-    UP_JR_F(up_package_json, "package", UP_JR_ID, package),
-    UP_JR_FI(up_package_json, "volume", UP_JR_INT, volume, 1, 9999),
-    UP_JR_FI(up_package_json, "volumes", UP_JR_INT, volumes, 1, 9999),
-    UP_JR_F(up_package_json, "organisation", UP_JR_STR, organisation),
-    UP_JR_F(up_package_json, "station", UP_JR_STR, station),
-    UP_JR_F(up_package_json, "operator", UP_JR_STR, operator_name),
-    UP_JR_F(up_package_json, "created_at", UP_JR_STR, created_at),
-    UP_JR_F(up_package_json, "basis", UP_JR_STR, basis),
-    UP_JR_FN("corrects", read_corrects),
-    UP_JR_FI(up_package_json, "share_level", UP_JR_INT, share_level, 1, 4),
-    UP_JR_F(up_package_json, "catalog", UP_JR_STR, catalog),
-    UP_JR_F(up_package_json, "signer_cert_sha256", UP_JR_HEX, signer_cert_sha256),
-    UP_JR_FN("dossiers", read_dossiers),
-    UP_JR_FN("audit_head", read_audit_head),
+/* "package": a package ID. */
+static bool read_package(sh_jr *r, void *obj)
+{
+    char *id = ((up_package_json *)obj)->package;
+    return sh_jr_text(r, id, UP_PACKAGE_ID_LEN + 1) &&
+           (up_package_id_valid(id) || sh_jr_fail(r, _("\"%s\" is not a package ID"), "package"));
+}
+
+static const sh_jr_field PACKAGE_FIELDS[] = {
+    SH_JR_F(up_package_json, "schema", SH_JR_STR, schema),
+    SH_JR_FN("package", read_package),
+    SH_JR_FI(up_package_json, "volume", SH_JR_INT, volume, 1, 9999),
+    SH_JR_FI(up_package_json, "volumes", SH_JR_INT, volumes, 1, 9999),
+    SH_JR_F(up_package_json, "organisation", SH_JR_STR, organisation),
+    SH_JR_F(up_package_json, "station", SH_JR_STR, station),
+    SH_JR_F(up_package_json, "operator", SH_JR_STR, operator_name),
+    SH_JR_F(up_package_json, "created_at", SH_JR_STR, created_at),
+    SH_JR_F(up_package_json, "basis", SH_JR_STR, basis),
+    SH_JR_FN("corrects", read_corrects),
+    SH_JR_FI(up_package_json, "share_level", SH_JR_INT, share_level, 1, 4),
+    SH_JR_F(up_package_json, "catalog", SH_JR_STR, catalog),
+    SH_JR_F(up_package_json, "signer_cert_sha256", SH_JR_HEX, signer_cert_sha256),
+    SH_JR_FN("dossiers", read_dossiers),
+    SH_JR_FN("audit_head", read_audit_head),
 };
 
 sh_status up_package_json_parse(const char *text, size_t len, up_package_json *out, sh_error *err)
 {
     memset(out, 0, sizeof *out);
-    up_jr r;
-    up_jr_init(&r, text, len, "package.json", UP_PACKAGE_SCHEMA, UP_PACKAGE_STRING_MAX,
+    sh_jr r;
+    sh_jr_init(&r, text, len, "package.json", UP_PACKAGE_SCHEMA, UP_PACKAGE_STRING_MAX,
                UP_PACKAGE_LIST_MAX, err);
     if (len > UP_PACKAGE_JSON_MAX) {
-        up_jr_fail(&r, _("the file is larger than %zu MiB"), UP_PACKAGE_JSON_MAX >> 20);
+        sh_jr_fail(&r, _("the file is larger than %zu MiB"), UP_PACKAGE_JSON_MAX >> 20);
         return SH_FINDINGS;
     }
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        up_jr_fail(&r, _("a byte-order mark"));
-    if (up_jr_object(&r, PACKAGE_FIELDS, UP_JR_COUNT(PACKAGE_FIELDS), out))
-        SH_IGNORE_RESULT(up_jr_end(&r)); /* a failure is in r */
+        sh_jr_fail(&r, _("a byte-order mark"));
+    if (sh_jr_object(&r, PACKAGE_FIELDS, SH_JR_COUNT(PACKAGE_FIELDS), out))
+        SH_IGNORE_RESULT(sh_jr_end(&r)); /* a failure is in r */
     if (!r.failed && strcmp(out->schema, UP_PACKAGE_SCHEMA) != 0)
-        up_jr_fail(&r, _("the schema is not %s"), UP_PACKAGE_SCHEMA);
+        sh_jr_fail(&r, _("the schema is not %s"), UP_PACKAGE_SCHEMA);
     if (!r.failed && !nm_org_code_valid(out->organisation))
-        up_jr_fail(&r, _("\"organisation\" is not an organisation code (M1.M2.M3.M4.M5)"));
+        sh_jr_fail(&r, _("\"organisation\" is not an organisation code (M1.M2.M3.M4.M5)"));
     if (!r.failed && out->volume > out->volumes)
-        up_jr_fail(&r, _("\"volume\" is larger than \"volumes\""));
+        sh_jr_fail(&r, _("\"volume\" is larger than \"volumes\""));
     return r.failed ? SH_FINDINGS : SH_OK;
 }
 

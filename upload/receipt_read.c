@@ -1,28 +1,27 @@
 /* The receiver's receipt read back (receipt_impl.h): sohoa-receipt/1 through the bounded,
- * schema-directed reader of json_read.c, then the rules of its values. */
+ * schema-directed reader of core (sh_jr), then the rules of its values. */
 #include "receipt_impl.h"
 
 #include <string.h>
 
 #include <glib.h>
 
-#include "json_read_impl.h"
 #include "naming/naming.h"
 
-static bool read_volumes(up_jr *r, void *obj)
+static bool read_volumes(sh_jr *r, void *obj)
 {
-    static const up_jr_field FIELDS[] = {
-        UP_JR_F(up_rc_volume, "file", UP_JR_STR, file),
-        UP_JR_FI(up_rc_volume, "volume", UP_JR_INT_OR_NULL, volume, 1, 9999),
-        UP_JR_FI(up_rc_volume, "of", UP_JR_INT_OR_NULL, of, 1, 9999),
-        UP_JR_FI(up_rc_volume, "bytes", UP_JR_INT, bytes, 0, INT64_C(1) << 53),
-        UP_JR_F(up_rc_volume, "sha256", UP_JR_HEX_OR_NULL, sha256),
+    static const sh_jr_field FIELDS[] = {
+        SH_JR_F(up_rc_volume, "file", SH_JR_STR, file),
+        SH_JR_FI(up_rc_volume, "volume", SH_JR_INT_OR_NULL, volume, 1, 9999),
+        SH_JR_FI(up_rc_volume, "of", SH_JR_INT_OR_NULL, of, 1, 9999),
+        SH_JR_FI(up_rc_volume, "bytes", SH_JR_INT, bytes, 0, INT64_C(1) << 53),
+        SH_JR_F(up_rc_volume, "sha256", SH_JR_HEX_OR_NULL, sha256),
     };
     up_receipt *p = obj;
     bool first = true;
-    while (up_jr_next_item(r, &first)) {
-        up_rc_volume *v = up_jr_grow(r, (void **)&p->volumes, &p->n_volumes, sizeof *v);
-        if (!v || !up_jr_object(r, FIELDS, UP_JR_COUNT(FIELDS), v))
+    while (sh_jr_next_item(r, &first)) {
+        up_rc_volume *v = sh_jr_grow(r, (void **)&p->volumes, &p->n_volumes, sizeof *v);
+        if (!v || !sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), v))
             return false;
     }
     return !r->failed;
@@ -39,17 +38,17 @@ static bool code_valid(const char *s)
     return true;
 }
 
-static bool read_findings(up_jr *r, void *obj)
+static bool read_findings(sh_jr *r, void *obj)
 {
     up_receipt *p = obj;
     bool first = true;
-    while (up_jr_next_item(r, &first)) {
-        char *code = up_jr_string(r);
+    while (sh_jr_next_item(r, &first)) {
+        char *code = sh_jr_string(r);
         if (code && !code_valid(code))
-            up_jr_fail(r, _("\"findings\" holds something that is not a finding code"));
+            sh_jr_fail(r, _("\"findings\" holds something that is not a finding code"));
         /* One slot more than the codes: the list stays NULL-terminated. */
         char **slot =
-            r->failed ? NULL : up_jr_grow(r, (void **)&p->findings, &p->n_findings, sizeof code);
+            r->failed ? NULL : sh_jr_grow(r, (void **)&p->findings, &p->n_findings, sizeof code);
         if (!slot) {
             g_free(code);
             return false;
@@ -58,32 +57,40 @@ static bool read_findings(up_jr *r, void *obj)
     }
     if (r->failed)
         return false;
-    char **end = up_jr_grow(r, (void **)&p->findings, &p->n_findings, sizeof(char *));
+    char **end = sh_jr_grow(r, (void **)&p->findings, &p->n_findings, sizeof(char *));
     p->n_findings--;
     return end != NULL;
 }
 
-static bool read_receiver(up_jr *r, void *obj)
+static bool read_receiver(sh_jr *r, void *obj)
 {
-    static const up_jr_field FIELDS[] = {
-        UP_JR_F(up_receipt, "cn", UP_JR_STR_OR_NULL, receiver_cn),
-        UP_JR_F(up_receipt, "organisation", UP_JR_STR_OR_NULL, receiver_org),
-        UP_JR_F(up_receipt, "cert_sha256", UP_JR_HEX, receiver_cert_sha256),
+    static const sh_jr_field FIELDS[] = {
+        SH_JR_F(up_receipt, "cn", SH_JR_STR_OR_NULL, receiver_cn),
+        SH_JR_F(up_receipt, "organisation", SH_JR_STR_OR_NULL, receiver_org),
+        SH_JR_F(up_receipt, "cert_sha256", SH_JR_HEX, receiver_cert_sha256),
     };
-    return up_jr_object(r, FIELDS, UP_JR_COUNT(FIELDS), obj);
+    return sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), obj);
 }
 
-static const up_jr_field RECEIPT_FIELDS[] = {
-    UP_JR_F(up_receipt, "schema", UP_JR_STR, schema),
-    UP_JR_F(up_receipt, "package", UP_JR_ID, package),
-    UP_JR_F(up_receipt, "organisation", UP_JR_STR_OR_NULL, organisation),
-    UP_JR_F(up_receipt, "verdict", UP_JR_STR, verdict),
-    UP_JR_FN("volumes", read_volumes),
-    UP_JR_FI(up_receipt, "dossiers", UP_JR_INT, dossiers, 0, INT64_C(1) << 53),
-    UP_JR_FI(up_receipt, "documents", UP_JR_INT, documents, 0, INT64_C(1) << 53),
-    UP_JR_FN("findings", read_findings),
-    UP_JR_F(up_receipt, "received_at", UP_JR_STR, received_at),
-    UP_JR_FN("receiver", read_receiver),
+/* "package": a package ID. */
+static bool read_package(sh_jr *r, void *obj)
+{
+    char *id = ((up_receipt *)obj)->package;
+    return sh_jr_text(r, id, UP_PACKAGE_ID_LEN + 1) &&
+           (up_package_id_valid(id) || sh_jr_fail(r, _("\"%s\" is not a package ID"), "package"));
+}
+
+static const sh_jr_field RECEIPT_FIELDS[] = {
+    SH_JR_F(up_receipt, "schema", SH_JR_STR, schema),
+    SH_JR_FN("package", read_package),
+    SH_JR_F(up_receipt, "organisation", SH_JR_STR_OR_NULL, organisation),
+    SH_JR_F(up_receipt, "verdict", SH_JR_STR, verdict),
+    SH_JR_FN("volumes", read_volumes),
+    SH_JR_FI(up_receipt, "dossiers", SH_JR_INT, dossiers, 0, INT64_C(1) << 53),
+    SH_JR_FI(up_receipt, "documents", SH_JR_INT, documents, 0, INT64_C(1) << 53),
+    SH_JR_FN("findings", read_findings),
+    SH_JR_F(up_receipt, "received_at", SH_JR_STR, received_at),
+    SH_JR_FN("receiver", read_receiver),
 };
 
 /* YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MM:SS.mmmZ, digits where digits go. */
@@ -103,34 +110,34 @@ static bool utc_valid(const char *s)
 }
 
 /* The rules of the values, once the shape is right. */
-static void check_values(up_jr *r, up_receipt *out)
+static void check_values(sh_jr *r, up_receipt *out)
 {
     if (strcmp(out->schema, UP_RECEIPT_SCHEMA) != 0)
-        up_jr_fail(r, _("the schema is not %s"), UP_RECEIPT_SCHEMA);
+        sh_jr_fail(r, _("the schema is not %s"), UP_RECEIPT_SCHEMA);
     else if (out->organisation && !nm_org_code_valid(out->organisation))
-        up_jr_fail(r, _("\"organisation\" is not an organisation code (M1.M2.M3.M4.M5)"));
+        sh_jr_fail(r, _("\"organisation\" is not an organisation code (M1.M2.M3.M4.M5)"));
     else if (strcmp(out->verdict, "accepted") != 0 && strcmp(out->verdict, "rejected") != 0)
-        up_jr_fail(r, _("\"verdict\" is neither \"accepted\" nor \"rejected\""));
+        sh_jr_fail(r, _("\"verdict\" is neither \"accepted\" nor \"rejected\""));
     else if ((out->accepted = strcmp(out->verdict, "accepted") == 0) && out->n_findings > 0)
-        up_jr_fail(r, _("an accepted package with findings"));
+        sh_jr_fail(r, _("an accepted package with findings"));
     else if (!utc_valid(out->received_at))
-        up_jr_fail(r, _("\"received_at\" is not a UTC time (YYYY-MM-DDTHH:MM:SS.mmmZ)"));
+        sh_jr_fail(r, _("\"received_at\" is not a UTC time (YYYY-MM-DDTHH:MM:SS.mmmZ)"));
 }
 
 sh_status up_receipt_parse(const char *text, size_t len, const char *what, up_receipt *out,
                            sh_error *err)
 {
     memset(out, 0, sizeof *out);
-    up_jr r;
-    up_jr_init(&r, text, len, what, UP_RECEIPT_SCHEMA, UP_RECEIPT_STRING_MAX, UP_RECEIPT_LIST_MAX,
+    sh_jr r;
+    sh_jr_init(&r, text, len, what, UP_RECEIPT_SCHEMA, UP_RECEIPT_STRING_MAX, UP_RECEIPT_LIST_MAX,
                err);
     if (len > UP_RECEIPT_JSON_MAX) {
-        up_jr_fail(&r, _("the file is larger than %zu MiB"), UP_RECEIPT_JSON_MAX >> 20);
+        sh_jr_fail(&r, _("the file is larger than %zu MiB"), UP_RECEIPT_JSON_MAX >> 20);
         return SH_FINDINGS;
     }
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        up_jr_fail(&r, _("a byte-order mark"));
-    if (up_jr_object(&r, RECEIPT_FIELDS, UP_JR_COUNT(RECEIPT_FIELDS), out) && up_jr_end(&r))
+        sh_jr_fail(&r, _("a byte-order mark"));
+    if (sh_jr_object(&r, RECEIPT_FIELDS, SH_JR_COUNT(RECEIPT_FIELDS), out) && sh_jr_end(&r))
         check_values(&r, out);
     return r.failed ? SH_FINDINGS : SH_OK;
 }

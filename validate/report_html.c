@@ -49,39 +49,15 @@ struct vd_html {
 
 /* ---- Text ---------------------------------------------------------------------------------- */
 
-/* Text as HTML character data or a quoted attribute value. Paths and messages are user data:
- * the special characters become references, invalid UTF-8 and control characters U+FFFD. */
+/* Text as HTML character data or a quoted attribute value (core's escaping: paths and messages
+ * are user data). */
 static void put_text(GString *s, const char *text)
 {
     if (!text)
         return;
-    char *valid = g_utf8_make_valid(text, -1);
-    for (const char *p = valid; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        switch (c) {
-        case '&':
-            g_string_append(s, "&amp;");
-            break;
-        case '<':
-            g_string_append(s, "&lt;");
-            break;
-        case '>':
-            g_string_append(s, "&gt;");
-            break;
-        case '"':
-            g_string_append(s, "&quot;");
-            break;
-        case '\'':
-            g_string_append(s, "&#39;");
-            break;
-        default:
-            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
-                g_string_append(s, "\xEF\xBF\xBD");
-            else
-                g_string_append_c(s, (char)c);
-        }
-    }
-    g_free(valid);
+    char *escaped = sh_html_escape(text);
+    g_string_append(s, escaped);
+    g_free(escaped);
 }
 
 /* A formatted text (translations with numbers in them), escaped. */

@@ -73,6 +73,10 @@ SH_NODISCARD sh_status sh_i18n_init(const char *override, sh_error *err);
 sh_lang sh_i18n_lang(void);
 /* Where the .mo catalogs are looked up: $SOHOA_LOCALEDIR, the build tree, or the install prefix. */
 const char *sh_i18n_localedir(void);
+/* Translate from now on into `lang` (a page written in a language other than the operator's,
+ * `report --html`); returns the language used until now, to switch back. Main thread only: no
+ * other thread may translate meanwhile. */
+sh_lang sh_i18n_switch(sh_lang lang);
 
 typedef enum { SH_LOG_QUIET = 0, SH_LOG_NORMAL = 1, SH_LOG_VERBOSE = 2 } sh_log_level;
 void sh_log_set_level(sh_log_level level);
@@ -137,6 +141,14 @@ void sh_sha256_buf(const void *data, size_t len, uint8_t digest[SH_SHA256_LEN]);
 void sh_hex(const uint8_t *bytes, size_t len, char *out /* 2*len+1 */);
 
 /* ---------------------------------------------------------------------------------------------
+ * HTML text (html.c), for the self-contained HTML pages (validate's report, the dashboard).
+ */
+/* Text as HTML character data or a quoted attribute value: & < > " ' become references, invalid
+ * UTF-8 and control characters U+FFFD (paths and messages are user data). NULL gives "".
+ * g_free() the result. */
+char *sh_html_escape(const char *text);
+
+/* ---------------------------------------------------------------------------------------------
  * JSON writer: compact output, keys in the order written. Errors are sticky: the first misuse
  * (invalid UTF-8, a value where a key is due, NaN, unbalanced nesting) is kept and reported by
  * sh_json_finish, and everything after it is ignored, so callers check once at the end.
@@ -183,6 +195,166 @@ bool sh_json_flush_to(sh_json *j, FILE *out);
 bool sh_utf8_valid(const char *s, size_t len);
 /* Is text one well-formed JSON value (bounded depth)? Used to check details before storing. */
 bool sh_json_valid(const char *text, size_t len);
+
+/* ---------------------------------------------------------------------------------------------
+ * JSON reader (json_read.c): bounded and schema-directed, for documents from outside (a
+ * package.json, a receipt, a progress snapshot). A document is read straight into C structures
+ * by tables of fields: every object must have exactly its table's keys (any order, each once;
+ * unknown keys are refused, never skipped), every value its field's type; strings are valid
+ * UTF-8 without NUL and at most string_max bytes, lists at most list_max items; the depth is the
+ * schema's. The first failure is kept in err (SH_FINDINGS, "WHAT, byte N: what is wrong") and
+ * every later call returns false at once. The caller bounds the document's size.
+ */
+typedef struct {
+    const char *start, *p, *end;
+    bool failed;
+    sh_error *err;
+    const char *what;   /* the document in messages: "package.json", "the receipt R" */
+    const char *schema; /* its schema's name, for an unknown key */
+    size_t string_max;  /* bytes per string */
+    size_t list_max;    /* items per list */
+} sh_jr;
+
+/* A reader of text[0..len) (not NUL-terminated); what and schema are kept, not copied. */
+void sh_jr_init(sh_jr *r, const char *text, size_t len, const char *what, const char *schema,
+                size_t string_max, size_t list_max, sh_error *err);
+/* Record the failure at the current byte (the first one only); returns false. */
+bool sh_jr_fail(sh_jr *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void sh_jr_ws(sh_jr *r);
+/* After blanks, is the next byte c? */
+bool sh_jr_peek(sh_jr *r, char c);
+bool sh_jr_expect(sh_jr *r, char c);
+bool sh_jr_literal(sh_jr *r, const char *word);
+/* A string value (g_free), or NULL with the failure recorded. */
+char *sh_jr_string(sh_jr *r);
+/* A string value into out[size] (NUL included); a longer one fails. */
+bool sh_jr_text(sh_jr *r, char *out, size_t size);
+/* A whole number from lo to hi: no fraction, exponent or leading zero. */
+bool sh_jr_int(sh_jr *r, int64_t lo, int64_t hi, int64_t *v);
+/* Is s a SHA-256 in lower-case hex? */
+bool sh_jr_hex64(const char *s);
+/* The next member's key (g_free) after "{" or the last member; false at "}" or on failure. */
+bool sh_jr_next_key(sh_jr *r, bool *first, char **key);
+/* True when another item follows, after "[" or the last item; false at "]" or on failure. */
+bool sh_jr_next_item(sh_jr *r, bool *first);
+/* Room for one more item of a list (zeroed, g_realloc'd in *items); NULL past list_max. */
+void *sh_jr_grow(sh_jr *r, void **items, size_t *n, size_t size);
+/* Only blanks are left (else the failure "something follows the object"). */
+bool sh_jr_end(sh_jr *r);
+
+typedef bool (*sh_jr_field_fn)(sh_jr *r, void *obj);
+typedef enum {
+    SH_JR_STR,         /* char * (g_free) */
+    SH_JR_STR_OR_NULL, /* char *, NULL for null */
+    SH_JR_HEX,         /* char[65]: a SHA-256 in lower-case hex */
+    SH_JR_HEX_OR_NULL, /* char[65], "" for null */
+    SH_JR_INT,         /* int64_t from lo to hi */
+    SH_JR_INT_OR_NULL, /* int64_t from lo to hi, 0 for null */
+    SH_JR_TEXT,        /* char[hi]: a string of fewer than hi bytes, copied in place */
+    SH_JR_FN,          /* fn reads the value into the object */
+} sh_jr_kind;
+
+typedef struct {
+    const char *name;
+    sh_jr_kind kind;
+    size_t off;
+    int64_t lo, hi;
+    sh_jr_field_fn fn;
+} sh_jr_field;
+
+/* An object of exactly the n (≤ 64) fields, in any order, each once. */
+bool sh_jr_object(sh_jr *r, const sh_jr_field *fields, size_t n, void *obj);
+
+/* Table entries: a field of struct type at member, of a kind; with bounds; read by fn; a
+ * char[] member read as SH_JR_TEXT. */
+#define SH_JR_F(type, key, kind, member)                                                           \
+    {                                                                                              \
+        key, kind, offsetof(type, member), 0, 0, NULL                                              \
+    }
+#define SH_JR_FI(type, key, kind, member, lo, hi)                                                  \
+    {                                                                                              \
+        key, kind, offsetof(type, member), lo, hi, NULL                                            \
+    }
+#define SH_JR_FN(key, fn)                                                                          \
+    {                                                                                              \
+        key, SH_JR_FN, 0, 0, 0, fn                                                                 \
+    }
+#define SH_JR_FT(type, key, member)                                                                \
+    {                                                                                              \
+        key, SH_JR_TEXT, offsetof(type, member), 0, (int64_t)sizeof(((type *)0)->member), NULL     \
+    }
+#define SH_JR_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------------------------------------------
+ * CSV as Excel writes it (csv.c): comma or semicolon (whichever the header line holds more of,
+ * outside quotes), UTF-8 with or without a BOM, CRLF, LF or CR, quoted cells with "" and line
+ * breaks. The first line with text is the header; its headings are matched to a table of
+ * columns in English or Vietnamese, whatever the case, the diacritics, spaces or punctuation.
+ * One pass over text held in memory; time and memory linear in its size, each cell bounded.
+ */
+#define SH_CSV_CELL_MAX (64 * 1024) /* bytes of one cell */
+#define SH_CSV_HEADER_MAX 256       /* cells of the header line */
+#define SH_CSV_COLUMNS_MAX 32       /* columns of one table */
+
+typedef struct sh_csv_reader sh_csv_reader;
+
+/* One record: its cells trimmed of blanks and line breaks at their ends. */
+typedef struct {
+    char **cells;   /* owned by the reader, valid until the next sh_csv_next */
+    size_t n_cells; /* the cells kept: at most the header's width (SH_CSV_HEADER_MAX for it) */
+    size_t extra;   /* cells beyond those, not kept (a separator in an unquoted cell) */
+    int line;       /* 1-based line where the record starts (the header is line 1) */
+} sh_csv_row;
+
+/* A reader over text[0..len), which must outlive it. SH_INPUT, naming `name`, when text is
+ * larger than max_bytes or not UTF-8. max_rows bounds the data rows after the header. */
+SH_NODISCARD sh_status sh_csv_open(const char *text, size_t len, const char *name, size_t max_bytes,
+                                   size_t max_rows, sh_csv_reader **out, sh_error *err);
+/* The next record holding any text (blank ones are skipped); *got false at the end. SH_INPUT
+ * (name:line) for a quote never closed, a cell over SH_CSV_CELL_MAX, a header over
+ * SH_CSV_HEADER_MAX cells, more than max_rows data rows. */
+SH_NODISCARD sh_status sh_csv_next(sh_csv_reader *r, sh_csv_row *row, bool *got, sh_error *err);
+char sh_csv_separator(const sh_csv_reader *r);
+void sh_csv_free(sh_csv_reader *r); /* NULL is accepted */
+
+/* A column of a table: its English heading (as the docs name it), its usual Vietnamese one
+ * (shown when it is missing) and the headings accepted for it. */
+typedef struct {
+    const char *key;
+    const char *vi;
+    bool required;
+    const char *aliases[8]; /* NULL-terminated */
+} sh_csv_column;
+
+typedef struct {
+    int index[SH_CSV_COLUMNS_MAX]; /* each column's cell, -1 when the header lacks it */
+    char **heading;                /* each header cell as written, made one short line */
+    size_t n_cells;
+    const sh_csv_column *cols;
+    int n_cols;
+} sh_csv_header;
+
+/* Match the header row's headings to cols (at most SH_CSV_COLUMNS_MAX). SH_INPUT, naming
+ * `name`, for an unknown heading (listing those accepted), two headings of one column, a
+ * required column missing. An empty heading (a column Excel only formatted) is allowed. Clear h
+ * with sh_csv_header_clear whatever the outcome. */
+SH_NODISCARD sh_status sh_csv_header_read(sh_csv_header *h, const sh_csv_column *cols, int n_cols,
+                                          const sh_csv_row *header, const char *name,
+                                          sh_error *err);
+void sh_csv_header_clear(sh_csv_header *h);
+/* The cell of column col in row, "" when the column or the cell is absent. */
+const char *sh_csv_cell(const sh_csv_header *h, const sh_csv_row *row, int col);
+/* The column's heading as the file writes it, or its key when the file lacks it. */
+const char *sh_csv_heading(const sh_csv_header *h, int col);
+/* What is wrong with the row's shape, or NULL: text under a cell without a heading, more cells
+ * than headings (an unquoted separator). Translated; g_free() it. */
+char *sh_csv_shape_problem(const sh_csv_header *h, const sh_csv_row *row, char separator);
+/* Text compared as headings and keywords are: Vietnamese letters without their marks (đ → d),
+ * lower case, only letters and digits ("Mã tổ chức" → "matochuc"). g_free() it. */
+char *sh_csv_key(const char *utf8);
+/* A cell quoted back to a person: one line, at most 60 characters. g_free() it. */
+char *sh_csv_shown(const char *cell);
 
 /* ---------------------------------------------------------------------------------------------
  * Findings: what a check found wrong with a name, a file or a page. Checks report each finding

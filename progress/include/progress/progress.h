@@ -83,12 +83,18 @@ typedef struct {
     const char *member_key;   /* the CCCD, or the temporary key */
     int pages;                /* 0: not counted */
     const char *note;         /* may be NULL */
-    const char *force_reason; /* a return before the dossier is accepted; NULL refuses it */
+    const char *force_reason; /* what is refused otherwise, recorded (see below); NULL */
+    /* how a return judges the dossier's stage (pg_dossier_stage's options): [report] and
+     * [validate] required_types; NULL / 0: the defaults */
+    const pg_config *config;
+    const int *required_types;
+    int n_required_types;
 } pg_handover;
 
 /* Records one handover (a handovers row and a "dossier.handover" audit entry, in one
  * transaction). SH_USAGE for a bad code; SH_FINDINGS when a return is refused (the dossier is
- * not accepted yet and no force_reason), with what to do in err. */
+ * not accepted yet, or not held: never received or already returned) or a second receipt of a
+ * dossier held, unless force_reason; what to do in err. */
 SH_NODISCARD sh_status pg_handover_record(sh_ledger *l, const sh_actor *actor, const pg_handover *h,
                                           int64_t *audit_id, sh_error *err);
 /* Writes the handover record (biên bản giao nhận) of `day` (YYYY-MM-DD, the station's local

@@ -269,4 +269,29 @@ SH_NODISCARD sh_status sg_signer_decryption_key(const sg_signer *s, X509 **cert,
 #define SG_TIME_TEXT_LEN 64
 void sg_time_stamp_text(int64_t unix_time, char out[SG_TIME_TEXT_LEN]);
 
+/* ---- text in a PDF of our own (text_font.c): the stamp's font machinery for other documents
+ * (the handover record). A TrueType subset of the characters the document shows, embedded as a
+ * CIDFontType2 with its widths and a ToUnicode map, so that the text extracts as written. Text is
+ * placed as given, not shaped: Vietnamese in NFC with a font that has its precomposed letters
+ * (DejaVu Sans, [sign] font) shows right. */
+typedef struct sg_text_font sg_text_font;
+typedef struct pdf_writer pdf_writer; /* pdf/pdf.h */
+
+/* The font at path, subset to every character of texts[0..n) (UTF-8, taken in NFC). SH_INPUT
+ * naming the font when it cannot be read or used or lacks a character; SH_INPUT when a text is
+ * not UTF-8. */
+SH_NODISCARD sh_status sg_text_font_load(const char *path, const char *const *texts, size_t n,
+                                         sg_text_font **out, sh_error *err);
+void sg_text_font_free(sg_text_font *f); /* NULL is accepted */
+/* Write the font's objects into w; the object number of its Type0 font, for a page's
+ * /Resources << /Font << /F1 N 0 R >> >> (0 when none could be reserved). Once per file. */
+int sg_text_font_write(const sg_text_font *f, pdf_writer *w);
+/* utf8 as the font's glyph codes, a PDF hex string "<0012002A>" for Tj; a character outside the
+ * subset shows as .notdef. NULL when utf8 is not UTF-8. g_free() it. */
+char *sg_text_font_encode(const sg_text_font *f, const char *utf8);
+/* The width of utf8 set at size points, in points (0 when it is not UTF-8). */
+double sg_text_font_width(const sg_text_font *f, const char *utf8, double size);
+/* The font's ascent and descent (negative), in 1/1000 em. */
+void sg_text_font_metrics(const sg_text_font *f, int *ascent, int *descent);
+
 #endif
