@@ -17,7 +17,8 @@ static const cli_option OPTIONS[] = {
                      "year (the one holding the as-of day; default: month), or "
                      "2026-11-01..2026-12-06")},
     [R_HTML] = {"html", 0, CLI_FILE, N_("FILE"),
-                N_("also write the dashboard: one self-contained page that opens offline")},
+                N_("also write the dashboard: one self-contained page that opens offline, in "
+                   "Vietnamese (--lang en: in English)")},
     [R_CSV] = {"csv", 0, CLI_FILE, N_("FILE"),
                N_("also write one row per organisation and prefix as CSV (UTF-8, English "
                   "headings)")},
@@ -105,12 +106,9 @@ static sh_status print_json(const pg_report *r, sh_error *err)
     return st;
 }
 
-static const char *view_lang(const cli_globals *g)
-{
-    if (g->lang)
-        return g->lang;
-    return sh_i18n_lang() == SH_LANG_VI ? "vi" : "en";
-}
+/* The dashboard is for supervisors who read Vietnamese: in Vietnamese unless --lang says
+ * otherwise, whatever the station's locale. */
+static const char *view_lang(const cli_globals *g) { return g->lang ? g->lang : "vi"; }
 
 sh_status cli_report_views(const cli_globals *g, const cli_value *opt, const pg_report *r,
                            sh_error *err)

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The main job on the sample workspace (README, first command): install dependencies, build,
 # then run sohoa on a fresh copy of samples/workspace in build/demo.
-# Today: create the workspace, record the handover of the sample paper dossiers under their
-# canonical folders, "scan" their first documents (samples/make_scans.py) and ingest them from a
+# Today: create the workspace, import the list of dossiers to digitise and the plan, record the
+# handover of the sample paper dossiers under their canonical folders (and print its record),
+# "scan" their first documents (samples/make_scans.py) and ingest them from a
 # batch sheet into lossless PDFs, check every name, validate every dossier, sign the files that
 # passed on a SoftHSM2 token standing in for the organisation's USB token, verify the
-# signatures, and verify and show the audit chain. Each later capability adds its step here.
+# signatures, pack them for the receiver, upload them to a hub on this machine and keep its
+# receipts, then the supervisors' view: the report, the dashboard and spreadsheet, the signed
+# snapshot and its merge at the province; last, verify and show the audit chain.
 # With SOHOA=/usr/bin/sohoa (scripts/test-deb.sh) it runs that sohoa, an installed one, and
 # builds nothing.
 set -euo pipefail
@@ -28,13 +31,21 @@ operator="Nguyễn Văn A"
 "$sohoa" init "$demo" --station DEMO-01 --operator "$operator"
 cd "$demo"
 
-# Biên bản giao nhận: one note per paper dossier received from the Party cells, under the
-# dossier folder that the naming rules (Phụ lục 2) give it, which is created for the scans.
+# The list of dossiers to digitise (the denominator of every percentage) and the approved plan's
+# deadlines, as the organisation board sends them (CSV as Excel writes it, Vietnamese headings).
+echo "The dossiers to digitise, and the plan's deadlines:"
+"$sohoa" inventory import "$src/samples/inventory.csv"
+"$sohoa" plan import "$src/samples/plan.csv"
+# The paper dossiers received from the Party cells, with their page counts, and the day's
+# handover record (biên bản giao nhận) for both parties to sign; each dossier's folder is the one
+# the naming rules (Phụ lục 2) give it, made for the scans.
+echo "The paper dossiers received today, and the handover record to sign:"
 tail -n +2 handover.csv | while IFS=, read -r org cccd name pages; do
   folder=$("$sohoa" -q name folder --org "$org" --cccd "$cccd" --name "$name")
   mkdir -p "$folder"
-  "$sohoa" audit note "Nhận hồ sơ giấy của đảng viên $name, $pages trang" --subject "$folder"
+  "$sohoa" handover receive --org "$org" --cccd "$cccd" --pages "$pages"
 done
+"$sohoa" handover print "$src/build/demo-bien-ban-giao-nhan.pdf"
 echo "Priority-1 documents to scan first, and their file names:"
 for stt in 1 2 3 5 7; do "$sohoa" name suggest "$stt"; done
 
@@ -114,6 +125,19 @@ echo "Where each package stands:"
 kill "$hub_pid" 2>/dev/null || true
 wait "$hub_pid" 2>/dev/null || true
 trap - EXIT
+# What the province supervisors see: counts per Party organisation, never names. The station's
+# dashboard and spreadsheet; then its signed snapshot (the organisation's key, as for pack), which
+# travels to the province, where the snapshots of every station are merged into one view.
+echo "Progress per organisation (counts only):"
+"$sohoa" report
+"$sohoa" report --html "$src/build/demo-dashboard.html" --xlsx "$src/build/demo-progress.xlsx" \
+  --csv "$src/build/demo-progress.csv"
+DEMO_PIN=123456 "$sohoa" report export "$src/build/demo-snapshot.json" \
+  --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --token sohoa-test --key org-rsa --pin-env DEMO_PIN
+echo "At the province: the stations' signed snapshots merged into the supervisors' dashboard:"
+"$sohoa" report merge "$src/build/demo-snapshot.json" --trust "$keys/ca.pem" \
+  --html "$src/build/demo-province.html"
 "$sohoa" audit show
 "$sohoa" audit verify
 echo "Workspace: $demo; the hub's workspace, with the received dossiers and receipts: $hub"
+echo "The supervisors' dashboard: $src/build/demo-province.html (this station's: $src/build/demo-dashboard.html)"

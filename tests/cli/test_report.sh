@@ -9,7 +9,7 @@
 # their prefixes and the whole; --as-of before the receipts lowers them; --min-cell suppresses
 # after rolling up; no output holds a CCCD or a name; the read is in the audit chain.
 . "$(dirname "$0")/lib.sh"
-need_tool openssl sqlite3
+need_tool openssl sqlite3 unzip iconv
 . "$SOHOA_SOURCE/tests/pack_fixture.sh"
 
 A=93.000.036.001.015
@@ -202,10 +202,14 @@ assert_eq "$(grep "^$A," "$TMP/report.csv" | cut -d, -f1-12 | tr -d '\r')" \
 assert_contains "$OUT" "$B" "the table"
 assert_contains "$OUT" "due soon" "the table"
 
-# ---- no CCCD, no name, no folder in any output ----
+# ---- no CCCD, no name, no folder in any output (the XLSX's XML parts read as one text) ----
+run_sohoa 0 report --html "$TMP/report.html" --xlsx "$TMP/report.xlsx"
+unzip -p "$TMP/report.xlsx" >"$TMP/report.xlsx.txt" || fail "the XLSX is not a ZIP"
+[ -s "$TMP/report.html" ] && grep -q "$A" "$TMP/report.html" "$TMP/report.xlsx.txt" ||
+  fail "the dashboard or the spreadsheet lacks the organisation $A"
 run_sohoa 0 report
 TEXT=$OUT
-for f in "$TMP/now.json" "$TMP/t1.json" "$TMP/report.csv"; do
+for f in "$TMP/now.json" "$TMP/t1.json" "$TMP/report.csv" "$TMP/report.html" "$TMP/report.xlsx.txt"; do
   for k in "${!CCCD[@]}"; do
     grep -q "${CCCD[$k]}" "$f" && fail "$f holds the CCCD of $k"
     assert_not_contains "$TEXT" "${CCCD[$k]}" "the table"
@@ -221,8 +225,8 @@ done
 run_sohoa 0 audit show --action report.read --json
 N=$(json_get "$OUT" 'len(d["entries"])')
 [ "$N" -ge 8 ] || fail "expected a report.read entry per report, got $N"
-assert_eq "$(json_get "$OUT" '[json.loads(e["details"])["prefix"] for e in d["entries"]][-3:]')" \
-  "['93.000.036', None, None]" "report.read prefixes"
+assert_eq "$(json_get "$OUT" '[json.loads(e["details"])["prefix"] for e in d["entries"]][-4:]')" \
+  "['93.000.036', None, None, None]" "report.read prefixes"
 for k in "${!CCCD[@]}"; do assert_not_contains "$OUT" "${CCCD[$k]}" "report.read entries"; done
 run_sohoa 0 audit verify
 
