@@ -10,12 +10,6 @@
 #include "validate/validate.h"
 
 const sh_config_section *const cli_config_sections[] = {
-    &nm_config_section,
-    &in_config_section,
-    &vd_config_section,
-    &sg_config_section,
-    &up_config_section,
-    &up_receive_config_section,
-    &pg_config_section,
-    NULL,
+    &nm_config_section, &in_config_section,         &vd_config_section, &sg_config_section,
+    &up_config_section, &up_receive_config_section, &pg_config_section, NULL,
 };
