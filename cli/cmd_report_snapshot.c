@@ -112,55 +112,6 @@ int cli_report_export(const cli_globals *g, const cli_value *opt, int nargs, cha
 
 /* ---- merge ---- */
 
-static void hide(uint64_t *v, int min_cell)
-{
-    if (*v > 0 && *v < (uint64_t)min_cell)
-        *v = PG_SUPPRESSED;
-}
-
-/* merge applies --min-cell to the sum: the snapshots carry exact counts. */
-static void suppress_row(pg_org_row *r, int min_cell)
-{
-    uint64_t *each[] = {&r->unlisted,
-                        &r->rejected_dossiers,
-                        &r->done,
-                        &r->in_progress,
-                        &r->not_started,
-                        &r->priority1_complete,
-                        &r->complete,
-                        &r->documents,
-                        &r->pages,
-                        &r->rejected.validation,
-                        &r->rejected.receipts,
-                        &r->rejected.rescans,
-                        &r->target};
-    for (size_t i = 0; i < G_N_ELEMENTS(each); i++)
-        hide(each[i], min_cell);
-    for (int s = 0; s < PG_N_STAGES; s++) {
-        hide(&r->stage[s], min_cell);
-        hide(&r->in_period[s], min_cell);
-    }
-    for (int g = 0; g < 4; g++) {
-        hide(&r->by_group[g][0], min_cell);
-        hide(&r->by_group[g][1], min_cell);
-    }
-}
-
-static void suppress(pg_report *r, int min_cell)
-{
-    r->min_cell = min_cell;
-    if (min_cell <= 1)
-        return;
-    for (size_t i = 0; i < r->n_rows; i++)
-        suppress_row(&r->rows[i], min_cell);
-    for (size_t i = 0; i < r->n_weeks; i++) {
-        hide(&r->weeks[i].scanned, min_cell);
-        hide(&r->weeks[i].signed_, min_cell);
-        hide(&r->weeks[i].accepted, min_cell);
-        hide(&r->weeks[i].planned, min_cell);
-    }
-}
-
 static const char *fate_word(pg_snapshot_fate f)
 {
     return f == PG_SNAP_USED ? _("used") : f == PG_SNAP_OLDER ? _("older") : _("refused");
@@ -249,7 +200,7 @@ int cli_report_merge(const cli_globals *g, const cli_value *opt, int nargs, char
     sh_error verr;
     sh_error_clear(&verr);
     if (st == SH_OK || st == SH_FINDINGS) {
-        suppress(m.report, min_cell);
+        pg_report_suppress(m.report, min_cell); /* the snapshots carry exact counts */
         views = cli_report_views(g, opt, m.report, &verr);
     }
     summary(g, opt, &m);

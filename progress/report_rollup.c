@@ -393,7 +393,7 @@ static void suppress_row(pg_org_row *r, int min_cell)
         r->per_day = r->per_week = NAN; /* a rate would give the hidden count away */
 }
 
-static void suppress_all(pg_report *r, int min_cell)
+void pg_report_suppress(pg_report *r, int min_cell)
 {
     r->min_cell = min_cell;
     if (min_cell <= 1)
@@ -432,7 +432,7 @@ sh_status pg_tally_finish(pg_tally *t, pg_report *r, sh_error *err)
     qsort(r->rows, r->n_rows, sizeof *r->rows, by_org);
     sh_status st = weekly_series(t, t->rows, r);
     if (st == SH_OK)
-        suppress_all(r, t->c.min_cell);
+        pg_report_suppress(r, t->c.min_cell);
     (void)err;
     return st;
 }

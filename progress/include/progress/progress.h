@@ -224,6 +224,11 @@ SH_NODISCARD sh_status pg_report_compute(sh_ledger *l, const sh_actor *actor,
                                          const pg_report_options *o, pg_report **out,
                                          sh_error *err);
 
+/* Replaces the counts 1..min_cell-1 of every row and week by PG_SUPPRESSED (and the rates that
+ * would give a hidden count away by NaN); sets r->min_cell. After any summing: pg_report_compute
+ * calls it on its roll-ups, merge's caller on the sum of the snapshots. */
+void pg_report_suppress(pg_report *r, int min_cell);
+
 /* The stage one dossier has reached (the highest of PG_INVENTORIED..PG_ACCEPTED that holds,
  * by the same rules as the counts), for handover's "return only after acceptance"; SH_INPUT
  * when no dossier of that organisation and member is in the ledger or the inventory. */
