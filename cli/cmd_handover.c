@@ -11,13 +11,17 @@
 #include "progress/progress.h"
 #include "validate/validate.h"
 
-enum { O_ORG, O_CCCD, O_PAGES, O_NOTE, O_FORCE, O_PRINT, O_DAY, O_JSON };
+enum { O_ORG, O_CCCD, O_KEY, O_PAGES, O_NOTE, O_FORCE, O_PRINT, O_DAY, O_JSON };
 
 static const cli_option OPTIONS[] = {
     [O_ORG] = {"org", 0, CLI_STRING, N_("CODE"),
                N_("the organisation code M1.M2.M3.M4.M5 of the dossier's folder, e.g. "
                   "93.000.036.001.015")},
-    [O_CCCD] = {"cccd", 0, CLI_STRING, N_("N"), N_("the member's CCCD, 12 digits (required)")},
+    [O_CCCD] = {"cccd", 0, CLI_STRING, N_("N"),
+                N_("the member's CCCD, 12 digits (required); for a member without one, the "
+                   "temporary key the dossier folder carries: the CMND's 9 digits or the "
+                   "passport number (C1234567)")},
+    [O_KEY] = {"key", 0, CLI_STRING, N_("N"), N_("the same as --cccd: the member's key")},
     [O_PAGES] = {"pages", 0, CLI_INT, N_("N"), N_("the paper sheets counted by both parties"), 1,
                  100000},
     [O_NOTE] = {"note", 0, CLI_STRING, N_("TEXT"),
@@ -92,14 +96,17 @@ const cli_command cli_cmd_handover = {
 static sh_status check_options(const char *verb, const cli_value *opt, sh_error *err)
 {
     bool print = strcmp(verb, "print") == 0;
-    if (print && (opt[O_ORG].text || opt[O_CCCD].text || opt[O_PAGES].count || opt[O_NOTE].text ||
-                  opt[O_FORCE].text || opt[O_PRINT].text))
+    if (print && (opt[O_ORG].text || opt[O_CCCD].text || opt[O_KEY].text || opt[O_PAGES].count ||
+                  opt[O_NOTE].text || opt[O_FORCE].text || opt[O_PRINT].text))
         return cli_usage(err, "handover print", "%s",
                          _("print takes only FILE.pdf and --day: the record lists what receive "
                            "and return recorded"));
     if (print)
         return SH_OK;
-    if (!opt[O_ORG].text || !opt[O_CCCD].text)
+    if (opt[O_CCCD].text && opt[O_KEY].text)
+        return cli_usage(err, "handover", "%s",
+                         _("--key is another name for --cccd: give one of them"));
+    if (!opt[O_ORG].text || !(opt[O_CCCD].text || opt[O_KEY].text))
         return cli_usage(err, "handover",
                          _("%s: give --org CODE and --cccd N (the dossier's "
                            "organisation code and the member's CCCD)"),
@@ -191,7 +198,7 @@ static int do_record(const cli_globals *g, const cli_value *opt, bool ret, sh_er
     const vd_config *vc = vd_config_get(&ws.config);
     pg_handover h = {.direction = ret ? PG_HANDOVER_RETURN : PG_HANDOVER_RECEIVE,
                      .org_code = opt[O_ORG].text,
-                     .member_key = opt[O_CCCD].text,
+                     .member_key = opt[O_CCCD].text ? opt[O_CCCD].text : opt[O_KEY].text,
                      .pages = opt[O_PAGES].count ? (int)opt[O_PAGES].num : 0,
                      .note = opt[O_NOTE].text,
                      .force_reason = opt[O_FORCE].text,

@@ -26,7 +26,9 @@ enum {
 static const cli_option OPTIONS[] = {
     [O_ORG] = {"org", 0, CLI_STRING, N_("CODE"),
                N_("organisation code, for example 93.000.036.001.015")},
-    [O_CCCD] = {"cccd", 0, CLI_STRING, N_("NUMBER"), N_("the member's 12-digit citizen ID")},
+    [O_CCCD] = {"cccd", 0, CLI_STRING, N_("NUMBER"),
+                N_("the member's key: the 12-digit CCCD, or without one the CMND's 9 digits or the "
+                   "passport number")},
     [O_NAME] = {"name", 0, CLI_STRING, N_("\"Họ và tên\""),
                 N_("the member's full name, with diacritics")},
     [O_TYPE] = {"type", 0, CLI_STRING, N_("STT"),

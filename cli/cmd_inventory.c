@@ -20,7 +20,8 @@ static const cli_option OPTIONS[] = {
 static const cli_item INVENTORY_VERBS[] = {
     {"import", N_("FILE.csv"),
      N_("take in the list of dossiers to digitise: one row per member, with the columns org "
-        "(Mã tổ chức), cccd (Số CCCD), name (Họ và tên) and group (Nhóm, 1 to 4)")},
+        "(Mã tổ chức), cccd (Số CCCD; for a member without one, the CMND or passport number "
+        "the dossier folder carries), name (Họ và tên) and group (Nhóm, 1 to 4)")},
     {0},
 };
 

@@ -20,7 +20,8 @@ static const cli_option OPTIONS[] = {
     [O_SIGNED] = {"signed", 0, CLI_FLAG, NULL, N_("with suggest: the name of the signed file")},
     [O_ORG] = {"org", 0, CLI_STRING, N_("CODE"), N_("with folder: the organisation code")},
     [O_CCCD] = {"cccd", 0, CLI_STRING, N_("NUMBER"),
-                N_("with folder: the member's 12-digit citizen ID")},
+                N_("with folder: the member's key: the 12-digit CCCD, or without one the CMND's 9 "
+                   "digits or the passport number")},
     [O_NAME] = {"name", 0, CLI_STRING, N_("\"Họ và tên\""),
                 N_("with folder: the member's full name, with diacritics")},
     [O_APPLY] = {"apply", 0, CLI_FLAG, NULL,

@@ -11,7 +11,9 @@
 static const cli_option OPTIONS[] = {
     [R_AS_OF] = {"as-of", 0, CLI_STRING, N_("TIME"),
                  N_("count only what the ledger knew at this time: 2026-12-01 (the end of that "
-                    "day, UTC) or 2026-12-01T08:00:00Z (default: now)")},
+                    "day, UTC) or 2026-12-01T08:00:00Z (default: now); the inventory and the "
+                    "plan are taken as they are now, since each import replaces the plan and no "
+                    "earlier plan is kept")},
     [R_PERIOD] = {"period", 0, CLI_STRING, N_("PERIOD"),
                   N_("the period of the in-period figures and rates: month, quarter, half or "
                      "year (the one holding the as-of day; default: month), or "
@@ -80,9 +82,13 @@ const cli_command cli_cmd_report = {
     .verbs = VERBS,
     .arguments = ARGUMENTS,
     .options = OPTIONS,
-    .notes = N_("The stages and measures are explained in docs/progress.md. Without --json, a "
-                "table of the main counts is printed; --html, --csv and --xlsx write the whole "
-                "report."),
+    .notes = N_("The stages and measures are explained in docs/progress.md. What is printed: "
+                "with no --json, --html, --csv or --xlsx, a table of the main counts; with "
+                "--json, the JSON document alone on stdout; --html, --csv and --xlsx write the "
+                "whole report to their files, each announced by one line (on stderr with "
+                "--json), and no table. Each row, an organisation or a prefix, is judged against "
+                "the plan line of its own code (the longest prefix of it that the plan names); "
+                "a row without one, such as the whole, takes the earliest deadline below it."),
     .exit_status = N_("Exit status: 0 the report was made; 1 (merge) snapshots were refused or "
                       "stations flagged; 2 usage error; 3 the ledger or a snapshot could not be "
                       "read; 4 internal error."),
@@ -110,20 +116,42 @@ static sh_status print_json(const pg_report *r, sh_error *err)
  * otherwise, whatever the station's locale. */
 static const char *view_lang(const cli_globals *g) { return g->lang ? g->lang : "vi"; }
 
+bool cli_report_json(const cli_globals *g, const cli_value *opt)
+{
+    return g->json || opt[R_JSON].count > 0;
+}
+
+/* One line per file written (line is freed): on stdout (not with -q), or on stderr beside a JSON
+ * document. */
+static void say_wrote(const cli_globals *g, const cli_value *opt, char *line)
+{
+    if (cli_report_json(g, opt)) {
+        sh_info("%s", line);
+    } else {
+        cli_out o;
+        cli_globals plain = *g;
+        plain.json = false;
+        cli_out_open(&o, &plain);
+        cli_say(&o, CLI_NOTE, "%s\n", line);
+        SH_IGNORE_RESULT(cli_out_close(&o, SH_OK)); /* a line for a person: nothing to close */
+    }
+    g_free(line);
+}
+
 sh_status cli_report_views(const cli_globals *g, const cli_value *opt, const pg_report *r,
                            sh_error *err)
 {
     sh_status st = SH_OK;
     if (opt[R_HTML].text &&
         (st = pg_report_write_html(r, opt[R_HTML].text, view_lang(g), err)) == SH_OK)
-        sh_info(_("Wrote the dashboard %s."), opt[R_HTML].text);
+        say_wrote(g, opt, g_strdup_printf(_("Wrote the dashboard to %s"), opt[R_HTML].text));
     if (st == SH_OK && opt[R_CSV].text &&
         (st = pg_report_write_csv(r, opt[R_CSV].text, err)) == SH_OK)
-        sh_info(_("Wrote %s."), opt[R_CSV].text);
+        say_wrote(g, opt, g_strdup_printf(_("Wrote the CSV table to %s"), opt[R_CSV].text));
     if (st == SH_OK && opt[R_XLSX].text &&
         (st = pg_report_write_xlsx(r, opt[R_XLSX].text, err)) == SH_OK)
-        sh_info(_("Wrote %s."), opt[R_XLSX].text);
-    if (st == SH_OK && (g->json || opt[R_JSON].count > 0))
+        say_wrote(g, opt, g_strdup_printf(_("Wrote the spreadsheet to %s"), opt[R_XLSX].text));
+    if (st == SH_OK && cli_report_json(g, opt))
         st = print_json(r, err);
     return st;
 }
@@ -286,24 +314,26 @@ static sh_status report(const cli_globals *g, const cli_value *opt, int nargs, c
         opt[R_KEY].text || opt[R_PIN_ENV].text || opt[R_PIN_FILE].text)
         return cli_usage(err, "report", _("--trust goes with merge, the key options with export"));
     const char *path = nargs ? args[0] : NULL;
-    sh_workspace ws;
+    sh_workspace ws = {0};
     sh_ledger *l = NULL;
-    sh_status st = open_ledger(g, path, &ws, &l, err);
-    if (st != SH_OK)
-        return st;
     char *prefix = NULL;
     pg_report *r = NULL;
-    st = prefix_of(&ws, path, &prefix, err);
+    sh_status st = open_ledger(g, path, &ws, &l, err);
+    if (st == SH_OK)
+        st = prefix_of(&ws, path, &prefix, err);
     if (st == SH_OK)
         st = compute(g, opt, &ws, l, prefix, &r, err);
     sh_ledger_close(l);
-    sh_workspace_close(&ws);
+    sh_workspace_close(&ws); /* on every path: a workspace not opened is all zeros */
     g_free(prefix);
     if (st == SH_OK && !r)
         st = sh_fail(err, SH_INTERNAL, "no report");
     if (st == SH_OK)
         st = cli_report_views(g, opt, r, err);
-    if (st == SH_OK && !g->json && !opt[R_JSON].count)
+    /* The table when nothing else is asked for: files are announced a line each, --json
+     * keeps stdout for the document. */
+    if (st == SH_OK && !cli_report_json(g, opt) && !opt[R_HTML].text && !opt[R_CSV].text &&
+        !opt[R_XLSX].text)
         print_table(g, r);
     pg_report_free(r);
     return st;

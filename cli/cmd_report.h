@@ -25,8 +25,10 @@ enum {
     R_N_OPTIONS
 };
 
+/* --json, given before the command or after it. */
+bool cli_report_json(const cli_globals *g, const cli_value *opt);
 /* Writes the views the options ask for (--html, --csv, --xlsx; --json to stdout) of r, and
- * says on stderr what was written; lang from the global --lang. */
+ * says what was written, a line per file (on stderr with --json); lang from the global --lang. */
 SH_NODISCARD sh_status cli_report_views(const cli_globals *g, const cli_value *opt,
                                         const pg_report *r, sh_error *err);
 /* sohoa report export FILE ... and sohoa report merge SNAPSHOT... (cmd_report_snapshot.c):

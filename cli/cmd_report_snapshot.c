@@ -105,8 +105,7 @@ int cli_report_export(const cli_globals *g, const cli_value *opt, int nargs, cha
     int status = st == SH_OK ? export_run(g, opt, args[0], secret, &ws, l, &err) : cli_report(&err);
     sg_secret_free(secret);
     sh_ledger_close(l);
-    if (st == SH_OK)
-        sh_workspace_close(&ws);
+    sh_workspace_close(&ws); /* on every path: a workspace not opened is all zeros */
     return status;
 }
 
@@ -120,7 +119,7 @@ static const char *fate_word(pg_snapshot_fate f)
 /* Each file's fate and each flag: on stdout for a person, on stderr beside a JSON document. */
 static void summary(const cli_globals *g, const cli_value *opt, const pg_merge_result *m)
 {
-    bool to_err = g->json || opt[R_JSON].count > 0;
+    bool to_err = cli_report_json(g, opt);
     cli_out o;
     cli_globals plain = *g;
     plain.json = false;
@@ -165,13 +164,16 @@ static sh_status merge_usage(const cli_value *opt, int nargs, sh_error *err)
     return SH_OK;
 }
 
-/* [report] of the workspace when merge runs in one, else the defaults. */
-static void merge_config(const cli_globals *g, sh_workspace *ws, bool *found, pg_config *pc)
+/* [report] of the workspace when merge runs in one (or of --config), else the defaults. ws is
+ * closed by the caller whatever happened. */
+static void merge_config(const cli_globals *g, sh_workspace *ws, pg_config *pc)
 {
     sh_error e;
     sh_error_clear(&e);
-    *found = sh_workspace_open_optional(g->workspace, NULL, g->config, ws, found, &e) == SH_OK;
-    const pg_config *c = *found ? pg_config_get(&ws->config) : NULL;
+    bool found = false;
+    bool opened =
+        sh_workspace_open_optional(g->workspace, NULL, g->config, ws, &found, &e) == SH_OK;
+    const pg_config *c = opened ? pg_config_get(&ws->config) : NULL;
     if (c) {
         *pc = *c;
         return;
@@ -190,9 +192,8 @@ int cli_report_merge(const cli_globals *g, const cli_value *opt, int nargs, char
     if (st != SH_OK)
         return cli_report(&err);
     sh_workspace ws = {0};
-    bool opened = false;
     pg_config pc;
-    merge_config(g, &ws, &opened, &pc);
+    merge_config(g, &ws, &pc);
     pg_merge_result m = {0};
     st = pg_merge(args, (size_t)nargs, trust, &pc, NULL, &m, &err);
     int min_cell = opt[R_MIN_CELL].count ? (int)opt[R_MIN_CELL].num : pc.min_cell;
@@ -209,7 +210,6 @@ int cli_report_merge(const cli_globals *g, const cli_value *opt, int nargs, char
         status = SH_OK;
     pg_merge_result_clear(&m);
     X509_STORE_free(trust);
-    if (opened)
-        sh_workspace_close(&ws);
+    sh_workspace_close(&ws);
     return status;
 }

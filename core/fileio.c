@@ -288,11 +288,21 @@ int sh_open_regular(const char *path, sh_error *err)
     return fd;
 }
 
-sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len, sh_error *err)
+/* Grows *buf to hold cap + 1 bytes (the NUL); false when out of memory (*buf kept). */
+static bool grow(char **buf, size_t *cap, size_t want)
 {
-    *data = NULL;
-    if (len)
-        *len = 0;
+    char *bigger = realloc(*buf, want + 1);
+    if (!bigger)
+        return false;
+    *buf = bigger;
+    *cap = want;
+    return true;
+}
+
+sh_status sh_read_file_into(const char *path, size_t max_bytes, char **buf, size_t *cap,
+                            size_t *len, sh_error *err)
+{
+    *len = 0;
     /* max_bytes + 1 (and one more for the NUL) must not wrap: SIZE_MAX means "no limit". */
     if (max_bytes > SIZE_MAX - 2)
         max_bytes = SIZE_MAX - 2;
@@ -310,31 +320,25 @@ sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *
                        (long long)st.st_size, max_bytes);
     }
     /* Read up to max_bytes + 1 whatever fstat said: the file may grow while we read. */
-    size_t cap = (size_t)st.st_size + 1, used = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
+    size_t used = 0;
+    if ((!*buf || *cap < (size_t)st.st_size + 1) && !grow(buf, cap, (size_t)st.st_size + 1)) {
         close(fd);
         return sh_fail(err, SH_INTERNAL, _("out of memory"));
     }
     for (;;) {
-        if (used == cap) {
-            if (cap > max_bytes)
+        if (used == *cap) {
+            if (*cap > max_bytes)
                 break;
-            cap = cap > (max_bytes + 1) / 2 ? max_bytes + 1 : cap * 2;
-            char *bigger = realloc(buf, cap + 1);
-            if (!bigger) {
-                free(buf);
+            if (!grow(buf, cap, *cap > (max_bytes + 1) / 2 ? max_bytes + 1 : *cap * 2)) {
                 close(fd);
                 return sh_fail(err, SH_INTERNAL, _("out of memory"));
             }
-            buf = bigger;
         }
-        ssize_t n = read(fd, buf + used, cap - used);
+        ssize_t n = read(fd, *buf + used, *cap - used);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
             int e = errno;
-            free(buf);
             close(fd);
             return sh_fail_errno(err, SH_INPUT, e, _("cannot read %s"), path);
         }
@@ -343,12 +347,26 @@ sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *
         used += (size_t)n;
     }
     close(fd);
-    if (used > max_bytes) {
-        free(buf);
+    if (used > max_bytes)
         return sh_fail(err, SH_INPUT, _("%s is too large (at most %zu bytes expected)"), path,
                        max_bytes);
+    (*buf)[used] = '\0';
+    *len = used;
+    return SH_OK;
+}
+
+sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len, sh_error *err)
+{
+    char *buf = NULL;
+    size_t cap = 0, used = 0;
+    *data = NULL;
+    if (len)
+        *len = 0;
+    sh_status st = sh_read_file_into(path, max_bytes, &buf, &cap, &used, err);
+    if (st != SH_OK) {
+        free(buf);
+        return st;
     }
-    buf[used] = '\0';
     *data = buf;
     if (len)
         *len = used;

@@ -49,23 +49,30 @@ static char *shown(const char *key)
     return s;
 }
 
-void sh_jr_ws(sh_jr *r)
+/* sh_jr_ws and sh_jr_peek, inlined on the hot paths of this file */
+static inline void skip_ws(sh_jr *r)
 {
-    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+    /* most tokens follow one another without white space: one comparison then */
+    while (r->p < r->end && (unsigned char)*r->p <= ' ' &&
+           (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
         r->p++;
 }
 
-bool sh_jr_peek(sh_jr *r, char c)
+static inline bool at(sh_jr *r, char c)
 {
-    sh_jr_ws(r);
+    skip_ws(r);
     return r->p < r->end && *r->p == c;
 }
+
+void sh_jr_ws(sh_jr *r) { skip_ws(r); }
+
+bool sh_jr_peek(sh_jr *r, char c) { return at(r, c); }
 
 bool sh_jr_expect(sh_jr *r, char c)
 {
     if (r->failed)
         return false;
-    if (!sh_jr_peek(r, c))
+    if (!at(r, c))
         return sh_jr_fail(r, _("\"%c\" expected"), c);
     r->p++;
     return true;
@@ -167,7 +174,7 @@ char *sh_jr_string(sh_jr *r)
 bool sh_jr_literal(sh_jr *r, const char *word)
 {
     size_t n = strlen(word);
-    sh_jr_ws(r);
+    skip_ws(r);
     if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
         return sh_jr_fail(r, _("%s expected"), word);
     r->p += n;
@@ -176,7 +183,7 @@ bool sh_jr_literal(sh_jr *r, const char *word)
 
 bool sh_jr_int(sh_jr *r, int64_t lo, int64_t hi, int64_t *v)
 {
-    sh_jr_ws(r);
+    skip_ws(r);
     bool minus = r->p < r->end && *r->p == '-';
     const char *q = r->p + minus, *digits = q;
     while (q < r->end && *q >= '0' && *q <= '9' && q - digits < 17)
@@ -207,7 +214,7 @@ bool sh_jr_hex64(const char *s)
 
 bool sh_jr_end(sh_jr *r)
 {
-    sh_jr_ws(r);
+    skip_ws(r);
     return r->p == r->end || sh_jr_fail(r, _("something follows the object"));
 }
 
@@ -219,10 +226,10 @@ bool sh_jr_next_key(sh_jr *r, bool *first, char **key)
         *first = false;
         if (!sh_jr_expect(r, '{'))
             return false;
-    } else if (!sh_jr_peek(r, '}') && !sh_jr_expect(r, ',')) {
+    } else if (!at(r, '}') && !sh_jr_expect(r, ',')) {
         return false;
     }
-    if (sh_jr_peek(r, '}')) {
+    if (at(r, '}')) {
         r->p++;
         return false;
     }
@@ -242,13 +249,13 @@ bool sh_jr_next_item(sh_jr *r, bool *first)
         *first = false;
         if (!sh_jr_expect(r, '['))
             return false;
-        if (sh_jr_peek(r, ']')) {
+        if (at(r, ']')) {
             r->p++;
             return false;
         }
         return true;
     }
-    if (sh_jr_peek(r, ']')) {
+    if (at(r, ']')) {
         r->p++;
         return false;
     }
@@ -270,7 +277,7 @@ static size_t plain_span(const sh_jr *r, const char *from)
 
 bool sh_jr_text(sh_jr *r, char *out, size_t size)
 {
-    if (!sh_jr_peek(r, '"'))
+    if (!at(r, '"'))
         return sh_jr_fail(r, _("\"%c\" expected"), '"');
     size_t n = plain_span(r, r->p + 1);
     if (n != SIZE_MAX && n < size && n <= r->string_max) {
@@ -305,7 +312,7 @@ static bool read_field(sh_jr *r, const sh_jr_field *f, void *obj)
 {
     bool nullable = f->kind == SH_JR_INT_OR_NULL || f->kind == SH_JR_STR_OR_NULL ||
                     f->kind == SH_JR_HEX_OR_NULL;
-    if (nullable && sh_jr_peek(r, 'n')) {
+    if (nullable && at(r, 'n')) {
         if (f->kind == SH_JR_INT_OR_NULL)
             *(int64_t *)(void *)AT(obj, f->off) = 0;
         else if (f->kind == SH_JR_HEX_OR_NULL)
@@ -333,32 +340,63 @@ static bool read_field(sh_jr *r, const sh_jr_field *f, void *obj)
 
 /* The field named by key[0..len) (not NUL-terminated), or n. The search starts at *i, the field
  * after the last one read: documents mostly follow their table's order, so it ends at once. */
+static bool name_is(const char *name, const char *key, size_t len)
+{
+    /* key has no NUL: a shorter name differs at its terminator, which ends the loop */
+    for (size_t k = 0; k < len; k++)
+        if (name[k] != key[k])
+            return false;
+    return name[len] == '\0';
+}
+
 static size_t field_index(const sh_jr_field *fields, size_t n, const char *key, size_t len,
                           size_t from)
 {
     for (size_t k = 0, i = from < n ? from : 0; k < n; k++, i = i + 1 < n ? i + 1 : 0)
-        if (fields[i].name[0] == key[0] && strncmp(fields[i].name, key, len) == 0 &&
-            fields[i].name[len] == '\0')
+        if (name_is(fields[i].name, key, len))
             return i;
     return n;
 }
 
 /* The next member's key looked up in fields (*i, n when unknown, the failure recorded); false at
  * "}" or on failure. A plain key is matched in place; others are decoded first. */
+/* The key at r->p (its opening quote), when it is the plain key name followed by ':': r->p
+ * moved past the ':'. The name is plain ASCII, so a key that matches it is plain too. */
+static inline bool key_is(sh_jr *r, const char *name)
+{
+    const char *q = r->p + 1;
+    while (*name && q < r->end && *q == *name)
+        q++, name++;
+    if (*name || r->end - q < 2 || q[0] != '"' || q[1] != ':')
+        return false;
+    r->p = q + 2;
+    return true;
+}
+
+/* The next member's key looked up in fields (*i, n when unknown, the failure recorded); false at
+ * "}" or on failure. The field after the last one read is tried first, in place; other plain
+ * keys are matched in place; others are decoded first. */
 static bool next_field(sh_jr *r, bool *first, const sh_jr_field *fields, size_t n, size_t *i)
 {
     if (*first) {
         *first = false;
         if (!sh_jr_expect(r, '{'))
             return false;
-    } else if (!sh_jr_peek(r, '}') && !sh_jr_expect(r, ',')) {
+    } else if (at(r, ',')) {
+        r->p++;
+    } else if (!at(r, '}') && !sh_jr_expect(r, ',')) {
         return false;
     }
-    if (sh_jr_peek(r, '}')) {
+    if (at(r, '}')) {
         r->p++;
         return false;
     }
-    size_t len = sh_jr_peek(r, '"') ? plain_span(r, r->p + 1) : SIZE_MAX;
+    size_t next = *i + 1 < n ? *i + 1 : 0;
+    if (r->p < r->end && *r->p == '"' && key_is(r, fields[next].name)) {
+        *i = next;
+        return true;
+    }
+    size_t len = r->p < r->end && *r->p == '"' ? plain_span(r, r->p + 1) : SIZE_MAX;
     char *key = NULL;
     if (len != SIZE_MAX && len <= r->string_max) {
         *i = field_index(fields, n, r->p + 1, len, *i + 1);

@@ -633,9 +633,10 @@ static void remove_new_folders(GPtrArray *made)
         rmdir(g_ptr_array_index(made, i)); /* only if still empty */
 }
 
-/* name.cccd_duplicate: one person has one dossier. A folder of this CCCD under another
- * organisation or name (made by hand, or by an ingest with a mistyped CCCD or name) is named,
- * and nothing is written. The folders on disk are the dossiers (docs/naming.md). */
+/* name.cccd_duplicate: one person has one dossier. A folder of this member key (a CCCD, or a
+ * CMND or passport number) under another organisation or name (made by hand, or by an ingest
+ * with a mistyped key or name) is named, and nothing is written. The folders on disk are the
+ * dossiers (docs/naming.md). */
 static sh_status refuse_second_dossier(const in_context *ctx, const in_document *doc,
                                        const char *folder_rel, sh_error *err)
 {
@@ -644,10 +645,10 @@ static sh_status refuse_second_dossier(const in_context *ctx, const in_document 
         return SH_OK;
     char *shown = nm_shown(other);
     sh_fail(err, SH_USAGE,
-            _("CCCD %s already has a dossier, %s (name.cccd_duplicate): one person has one "
-              "dossier. Give that folder's organisation code and name, or check the CCCD on "
+            _("%s %s already has a dossier, %s (name.cccd_duplicate): one person has one "
+              "dossier. Give that folder's organisation code and name, or check the number on "
               "the card"),
-            doc->cccd, shown);
+            nm_key_kind_label(nm_key_kind_of(doc->cccd)), doc->cccd, shown);
     g_free(shown);
     g_free(other);
     return SH_USAGE;

@@ -26,10 +26,10 @@ typedef struct {
     entry_kind kind;
 } entry;
 
-/* Every dossier folder of the walk's scope by its CCCD (see build_id_index): one id_entry per
- * dossier, 16 bytes, plus its folder name once in `names`. */
+/* Every dossier folder of the walk's scope by its member key (see build_id_index): one id_entry
+ * per dossier, 16 bytes, plus its folder name once in `names`. */
 typedef struct {
-    uint64_t cccd;
+    uint64_t cccd; /* the key as key_code makes it: a CCCD, CMND or passport number */
     uint32_t org;  /* index in orgs */
     uint32_t name; /* offset of the folder name in names */
 } id_entry;
@@ -202,30 +202,72 @@ static char *join(const char *dir, const char *name)
 static bool is_workspace_root(const char *path);
 static bool looks_like_org(const char *name);
 
-/* The 12 digits a dossier folder's name starts with, read as leniently as check_dossier_name
- * reads it (leading spaces, any separator after). */
-static bool cccd_key(const char *name, uint64_t *key)
+/* A member key as one number: its kind in the top byte, so that keys of two kinds never
+ * compare equal (CMND 123456789 is not CCCD 000123456789); a passport's letter as 0-25 before
+ * its 7 digits. */
+#define KEY_KIND_SHIFT 56
+#define PASSPORT_DIGITS 10000000u
+
+/* The key a dossier folder's name starts with, read as leniently as check_dossier_name reads
+ * it (leading spaces, any separator after): 12 digits (CCCD), 9 digits (CMND) or a capital
+ * letter and 7 digits (passport), not followed by another digit. */
+static nm_key_kind read_key(const char *name, uint64_t *code)
 {
     const char *p = name;
     while (*p == ' ')
         p++;
+    bool letter = g_ascii_isupper(*p);
+    const char *digits = p + letter;
     uint64_t v = 0;
     int n = 0;
-    while (n < 13 && g_ascii_isdigit(p[n])) {
-        v = v * 10 + (uint64_t)(p[n] - '0');
+    while (n < 13 && g_ascii_isdigit(digits[n])) {
+        v = v * 10 + (uint64_t)(digits[n] - '0');
         n++;
     }
-    *key = v;
-    return n == 12;
+    nm_key_kind kind = NM_KEY_NONE;
+    if (letter && n == 7) {
+        kind = NM_KEY_PASSPORT;
+        v += (uint64_t)(*p - 'A') * PASSPORT_DIGITS;
+    } else if (!letter && n == 12) {
+        kind = NM_KEY_CCCD;
+    } else if (!letter && n == 9) {
+        kind = NM_KEY_CMND;
+    }
+    *code = (uint64_t)kind << KEY_KIND_SHIFT | v;
+    return kind;
 }
 
-bool nm_dossier_cccd(const char *folder_name, char cccd[13])
+/* The key's text back from its number; its kind. */
+static nm_key_kind key_text(uint64_t code, char out[NM_KEY_SIZE])
 {
-    uint64_t key;
-    if (!cccd_key(folder_name, &key))
+    nm_key_kind kind = (nm_key_kind)(code >> KEY_KIND_SHIFT);
+    unsigned long long v = code & ((UINT64_C(1) << KEY_KIND_SHIFT) - 1);
+    if (kind == NM_KEY_PASSPORT)
+        snprintf(out, NM_KEY_SIZE, "%c%07llu", (char)('A' + v / PASSPORT_DIGITS),
+                 v % PASSPORT_DIGITS);
+    else
+        snprintf(out, NM_KEY_SIZE, kind == NM_KEY_CMND ? "%09llu" : "%012llu", v);
+    return kind;
+}
+
+static bool cccd_key(const char *name, uint64_t *key) { return read_key(name, key) != NM_KEY_NONE; }
+
+bool nm_dossier_key(const char *folder_name, char key[NM_KEY_SIZE], nm_key_kind *kind)
+{
+    uint64_t code;
+    nm_key_kind k = read_key(folder_name, &code);
+    if (kind)
+        *kind = k;
+    if (k == NM_KEY_NONE)
         return false;
-    snprintf(cccd, 13, "%012llu", (unsigned long long)key);
+    key_text(code, key);
     return true;
+}
+
+bool nm_dossier_cccd(const char *folder_name, char cccd[NM_KEY_SIZE])
+{
+    nm_key_kind kind;
+    return nm_dossier_key(folder_name, cccd, &kind) && kind == NM_KEY_CCCD;
 }
 
 /* Is this entry of an open folder a folder (a link to one counts)? */
@@ -367,10 +409,10 @@ static void index_siblings(id_index *ix, const char *org)
     g_free(abs);
 }
 
-char *nm_other_dossier_of(const char *root, const char *cccd, const char *folder_rel)
+char *nm_other_dossier_of(const char *root, const char *member_key, const char *folder_rel)
 {
     uint64_t want;
-    if (!cccd_key(cccd, &want))
+    if (!cccd_key(member_key, &want))
         return NULL;
     DIR *top = opendir(root);
     if (!top)
@@ -423,8 +465,8 @@ static int by_cccd_then_path(gconstpointer a, gconstpointer b, gpointer data)
     return c;
 }
 
-/* name.cccd_duplicate on a dossier folder whose CCCD is also another dossier folder's in the
- * scope, naming the others (a few; the count of the rest). */
+/* name.cccd_duplicate on a dossier folder whose member key is also another dossier folder's in
+ * the scope, naming the others (a few; the count of the rest). */
 static void check_cccd_unique(checker *c, const char *path, const char *name)
 {
     uint64_t key;
@@ -455,9 +497,19 @@ static void check_cccd_unique(checker *c, const char *path, const char *name)
     }
     if (n_others > 3)
         g_string_append_printf(others, _(" and %zu more"), n_others - 3);
-    char cccd[13];
-    snprintf(cccd, sizeof cccd, "%012llu", (unsigned long long)key);
-    if (n_others)
+    char cccd[NM_KEY_SIZE];
+    nm_key_kind kind = key_text(key, cccd);
+    if (n_others && kind != NM_KEY_CCCD)
+        report(c, "name.cccd_duplicate", SH_ERROR, path, NULL, false,
+               ngettext("%s %s is also the key of the dossier %s: one person has one dossier. "
+                        "Check the number on the document; then keep one folder and move the "
+                        "documents of the other into it",
+                        "%s %s is also the key of the dossiers %s: one person has one dossier. "
+                        "Check the number on the document; then keep one folder and move the "
+                        "documents of the others into it",
+                        n_others),
+               nm_key_kind_label(kind), cccd, others->str);
+    else if (n_others)
         report(c, "name.cccd_duplicate", SH_ERROR, path, NULL, false,
                ngettext("CCCD %s is also the CCCD of the dossier %s: one person has one dossier. "
                         "Check the number on the card; then keep one folder and move the "
@@ -577,6 +629,33 @@ static bool check_cccd(checker *c, const char *path, const char *cccd)
     return false;
 }
 
+static void key_format(checker *c, const char *path, const char *key)
+{
+    report(c, "name.cccd", SH_ERROR, path, NULL, false,
+           _("member key \"%s\" must be a CCCD of exactly 12 digits, or for a member without one "
+             "a CMND of 9 digits or a passport number (a capital letter and 7 digits, like "
+             "C1234567)"),
+           key);
+}
+
+/* Any member key (nm_check_key): false on an error. */
+static bool check_key(checker *c, const char *path, const char *key)
+{
+    nm_key_kind kind = nm_key_kind_of(key);
+    if (kind == NM_KEY_CMND || kind == NM_KEY_PASSPORT) {
+        report(c, "name.temporary_key", SH_WARNING, path, NULL, false,
+               _("%s %s: the member has no CCCD, so this temporary key names the dossier "
+                 "(QĐ-KN Đ17.2) and the central side links the dossier by it until a CCCD is "
+                 "known; once the member has a CCCD, rename the folder to it"),
+               nm_key_kind_label(kind), key);
+        return true;
+    }
+    if (strlen(key) == 12)
+        return check_cccd(c, path, key);
+    key_format(c, path, key);
+    return false;
+}
+
 bool nm_check_org_code(const char *code, const char *path, const nm_rules *r, sh_finding_sink sink,
                        void *ctx)
 {
@@ -593,11 +672,19 @@ bool nm_check_cccd(const char *cccd, const char *path, const nm_rules *r, sh_fin
     return check_cccd(&c, path, cccd);
 }
 
-char *nm_dossier_folder(const char *org, const char *cccd, const char *person_utf8,
+bool nm_check_key(const char *key, const char *path, const nm_rules *r, sh_finding_sink sink,
+                  void *ctx)
+{
+    nm_check_summary sum = {0};
+    checker c = {.rules = r, .sink = sink, .ctx = ctx, .sum = &sum};
+    return check_key(&c, path, key);
+}
+
+char *nm_dossier_folder(const char *org, const char *key, const char *person_utf8,
                         const nm_rules *r, sh_finding_sink sink, void *ctx)
 {
     bool ok = nm_check_org_code(org, NULL, r, sink, ctx);
-    ok &= nm_check_cccd(cccd, NULL, r, sink, ctx);
+    ok &= nm_check_key(key, NULL, r, sink, ctx);
     char *ascii_name = nm_person_name(person_utf8);
     char text[512] = "";
     if (!ascii_name)
@@ -613,7 +700,7 @@ char *nm_dossier_folder(const char *org, const char *cccd, const char *person_ut
         sink(&f, ctx);
         ok = false;
     }
-    char *path = ok ? g_strdup_printf("%s/%s_%s", org, cccd, ascii_name) : NULL;
+    char *path = ok ? g_strdup_printf("%s/%s_%s", org, key, ascii_name) : NULL;
     g_free(ascii_name);
     return path;
 }
@@ -637,21 +724,33 @@ static char *suggest_person(const char *text)
     return person;
 }
 
+/* A key good enough to suggest a folder name with: a CCCD of a province, a CMND, a passport. */
+static bool key_suggestable(const checker *c, const char *key)
+{
+    nm_key_kind kind = nm_key_kind_of(key);
+    return (kind == NM_KEY_CCCD &&
+            nm_cccd_check(key, c->rules->current_year, NULL) != NM_CCCD_PROVINCE) ||
+           kind == NM_KEY_CMND || kind == NM_KEY_PASSPORT;
+}
+
 static void check_dossier_name(checker *c, const char *path, const char *raw)
 {
-    char cccd[13];
+    char key[NM_KEY_SIZE];
     const char *person = NULL;
-    if (nm_split_dossier_folder(raw, cccd, &person) && nm_person_part_valid(person)) {
-        check_cccd(c, path, cccd);
+    if (nm_split_dossier_folder(raw, key, &person) && nm_person_part_valid(person)) {
+        check_key(c, path, key);
         return;
     }
     check_folder_text(c, path, raw);
-    /* Read it leniently: digits, any separator, the name. */
+    /* Read it leniently: the key (digits, a letter first for a passport), any separator, the
+     * name. */
     char *valid = g_utf8_make_valid(raw, -1);
     const char *p = valid;
     while (*p == ' ')
         p++;
     const char *digits = p;
+    if (g_ascii_isalpha(*p) && g_ascii_isdigit(p[1]))
+        p++;
     while (g_ascii_isdigit(*p))
         p++;
     size_t n_digits = (size_t)(p - digits);
@@ -661,19 +760,16 @@ static void check_dossier_name(checker *c, const char *path, const char *raw)
     bool shape_ok = n_digits > 0 && p - sep == 1 && *sep == '_';
     char *number = g_strndup(digits, n_digits);
     char *suggested_person = *p ? suggest_person(p) : NULL;
-    bool cccd_ok =
-        n_digits == 12 && nm_cccd_check(number, c->rules->current_year, NULL) != NM_CCCD_PROVINCE;
-    char *suggestion =
-        cccd_ok && suggested_person ? g_strdup_printf("%s_%s", number, suggested_person) : NULL;
+    char *suggestion = key_suggestable(c, number) && suggested_person
+                           ? g_strdup_printf("%s_%s", number, suggested_person)
+                           : NULL;
     if (n_digits == 0 || !*p)
         report(c, "name.folder", SH_ERROR, path, NULL, false,
-               _("a dossier folder is named CCCD_HoTen, like 012345678901_NguyenVanA"));
+               _("a dossier folder is named CCCD_HoTen, like 012345678901_NguyenVanA (a member "
+                 "without a CCCD: CMND_HoTen or passport number_HoTen, like "
+                 "C1234567_NguyenVanA)"));
     else {
-        if (n_digits == 12)
-            check_cccd(c, path, number);
-        else
-            report(c, "name.cccd", SH_ERROR, path, NULL, false,
-                   _("CCCD \"%s\" must be exactly 12 digits"), number);
+        check_key(c, path, number);
         if (!shape_ok)
             report(c, "name.folder", SH_ERROR, path, suggestion, true,
                    _("one underscore separates the CCCD from the name: CCCD_HoTen"));
@@ -1067,7 +1163,11 @@ static bool looks_like_dossier(const char *name)
     int digits = 0;
     while (g_ascii_isdigit(name[digits]))
         digits++;
-    return digits >= 9 && name[digits] && !g_ascii_isdigit(name[digits]);
+    if (digits >= 9 && name[digits] && !g_ascii_isdigit(name[digits]))
+        return true;
+    /* A member without a CCCD: a passport number, a capital letter and 7 digits, then more. */
+    uint64_t code;
+    return g_ascii_isupper(name[0]) && read_key(name, &code) == NM_KEY_PASSPORT && name[8];
 }
 
 typedef enum { KIND_CONTAINER, KIND_ORG, KIND_DOSSIER } folder_kind;

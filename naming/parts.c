@@ -123,13 +123,74 @@ nm_cccd_result nm_cccd_check(const char *cccd, int current_year, int *birth_year
     return NM_CCCD_OK;
 }
 
-bool nm_split_dossier_folder(const char *folder, char cccd[13], const char **person)
+/* Are the n bytes at s all digits? */
+static bool all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!g_ascii_isdigit(s[i]))
+            return false;
+    return true;
+}
+
+/* The kind of the n bytes at s. */
+static nm_key_kind kind_of_len(const char *s, size_t n)
+{
+    if (n == 12 && all_digits(s, 12))
+        return NM_KEY_CCCD;
+    if (n == 9 && all_digits(s, 9))
+        return NM_KEY_CMND;
+    /* Số hộ chiếu: one capital letter of the alphabet, then 7 digits (B1234567, C1234567). */
+    if (n == 8 && g_ascii_isupper(s[0]) && all_digits(s + 1, 7))
+        return NM_KEY_PASSPORT;
+    return NM_KEY_NONE;
+}
+
+nm_key_kind nm_key_kind_of(const char *key) { return kind_of_len(key, strlen(key)); }
+
+static const char *const KIND_NAMES[] = {
+    [NM_KEY_CCCD] = "cccd",
+    [NM_KEY_CMND] = "cmnd",
+    [NM_KEY_PASSPORT] = "passport",
+};
+
+const char *nm_key_kind_name(nm_key_kind kind)
+{
+    return kind > NM_KEY_NONE && kind <= NM_KEY_PASSPORT ? KIND_NAMES[kind] : NULL;
+}
+
+nm_key_kind nm_key_kind_from_name(const char *name)
+{
+    for (int k = NM_KEY_CCCD; name && k <= NM_KEY_PASSPORT; k++)
+        if (strcmp(name, KIND_NAMES[k]) == 0)
+            return (nm_key_kind)k;
+    return NM_KEY_NONE;
+}
+
+const char *nm_key_kind_label(nm_key_kind kind)
+{
+    switch (kind) {
+    case NM_KEY_CCCD:
+        return _("CCCD");
+    case NM_KEY_CMND:
+        return _("CMND (old ID card)");
+    case NM_KEY_PASSPORT:
+        return _("passport number");
+    case NM_KEY_NONE:
+        break;
+    }
+    return _("member key");
+}
+
+bool nm_split_dossier_folder(const char *folder, char key[NM_KEY_SIZE], const char **person)
 {
     const char *underscore = strchr(folder, '_');
-    if (!underscore || underscore - folder != 12)
+    if (!underscore)
         return false;
-    memcpy(cccd, folder, 12);
-    cccd[12] = '\0';
+    size_t n = (size_t)(underscore - folder);
+    if (n != 12 && kind_of_len(folder, n) == NM_KEY_NONE)
+        return false;
+    memcpy(key, folder, n);
+    key[n] = '\0';
     *person = underscore + 1;
     return true;
 }

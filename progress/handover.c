@@ -42,7 +42,8 @@ static sh_status check_handover(const pg_handover *h, sh_error *err)
     if (!h->org_code || !nm_check_org_code(h->org_code, NULL, &rules, keep_error, &e))
         return sh_fail(err, SH_USAGE, "%s",
                        e.error[0] ? e.error : _("give the organisation code (--org)"));
-    if (!h->member_key || !nm_check_cccd(h->member_key, NULL, &rules, keep_error, &e))
+    /* A CCCD, or the temporary key (CMND, passport number) of a member without one. */
+    if (!h->member_key || !nm_check_key(h->member_key, NULL, &rules, keep_error, &e))
         return sh_fail(err, SH_USAGE, "%s",
                        e.error[0] ? e.error : _("give the member's CCCD (--cccd)"));
     if (h->pages < 0 || h->pages > PAGES_MAX)

@@ -1,8 +1,9 @@
 /* sohoa inventory import: the list of dossiers to digitise, the denominator of every
- * percentage. A member is known by organisation code and CCCD, as the dossier folder names
- * them (naming's checks decide what is valid, so every listed member can have a folder); a
- * re-import updates the member's row, never adds a second one. The name is kept in the
- * inventory table only: the audit entry holds the file's hash and counts. */
+ * percentage. A member is known by organisation code and CCCD (or the temporary key of a member
+ * without one: CMND, passport number), as the dossier folder names them (naming's checks decide
+ * what is valid, so every listed member can have a folder); a re-import updates the member's
+ * row, never adds a second one. The name is kept in the inventory table only: the audit entry
+ * holds the file's hash and counts. */
 #include <string.h>
 
 #include <sqlite3.h>
@@ -22,7 +23,8 @@ static const sh_csv_column columns[N_COLS] = {
     [COL_CCCD] = {"cccd",
                   "Số CCCD",
                   true,
-                  {"cccd", "so cccd", "member_key", "ma dinh danh", "so dinh danh", NULL}},
+                  {"cccd", "so cccd", "member_key", "ma dinh danh", "so dinh danh", "cccd/cmnd",
+                   "so cccd/cmnd", NULL}},
     [COL_NAME] = {"name", "Họ và tên", true, {"name", "ho va ten", "ho ten", NULL}},
     [COL_GROUP] = {"group",
                    "Nhóm",
@@ -57,27 +59,33 @@ static void first_error(const sh_finding *f, void *ctx)
         g_strlcpy(s->msg, f->message, sizeof s->msg);
 }
 
-/* What Excel does to a number typed in a cell not formatted as Text. */
-static bool excel_mangled(const char *v)
+/* What Excel does to a number typed in a cell not formatted as Text: the digits the key had
+ * (a CCCD's 12, a CMND's 9) when it lost its leading 0 or became a number; 0 when not so. */
+static int excel_mangled(const char *v)
 {
     size_t n = strlen(v), digits = strspn(v, "0123456789");
-    return (n == 11 && digits == 11) || strstr(v, "E+") || strstr(v, "e+");
+    if (strstr(v, "E+") || strstr(v, "e+") || (n == 11 && digits == 11))
+        return 12;
+    return n == 8 && digits == 8 ? 9 : 0;
 }
 
+/* The member key: a CCCD, or a member's temporary key (a CMND or passport number, accepted;
+ * naming's warning name.temporary_key is for the folder). */
 static void check_cccd(const inventory *inv, const sh_csv_header *h, const char *v,
                        GString *problems)
 {
-    if (excel_mangled(v)) {
+    int lost = excel_mangled(v);
+    if (lost) {
         char *sv = sh_csv_shown(v);
         pg_imp_add(problems, g_strdup_printf(_("column \"%s\": \"%s\" has lost its leading 0 or "
                                                "become a number in Excel; format the column as "
-                                               "Text and type the 12 digits again"),
-                                             sh_csv_heading(h, COL_CCCD), sv));
+                                               "Text and type the %d digits again"),
+                                             sh_csv_heading(h, COL_CCCD), sv, lost));
         g_free(sv);
         return;
     }
     naming_sink s = {0};
-    if (!nm_check_cccd(v, NULL, &inv->rules, first_error, &s))
+    if (!nm_check_key(v, NULL, &inv->rules, first_error, &s))
         pg_imp_add(problems, g_strdup(s.msg));
 }
 
@@ -150,10 +158,11 @@ static void check_twice(const inventory *inv, const member *m, GString *problems
     guint idx = GPOINTER_TO_UINT(g_hash_table_lookup(inv->by_cccd, m->key));
     if (idx) {
         const member *o = &g_array_index(inv->members, member, idx - 1);
-        pg_imp_add(problems, g_strdup_printf(_("CCCD %s is already on line %d, under %s: a member "
-                                               "has one dossier; keep the row of the right "
-                                               "organisation"),
-                                             m->key, o->line, o->org));
+        pg_imp_add(problems,
+                   g_strdup_printf(_("The member key %s is already on line %d, under %s: a member "
+                                     "has one dossier; keep the row of the right "
+                                     "organisation"),
+                                   m->key, o->line, o->org));
     }
 }
 
@@ -212,7 +221,8 @@ static bool statements_prepare(sqlite3 *db, statements *s)
                               -1, &s->get, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(db,
                               "INSERT INTO inventory(org_code, member_key, person_name, "
-                              "subject_group, import_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+                              "subject_group, import_id, first_import_id) VALUES (?1, ?2, ?3, "
+                              "?4, ?5, ?5)",
                               -1, &s->add, NULL) == SQLITE_OK &&
            sqlite3_prepare_v2(db,
                               "UPDATE inventory SET person_name = ?3, subject_group = ?4, "

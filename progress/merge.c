@@ -3,9 +3,12 @@
  * name, then each is read, verified and parsed once, compared with the station's previous one
  * and dropped: memory holds the sum (one row per organisation), a station's two latest
  * snapshots and one entry per file. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -14,19 +17,31 @@
 #define PEEK_BYTES 4096
 #define P7S_MAX ((size_t)1 << 20)
 
-#define WINDOW 16 /* files read, verified and parsed at once by the pool's threads */
+#define WINDOW 16     /* files read, verified and parsed at once by the pool's threads */
+#define SPARE_ROWS 32 /* finished reports' rows kept for the next ones */
 
 typedef struct merging merging;
+
+/* Memory a load reuses instead of asking the allocator (whose fresh pages cost a fault each):
+ * the file's bytes, and the rows array of a finished report. */
+typedef struct {
+    char *buf;
+    size_t buf_cap;
+    pg_org_row *rows;
+    size_t rows_cap;
+} scratch;
 
 struct merging {
     pg_merge_result *res;
     char *const *paths;
-    X509_STORE *trust;
+    sg_detached_verifier *verifier; /* the trust store's: certificates parsed, chains built once */
     const pg_config *config;
     GDateTime *now;
     GHashTable *org_index, *week_index; /* code → position + 1 in the sum */
     size_t rows_cap, weeks_cap, stations_cap, flags_cap;
     size_t n_used;
+    scratch spare[SPARE_ROWS]; /* rows only; taken and given back on the merging thread */
+    size_t n_spare;
 };
 
 /* One loaded snapshot. sig: the SHA-256 of its signature, which covers the JSON's digest: two
@@ -34,6 +49,7 @@ struct merging {
  * instead of the JSON again keeps the merge at one pass of SHA-256 over the data). */
 typedef struct {
     pg_report *rep;
+    size_t rows_cap; /* the room of rep->rows */
     size_t idx;
     uint8_t sig[SH_SHA256_LEN];
 } loaded;
@@ -44,7 +60,8 @@ typedef struct {
     char station[64];
     int64_t seq;
     merging *m;
-    loaded pre; /* pre.rep NULL: refused (or already taken) */
+    scratch *sc; /* while it is loaded ahead */
+    loaded pre;  /* pre.rep NULL: refused (or already taken) */
 } order_item;
 
 /* The files loaded ahead of the one being merged: at most WINDOW parsed snapshots at a time. */
@@ -53,6 +70,7 @@ typedef struct {
     order_item *items;
     size_t n, upto;
     sh_pool *pool;
+    scratch slot[WINDOW]; /* one per file loaded ahead */
 } loader;
 
 void pg_merge_result_clear(pg_merge_result *m)
@@ -92,7 +110,7 @@ static void add_flag(merging *m, const char *station, const char *code, char *me
 
 /* ---- one file: read, verify, parse */
 
-static char *verify(const char *path, const char *data, size_t len, X509_STORE *trust,
+static char *verify(const char *path, const char *data, size_t len, sg_detached_verifier *v,
                     char **signer, uint8_t sig[SH_SHA256_LEN])
 {
     char *p7s = g_strconcat(path, ".p7s", NULL), *der = NULL, *problem = NULL;
@@ -103,7 +121,7 @@ static char *verify(const char *path, const char *data, size_t len, X509_STORE *
         problem = g_strdup_printf(_("its signature %s cannot be read: %s"), p7s, e.msg);
     } else {
         sg_detached_report vr = {0};
-        if (sg_verify_detached((const uint8_t *)der, der_len, data, len, trust, &vr, &e) != SH_OK)
+        if (sg_detached_verify(v, (const uint8_t *)der, der_len, data, len, &vr, &e) != SH_OK)
             problem = g_strdup(e.msg);
         else if (vr.state != SG_SIG_VALID)
             problem = g_strdup(vr.problem ? vr.problem : _("the signature is not valid"));
@@ -117,33 +135,51 @@ static char *verify(const char *path, const char *data, size_t len, X509_STORE *
     return problem;
 }
 
-/* The snapshot of paths[idx], or NULL with the file refused (the reason in res->seen). */
-static bool load(merging *m, size_t idx, loaded *out)
+/* The snapshot of paths[idx], or NULL with the file refused (the reason in res->seen). With sc,
+ * its memory is used (and its rows handed to the report); without, the load's own. */
+static bool load(merging *m, size_t idx, scratch *sc, loaded *out)
 {
     pg_snapshot_seen *s = &m->res->seen[idx];
-    char *data = NULL;
+    scratch own = {0}, *use = sc ? sc : &own;
     size_t len = 0;
     sh_error e;
     sh_error_clear(&e);
     *out = (loaded){.idx = idx};
-    if (sh_read_file(s->path, PG_SNAPSHOT_MAX, &data, &len, &e) != SH_OK) {
+    if (sh_read_file_into(s->path, PG_SNAPSHOT_MAX, &use->buf, &use->buf_cap, &len, &e) != SH_OK) {
         refuse(s, g_strdup(e.msg));
+        free(own.buf);
         return false;
     }
     g_free(s->signer);
     s->signer = NULL;
-    char *problem = verify(s->path, data, len, m->trust, &s->signer, out->sig);
-    if (!problem && pg_snapshot_parse(data, len, s->path, &out->rep, &e) != SH_OK)
-        problem = g_strdup(e.msg);
+    char *problem = verify(s->path, use->buf, len, m->verifier, &s->signer, out->sig);
+    if (!problem) { /* the rows become the report's, or are freed */
+        if (pg_snapshot_parse_into(use->buf, len, s->path, use->rows, use->rows_cap, &out->rep,
+                                   &out->rows_cap, &e) != SH_OK)
+            problem = g_strdup(e.msg);
+        use->rows = NULL;
+        use->rows_cap = 0;
+    }
     if (!problem) {
         g_strlcpy(s->station, out->rep->station, sizeof s->station);
         s->seq = out->rep->seq;
         g_strlcpy(s->as_of, out->rep->as_of, sizeof s->as_of);
     }
-    free(data);
+    free(own.buf);
     if (problem)
         refuse(s, problem);
     return !problem;
+}
+
+/* A finished report freed, its rows kept for a later load. */
+static void drop(merging *m, loaded *l)
+{
+    if (l->rep && l->rep->rows && m->n_spare < SPARE_ROWS) {
+        m->spare[m->n_spare++] = (scratch){.rows = l->rep->rows, .rows_cap = l->rows_cap};
+        l->rep->rows = NULL;
+    }
+    pg_report_free(l->rep);
+    l->rep = NULL;
 }
 
 /* The station and sequence number of a file from its first bytes; a file that does not begin as
@@ -159,7 +195,7 @@ static bool order_of(merging *m, size_t idx, order_item *o)
     if (n > 0 && pg_snapshot_peek(buf, n, o->station, &o->seq))
         return true;
     loaded l;
-    if (!load(m, idx, &l))
+    if (!load(m, idx, NULL, &l))
         return false;
     g_strlcpy(o->station, l.rep->station, sizeof o->station);
     o->seq = l.rep->seq;
@@ -370,9 +406,8 @@ static void conflict(merging *m, loaded *a, loaded *b)
                                 sa->station, (long long)sa->seq, sa->path, sb->path);
     refuse(sa, msg);
     refuse(sb, g_strdup(msg));
-    pg_report_free(a->rep);
-    pg_report_free(b->rep);
-    a->rep = b->rep = NULL;
+    drop(m, a);
+    drop(m, b);
 }
 
 /* After a conflict took the newest away: the highest older one of the station is used. */
@@ -381,7 +416,7 @@ static void use_older(merging *m, const order_item *items, size_t n, loaded *cur
     for (size_t k = n; k-- > 0;) {
         if (m->res->seen[items[k].idx].fate != PG_SNAP_OLDER)
             continue;
-        if (load(m, items[k].idx, cur))
+        if (load(m, items[k].idx, NULL, cur))
             m->res->seen[items[k].idx].fate = PG_SNAP_USED;
         return;
     }
@@ -390,7 +425,7 @@ static void use_older(merging *m, const order_item *items, size_t n, loaded *cur
 static void preload(void *arg)
 {
     order_item *o = arg;
-    if (!load(o->m, o->idx, &o->pre))
+    if (!load(o->m, o->idx, o->sc, &o->pre))
         o->pre.rep = NULL;
 }
 
@@ -399,14 +434,24 @@ static void ensure_loaded(loader *ld, size_t k)
 {
     if (k < ld->upto)
         return;
+    merging *m = ld->m;
     size_t end = k + WINDOW < ld->n ? k + WINDOW : ld->n;
     for (size_t i = k; i < end; i++) {
-        ld->items[i].m = ld->m;
+        scratch *sc = &ld->slot[i - k];
+        if (!sc->rows && m->n_spare > 0)
+            *sc = (scratch){.buf = sc->buf,
+                            .buf_cap = sc->buf_cap,
+                            .rows = m->spare[--m->n_spare].rows,
+                            .rows_cap = m->spare[m->n_spare].rows_cap};
+        ld->items[i].m = m;
+        ld->items[i].sc = sc;
         if (!ld->pool || sh_pool_submit(ld->pool, preload, &ld->items[i], NULL) != SH_OK)
             preload(&ld->items[i]);
     }
     if (ld->pool)
         sh_pool_wait(ld->pool);
+    for (size_t i = k; i < end; i++)
+        ld->items[i].sc = NULL; /* a slot's rows not taken stay for the next window */
     ld->upto = end;
 }
 
@@ -420,14 +465,14 @@ static void step(merging *m, order_item *o, loaded *cur)
         return;
     if (strcmp(next.rep->station, o->station) != 0 || next.rep->seq != o->seq) {
         refuse(s, g_strdup(_("the file changed while it was being read: merge again")));
-        pg_report_free(next.rep);
+        drop(m, &next);
         return;
     }
     if (cur->rep && cur->rep->seq == next.rep->seq) {
         if (memcmp(cur->sig, next.sig, sizeof cur->sig) ==
             0) { /* the same file twice: summed once */
             s->fate = PG_SNAP_OLDER;
-            pg_report_free(next.rep);
+            drop(m, &next);
         } else {
             conflict(m, cur, &next);
         }
@@ -436,7 +481,7 @@ static void step(merging *m, order_item *o, loaded *cur)
     if (cur->rep) {
         compare(m, cur, &next);
         m->res->seen[cur->idx].fate = PG_SNAP_OLDER;
-        pg_report_free(cur->rep);
+        drop(m, cur);
     }
     s->fate = PG_SNAP_USED;
     *cur = next;
@@ -455,7 +500,7 @@ static void merge_station(loader *ld, size_t from, size_t n)
         use_older(m, items, n, &cur);
     if (cur.rep)
         fold(m, cur.rep);
-    pg_report_free(cur.rep);
+    drop(m, &cur);
 }
 
 static int by_code(const void *a, const void *b)
@@ -499,6 +544,12 @@ static void merge_all(merging *m, size_t n)
         merge_station(&ld, a, b - a);
     }
     sh_pool_free(ld.pool);
+    for (size_t i = 0; i < WINDOW; i++) {
+        free(ld.slot[i].buf);
+        g_free(ld.slot[i].rows);
+    }
+    for (size_t i = 0; i < m->n_spare; i++)
+        g_free(m->spare[i].rows);
     g_free(items);
 }
 
@@ -511,13 +562,15 @@ sh_status pg_merge(char *const *paths, size_t n, X509_STORE *trust, const pg_con
     res->n_seen = n;
     for (size_t i = 0; i < n; i++)
         res->seen[i] = (pg_snapshot_seen){.path = g_strdup(paths[i]), .fate = PG_SNAP_REFUSED};
-    merging m = {.res = res, .paths = paths, .trust = trust, .config = config};
+    merging m = {.res = res, .paths = paths, .config = config};
     m.now = now ? time_of(now) : g_date_time_new_now_utc();
     if (!m.now)
         return sh_fail(err, SH_USAGE, _("%s is not a time (YYYY-MM-DDTHH:MM:SSZ)"), now);
     m.org_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m.week_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    m.verifier = sg_detached_verifier_new(trust);
     merge_all(&m, n);
+    sg_detached_verifier_free(m.verifier);
     pg_report *sum = res->report;
     if (sum->n_rows)
         qsort(sum->rows, sum->n_rows, sizeof *sum->rows, by_code);

@@ -26,29 +26,47 @@ static char *filter_sql(const pg_count_query *q, const char *t, const char *memb
 #define HANDOVER_AT(agg, dir, t, member)                                                           \
     "(SELECT " agg "(h.at) FROM handovers h WHERE h.org_code = " t ".org_code AND "                \
     "h.member_key = " t "." member " AND h.direction = '" dir "' AND h.at <= ?1)"
-
+/* The dossiers with their inventory row (when the member was first listed: a re-import does
+ * not move it) and their paper handovers. */
 static const char DOSSIERS_SQL[] =
-    "SELECT ds.id, ds.org_code,"
-    " (SELECT i.subject_group FROM inventory i WHERE i.org_code = ds.org_code AND"
-    "  i.member_key = ds.cccd),"
-    " (SELECT m.imported_at FROM inventory i JOIN imports m ON m.id = i.import_id"
-    "  WHERE i.org_code = ds.org_code AND i.member_key = ds.cccd),"
-    " " HANDOVER_AT("min", "receive", "ds", "cccd") ", " HANDOVER_AT(
-        "max", "return", "ds",
-        "cccd") ","
-                /* failed verdicts and rescans of the files in its folder: ranges of the path
-                   indexes */
-                " (SELECT count(*) FROM validations v WHERE v.verdict = 'fail' AND v.path > "
-                "ds.folder || '/'"
-                "  AND v.path < ds.folder || '0' AND v.validated_at <= ?1),"
-                " (SELECT count(*) FROM supersessions x WHERE x.path > ds.folder || '/'"
-                "  AND x.path < ds.folder || '0' AND x.done = 1 AND x.superseded_at <= ?1)"
-                " FROM dossiers ds WHERE %s ORDER BY ds.id";
+    "SELECT ds.id, ds.org_code, i.subject_group, m.imported_at,"
+    " " HANDOVER_AT("min", "receive", "ds",
+                    "cccd") ","
+                            " " HANDOVER_AT("max", "return", "ds",
+                                            "cccd") ""
+                                                    " FROM dossiers ds LEFT JOIN inventory i ON "
+                                                    "i.org_code = ds.org_code AND"
+                                                    "  i.member_key = ds.cccd LEFT JOIN imports m "
+                                                    "ON m.id = i.first_import_id"
+                                                    " WHERE %s ORDER BY ds.id";
+
+/* Rejections by dossier: the versions of its files that validate failed (each once however
+ * often it was validated; signed copies aside, they are checked again after signing), and its
+ * rescans. Few rows (failures are rare), read from the partial index of failed verdicts and
+ * matched to their dossier by folder (the path up to its last slash). */
+#define FOLDER_OF(path) "rtrim(" path ", replace(" path ", '/', ''))"
+static const char REJECTIONS_SQL[] =
+    "SELECT ds.id, sum(r.failed), sum(r.rescans) FROM ("
+    " SELECT " FOLDER_OF(
+        "v.path") " AS dir, count(DISTINCT v.sha256) AS failed, 0 AS rescans"
+                  "  FROM validations v WHERE v.verdict = 'fail' AND v.validated_at <= ?1"
+                  "  AND v.path NOT LIKE '%%\\_signed.pdf' ESCAPE '\\' GROUP BY dir"
+                  " UNION ALL SELECT " FOLDER_OF(
+                      "x.path") ", 0, count(*) FROM supersessions x"
+                                "  WHERE x.done = 1 AND x.superseded_at <= ?1 GROUP BY 1) r"
+                                " JOIN dossiers ds ON ds.folder = substr(r.dir, 1, length(r.dir) - "
+                                "1)"
+                                " WHERE %s GROUP BY ds.id ORDER BY ds.id";
 
 /* Per current document: the last verdict on its bytes, its first signature and the packages
- * holding its signed copy (matched in C with the packages read beforehand). Every lookup is
- * one search of a covering index (core/ledger.c, migration 7): 1,000,000 documents in about a
- * second. */
+ * holding its signed copy (matched in C with the packages read beforehand). Two forms with the
+ * same columns: document_state, kept by the ledger's triggers, when every fact in it is at or
+ * before the as-of time (the usual case: a report of now), one row per document; otherwise the
+ * searches of the covering indexes of migration 7, which see the ledger as it was then. */
+static const char DOCUMENT_STATE_SQL[] =
+    "SELECT dossier_id, type_stt, pages, created_at, verdict, signature FROM document_state"
+    " WHERE newest <= ?1%s ORDER BY dossier_id";
+
 static const char DOCUMENTS_SQL[] =
     "SELECT d.dossier_id, d.type_stt, d.pages, d.created_at,"
     " (SELECT v.verdict || ' ' || v.validated_at FROM validations v WHERE v.sha256 = d.sha256"
@@ -61,19 +79,24 @@ static const char DOCUMENTS_SQL[] =
 
 static const char INVENTORY_SQL[] =
     "SELECT i.org_code, i.subject_group, m.imported_at,"
-    " " HANDOVER_AT("min", "receive", "i", "member_key") ", " HANDOVER_AT(
-        "max", "return", "i", "member_key") " FROM inventory i JOIN imports m ON m.id = "
-                                            "i.import_id WHERE %s AND NOT EXISTS"
-                                            " (SELECT 1 FROM dossiers ds WHERE ds.org_code = "
-                                            "i.org_code AND ds.cccd = i.member_key)";
+    " " HANDOVER_AT("min", "receive", "i",
+                    "member_key") ","
+                                  " " HANDOVER_AT(
+                                      "max", "return", "i",
+                                      "member_key") ""
+                                                    " FROM inventory i JOIN imports m ON m.id = "
+                                                    "i.first_import_id WHERE %s AND NOT EXISTS"
+                                                    " (SELECT 1 FROM dossiers ds WHERE ds.org_code "
+                                                    "= i.org_code AND ds.cccd = i.member_key)";
 
 static sh_status prepare(sh_ledger *l, const pg_count_query *q, const char *fmt, const char *table,
                          const char *member_col, sqlite3_stmt **out, sh_error *err)
 {
     char *filter = filter_sql(q, table, member_col);
-    if (filter && fmt == DOCUMENTS_SQL) { /* only the documents of those dossiers, if any */
+    bool documents = fmt == DOCUMENTS_SQL || fmt == DOCUMENT_STATE_SQL;
+    if (filter && documents) { /* only the documents of those dossiers, if any */
         char *in = strcmp(filter, "1") == 0 ? sqlite3_mprintf("")
-                                            : sqlite3_mprintf(" AND d.dossier_id IN (SELECT"
+                                            : sqlite3_mprintf(" AND dossier_id IN (SELECT"
                                                               " ds.id FROM dossiers ds WHERE %s)",
                                                               filter);
         sqlite3_free(filter);
@@ -123,6 +146,7 @@ typedef struct {
     bool all_checked, all_signed, all_packed, all_delivered, all_accepted, p1_accepted;
     bool rejected_receipt; /* a package holding a current document was rejected */
     char first[PG_TIME_MAX];
+    char p1_at[PG_TIME_MAX];           /* the latest acceptance of a priority-1 document */
     char at[PG_N_STAGES][PG_TIME_MAX]; /* the latest fact of each stage */
 } doc_fold;
 
@@ -162,6 +186,8 @@ static void fold_package(doc_fold *f, const char *ids, bool priority1)
     f->all_delivered = f->all_delivered && delivered;
     f->all_accepted = f->all_accepted && accepted;
     f->p1_accepted = f->p1_accepted && (accepted || !priority1);
+    if (accepted && priority1)
+        keep_max(f->p1_at, p->stored);
     if (p)
         keep_max(f->at[PG_PACKED], p->created);
     if (delivered)
@@ -237,6 +263,8 @@ static void stages_from_documents(pg_dossier_facts *d, const doc_fold *f, const 
     d->documents = f->n;
     d->pages = f->pages;
     d->priority1_complete = ok[PG_SCANNED] && f->p1_accepted;
+    if (d->priority1_complete) /* no priority-1 document at all: complete once scanned */
+        g_strlcpy(d->priority1_at, *f->p1_at ? f->p1_at : d->at[PG_SCANNED], PG_TIME_MAX);
 }
 
 /* Paper received: the handover, else the first document ingested (paper must have come). */
@@ -251,26 +279,37 @@ static void paper_stages(pg_dossier_facts *d, const char *received, const char *
         g_strlcpy(d->at[PG_PAPER_RETURNED], returned, PG_TIME_MAX);
 }
 
+/* A query ordered by dossier id (its column 0), read alongside the dossiers. */
+typedef struct {
+    sqlite3_stmt *s;
+    int rc; /* SQLITE_ROW while s holds an unread row */
+} side_stream;
+
+/* Moves to the first row of dossier id or after it; true when that row is dossier id's. */
+static bool side_seek(side_stream *side, int64_t id)
+{
+    while (side->rc == SQLITE_ROW && sqlite3_column_int64(side->s, 0) < id)
+        side->rc = sqlite3_step(side->s);
+    return side->rc == SQLITE_ROW && sqlite3_column_int64(side->s, 0) == id;
+}
+
+static bool side_ok(const side_stream *side)
+{
+    return side->rc == SQLITE_ROW || side->rc == SQLITE_DONE;
+}
+
 typedef struct {
     sh_ledger *l;
     const pg_count_query *q;
-    sqlite3_stmt *docs;
-    int docs_rc; /* SQLITE_ROW while docs holds an unread row */
+    side_stream docs, rejections;
     doc_fold fold;
 } merger;
 
-/* Folds the documents of dossier id, skipping any of a lower id (not in the first stream). */
 static void fold_dossier_documents(merger *m, int64_t id)
 {
     fold_reset(&m->fold);
-    while (m->docs_rc == SQLITE_ROW) {
-        int64_t did = sqlite3_column_int64(m->docs, 0);
-        if (did > id)
-            break;
-        if (did == id)
-            fold_document(&m->fold, m->docs);
-        m->docs_rc = sqlite3_step(m->docs);
-    }
+    for (; side_seek(&m->docs, id); m->docs.rc = sqlite3_step(m->docs.s))
+        fold_document(&m->fold, m->docs.s);
 }
 
 static void dossier_from_row(merger *m, sqlite3_stmt *s, pg_dossier_facts *d)
@@ -281,13 +320,16 @@ static void dossier_from_row(merger *m, sqlite3_stmt *s, pg_dossier_facts *d)
     d->group = d->listed ? sqlite3_column_int(s, 2) : 0;
     if (d->listed)
         g_strlcpy(d->at[PG_INVENTORIED], col_text(s, 3), PG_TIME_MAX);
-    fold_dossier_documents(m, sqlite3_column_int64(s, 0));
+    int64_t id = sqlite3_column_int64(s, 0);
+    fold_dossier_documents(m, id);
     d->in_ledger = m->fold.n > 0;
     stages_from_documents(d, &m->fold, m->q);
     paper_stages(d, col_text(s, 4), col_text(s, 5), m->fold.first);
     d->rejected_receipt = m->fold.rejected_receipt;
-    d->failed_validations = (uint64_t)sqlite3_column_int64(s, 6);
-    d->rescans = (uint64_t)sqlite3_column_int64(s, 7);
+    if (side_seek(&m->rejections, id)) {
+        d->failed_validations = (uint64_t)sqlite3_column_int64(m->rejections.s, 1);
+        d->rescans = (uint64_t)sqlite3_column_int64(m->rejections.s, 2);
+    }
 }
 
 /* Every package made by the as-of time, with its receipt stored by then. */
@@ -317,16 +359,43 @@ static sh_status load_packages(sh_ledger *l, const pg_count_query *q, GHashTable
     return rc == SQLITE_DONE ? SH_OK : sh_ledger_fail(l, err, N_("count the dossiers"));
 }
 
+/* Which form of the documents' query answers for the as-of time (DOCUMENT_STATE_SQL). */
+static sh_status documents_sql(sh_ledger *l, const pg_count_query *q, const char **sql,
+                               sh_error *err)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(sh_ledger_db(l),
+                           "SELECT coalesce(max(newest), '') <= ?1 FROM document_state", -1, &s,
+                           NULL) != SQLITE_OK)
+        return sh_ledger_fail(l, err, N_("count the dossiers"));
+    sqlite3_bind_text(s, 1, q->until, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    *sql = rc == SQLITE_ROW && sqlite3_column_int(s, 0) ? DOCUMENT_STATE_SQL : DOCUMENTS_SQL;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? SH_OK : sh_ledger_fail(l, err, N_("count the dossiers"));
+}
+
+static sh_status side_open(merger *m, const char *sql, side_stream *side, sh_error *err)
+{
+    sh_status st = prepare(m->l, m->q, sql, "ds", "cccd", &side->s, err);
+    if (st == SH_OK)
+        side->rc = sqlite3_step(side->s);
+    return st;
+}
+
 static sh_status stream_dossiers(merger *m, pg_dossier_fn fn, void *ctx, sh_error *err)
 {
     sqlite3_stmt *s = NULL;
+    const char *docs_sql = DOCUMENTS_SQL;
     sh_status st = load_packages(m->l, m->q, m->fold.packages, err);
+    if (st == SH_OK)
+        st = documents_sql(m->l, m->q, &docs_sql, err);
     if (st == SH_OK)
         st = prepare(m->l, m->q, DOSSIERS_SQL, "ds", "cccd", &s, err);
     if (st == SH_OK)
-        st = prepare(m->l, m->q, DOCUMENTS_SQL, "ds", "cccd", &m->docs, err);
+        st = side_open(m, docs_sql, &m->docs, err);
     if (st == SH_OK)
-        m->docs_rc = sqlite3_step(m->docs);
+        st = side_open(m, REJECTIONS_SQL, &m->rejections, err);
     int rc = SQLITE_DONE;
     while (st == SH_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         pg_dossier_facts d;
@@ -334,11 +403,11 @@ static sh_status stream_dossiers(merger *m, pg_dossier_fn fn, void *ctx, sh_erro
         if (d.in_ledger || d.listed)
             fn(&d, ctx);
     }
-    if (st == SH_OK &&
-        (rc != SQLITE_DONE || (m->docs_rc != SQLITE_ROW && m->docs_rc != SQLITE_DONE)))
+    if (st == SH_OK && (rc != SQLITE_DONE || !side_ok(&m->docs) || !side_ok(&m->rejections)))
         st = sh_ledger_fail(m->l, err, N_("count the dossiers"));
     sqlite3_finalize(s);
-    sqlite3_finalize(m->docs);
+    sqlite3_finalize(m->docs.s);
+    sqlite3_finalize(m->rejections.s);
     return st;
 }
 
@@ -367,6 +436,10 @@ static sh_status stream_inventory(sh_ledger *l, const pg_count_query *q, pg_doss
 sh_status pg_count_dossiers(sh_ledger *l, const pg_count_query *q, pg_dossier_fn fn, void *ctx,
                             sh_error *err)
 {
+    /* The three streams and the lookups of the dossiers' query touch pages all over the
+     * ledger: SQLite's default 2 MiB cache made half of the time re-reads (pread) of pages
+     * just evicted. 16 MiB, whatever the size of the ledger. */
+    sqlite3_exec(sh_ledger_db(l), "PRAGMA cache_size = -16384", NULL, NULL, NULL);
     merger m = {.l = l, .q = q};
     m.fold.packages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     sh_status st = stream_dossiers(&m, fn, ctx, err);
@@ -396,13 +469,13 @@ sh_status pg_count_plan(sh_ledger *l, pg_plan_fn fn, void *ctx, sh_error *err)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(sh_ledger_db(l),
-                           "SELECT prefix, start_date, deadline FROM plan WHERE measure = "
-                           "'complete' AND subject_group = 0",
+                           "SELECT prefix, measure, start_date, deadline FROM plan WHERE measure "
+                           "IN ('complete', 'priority1') AND subject_group = 0",
                            -1, &s, NULL) != SQLITE_OK)
         return sh_ledger_fail(l, err, N_("count the dossiers"));
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        fn(col_text(s, 0), col_text(s, 1), col_text(s, 2), ctx);
+        fn(col_text(s, 0), col_text(s, 1), col_text(s, 2), col_text(s, 3), ctx);
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? SH_OK : sh_ledger_fail(l, err, N_("count the dossiers"));
 }

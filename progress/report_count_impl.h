@@ -20,11 +20,14 @@ typedef struct {
     uint64_t failed_validations, rescans;
     bool rejected_receipt; /* a package holding it was rejected */
     bool priority1_complete;
+    char priority1_at[PG_TIME_MAX]; /* when it became so: its last priority-1 acceptance */
 } pg_dossier_facts;
 
 typedef void (*pg_dossier_fn)(const pg_dossier_facts *f, void *ctx);
 typedef void (*pg_org_count_fn)(const char *org, uint64_t n, void *ctx);
-typedef void (*pg_plan_fn)(const char *prefix, const char *start, const char *deadline, void *ctx);
+/* measure: "complete" or "priority1" */
+typedef void (*pg_plan_fn)(const char *prefix, const char *measure, const char *start,
+                           const char *deadline, void *ctx);
 
 typedef struct {
     /* facts up to this time only: the as-of bound, 2026-12-06T17:00:00Z (after …:00.xxxZ too) */
@@ -43,7 +46,8 @@ SH_NODISCARD sh_status pg_count_dossiers(sh_ledger *l, const pg_count_query *q, 
 /* Packages the receiver rejected, per organisation. */
 SH_NODISCARD sh_status pg_count_rejected_packages(sh_ledger *l, const pg_count_query *q,
                                                   pg_org_count_fn fn, void *ctx, sh_error *err);
-/* The plan's lines for the measure 'complete' and every group (subject_group 0). */
+/* The plan's lines for every group (subject_group 0), both measures ('complete' and
+ * 'priority1'); the lines of one subject group are not read. */
 SH_NODISCARD sh_status pg_count_plan(sh_ledger *l, pg_plan_fn fn, void *ctx, sh_error *err);
 /* The sha256 of the last import of kind ("inventory" / "plan") into out ("" when none). */
 SH_NODISCARD sh_status pg_count_import_version(sh_ledger *l, const char *kind,

@@ -52,8 +52,10 @@ void pg_tally_free(pg_tally *t);
 /* pg_dossier_fn and pg_org_count_fn of report_count_impl.h, ctx a pg_tally. */
 void pg_tally_dossier(const pg_dossier_facts *f, void *ctx);
 void pg_tally_rejected_packages(const char *org, uint64_t n, void *ctx);
-/* pg_plan_fn: a plan line (measure complete, every group) for a prefix; ctx a pg_tally. */
-void pg_tally_plan(const char *prefix, const char *start, const char *deadline, void *ctx);
+/* pg_plan_fn: a plan line (measure complete or priority1, every group) for a prefix; ctx a
+ * pg_tally. */
+void pg_tally_plan(const char *prefix, const char *measure, const char *start, const char *deadline,
+                   void *ctx);
 /* The rows (rolled up, sorted, with plan, rates and suppression) and the weekly series into r. */
 SH_NODISCARD sh_status pg_tally_finish(pg_tally *t, pg_report *r, sh_error *err);
 

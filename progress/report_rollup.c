@@ -15,7 +15,9 @@
 typedef struct {
     pg_org_row row;
     uint64_t listed_accepted;        /* accepted dossiers on the inventory */
+    uint64_t listed_p1;              /* dossiers on the inventory with priority-1 complete */
     char last_accepted[PG_TIME_MAX]; /* when the last of them was accepted */
+    char last_p1[PG_TIME_MAX];       /* when the last of them had priority-1 complete */
     int plan_start, plan_deadline;   /* julian days of the plan line, 0 without a plan */
 } tally_row;
 
@@ -25,6 +27,7 @@ typedef struct {
 
 typedef struct {
     char prefix[32];
+    bool priority1;      /* the measure: priority-1 documents, else the whole dossier */
     int start, deadline; /* julian */
     char deadline_day[11];
 } plan_line;
@@ -140,6 +143,9 @@ void pg_tally_dossier(const pg_dossier_facts *f, void *ctx)
         r->by_group[f->group - 1][0]++;
         r->by_group[f->group - 1][1] += accepted;
     }
+    tr->listed_p1 += f->listed && f->priority1_complete;
+    if (f->listed && f->priority1_complete && strcmp(f->priority1_at, tr->last_p1) > 0)
+        g_strlcpy(tr->last_p1, f->priority1_at, sizeof tr->last_p1);
     if (f->listed && accepted) {
         tr->listed_accepted++;
         if (strcmp(f->at[PG_ACCEPTED], tr->last_accepted) > 0)
@@ -156,11 +162,13 @@ void pg_tally_rejected_packages(const char *org, uint64_t n, void *ctx)
     row_for(t->by_org, t->rows, org)->row.rejected.receipts += n;
 }
 
-void pg_tally_plan(const char *prefix, const char *start, const char *deadline, void *ctx)
+void pg_tally_plan(const char *prefix, const char *measure, const char *start, const char *deadline,
+                   void *ctx)
 {
     pg_tally *t = ctx;
     plan_line p;
     memset(&p, 0, sizeof p);
+    p.priority1 = strcmp(measure, "priority1") == 0;
     p.start = pg_julian(start);
     p.deadline = pg_julian(deadline);
     if (!p.start || !p.deadline || strlen(prefix) >= sizeof p.prefix)
@@ -178,13 +186,15 @@ static bool is_under(const char *org, const char *prefix)
     return strncmp(org, prefix, n) == 0 && (org[n] == '\0' || org[n] == '.' || n == 0);
 }
 
-/* The longest prefix of org that the plan names, or NULL. */
-static const plan_line *plan_for(const pg_tally *t, const char *org)
+/* The plan line of the longest prefix (at a dot boundary) that is org or above it, for the
+ * measure; NULL when none (the whole, org "", never has one). */
+static const plan_line *plan_for(const pg_tally *t, const char *org, bool priority1)
 {
     const plan_line *best = NULL;
     for (guint i = 0; i < t->plan->len; i++) {
         const plan_line *p = &g_array_index(t->plan, plan_line, i);
-        if (is_under(org, p->prefix) && (!best || strlen(p->prefix) > strlen(best->prefix)))
+        if (p->priority1 == priority1 && is_under(org, p->prefix) &&
+            (!best || strlen(p->prefix) > strlen(best->prefix)))
             best = p;
     }
     return best;
@@ -205,32 +215,62 @@ static uint64_t planned(uint64_t inventoried, int start, int deadline, int j)
     return (uint64_t)floor((double)inventoried * plan_share(start, deadline, j) + 0.5);
 }
 
-static pg_timeliness timeliness(const pg_tally *t, const tally_row *tr, const plan_line *p)
+/* done_at: when the measure was met (the last dossier accepted, or its priority-1 documents). */
+static pg_timeliness judge(const pg_tally *t, bool done, const char *done_at, const char *deadline)
 {
-    const pg_org_row *r = &tr->row;
     const pg_when *w = t->c.when;
-    bool done = r->stage[PG_INVENTORIED] > 0 && tr->listed_accepted >= r->stage[PG_INVENTORIED];
     if (done)
-        return strncmp(tr->last_accepted, p->deadline_day, 10) <= 0 ? PG_ON_TIME : PG_OVERDUE;
-    if (strcmp(w->day, p->deadline_day) > 0)
+        return !done_at || strncmp(done_at, deadline, 10) <= 0 ? PG_ON_TIME : PG_OVERDUE;
+    if (strcmp(w->day, deadline) > 0)
         return PG_OVERDUE;
     int due_soon = t->c.config ? t->c.config->due_soon_days : 5;
-    int left = t->c.config ? pg_working_days_between(t->c.config, w->day, p->deadline_day)
-                           : pg_julian(p->deadline_day) - pg_julian(w->day);
+    int left = t->c.config ? pg_working_days_between(t->c.config, w->day, deadline)
+                           : pg_julian(deadline) - pg_julian(w->day);
     return left <= due_soon ? PG_DUE_SOON : PG_ON_TIME;
 }
 
-static void apply_plan(pg_tally *t, tally_row *tr)
+/* Where a row keeps the plan of one measure. */
+typedef struct {
+    char *deadline; /* char[11] */
+    uint64_t *target;
+    pg_timeliness *timeliness;
+} plan_slot;
+
+static plan_slot slot_of(pg_org_row *r, bool priority1)
 {
-    const plan_line *p = plan_for(t, tr->row.org);
+    if (priority1)
+        return (plan_slot){r->priority1_deadline, &r->priority1_target, &r->priority1_timeliness};
+    return (plan_slot){r->deadline, &r->target, &r->timeliness};
+}
+
+/* The row's own plan line: its counts against it. False when no line applies. */
+static bool apply_plan(const pg_tally *t, tally_row *tr, bool priority1)
+{
+    const plan_line *p = plan_for(t, tr->row.org, priority1);
     if (!p)
+        return false;
+    plan_slot s = slot_of(&tr->row, priority1);
+    uint64_t inventoried = tr->row.stage[PG_INVENTORIED];
+    g_strlcpy(s.deadline, p->deadline_day, sizeof tr->row.deadline);
+    *s.target = planned(inventoried, p->start, p->deadline, pg_julian(t->c.when->day));
+    uint64_t met = priority1 ? tr->listed_p1 : tr->listed_accepted;
+    *s.timeliness = judge(t, inventoried > 0 && met >= inventoried,
+                          priority1 ? tr->last_p1 : tr->last_accepted, p->deadline_day);
+    return true;
+}
+
+/* A row without a line of its own takes the rows right under it as merge sums stations: the
+ * targets summed, the earliest deadline, the worst timeliness. */
+static void add_plan(pg_org_row *d, pg_org_row *s, bool priority1)
+{
+    plan_slot to = slot_of(d, priority1), from = slot_of(s, priority1);
+    if (!from.deadline[0])
         return;
-    tr->plan_start = p->start;
-    tr->plan_deadline = p->deadline;
-    g_strlcpy(tr->row.deadline, p->deadline_day, sizeof tr->row.deadline);
-    tr->row.target =
-        planned(tr->row.stage[PG_INVENTORIED], p->start, p->deadline, pg_julian(t->c.when->day));
-    tr->row.timeliness = timeliness(t, tr, p);
+    *to.target += *from.target;
+    if (!to.deadline[0] || strcmp(from.deadline, to.deadline) < 0)
+        g_strlcpy(to.deadline, from.deadline, sizeof d->deadline);
+    if (*from.timeliness > *to.timeliness)
+        *to.timeliness = *from.timeliness;
 }
 
 /* ---- roll-ups ---- */
@@ -258,32 +298,58 @@ static void add_counts(pg_org_row *d, const pg_org_row *s)
             d->by_group[g][k] += s->by_group[g][k];
 }
 
-/* Merge's rules too: targets summed, the earliest deadline, the worst timeliness. */
-static void add_plan(pg_org_row *d, const pg_org_row *s)
-{
-    if (!s->deadline[0])
-        return;
-    d->target += s->target;
-    if (!d->deadline[0] || strcmp(s->deadline, d->deadline) < 0)
-        g_strlcpy(d->deadline, s->deadline, sizeof d->deadline);
-    if (s->timeliness > d->timeliness)
-        d->timeliness = s->timeliness;
-}
-
 /* Each organisation's counts into its own row, every prefix above it and the whole. */
 static void roll_up(const tally_row *leaf, GHashTable *index, GArray *out)
 {
     char prefix[32];
     g_strlcpy(prefix, leaf->row.org, sizeof prefix);
     for (;;) {
-        pg_org_row *r = &row_for(index, out, prefix)->row;
-        add_counts(r, &leaf->row);
-        add_plan(r, &leaf->row);
+        tally_row *r = row_for(index, out, prefix);
+        add_counts(&r->row, &leaf->row);
+        r->listed_accepted += leaf->listed_accepted;
+        r->listed_p1 += leaf->listed_p1;
+        if (strcmp(leaf->last_accepted, r->last_accepted) > 0)
+            g_strlcpy(r->last_accepted, leaf->last_accepted, sizeof r->last_accepted);
+        if (strcmp(leaf->last_p1, r->last_p1) > 0)
+            g_strlcpy(r->last_p1, leaf->last_p1, sizeof r->last_p1);
         if (!*prefix)
             break;
         char *dot = strrchr(prefix, '.');
         *(dot ? dot : prefix) = '\0';
     }
+}
+
+/* The index in out of the row right above org (the whole above "93"). */
+static guint parent_of(GHashTable *index, const char *org)
+{
+    char prefix[32];
+    g_strlcpy(prefix, org, sizeof prefix);
+    char *dot = strrchr(prefix, '.');
+    *(dot ? dot : prefix) = '\0';
+    return (guint)GPOINTER_TO_SIZE(g_hash_table_lookup(index, prefix)) - 1;
+}
+
+/* Every row against its own plan line (the longest prefix of its code the plan names); then,
+ * from the deepest level up, each row without one from the rows right under it. */
+static void plan_rows(const pg_tally *t, GHashTable *index, GArray *out, bool priority1)
+{
+    bool *own = g_new0(bool, out->len);
+    int deepest = 0;
+    for (guint i = 0; i < out->len; i++) {
+        tally_row *tr = &g_array_index(out, tally_row, i);
+        own[i] = apply_plan(t, tr, priority1);
+        deepest = MAX(deepest, tr->row.level);
+    }
+    for (int level = deepest; level > 0; level--)
+        for (guint i = 0; i < out->len; i++) {
+            pg_org_row *r = &g_array_index(out, tally_row, i).row;
+            if (r->level != level)
+                continue;
+            guint up = parent_of(index, r->org);
+            if (up < out->len && !own[up])
+                add_plan(&g_array_index(out, tally_row, up).row, r, priority1);
+        }
+    g_free(own);
 }
 
 static int by_org(const void *a, const void *b)
@@ -379,7 +445,8 @@ static void suppress_row(pg_org_row *r, int min_cell)
                           &r->rejected.validation,
                           &r->rejected.receipts,
                           &r->rejected.rescans,
-                          &r->target};
+                          &r->target,
+                          &r->priority1_target};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
         suppress(counts[i], min_cell);
     for (int s = 0; s < PG_N_STAGES; s++) {
@@ -415,9 +482,13 @@ sh_status pg_tally_finish(pg_tally *t, pg_report *r, sh_error *err)
     row_for(index, out, ""); /* the whole, even when empty */
     for (guint i = 0; i < t->rows->len; i++) {
         tally_row *leaf = &g_array_index(t->rows, tally_row, i);
-        apply_plan(t, leaf);
+        const plan_line *p = plan_for(t, leaf->row.org, false);
+        leaf->plan_start = p ? p->start : 0; /* the weekly plan line: the sum of the leaves' */
+        leaf->plan_deadline = p ? p->deadline : 0;
         roll_up(leaf, index, out);
     }
+    plan_rows(t, index, out, false);
+    plan_rows(t, index, out, true);
     g_hash_table_destroy(index);
     r->rows = g_new0(pg_org_row, out->len);
     int working = period_working_days(t);

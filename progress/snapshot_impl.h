@@ -19,6 +19,13 @@
 SH_NODISCARD sh_status pg_snapshot_parse(const char *text, size_t len, const char *what,
                                          pg_report **out, sh_error *err);
 
+/* pg_snapshot_parse with rows[0..rows_cap) (g_malloc'd, or NULL) as the start of the report's
+ * rows: it becomes the report's (grown when too small; freed on failure), its room in
+ * *out_rows_cap (may be NULL). Reusing a finished report's rows spares the allocator. */
+SH_NODISCARD sh_status pg_snapshot_parse_into(const char *text, size_t len, const char *what,
+                                              pg_org_row *rows, size_t rows_cap, pg_report **out,
+                                              size_t *out_rows_cap, sh_error *err);
+
 /* The station and sequence number from the start of text (the writer puts them before the
  * counts), without reading or checking the rest: false when they are not there. */
 bool pg_snapshot_peek(const char *text, size_t len, char station[64], int64_t *seq);

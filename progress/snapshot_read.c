@@ -68,6 +68,31 @@ static bool read_rejections(sh_jr *r, void *obj)
     return sh_jr_object(r, FIELDS, SH_JR_COUNT(FIELDS), obj);
 }
 
+/* s[0..n), when it is DDD or DDD.DDD with at most 15 digits, exactly as strtod reads it: both
+ * the digits as a whole number and the power of ten are exact doubles, so one division rounds
+ * once, correctly (Clinger's fast path). */
+static bool plain_rate(const char *s, size_t n, double *v)
+{
+    uint64_t whole = 0;
+    int digits = 0, decimals = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '.' && decimals < 0 && i > 0 && i + 1 < n) {
+            decimals = 0;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9' || ++digits > 15)
+            return false;
+        whole = whole * 10 + (uint64_t)(s[i] - '0');
+        decimals += decimals >= 0;
+    }
+    static const double TEN[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    if (digits == 0 || (n > 1 && s[0] == '0' && s[1] != '.'))
+        return false; /* JSON has no leading zeros: the slow path refuses or reads them */
+    *v = (double)whole / TEN[decimals > 0 ? decimals : 0];
+    return true;
+}
+
 /* A rate: a JSON number from 0 to 2^53 (null, written for a hidden rate, reads as 0). */
 static bool read_rate(sh_jr *r, double *v)
 {
@@ -79,8 +104,12 @@ static bool read_rate(sh_jr *r, double *v)
         q < r->end && q - r->p < 40 &&
         ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-'))
         q++;
-    char num[48];
     size_t n = (size_t)(q - r->p);
+    if (plain_rate(r->p, n, v)) {
+        r->p = q;
+        return true;
+    }
+    char num[48];
     memcpy(num, r->p, n);
     num[n] = '\0';
     char *stop = NULL;
@@ -219,31 +248,50 @@ static bool read_row(sh_jr *r, pg_org_row *row, bool total)
     return true;
 }
 
-/* rows[0] is the total, whichever of "total" and "organisations" comes first. */
-static void total_room(pg_report *rep)
+/* The report being read, and the room its rows array has. obj of REPORT_FIELDS' functions. */
+typedef struct {
+    pg_report rep; /* first: the fields' offsets are the report's */
+    size_t rows_cap;
+} parsing;
+
+/* One more row, zeroed; NULL (the failure recorded) past the list bound. */
+static pg_org_row *row_room(sh_jr *r, parsing *p)
 {
-    if (!rep->rows) {
-        rep->rows = g_new0(pg_org_row, 1);
-        rep->n_rows = 1;
+    pg_report *rep = &p->rep;
+    if (rep->n_rows >= r->list_max) {
+        sh_jr_fail(r, _("a list longer than %zu items"), r->list_max);
+        return NULL;
     }
+    if (rep->n_rows == p->rows_cap) {
+        p->rows_cap = p->rows_cap ? 2 * p->rows_cap : 16;
+        rep->rows = g_renew(pg_org_row, rep->rows, p->rows_cap);
+    }
+    pg_org_row *row = &rep->rows[rep->n_rows++];
+    memset(row, 0, sizeof *row);
+    return row;
 }
+
+/* rows[0] is the total, whichever of "total" and "organisations" comes first. */
+static bool total_room(sh_jr *r, parsing *p) { return p->rep.n_rows > 0 || row_room(r, p); }
 
 static bool read_total(sh_jr *r, void *obj)
 {
-    pg_report *rep = obj;
-    total_room(rep);
+    parsing *p = obj;
+    if (!total_room(r, p))
+        return false;
     if (sh_jr_peek(r, 'n'))
         return sh_jr_literal(r, "null");
-    return read_row(r, &rep->rows[0], true);
+    return read_row(r, &p->rep.rows[0], true);
 }
 
 static bool read_organisations(sh_jr *r, void *obj)
 {
-    pg_report *rep = obj;
-    total_room(rep);
+    parsing *p = obj;
+    if (!total_room(r, p))
+        return false;
     bool first = true;
     while (sh_jr_next_item(r, &first)) {
-        pg_org_row *row = sh_jr_grow(r, (void **)&rep->rows, &rep->n_rows, sizeof *row);
+        pg_org_row *row = row_room(r, p);
         if (!row || !read_row(r, row, false))
             return false;
     }
@@ -326,7 +374,10 @@ static bool time_valid(const char *s)
 /* The rows by code, each once; the values that the shape alone does not check. */
 static void check_values(sh_jr *r, pg_report *rep)
 {
-    if (rep->n_rows > 2)
+    bool sorted = true; /* as the writer puts them: no sort needed */
+    for (size_t i = 2; i < rep->n_rows && sorted; i++)
+        sorted = strcmp(rep->rows[i - 1].org, rep->rows[i].org) < 0;
+    if (!sorted)
         qsort(rep->rows + 1, rep->n_rows - 1, sizeof *rep->rows, by_org);
     for (size_t i = 2; i < rep->n_rows && !r->failed; i++)
         if (strcmp(rep->rows[i - 1].org, rep->rows[i].org) == 0)
@@ -337,10 +388,12 @@ static void check_values(sh_jr *r, pg_report *rep)
         sh_jr_fail(r, _("\"as_of\" is not a time"));
 }
 
-sh_status pg_snapshot_parse(const char *text, size_t len, const char *what, pg_report **out,
-                            sh_error *err)
+sh_status pg_snapshot_parse_into(const char *text, size_t len, const char *what, pg_org_row *rows,
+                                 size_t rows_cap, pg_report **out, size_t *out_rows_cap,
+                                 sh_error *err)
 {
-    pg_report *rep = g_new0(pg_report, 1);
+    parsing p = {.rep = {.rows = rows}, .rows_cap = rows ? rows_cap : 0};
+    pg_report *rep = &p.rep;
     sh_jr r;
     sh_jr_init(&r, text, len, what, PG_SNAPSHOT_FORMAT, PG_SNAPSHOT_STRING_MAX,
                PG_SNAPSHOT_ROWS_MAX, err);
@@ -350,13 +403,23 @@ sh_status pg_snapshot_parse(const char *text, size_t len, const char *what, pg_r
         sh_jr_fail(&r, _("a byte-order mark"));
     if (sh_jr_object(&r, REPORT_FIELDS, SH_JR_COUNT(REPORT_FIELDS), rep) && sh_jr_end(&r))
         check_values(&r, rep);
+    *out = NULL;
+    if (out_rows_cap)
+        *out_rows_cap = 0;
     if (r.failed) {
-        pg_report_free(rep);
-        *out = NULL;
+        pg_report_free(g_memdup2(rep, sizeof *rep));
         return SH_FINDINGS;
     }
-    *out = rep;
+    *out = g_memdup2(rep, sizeof *rep);
+    if (out_rows_cap)
+        *out_rows_cap = p.rows_cap;
     return SH_OK;
+}
+
+sh_status pg_snapshot_parse(const char *text, size_t len, const char *what, pg_report **out,
+                            sh_error *err)
+{
+    return pg_snapshot_parse_into(text, len, what, NULL, 0, out, NULL, err);
 }
 
 /* ---- the station and sequence number at the start */

@@ -37,7 +37,19 @@ static void header(GString *s)
     g_string_append(s, ",per_day,per_week,deadline,target,timeliness");
     for (int g = 1; g <= 4; g++)
         g_string_append_printf(s, ",group%d_inventoried,group%d_accepted", g, g);
-    g_string_append(s, "\r\n");
+    g_string_append(s, ",priority1_deadline,priority1_target,priority1_timeliness\r\n");
+}
+
+/* deadline, target, timeliness: empty without a plan line */
+static void plan(GString *s, const char *deadline, uint64_t target, pg_timeliness t, int min_cell)
+{
+    g_string_append_printf(s, ",%s", deadline);
+    if (deadline[0])
+        put_count(s, target, min_cell);
+    else
+        g_string_append_c(s, ',');
+    const char *key = pg_timeliness_key(t);
+    g_string_append_printf(s, ",%s", key ? key : "");
 }
 
 static void row(GString *s, const pg_org_row *r, int min_cell)
@@ -63,17 +75,13 @@ static void row(GString *s, const pg_org_row *r, int min_cell)
         put_count(s, r->in_period[i], min_cell);
     put_rate(s, r->per_day);
     put_rate(s, r->per_week);
-    g_string_append_printf(s, ",%s", r->deadline);
-    if (r->deadline[0])
-        put_count(s, r->target, min_cell);
-    else
-        g_string_append_c(s, ',');
-    const char *t = pg_timeliness_key(r->timeliness);
-    g_string_append_printf(s, ",%s", t ? t : "");
+    plan(s, r->deadline, r->target, r->timeliness, min_cell);
     for (int g = 0; g < 4; g++) {
         put_count(s, r->by_group[g][0], min_cell);
         put_count(s, r->by_group[g][1], min_cell);
     }
+    /* the priority-1 plan line last: the columns before keep their places */
+    plan(s, r->priority1_deadline, r->priority1_target, r->priority1_timeliness, min_cell);
     g_string_append(s, "\r\n");
 }
 

@@ -182,14 +182,38 @@ static const char *timeliness_sign(pg_timeliness t)
     }
 }
 
+static void put_timeliness(page *p, pg_timeliness t, const char *measure)
+{
+    g_string_append_printf(p->s,
+                           "<span class=\"badge %s\" data-timeliness=\"%d\" "
+                           "data-measure=\"%s\">",
+                           timeliness_class(t), (int)t, measure);
+    g_string_append_printf(p->s, "<span aria-hidden=\"true\">%s</span> ", timeliness_sign(t));
+    put_text(p->s, pg_timeliness_label(t));
+    g_string_append(p->s, "</span>");
+}
+
 static void put_badge(page *p, const pg_org_row *row)
 {
-    g_string_append_printf(p->s, "<span class=\"badge %s\" data-timeliness=\"%d\">",
-                           timeliness_class(row->timeliness), (int)row->timeliness);
-    g_string_append_printf(p->s, "<span aria-hidden=\"true\">%s</span> ",
-                           timeliness_sign(row->timeliness));
-    put_text(p->s, pg_timeliness_label(row->timeliness));
-    g_string_append(p->s, "</span>");
+    put_timeliness(p, row->timeliness, "complete");
+}
+
+/* The priority-1 plan line's badge and deadline, when the plan has one for the row. */
+static void put_priority1(page *p, const pg_org_row *row, bool target)
+{
+    if (!row->priority1_deadline[0])
+        return;
+    put_text(p->s, _("priority-1 documents:"));
+    g_string_append(p->s, " ");
+    put_timeliness(p, row->priority1_timeliness, "priority1");
+    g_string_append(p->s, " ");
+    put_textf(p->s, _("deadline %s"), row->priority1_deadline);
+    if (!target)
+        return;
+    g_string_append(p->s, " · ");
+    put_text(p->s, _("target"));
+    g_string_append(p->s, " ");
+    put_count(p, row->priority1_target);
 }
 
 /* ---- Head and heading ---------------------------------------------------------------------- */
@@ -416,7 +440,13 @@ static void put_tiles(page *p)
     g_string_append(p->s, "</ul>\n<p class=\"timely\">");
     put_badge(p, t);
     put_deadline(p, t);
-    g_string_append(p->s, "</p>\n</section>\n");
+    g_string_append(p->s, "</p>\n");
+    if (t->priority1_deadline[0]) {
+        g_string_append(p->s, "<p class=\"timely\">");
+        put_priority1(p, t, true);
+        g_string_append(p->s, "</p>\n");
+    }
+    g_string_append(p->s, "</section>\n");
 }
 
 /* ---- Per organisation: the stage bars ------------------------------------------------------ */
@@ -528,6 +558,10 @@ static void put_org_bars(page *p)
         if (row->deadline[0]) {
             g_string_append(p->s, "<br>");
             put_textf(p->s, _("deadline %s"), row->deadline);
+        }
+        if (row->priority1_deadline[0]) {
+            g_string_append(p->s, "<br>");
+            put_priority1(p, row, false);
         }
         g_string_append(p->s, "</span>");
         put_result_words(p, row);

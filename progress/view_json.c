@@ -1,6 +1,7 @@
 /* The report as JSON (`report --json`, snapshot files, `report merge --json`): keys always in
  * English and in a fixed order, so that snapshots compare and merge field by field. A count
  * suppressed by min_cell is null, never a number that could be mistaken for a real one. */
+#include <glib.h>
 #include <math.h>
 
 #include "progress/progress.h"
@@ -41,14 +42,28 @@ static void dossiers(sh_json *j, const pg_org_row *r)
     sh_json_end_object(j);
 }
 
-static void plan_and_groups(sh_json *j, const pg_org_row *r)
+static void plan(sh_json *j, const char *prefix, const char *deadline, uint64_t target,
+                 pg_timeliness t)
 {
-    sh_json_kv_str(j, "deadline", r->deadline[0] ? r->deadline : NULL);
-    if (r->deadline[0])
-        count(j, "target", r->target);
+    char key[32];
+    g_snprintf(key, sizeof key, "%sdeadline", prefix);
+    sh_json_kv_str(j, key, deadline[0] ? deadline : NULL);
+    g_snprintf(key, sizeof key, "%starget", prefix);
+    if (deadline[0])
+        count(j, key, target);
     else
-        sh_json_kv_null(j, "target");
-    sh_json_kv_str(j, "timeliness", pg_timeliness_key(r->timeliness));
+        sh_json_kv_null(j, key);
+    g_snprintf(key, sizeof key, "%stimeliness", prefix);
+    sh_json_kv_str(j, key, pg_timeliness_key(t));
+}
+
+/* priority1: the priority-1 plan's keys too. A snapshot (format sohoa-progress/1, whose reader
+ * refuses unknown keys) has none. */
+static void plan_and_groups(sh_json *j, const pg_org_row *r, bool priority1)
+{
+    plan(j, "", r->deadline, r->target, r->timeliness);
+    if (priority1)
+        plan(j, "priority1_", r->priority1_deadline, r->priority1_target, r->priority1_timeliness);
     sh_json_kv_array(j, "groups");
     for (int g = 0; g < 4; g++) {
         sh_json_begin_object(j);
@@ -60,7 +75,7 @@ static void plan_and_groups(sh_json *j, const pg_org_row *r)
     sh_json_end_array(j);
 }
 
-static void row(sh_json *j, const pg_org_row *r)
+static void row(sh_json *j, const pg_org_row *r, bool priority1)
 {
     sh_json_begin_object(j);
     sh_json_kv_str(j, "org", r->org);
@@ -80,7 +95,7 @@ static void row(sh_json *j, const pg_org_row *r)
     sh_json_end_object(j);
     rate(j, "per_day", r->per_day);
     rate(j, "per_week", r->per_week);
-    plan_and_groups(j, r);
+    plan_and_groups(j, r, priority1);
     sh_json_end_object(j);
 }
 
@@ -133,14 +148,15 @@ void pg_report_json(sh_json *j, const pg_report *r)
     str_or_null(j, "audit_head", r->audit_head);
     str_or_null(j, "inventory_version", r->inventory_version);
     str_or_null(j, "plan_version", r->plan_version);
+    bool priority1 = r->seq == 0; /* not a snapshot */
     sh_json_key(j, "total");
     if (r->n_rows > 0)
-        row(j, &r->rows[0]);
+        row(j, &r->rows[0], priority1);
     else
         sh_json_null(j);
     sh_json_kv_array(j, "organisations");
     for (size_t i = 1; i < r->n_rows; i++)
-        row(j, &r->rows[i]);
+        row(j, &r->rows[i], priority1);
     sh_json_end_array(j);
     weeks(j, r);
     stations(j, r);

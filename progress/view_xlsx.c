@@ -19,9 +19,9 @@
 typedef enum {
     COL_ORG,
     COL_LEVEL,
-    COL_COUNT, /* a uint64_t of pg_org_row at `offset` */
-    COL_RATE,  /* a double at `offset` */
-    COL_DEADLINE,
+    COL_COUNT,    /* a uint64_t of pg_org_row at `offset` */
+    COL_RATE,     /* a double at `offset` */
+    COL_DEADLINE, /* the plan's: offset 0 for the measure complete, 1 for priority-1 */
     COL_TARGET,
     COL_TIMELINESS
 } col_kind;
@@ -33,7 +33,7 @@ typedef struct {
     double width;
 } column;
 
-/* The organisations' sheet has 2 + 9 + 12 + 9 + 2 + 3 + 8 columns. */
+/* The organisations' sheet has 2 + 9 + 12 + 9 + 2 + 3 + 8 + 3 columns. */
 enum { MAX_COLUMNS = 48 };
 
 typedef struct {
@@ -153,6 +153,10 @@ static void build_columns(book *b)
         add_column(b, COL_COUNT, at + sizeof(uint64_t),
                    g_strdup_printf(_("group %d: accepted"), g + 1), 12);
     }
+    /* last, so that the columns before keep their places */
+    add_column(b, COL_DEADLINE, 1, g_strdup(_("priority-1 deadline")), 12);
+    add_column(b, COL_TARGET, 1, g_strdup(_("priority-1 target")), 10);
+    add_column(b, COL_TIMELINESS, 1, g_strdup(_("priority-1 timeliness")), 16);
 }
 
 static uint64_t count_at(const pg_org_row *row, size_t offset)
@@ -167,6 +171,21 @@ static double rate_at(const pg_org_row *row, size_t offset)
     double v;
     memcpy(&v, (const char *)row + offset, sizeof v);
     return v;
+}
+
+/* The plan's deadline, target or timeliness of one measure. */
+static void plan_cell(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const column *col,
+                      const pg_org_row *row)
+{
+    bool p1 = col->offset == 1;
+    const char *deadline = p1 ? row->priority1_deadline : row->deadline;
+    pg_timeliness t = p1 ? row->priority1_timeliness : row->timeliness;
+    if (col->kind == COL_DEADLINE)
+        cell_date(b, ws, r, c, deadline);
+    else if (col->kind == COL_TARGET && deadline[0])
+        cell_count(b, ws, r, c, p1 ? row->priority1_target : row->target);
+    else if (col->kind == COL_TIMELINESS)
+        cell_text(b, ws, r, c, pg_timeliness_label(t), timeliness_format(b, t));
 }
 
 /* One column's value of a row, at (r, c). */
@@ -188,15 +207,9 @@ static void cell_of(book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const 
             cell_number(b, ws, r, c, rate_at(row, col->offset), b->rate);
         break;
     case COL_DEADLINE:
-        cell_date(b, ws, r, c, row->deadline);
-        break;
     case COL_TARGET:
-        if (row->deadline[0])
-            cell_count(b, ws, r, c, row->target);
-        break;
     case COL_TIMELINESS:
-        cell_text(b, ws, r, c, pg_timeliness_label(row->timeliness),
-                  timeliness_format(b, row->timeliness));
+        plan_cell(b, ws, r, c, col, row);
         break;
     }
 }
@@ -266,6 +279,11 @@ static void organisations_sheet(book *b, const pg_report *r)
     if (!ws)
         return;
     add_filter(b, ws, r->n_rows, b->n_cols);
+    /* The codes are text ("93.000" is not 93): no "number stored as text" marks on them. */
+    char range[32];
+    g_snprintf(range, sizeof range, "A2:A%zu", r->n_rows + 1);
+    if (r->n_rows > 0)
+        check(b, worksheet_ignore_errors(ws, LXW_IGNORE_NUMBER_STORED_AS_TEXT, range));
     for (size_t i = 0; i < r->n_rows; i++)
         for (size_t c = 0; c < b->n_cols; c++)
             cell_of(b, ws, (lxw_row_t)(i + 1), (lxw_col_t)c, &b->cols[c], &r->rows[i]);

@@ -4,6 +4,10 @@
 # (which also builds and replays the fuzz targets on their corpora); in between, the Debian
 # package is built, installed, tried and removed (scripts/test-deb.sh); and right after the clang
 # build, the source checks fail the run on any violation (scripts/check-source.sh).
+# Both CTest runs together stay under 15 minutes on 2 cores: kill campaigns run a bounded sample
+# and the fuzz targets a short fixed-seed run after their corpus; the full campaigns are
+# `cmake --build build --target kill-campaign` and -DSOHOA_FUZZ_RUNS / fuzz/README.md's long
+# sessions (CONTRIBUTING.md, "Test").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -372,6 +372,8 @@ static CMS_ContentInfo *parse_padded(const uint8_t *der, size_t len)
     return cms;
 }
 
+CMS_ContentInfo *sg_cms_parse(const uint8_t *der, size_t len) { return parse_padded(der, len); }
+
 /* The first failure is what the report says: keep it, drop the later ones. */
 static void fail_with(sg_cms_check *out, char *msg)
 {
@@ -654,24 +656,28 @@ static void check_signature(CMS_SignerInfo *si, X509 *signer, const uint8_t *dig
                                   "signed, or the signature is damaged")));
 }
 
-static void check_chain(X509 *signer, STACK_OF(X509) * certs, X509_STORE *trust, int64_t at,
+static void check_chain(X509 *signer, STACK_OF(X509) * certs, const sg_cms_chain *chain,
                         sg_cms_check *out)
 {
-    if (!trust) {
+    if (!chain->trust) {
         out->chain_problem = g_strdup(_("no trust anchors given (--trust)"));
     } else if (!signer) {
         out->chain_problem = g_strdup(_("the signer's certificate is not in the signature"));
+    } else if (chain->known && chain->known(chain->arg, signer, certs, chain->at)) {
+        out->chain_ok = true; /* built from exactly these certificates before, valid at `at` */
     } else {
         X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-        if (ctx && X509_STORE_CTX_init(ctx, trust, signer, certs) == 1) {
+        if (ctx && X509_STORE_CTX_init(ctx, chain->trust, signer, certs) == 1) {
             /* organisation certificates have no S/MIME or code-signing usage: any purpose */
             X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
-            if (at > 0)
-                X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)at);
+            if (chain->at > 0)
+                X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)chain->at);
             out->chain_ok = X509_verify_cert(ctx) == 1;
             if (!out->chain_ok)
                 out->chain_problem =
                     g_strdup(X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+            else if (chain->held)
+                chain->held(chain->arg, signer, certs, ctx);
         } else {
             out->chain_problem = g_strdup(_("out of memory"));
         }
@@ -730,18 +736,29 @@ char *sg_cms_signer_cn(const uint8_t *der, size_t len)
     return cn;
 }
 
-void sg_cms_verify(const uint8_t *der, size_t len, const uint8_t *digest, size_t digest_len,
-                   bool pades, X509_STORE *trust, int64_t at, sg_cms_check *out)
+static void not_signed_data(sg_cms_check *out)
+{
+    out->problem = g_strdup(_("the signature's data is not a CMS SignedData with exactly one "
+                              "signer: it is damaged or of another kind"));
+    out->chain_problem = g_strdup(_("the signature could not be read"));
+}
+
+const EVP_MD *sg_cms_parsed_md(CMS_ContentInfo *cms)
+{
+    CMS_SignerInfo *si = cms ? sole_signer(cms) : NULL;
+    bool weak;
+    return si ? accepted_md(digest_nid(si), &weak) : NULL;
+}
+
+void sg_cms_verify_parsed(CMS_ContentInfo *cms, STACK_OF(X509) * certs, const uint8_t *digest,
+                          size_t digest_len, bool pades, const sg_cms_chain *chain,
+                          sg_cms_check *out)
 {
     memset(out, 0, sizeof *out);
     ERR_set_mark();
-    CMS_ContentInfo *cms = parse_padded(der, len);
     CMS_SignerInfo *si = cms ? sole_signer(cms) : NULL;
     if (!si) {
-        out->problem = g_strdup(_("the signature's data is not a CMS SignedData with exactly one "
-                                  "signer: it is damaged or of another kind"));
-        out->chain_problem = g_strdup(_("the signature could not be read"));
-        CMS_ContentInfo_free(cms);
+        not_signed_data(out);
         ERR_pop_to_mark();
         return;
     }
@@ -750,7 +767,6 @@ void sg_cms_verify(const uint8_t *der, size_t len, const uint8_t *digest, size_t
     if (!out->detached)
         fail_with(out, g_strdup(_("the signature holds content of its own instead of signing "
                                   "the document's bytes (not a detached signature)")));
-    STACK_OF(X509) *certs = CMS_get1_certs(cms);
     X509 *signer = find_signer(si, certs);
     if (signer) {
         out->signer_cn = sg_cert_field(signer, NID_commonName);
@@ -761,7 +777,18 @@ void sg_cms_verify(const uint8_t *der, size_t len, const uint8_t *digest, size_t
     check_attrs(si, signer, certs, pades, out);
     if (!out->unsupported)
         check_signature(si, signer, digest, digest_len, out);
-    check_chain(signer, certs, trust, at, out);
+    check_chain(signer, certs, chain, out);
+    ERR_pop_to_mark();
+}
+
+void sg_cms_verify(const uint8_t *der, size_t len, const uint8_t *digest, size_t digest_len,
+                   bool pades, X509_STORE *trust, int64_t at, sg_cms_check *out)
+{
+    ERR_set_mark();
+    CMS_ContentInfo *cms = parse_padded(der, len);
+    STACK_OF(X509) *certs = cms && sole_signer(cms) ? CMS_get1_certs(cms) : NULL;
+    sg_cms_chain chain = {.trust = trust, .at = at};
+    sg_cms_verify_parsed(cms, certs, digest, digest_len, pades, &chain, out);
     sk_X509_pop_free(certs, X509_free);
     CMS_ContentInfo_free(cms);
     ERR_pop_to_mark();

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <glib.h>
+#include <openssl/cms.h>
 #include <openssl/x509.h>
 
 #include "core/core.h"
@@ -170,6 +171,28 @@ void sg_cms_check_clear(sg_cms_check *c);
 /* The CN of the signer's certificate of a CMS SignedData (zero padding allowed), g_free; NULL
  * when it cannot be read. */
 char *sg_cms_signer_cn(const uint8_t *der, size_t len);
+
+/* The chain check of sg_cms_verify_parsed: the anchors (NULL: untrusted), the time (unix
+ * seconds, > 0) at which every certificate must be valid, and an optional cache: `known` says
+ * that a chain built from exactly signer and certs held before and is valid at `at` (no chain is
+ * built then); `held` is told of each chain X509_verify_cert built (its ctx). */
+typedef struct {
+    X509_STORE *trust;
+    int64_t at;
+    bool (*known)(void *arg, X509 *signer, STACK_OF(X509) * certs, int64_t at);
+    void (*held)(void *arg, X509 *signer, STACK_OF(X509) * certs, X509_STORE_CTX *ctx);
+    void *arg;
+} sg_cms_chain;
+
+/* der[0..len) parsed (zero padding after it allowed), or NULL; CMS_ContentInfo_free. */
+CMS_ContentInfo *sg_cms_parse(const uint8_t *der, size_t len);
+/* The digest algorithm of a parsed CMS's one signer, as sg_cms_digest_md. */
+const EVP_MD *sg_cms_parsed_md(CMS_ContentInfo *cms);
+/* sg_cms_verify's checks of a parsed CMS (NULL: unreadable) whose certificates are certs (those
+ * it holds, or the same ones parsed elsewhere: they are not signed). */
+void sg_cms_verify_parsed(CMS_ContentInfo *cms, STACK_OF(X509) * certs, const uint8_t *digest,
+                          size_t digest_len, bool pades, const sg_cms_chain *chain,
+                          sg_cms_check *out);
 
 /* ---- the stamp (stamp.c): the visible signature ---- */
 

@@ -43,8 +43,8 @@ _pfx_page() {
   local batch=16 ext=tif args=(--format tiff-g4 --size A5) seed=100
   [ "$kind" = small ] || { batch=4 ext=jpg args=(--format jpeg --size A4) seed=200; }
   dir=$TMP/pfx-scans/$kind-$(((n - 1) / batch))
-  [ -d "$dir" ] || "$PY" "$SOHOA_SOURCE/samples/make_scans.py" "$dir" "${args[@]}" --dpi 200 \
-    --pages "$batch" --seed $((seed + (n - 1) / batch)) >/dev/null
+  [ -d "$dir" ] || scans "$dir" "${args[@]}" --dpi 200 --pages "$batch" \
+    --seed $((seed + (n - 1) / batch))
   _PFX_PAGE=$(printf '%s/scan-%03d.%s' "$dir" $(((n - 1) % batch + 1)) "$ext")
   [ -f "$_PFX_PAGE" ] || fail "pack fixture: no scan $_PFX_PAGE"
 }

@@ -12,7 +12,11 @@ import datetime
 import json
 import re
 import sys
+import xml.etree.ElementTree as ET
+import zipfile
 from html.parser import HTMLParser
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 problems = []
 
@@ -38,6 +42,8 @@ def row_columns(row):
     cols += [("date", row["deadline"]), ("count_or_blank", row["target"])]
     cols += [("label", row["timeliness_label"])]
     cols += [("count", v) for v in row["groups"]]
+    cols += [("date", row["priority1_deadline"]), ("count_or_blank", row["priority1_target"])]
+    cols += [("label", row["priority1_timeliness_label"])]
     return cols
 
 
@@ -99,6 +105,27 @@ def check_no_number_as_text(wb, min_cell):
                     bad(f"{ws.title}!{cell.coordinate}: the number {cell.value!r} is text")
 
 
+def check_codes_are_text(path, ws, rows):
+    """The codes stay text ("93.000" is not 93), and Excel is told not to mark them as numbers
+    stored as text: <ignoredErrors> on column A of the organisations' sheet, and only there."""
+    for i, row in enumerate(rows):
+        cell = ws.cell(i + 2, 1)
+        if row["org"] and (cell.data_type != "s" or cell.value != row["org"]):
+            bad(f"Đơn vị!A{i + 2}: {cell.value!r} ({cell.data_type}), expected the text "
+                f"{row['org']!r}")
+    with zipfile.ZipFile(path) as z:
+        sheets = [n for n in z.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
+        found = {}
+        for n in sheets:
+            for e in ET.fromstring(z.read(n)).iter(f"{{{MAIN_NS}}}ignoredError"):
+                found.setdefault(n, []).append(dict(e.attrib))
+    # the second sheet, Đơn vị
+    want = {"xl/worksheets/sheet2.xml": [{"sqref": f"A2:A{len(rows) + 1}",
+                                          "numberStoredAsText": "1"}]}
+    if found != want:
+        bad(f"ignoredErrors {found}, expected {want}")
+
+
 def check_xlsx(expected, path):
     import openpyxl
     wb = openpyxl.load_workbook(path)
@@ -122,6 +149,7 @@ def check_xlsx(expected, path):
             check_cell(f"Đơn vị!{cell.coordinate}", cell, kind, want, m)
     if ws.max_row != len(rows) + 1:
         bad(f"Đơn vị: {ws.max_row - 1} rows, expected {len(rows)}")
+    check_codes_are_text(path, ws, rows)
     # Tổng hợp: what it covers, then the total's columns one a row
     ws = wb["Tổng hợp"]
     check_header(ws, "Tổng hợp", 2)
@@ -231,7 +259,8 @@ class Page(HTMLParser):
             self.cell = [a, ""]
         if tag == "span" and "badge" in (a.get("class") or "").split():
             org = self.rows[self.table][-1][0].get("data-org") if self.cell is not None else None
-            self.badge = [org if self.table == "all-rows" else None, a.get("class"), ""]
+            self.badge = [org if self.table == "all-rows" else None, a.get("class"), "",
+                          a.get("data-measure")]
             self.badge_depth = len(self.stack)
         if tag == "li" and "data-station" in a:
             self.stations.append((a["data-station"], a.get("class") or ""))
@@ -357,6 +386,12 @@ def check_html(expected, path, lang):
             bad(f"{row['org'] or '(total)'}: badge {b}, expected {want} {label!r}")
     if len(in_table) != len(expected["rows"]):
         bad(f"{len(in_table)} badges in the table, expected {len(expected['rows'])}")
+    # the priority-1 line: a badge under the summary (the whole's) and one per row that has it
+    p1 = [b for b in p.badges if b[3] == "priority1"]
+    n_p1 = sum(1 for r in expected["rows"] if r["priority1_deadline"])
+    n_p1 += 1 if expected["rows"][0]["priority1_deadline"] else 0
+    if len(p1) != n_p1 or any("overdue" not in b[1].split() for b in p1):
+        bad(f"priority-1 badges {p1}, expected {n_p1} overdue ones")
     for cls in TIMELINESS_CLASS:
         if not any(cls in b[1].split() for b in p.badges):
             bad(f"no {cls} badge")

@@ -22,16 +22,44 @@
 #
 # Use the tokens with: export SOFTHSM2_CONF=DIR/softhsm2.conf
 # (module /usr/lib/softhsm/libsofthsm2.so). Prints nothing on success; running it again
-# makes everything anew.
+# makes everything anew (unless SOHOA_FIXTURE_CACHE is set: below).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
     echo "usage: $0 DIR" >&2
     exit 2
 fi
+self=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 mkdir -p "$1"
 dir=$(cd "$1" && pwd)
 cd "$dir"
+
+# With SOHOA_FIXTURE_CACHE (CTest sets it to a folder of the build tree), the keys and tokens are
+# made once per version of this script, under a lock, into that folder, and each caller gets its
+# own copy (tokens too: a test may change them), its paths pointed at DIR. The files are the same
+# for every test of a run; none relies on keys differing between tests.
+if [ -n "${SOHOA_FIXTURE_CACHE:-}" ] && [ -z "${_SOHOA_FIXTURE_MAKING:-}" ]; then
+    mkdir -p "$SOHOA_FIXTURE_CACHE"
+    key=$(sha256sum "$self" | cut -c1-16)
+    cache=$(cd "$SOHOA_FIXTURE_CACHE" && pwd)/sign-$key
+    (
+        flock 9
+        if [ ! -f "$cache/.complete" ]; then
+            rm -rf "$cache.new"
+            _SOHOA_FIXTURE_MAKING=1 bash "$self" "$cache.new"
+            : >"$cache.new/.complete"
+            rm -rf "$cache"
+            mv "$cache.new" "$cache"
+        fi
+    ) 9>"$SOHOA_FIXTURE_CACHE/sign.lock"
+    rm -rf tokens ca-db
+    cp -a "$cache/." "$dir/"
+    rm -f .complete
+    for f in softhsm2.conf ca.cnf; do
+        [ ! -f "$f" ] || sed -i "s|$cache.new|$dir|g" "$f"
+    done
+    exit 0
+fi
 
 module=/usr/lib/softhsm/libsofthsm2.so
 user_pin=123456

@@ -41,8 +41,8 @@ typedef struct {
 typedef struct {
     char *folder;      /* "93.000.036.001.015/012345678901_NguyenVanA" */
     char *org;         /* "93.000.036.001.015" */
-    char *key_kind;    /* "cccd" (later also "cmnd", "passport") */
-    char *key;         /* the identity key: the CCCD's 12 digits */
+    char *key_kind;    /* "cccd", or "cmnd", "passport" for a temporary key (nm_key_kind_name) */
+    char *key;         /* the identity key: the CCCD's 12 digits, a CMND's 9, C1234567 */
     char *name;        /* the member's name as written (NFC), from the ledger; else the folder's */
     up_pack_doc *docs; /* sorted by path */
     int n_docs;

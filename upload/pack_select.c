@@ -316,8 +316,8 @@ static sh_status walk_org(sel *s, const char *org, sh_error *err)
     sh_status st = list ? SH_OK : unreadable(dir, err);
     for (guint i = 0; list && i < list->len; i++) {
         const char *name = g_ptr_array_index(list, i);
-        char cccd[13];
-        add_target(s, child(org, name), nm_dossier_cccd(name, cccd));
+        char key[NM_KEY_SIZE];
+        add_target(s, child(org, name), nm_dossier_key(name, key, NULL));
     }
     if (list)
         g_ptr_array_free(list, TRUE);
@@ -369,13 +369,13 @@ static sh_status collect_path(sel *s, const char *path, sh_error *err)
     char **parts = g_strsplit(rel, "/", 4);
     guint n = g_strv_length(parts);
     bool dir = S_ISDIR(sb.st_mode);
-    char cccd[13];
+    char key[NM_KEY_SIZE];
     sh_status st = SH_OK;
     if (n == 0 || !nm_org_code_valid(parts[0]) || n > 3 || (n < 3) != dir)
         st = not_a_place(path, err);
     else if (n == 1)
         st = walk_org(s, parts[0], err);
-    else if (!nm_dossier_cccd(parts[1], cccd))
+    else if (!nm_dossier_key(parts[1], key, NULL))
         st = not_a_place(path, err);
     else
         add_target(s, g_strconcat(parts[0], "/", parts[1], NULL), true);
@@ -766,17 +766,17 @@ static gboolean add_package(gpointer key, gpointer value, gpointer data)
     return FALSE;
 }
 
-/* The member's name from the folder when the ledger has none: the part after the CCCD. */
-static char *name_from_folder(const char *folder)
+/* The member's name from the folder when the ledger has none: the part after the key. */
+static char *name_from_folder(const char *folder, const char *key)
 {
-    char cccd[13];
+    char split[NM_KEY_SIZE];
     const char *person = NULL;
-    if (nm_split_dossier_folder(folder, cccd, &person))
+    if (nm_split_dossier_folder(folder, split, &person))
         return g_strdup(person);
     const char *p = folder;
     while (*p == ' ')
         p++;
-    p += 12;
+    p += strlen(key);
     while (*p == ' ' || *p == '_' || *p == '-')
         p++;
     return g_strdup(*p ? p : folder);
@@ -815,15 +815,18 @@ static void add_dossier(sel *s, work *w)
     const char *slash = strchr(w->rel, '/');
     d.folder = g_strdup(w->rel);
     d.org = g_strndup(w->rel, (gsize)(slash - w->rel));
-    d.key_kind = g_strdup("cccd");
-    char cccd[13] = "";
-    if (!nm_dossier_cccd(slash + 1, cccd))
-        cccd[0] = '\0';
-    d.key = g_strdup(cccd);
+    /* The folder's key and its kind: a CCCD, or a member's temporary key (QĐ-KN Đ17.2). Only
+     * folders whose names start with one are packed (walk_org, collect_path). */
+    char key[NM_KEY_SIZE] = "";
+    nm_key_kind kind = NM_KEY_NONE;
+    if (!nm_dossier_key(slash + 1, key, &kind))
+        key[0] = '\0';
+    d.key_kind = g_strdup(kind == NM_KEY_NONE ? "cccd" : nm_key_kind_name(kind));
+    d.key = g_strdup(key);
     /* As written, in NFC: a name typed or pasted in decomposed form (NFD) must not travel so. */
     d.name = w->person && *w->person ? g_utf8_normalize(w->person, -1, G_NORMALIZE_NFC) : NULL;
     if (!d.name)
-        d.name = name_from_folder(slash + 1);
+        d.name = name_from_folder(slash + 1, d.key);
     for (int i = 0; i < d.n_docs; i++)
         d.bytes += d.docs[i].bytes;
     GPtrArray *ids = g_ptr_array_new();
@@ -895,8 +898,10 @@ static void hold_folder(sel *s, const char *rel, bool dossier)
                                             "wrong)"),
                                           quoted)
                         : g_strdup_printf(_("not a dossier folder: its name does not start with "
-                                            "a 12-digit CCCD; rename it (sohoa name check %s "
-                                            "lists what is wrong)"),
+                                            "a 12-digit CCCD, or a member's temporary key (a "
+                                            "9-digit CMND or a passport number like C1234567); "
+                                            "rename it (sohoa name check %s lists what is "
+                                            "wrong)"),
                                           quoted);
     hold(s, rel, msg);
     g_free(msg);

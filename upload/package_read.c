@@ -158,6 +158,29 @@ static const sh_jr_field PACKAGE_FIELDS[] = {
     SH_JR_FN("audit_head", read_audit_head),
 };
 
+/* Each dossier's identity: a kind sohoa knows, "cccd", or "cmnd" or "passport" for the temporary
+ * key of a member without a CCCD (QĐ-KN Đ17.2), and a key of that kind's shape. */
+static void check_identities(sh_jr *r, const up_package_json *p)
+{
+    for (size_t i = 0; i < p->n_dossiers && !r->failed; i++) {
+        const up_pkg_dossier *d = &p->dossiers[i];
+        const char *kind = d->identity_kind ? d->identity_kind : "";
+        const char *key = d->identity_key ? d->identity_key : "";
+        nm_key_kind k = nm_key_kind_from_name(kind);
+        if (k == NM_KEY_NONE)
+            sh_jr_fail(r,
+                       _("the identity kind \"%s\" of the dossier %s is not cccd, cmnd or "
+                         "passport"),
+                       kind, d->folder ? d->folder : "?");
+        else if (nm_key_kind_of(key) != k)
+            sh_jr_fail(r,
+                       _("the identity key \"%s\" of the dossier %s is not a %s key (cccd: "
+                         "12 digits, cmnd: 9 digits, passport: a capital letter and 7 "
+                         "digits)"),
+                       key, d->folder ? d->folder : "?", kind);
+    }
+}
+
 sh_status up_package_json_parse(const char *text, size_t len, up_package_json *out, sh_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -176,6 +199,8 @@ sh_status up_package_json_parse(const char *text, size_t len, up_package_json *o
         sh_jr_fail(&r, _("the schema is not %s"), UP_PACKAGE_SCHEMA);
     if (!r.failed && !nm_org_code_valid(out->organisation))
         sh_jr_fail(&r, _("\"organisation\" is not an organisation code (M1.M2.M3.M4.M5)"));
+    if (!r.failed)
+        check_identities(&r, out);
     if (!r.failed && out->volume > out->volumes)
         sh_jr_fail(&r, _("\"volume\" is larger than \"volumes\""));
     return r.failed ? SH_FINDINGS : SH_OK;

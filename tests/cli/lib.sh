@@ -52,10 +52,44 @@ json_get() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(
 # Pillow is Debian's (python3-pil): the system interpreter, whatever python3 is in PATH.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
-# scans OUTDIR ARGS...: synthetic scanned pages (samples/make_scans.py).
-scans() { "$PY" "$SOHOA_SOURCE/samples/make_scans.py" "$@" >/dev/null; }
+# scans OUTDIR ARGS...: synthetic scanned pages (samples/make_scans.py). Its pages depend on ARGS
+# only (--seed): with SOHOA_FIXTURE_CACHE (set by CTest) each set is made once per version of
+# make_scans.py, under a lock, and copied into OUTDIR.
+scans() {
+  local out=$1 maker=$SOHOA_SOURCE/samples/make_scans.py
+  shift
+  if [ -z "${SOHOA_FIXTURE_CACHE:-}" ]; then
+    "$PY" "$maker" "$out" "$@" >/dev/null
+    return
+  fi
+  local key cache
+  key=$({ printf '%s\n' "$@"; cat "$maker"; } | sha256sum | cut -c1-16)
+  mkdir -p "$SOHOA_FIXTURE_CACHE"
+  cache=$SOHOA_FIXTURE_CACHE/scans-$key
+  (
+    flock 9
+    if [ ! -d "$cache" ]; then
+      rm -rf "$cache.new"
+      "$PY" "$maker" "$cache.new" "$@" >/dev/null
+      mv "$cache.new" "$cache"
+    fi
+  ) 9>"$cache.lock"
+  mkdir -p "$out"
+  cp -R "$cache/." "$out/"
+}
 # testpy ARGS...: $PY with the tests' Python modules importable (tests/minipdf.py: a PDF made of
 # the objects given), and no __pycache__ left in the source tree.
 testpy() { PYTHONPATH="$SOHOA_SOURCE/tests" PYTHONDONTWRITEBYTECODE=1 "$PY" "$@"; }
 
 pass() { echo "PASS ($TEST_NAME)"; }
+
+# kill_rounds SAMPLE FULL: how many kills a kill campaign makes. CI runs a bounded sample (the
+# kill moments are random, so successive runs land elsewhere); SOHOA_KILL_POINTS=all runs the
+# full campaign (`cmake --build BUILD --target kill-campaign`, CONTRIBUTING.md).
+kill_rounds() {
+  case "${SOHOA_KILL_POINTS:-}" in
+  "") echo "$1" ;;
+  all) echo "$2" ;;
+  *) fail "SOHOA_KILL_POINTS is \"$SOHOA_KILL_POINTS\": unset (the CI sample) or \"all\"" ;;
+  esac
+}

@@ -336,8 +336,7 @@ pfx_dossier "$O1" "$PFX_CCCD" "Đỗ Văn Unsigned"
 DU=$PFX_LAST
 "$SOHOA" validate -q "$DU" >/dev/null || fail "validate $DU"
 pfx_next_cccd
-"$PY" "$SOHOA_SOURCE/samples/make_scans.py" "$TMP/blank" --format tiff-g4 --size A5 --dpi 200 \
-  --blank --seed 9 >/dev/null
+scans "$TMP/blank" --format tiff-g4 --size A5 --dpi 200 --blank --seed 9
 run_sohoa 0 ingest --org "$O1" --cccd "$PFX_CCCD" --name "Ngô Thị Failed" --type 2 "$TMP/blank/scan-001.tif"
 DF=$O1/$(cd "$O1" && ls -d "$PFX_CCCD"_*)
 pfx_next_cccd

@@ -193,22 +193,36 @@ run_sohoa 0 report 93.000.036 --json
 assert_eq "$(json_get "$OUT" '[r["org"] for r in d["organisations"]]')" \
   "['93.000.036', '93.000.036.001', '$A', '$B']" "report of a prefix"
 
-# ---- views: CSV rows with numbers, the table for a person ----
-run_sohoa 0 report --csv "$TMP/report.csv" --min-cell 2 -q
+# ---- views: CSV rows with numbers; what is printed: a line per file written, no table ----
+run_sohoa 0 report --csv "$TMP/report.csv" --min-cell 2
+assert_eq "$OUT" "Wrote the CSV table to $TMP/report.csv" "report --csv prints"
 assert_eq "$(sed -n 1p "$TMP/report.csv" | cut -d, -f1-5)" "org,level,inventoried,paper_received,scanned" "CSV heading"
 assert_eq "$(grep "^$A," "$TMP/report.csv" | cut -d, -f1-12 | tr -d '\r')" \
   "$A,5,4,4,4,4,4,3,3,2,0,<2" "A's CSV row"
 [ "$(wc -l <"$TMP/report.csv")" = 8 ] || fail "CSV rows: $(cat "$TMP/report.csv")"
-assert_contains "$OUT" "$B" "the table"
-assert_contains "$OUT" "due soon" "the table"
+run_sohoa 0 report --csv "$TMP/report.csv" -q
+assert_eq "$OUT" "" "report --csv -q prints"
 
 # ---- no CCCD, no name, no folder in any output (the XLSX's XML parts read as one text) ----
 run_sohoa 0 report --html "$TMP/report.html" --xlsx "$TMP/report.xlsx"
+assert_eq "$OUT" "Wrote the dashboard to $TMP/report.html
+Wrote the spreadsheet to $TMP/report.xlsx" "report --html --xlsx prints"
 unzip -p "$TMP/report.xlsx" >"$TMP/report.xlsx.txt" || fail "the XLSX is not a ZIP"
 [ -s "$TMP/report.html" ] && grep -q "$A" "$TMP/report.html" "$TMP/report.xlsx.txt" ||
   fail "the dashboard or the spreadsheet lacks the organisation $A"
+# in Vietnamese too; with --json the document alone on stdout, the files named on stderr
+run_sohoa 0 --lang vi report --html "$TMP/report-vi.html"
+assert_eq "$OUT" "Đã ghi bảng theo dõi vào $TMP/report-vi.html" "report --html in Vietnamese"
+run_sohoa 0 report --json --html "$TMP/report-vi.html" --csv "$TMP/report.csv"
+assert_eq "$(json_get "$OUT" 'len(d["organisations"])')" 6 "report --json --html: stdout"
+assert_contains "$ERR" "Wrote the dashboard to $TMP/report-vi.html"
+assert_contains "$ERR" "Wrote the CSV table to $TMP/report.csv"
+# no output option: the table for a person
 run_sohoa 0 report
 TEXT=$OUT
+assert_contains "$TEXT" "$B" "the table"
+assert_contains "$TEXT" "due soon" "the table"
+assert_not_contains "$TEXT" "Wrote" "the table"
 for f in "$TMP/now.json" "$TMP/t1.json" "$TMP/report.csv" "$TMP/report.html" "$TMP/report.xlsx.txt"; do
   for k in "${!CCCD[@]}"; do
     grep -q "${CCCD[$k]}" "$f" && fail "$f holds the CCCD of $k"
@@ -225,10 +239,49 @@ done
 run_sohoa 0 audit show --action report.read --json
 N=$(json_get "$OUT" 'len(d["entries"])')
 [ "$N" -ge 8 ] || fail "expected a report.read entry per report, got $N"
-assert_eq "$(json_get "$OUT" '[json.loads(e["details"])["prefix"] for e in d["entries"]][-4:]')" \
-  "['93.000.036', None, None, None]" "report.read prefixes"
+assert_eq "$(json_get "$OUT" '[json.loads(e["details"])["prefix"] for e in d["entries"]][-7:]')" \
+  "['93.000.036', None, None, None, None, None, None]" "report.read prefixes"
 for k in "${!CCCD[@]}"; do assert_not_contains "$OUT" "${CCCD[$k]}" "report.read entries"; done
 run_sohoa 0 audit verify
+
+# ---- each row against the plan line of its own code: A has its own, B inherits the
+# province's (93), the prefixes take 93's, the whole (no line of its own) the earliest below;
+# priority-1 by yesterday under 93, judged on its own ----
+DUE_93=$(date -u -d "$TODAY +40 days" +%F)
+printf 'org,group,measure,start,deadline\n93,,complete,%s,%s\n%s,,complete,%s,%s\n93,,priority1,%s,%s\n' \
+  "$START" "$DUE_93" "$A" "$START" "$DUE_A" "$START" "$DUE_B" >"$TMP/plan2.csv"
+run_sohoa 0 plan import "$TMP/plan2.csv"
+run_sohoa 0 report --json
+echo "$OUT" >"$TMP/plan2.json"
+testpy - "$TMP/plan2.json" "$TODAY" "$START" "$DUE_A" "$DUE_93" "$DUE_B" <<'PYEOF' || fail "the plan per row differs (above)"
+import datetime, json, sys
+path, today, start, due_a, due_93, due_b = sys.argv[1:7]
+d = json.load(open(path))
+day = datetime.date.fromisoformat
+def target(inv, due):
+    n = (day(today) - day(start)).days + 1
+    m = (day(due) - day(start)).days + 1
+    return inv if n >= m else int(inv * n / m + 0.5)
+A, B = "93.000.036.001.015", "93.000.036.001.016"
+p1 = lambda inv: {"priority1_deadline": due_b, "priority1_target": inv,
+                  "priority1_timeliness": "overdue"}
+province = dict({"deadline": due_93, "target": target(8, due_93), "timeliness": "on_time"}, **p1(8))
+want = {"": province, "93": province, "93.000": province, "93.000.036": province,
+        "93.000.036.001": province,
+        A: dict({"deadline": due_a, "target": target(4, due_a), "timeliness": "due_soon"}, **p1(4)),
+        B: dict({"deadline": due_93, "target": target(4, due_93), "timeliness": "on_time"}, **p1(4))}
+bad = []
+for r in [d["total"]] + d["organisations"]:
+    for k, v in want[r["org"]].items():
+        if r[k] != v:
+            bad.append(f"{r['org'] or 'total'} {k}: expected {v}, got {r[k]}")
+print("\n".join(bad), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PYEOF
+# the CSV carries the priority-1 line in its last three columns
+run_sohoa 0 report --csv "$TMP/plan2.csv.out"
+assert_eq "$(grep "^$B," "$TMP/plan2.csv.out" | tr -d '\r' | rev | cut -d, -f1-3 | rev)" \
+  "$DUE_B,4,overdue" "B's priority-1 CSV columns"
 
 # ---- usage errors ----
 run_sohoa 2 report --as-of yesterday

@@ -26,6 +26,10 @@ CSV
 cd ws1
 run_sohoa 0 report export ../a1.json "${key[@]}"
 assert_contains "$OUT" "snapshot 1 of station HN-XA-01"
+# what it wrote, one line: the snapshot, its signature, the number; no table
+assert_eq "$(echo "$OUT" | wc -l)" 1 "export prints one line"
+assert_contains "$OUT" "../a1.json and ../a1.json.p7s"
+assert_not_contains "$OUT" "organisation" "export's output"
 run_sohoa 0 report export ../a2.json "${key[@]}" --json
 assert_eq "$(json_get "$OUT" 'd["seq"]')" 2 "the second export's seq"
 run_sohoa 0 report export ../a3.json "${key[@]}"
@@ -49,6 +53,8 @@ assert_eq "$(json_get "$a" 'd["station"], d["seq"], d["total"]["dossiers"]["inve
   "('HN-XA-01', 3, 3)" "a3.json"
 assert_eq "$(json_get "$a" 'len(d["audit_head"]), len(d["inventory_version"])')" "(64, 64)" \
   "the audit head and inventory version"
+# sohoa-progress/1 as merge reads it: no priority-1 plan keys in a snapshot
+assert_eq "$(json_get "$a" '"priority1_deadline" in d["total"]')" False "a snapshot's keys"
 
 # ---- merge
 run_sohoa 1 report merge a3.json b.json a1.json --trust "$FX/ca.pem" --json
@@ -62,6 +68,7 @@ assert_contains "$ERR" "station.stale"
 merged=$OUT
 run_sohoa 0 report merge a3.json --trust "$FX/ca.pem" --csv merged.csv
 assert_contains "$OUT" "a3.json: used"
+assert_contains "$OUT" "Wrote the CSV table to merged.csv"
 [ -s merged.csv ] || fail "merge --csv wrote nothing"
 run_sohoa 0 report merge a2.json a3.json --trust "$FX/ca.pem"
 assert_contains "$OUT" "a2.json: older"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# sohoa sign killed with SIGKILL at random moments (30 rounds, each on a fresh folder of six
-# validated files), and 10 times the moment a signed file appears, each kill followed by a rerun:
+# sohoa sign killed with SIGKILL at random moments (10 rounds in CI, 30 with SOHOA_KILL_POINTS=all,
+# each on a fresh folder of six validated files), and 4 times (10 in full) the moment a signed
+# file appears, each kill followed by a rerun:
 # nothing sign writes may escape the ledger.
 # After every round the rerun exits 0; at the end the audit chain verifies, every signatures row's
 # output file exists with the recorded SHA-256, every visible *_signed.pdf is recorded, no temp
@@ -11,8 +12,8 @@ need_tool openssl sqlite3
 FX=$TMP/keys
 bash "$SOHOA_SOURCE/tests/sign_fixtures.sh" "$FX"
 export P12PASS=p12-pass
-ROUNDS=30    # killed at a random moment
-AT_SIGHT=10  # killed as soon as a signed file is visible
+ROUNDS=$(kill_rounds 10 30)  # killed at a random moment
+AT_SIGHT=$(kill_rounds 4 10) # killed as soon as a signed file is visible
 FILES=6
 
 new_workspace ws

@@ -537,34 +537,6 @@ static void diagnose_very_long_names(void **state)
 /* ---- nm_check_path ---- */
 
 typedef struct {
-    char *code, *path, *suggestion, *message;
-    bool fixable;
-    sh_severity severity;
-} held;
-
-static void held_free(gpointer p)
-{
-    held *h = p;
-    g_free(h->code);
-    g_free(h->path);
-    g_free(h->suggestion);
-    g_free(h->message);
-    g_free(h);
-}
-
-static void collect(const sh_finding *f, void *ctx)
-{
-    held *h = g_new0(held, 1);
-    h->code = g_strdup(f->code);
-    h->path = g_strdup(f->path);
-    h->suggestion = g_strdup(f->suggestion);
-    h->message = g_strdup(f->message);
-    h->fixable = f->fixable;
-    h->severity = f->severity;
-    g_ptr_array_add(ctx, h);
-}
-
-typedef struct {
     GPtrArray *found;
     nm_check_summary sum;
     sh_error err;
@@ -574,8 +546,8 @@ typedef struct {
 static void run_check(check_run *run, const char *path, const nm_rules *r)
 {
     memset(run, 0, sizeof *run);
-    run->found = g_ptr_array_new_with_free_func(held_free);
-    run->status = nm_check_path(path, r, collect, run->found, &run->sum, &run->err);
+    run->found = test_findings_new();
+    run->status = nm_check_path(path, r, test_findings_collect, run->found, &run->sum, &run->err);
 }
 
 static void run_free(check_run *run) { g_ptr_array_free(run->found, TRUE); }
@@ -583,7 +555,7 @@ static void run_free(check_run *run) { g_ptr_array_free(run->found, TRUE); }
 static void dump(const check_run *run)
 {
     for (guint i = 0; i < run->found->len; i++) {
-        const held *h = run->found->pdata[i];
+        const test_finding *h = run->found->pdata[i];
         print_error("  %s %s %s -> %s%s: %s\n", h->severity == SH_ERROR ? "error" : "warning",
                     h->code, h->path ? h->path : "(null)", h->suggestion ? h->suggestion : "(none)",
                     h->fixable ? " (fixable)" : "", h->message);
@@ -591,19 +563,19 @@ static void dump(const check_run *run)
 }
 
 /* The finding with this code about this path (full path), or NULL. */
-static const held *find(const check_run *run, const char *code, const char *path)
+static const test_finding *find(const check_run *run, const char *code, const char *path)
 {
     for (guint i = 0; i < run->found->len; i++) {
-        const held *h = run->found->pdata[i];
+        const test_finding *h = run->found->pdata[i];
         if (strcmp(h->code, code) == 0 && g_strcmp0(h->path, path) == 0)
             return h;
     }
     return NULL;
 }
 
-static const held *must_find(const check_run *run, const char *code, const char *path)
+static const test_finding *must_find(const check_run *run, const char *code, const char *path)
 {
-    const held *h = find(run, code, path);
+    const test_finding *h = find(run, code, path);
     if (!h) {
         dump(run);
         fail_msg("no %s finding about %s", code, path);
@@ -615,7 +587,7 @@ static size_t count_about(const check_run *run, const char *path)
 {
     size_t n = 0;
     for (guint i = 0; i < run->found->len; i++)
-        n += g_strcmp0(((const held *)run->found->pdata[i])->path, path) == 0;
+        n += g_strcmp0(((const test_finding *)run->found->pdata[i])->path, path) == 0;
     return n;
 }
 
@@ -663,7 +635,7 @@ static void check_correct_workspace(void **state)
     assert_int_equal(run.status, SH_OK);
     /* the guide's CCCD gives the year of birth 2045: a warning, not an error */
     assert_findings(&run, 1);
-    const held *h = must_find(&run, "name.cccd", dossier);
+    const test_finding *h = must_find(&run, "name.cccd", dossier);
     assert_int_equal(h->severity, SH_WARNING);
     assert_null(h->suggestion);
     assert_false(h->fixable);
@@ -746,7 +718,7 @@ static void check_single_file_with_problems(void **state)
     run_check(&run, bad, &r);
     assert_int_equal(run.status, SH_OK);
     assert_findings(&run, 1);
-    const held *h = must_find(&run, "name.file", bad);
+    const test_finding *h = must_find(&run, "name.file", bad);
     assert_string_equal(h->suggestion, WANT_LLDV);
     assert_true(h->fixable);
     assert_int_equal(h->severity, SH_ERROR);
@@ -832,7 +804,7 @@ static void check_bad_org_folder(void **state)
     run_check(&run, root, &r);
     assert_int_equal(run.status, SH_OK);
     assert_findings(&run, 4);
-    const held *h = must_find(&run, "name.folder", org1);
+    const test_finding *h = must_find(&run, "name.folder", org1);
     assert_string_equal(h->suggestion, "93.000.036.001.015");
     assert_true(h->fixable);
     assert_int_equal(h->severity, SH_ERROR);
@@ -888,7 +860,7 @@ static void check_dossier_folder_names(void **state)
     assert_int_equal(run.sum.files, G_N_ELEMENTS(dossiers));
 
     char *p = g_build_filename(org, dossiers[0], NULL);
-    const held *h = must_find(&run, "name.person", p);
+    const test_finding *h = must_find(&run, "name.person", p);
     assert_string_equal(h->suggestion, "079090001234_TranThiB");
     assert_true(h->fixable);
     assert_int_equal(count_about(&run, p), 1); /* its CCCD is fine */
@@ -947,7 +919,7 @@ static void check_stray_files_and_folders(void **state)
     assert_int_equal(run.status, SH_OK);
     assert_findings(&run, 4);
     /* not a document (a handover sheet, a manifest): seen, but only a warning */
-    const held *h = must_find(&run, "name.file", at_root);
+    const test_finding *h = must_find(&run, "name.file", at_root);
     assert_null(h->suggestion);
     assert_int_equal(h->severity, SH_WARNING);
     h = must_find(&run, "name.file", at_org); /* a document outside a dossier: an error */
@@ -1000,7 +972,7 @@ static void check_seq_rules(void **state)
     run_check(&run, d, &r);
     assert_findings(&run, 1);
     char *p = child(d, lone[0]);
-    const held *h = must_find(&run, "name.seq", p);
+    const test_finding *h = must_find(&run, "name.seq", p);
     assert_string_equal(h->suggestion, "55." GGT ".pdf");
     assert_true(h->fixable);
     run_free(&run);
@@ -1098,7 +1070,7 @@ static void check_file_codes(void **state)
     assert_findings(&run, G_N_ELEMENTS(files));
 
     char *p = child(d, files[0]); /* no such STT */
-    const held *h = must_find(&run, "name.unknown_type", p);
+    const test_finding *h = must_find(&run, "name.unknown_type", p);
     assert_string_equal(h->suggestion, WANT_LLDV);
     assert_false(h->fixable);
     g_free(p);
@@ -1147,7 +1119,7 @@ static void check_under_strict_spaces(void **state)
     run_check(&run, d, &r);
     assert_findings(&run, 1);
     char *p = child(d, files[0]);
-    const held *h = must_find(&run, "name.file", p);
+    const test_finding *h = must_find(&run, "name.file", p);
     assert_string_equal(h->suggestion, "02.LyLichDangVien.pdf");
     assert_true(h->fixable);
     g_free(p);
@@ -1184,7 +1156,7 @@ static bool check_dossier_holding(const void *arg)
     check_run run;
     run_check(&run, dossier, &r);
     char *p = child(dossier, "07.pdf");
-    const held *h = find(&run, "name.file", p);
+    const test_finding *h = find(&run, "name.file", p);
     bool ok = run.status == SH_OK && h && h->suggestion &&
               strcmp(h->suggestion, "07." QDCN ".pdf") == 0 && h->fixable;
     if (!ok)
@@ -1294,7 +1266,7 @@ static char *coded(const check_run *run, const char *code)
 {
     GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < run->found->len; i++) {
-        const held *h = run->found->pdata[i];
+        const test_finding *h = run->found->pdata[i];
         if (strcmp(h->code, code) == 0)
             g_ptr_array_add(lines, g_strdup_printf("%s|%s", h->path, h->message));
     }
@@ -1351,7 +1323,7 @@ static void check_one_cccd_in_two_dossiers(void **state)
     g_free(want);
     assert_findings(&run, 3);
     for (guint i = 0; i < run.found->len; i++) {
-        const held *h = run.found->pdata[i];
+        const test_finding *h = run.found->pdata[i];
         assert_int_equal(h->severity, SH_ERROR);
         assert_null(h->suggestion);
     }
@@ -1362,7 +1334,7 @@ static void check_one_cccd_in_two_dossiers(void **state)
     char *org2 = g_build_filename(root, ORG2, NULL);
     run_check(&run, org2, &r);
     assert_findings(&run, 1);
-    const held *h = must_find(&run, "name.cccd_duplicate", c);
+    const test_finding *h = must_find(&run, "name.cccd_duplicate", c);
     test_assert_contains(h->message, a);
     test_assert_contains(h->message, b);
     run_free(&run);
@@ -1385,11 +1357,12 @@ static void check_one_cccd_in_two_dossiers(void **state)
     g_free(test_mkdirs(root, ORG "/001085012345 - Nguyen Van D"));
     g_free(test_mkdirs(root, ORG2 "/001085012345_VuVanE"));
     run_check(&run, root, &r);
-    const held *x = must_find(&run, "name.cccd_duplicate", c);
+    const test_finding *x = must_find(&run, "name.cccd_duplicate", c);
     test_assert_contains(x->message, " and 1 more: one person");
     size_t shared = 0;
     for (guint i = 0; i < run.found->len; i++)
-        shared += strcmp(((const held *)run.found->pdata[i])->code, "name.cccd_duplicate") == 0;
+        shared +=
+            strcmp(((const test_finding *)run.found->pdata[i])->code, "name.cccd_duplicate") == 0;
     assert_int_equal(shared, 5);
     run_free(&run);
     /* Unique CCCDs: no finding. */
@@ -1423,7 +1396,7 @@ static void check_cccd_from_inside_the_tree(void **state)
     assert_int_equal(chdir(org2), 0);
     check_run run;
     run_check(&run, ".", &r);
-    const held *h = must_find(&run, "name.cccd_duplicate", "./001085012345_NguyenVanA");
+    const test_finding *h = must_find(&run, "name.cccd_duplicate", "./001085012345_NguyenVanA");
     test_assert_contains(h->message,
                          "../" ORG "/001085012345_NguyenVanA, ../" ORG "/001085012345_TranVanB");
     run_free(&run);
@@ -1517,7 +1490,7 @@ static void check_names_that_are_not_utf8(void **state)
     run_check(&run, root, &r);
     assert_int_equal(run.status, SH_OK);
     for (guint i = 0; i < run.found->len; i++) {
-        const held *h = run.found->pdata[i];
+        const test_finding *h = run.found->pdata[i];
         if (!g_utf8_validate(h->path, -1, NULL) || !g_utf8_validate(h->message, -1, NULL) ||
             (h->suggestion && !g_utf8_validate(h->suggestion, -1, NULL)))
             fail_msg("a finding that is not text: %s %s", h->code, h->message);
@@ -1525,7 +1498,7 @@ static void check_names_that_are_not_utf8(void **state)
             fail_msg("a rename of %s is called certain, but name fix could not name it", h->path);
     }
     char *p = g_strdup_printf("%s/" ORG "/001085012345_Nguy\\xE1nVanA", root);
-    const held *h = must_find(&run, "name.folder", p);
+    const test_finding *h = must_find(&run, "name.folder", p);
     test_assert_contains(h->message, "not Unicode text");
     g_free(p);
     p = g_strdup_printf("%s/93.000.036.001.01\\xFF", root);

@@ -107,6 +107,16 @@ static void inventory_imported_and_reimported(void **state)
                "'012345678901'",
                (long long)first);
     assert_int_equal(fx_int(f->db, sql), 1);
+    /* Every member of the first file keeps it as the one that first listed it (the report's
+     * "inventoried" time), changed or not; the new member has the second. */
+    g_snprintf(sql, sizeof sql, "SELECT count(*) FROM inventory WHERE first_import_id = %lld",
+               (long long)first);
+    assert_int_equal(fx_int(f->db, sql), 3);
+    g_snprintf(sql, sizeof sql,
+               "SELECT count(*) FROM inventory WHERE first_import_id = %lld AND member_key ="
+               " '093090001234'",
+               (long long)r.import_id);
+    assert_int_equal(fx_int(f->db, sql), 1);
     assert_int_equal(fx_int(f->db, "SELECT count(*) FROM imports WHERE kind = 'inventory'"), 2);
     char *sha = fx_text(f->db, "SELECT sha256 FROM imports ORDER BY id DESC LIMIT 1");
     assert_string_equal(sha, r.sha256);

@@ -6,6 +6,7 @@
  * applied after the roll-up, the report.read audit entry, and pg_dossier_stage. */
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -186,9 +187,10 @@ static sh_ledger *sample_ledger(const char *dir)
     pack(l, "P3", O1, 2, "2026-11-05T09:00:00.000Z", "rejected", "2026-11-06T09:00:00.000Z");
     exec(l, "INSERT INTO imports VALUES (1, 'inventory', 'i.csv', 'abc', 5,"
             " '2026-11-01T00:00:00.000Z', NULL);"
-            "INSERT INTO inventory VALUES ('" O1 "', '001085000001', 'N', 1, 1),"
-            " ('" O1 "', '001085000002', 'N', 2, 1), ('" O2 "', '001085000003', 'N', 3, 1),"
-            " ('" O2 "', '001085000005', 'N', 4, 1), ('" O2 "', '001085000006', 'N', 4, 1);"
+            "INSERT INTO inventory (org_code, member_key, person_name, subject_group, import_id,"
+            " first_import_id) VALUES ('" O1 "', '001085000001', 'N', 1, 1, 1),"
+            " ('" O1 "', '001085000002', 'N', 2, 1, 1), ('" O2 "', '001085000003', 'N', 3, 1, 1),"
+            " ('" O2 "', '001085000005', 'N', 4, 1, 1), ('" O2 "', '001085000006', 'N', 4, 1, 1);"
             "INSERT INTO handovers (org_code, member_key, direction, at, station, operator)"
             " VALUES ('" O2 "', '001085000006', 'receive', '2026-12-04T08:00:00.000Z', 'S', 'O');"
             "INSERT INTO imports VALUES (2, 'plan', 'p.csv', 'def', 1,"
@@ -318,6 +320,119 @@ static void test_counts(void **state)
     sh_ledger_close(l);
 }
 
+/* A re-import of the inventory (each member's row now names the new import) does not move
+ * when the members were first listed: the in-period counts keep them in their month. */
+static void test_reimport_keeps_inventoried(void **state)
+{
+    sh_ledger *l = sample_ledger(*state);
+    exec(l, "INSERT INTO imports VALUES (3, 'inventory', 'i2.csv', 'xyz', 5,"
+            " '2026-12-05T00:00:00.000Z', NULL);"
+            "UPDATE inventory SET import_id = 3");
+    pg_config c;
+    sh_config_section_defaults(&pg_config_section, &c);
+    pg_report *r = compute(l, &c, "2026-11-30", 0); /* November: the five listed then */
+    assert_int_equal(r->rows[0].in_period[PG_INVENTORIED], 5);
+    pg_report_free(r);
+    r = compute(l, &c, "2026-12-06", 0); /* December: nobody listed anew */
+    assert_int_equal(r->rows[0].in_period[PG_INVENTORIED], 0);
+    assert_int_equal(r->rows[0].stage[PG_INVENTORIED], 5);
+    pg_report_free(r);
+    sh_config_section_free(&pg_config_section, &c);
+    sh_ledger_close(l);
+}
+
+/* Validation rejections are file versions: the same bytes failed twice count once, a signed
+ * copy's failure not at all, a new version of the file failing again once more. */
+static void test_validation_rejections(void **state)
+{
+    sh_ledger *l = sample_ledger(*state);
+    pg_config c;
+    sh_config_section_defaults(&pg_config_section, &c);
+    const char *steps[][3] = {
+        {"03.pdf", "d3-3", "1"}, {"03_signed.pdf", "d3-3s", "1"}, {"03.pdf", "d3-3b", "2"}};
+    for (size_t i = 0; i < 3; i++) {
+        char *sql = g_strdup_printf("INSERT INTO validations (path, sha256, verdict, findings,"
+                                    " validated_at) VALUES ('" O2 "/001085000003_X/%s', '%s',"
+                                    " 'fail', '[]', '2026-12-03T10:00:00.000Z')",
+                                    steps[i][0], steps[i][1]);
+        exec(l, sql);
+        g_free(sql);
+        pg_report *r = compute(l, &c, "2026-12-06T12:00:00Z", 0);
+        assert_int_equal(find(r, O2)->rejected.validation, atoi(steps[i][2]));
+        assert_int_equal(find(r, O2)->rejected_dossiers, 1);
+        pg_report_free(r);
+    }
+    sh_config_section_free(&pg_config_section, &c);
+    sh_ledger_close(l);
+}
+
+/* Each row against the plan line of its own code: O1 has one of its own, O2 and the prefixes
+ * take the province's ("93"), the whole (two provinces) the earliest below it; a priority-1
+ * line judged on its own. */
+static void expect_plan(const pg_org_row *r, const char *deadline, uint64_t target, pg_timeliness t)
+{
+    assert_string_equal(r->deadline, deadline);
+    assert_int_equal(r->target, target);
+    assert_int_equal(r->timeliness, t);
+}
+
+static void test_plan_rows(void **state)
+{
+    sh_ledger *l = sample_ledger(*state);
+    exec(l, "DELETE FROM plan;"
+            "INSERT INTO inventory (org_code, member_key, person_name, subject_group, import_id,"
+            " first_import_id) VALUES ('94.001.001.001.001', '001085000007', 'N', 1, 1, 1);"
+            "INSERT INTO plan VALUES ('93', 0, 'complete', '2026-11-01', '2027-01-31', 2),"
+            " ('" O1 "', 0, 'complete', '2026-11-01', '2026-12-10', 2),"
+            " ('94', 0, 'complete', '2026-11-01', '2026-12-20', 2),"
+            " ('93', 0, 'priority1', '2026-11-01', '2026-12-05', 2),"
+            " ('93.000.036.001', 2, 'complete', '2026-11-01', '2026-11-02', 2)");
+    pg_config c;
+    sh_config_section_defaults(&pg_config_section, &c);
+    pg_report *r = compute(l, &c, "2026-12-06T12:00:00Z", 0);
+    /* O1: 2 listed, 1 accepted; its own line, 36 of 40 days gone, 4 working days left */
+    expect_plan(find(r, O1), "2026-12-10", 2, PG_DUE_SOON);
+    /* O2 (3 listed) and every prefix of 93 (5 listed): 93's line, 36 of 92 days; the line of
+     * one subject group (93.000.036.001, group 2) is not a row's plan */
+    expect_plan(find(r, O2), "2027-01-31", 1, PG_ON_TIME);
+    const char *prefixes[] = {"93", "93.000", "93.000.036", "93.000.036.001"};
+    for (size_t i = 0; i < 4; i++)
+        expect_plan(find(r, prefixes[i]), "2027-01-31", 2, PG_ON_TIME);
+    /* 94: 1 listed, 36 of 50 days; the whole has no line: the earliest below, targets summed */
+    expect_plan(find(r, "94"), "2026-12-20", 1, PG_ON_TIME);
+    expect_plan(&r->rows[0], "2026-12-20", 3, PG_ON_TIME);
+    /* priority-1 by 5 December under 93: not every dossier has it, overdue; none for 94 */
+    assert_string_equal(find(r, O2)->priority1_deadline, "2026-12-05");
+    assert_int_equal(find(r, O2)->priority1_target, 3);
+    assert_int_equal(find(r, O2)->priority1_timeliness, PG_OVERDUE);
+    assert_int_equal(find(r, "93")->priority1_timeliness, PG_OVERDUE);
+    assert_string_equal(find(r, "94")->priority1_deadline, "");
+    assert_int_equal(find(r, "94")->priority1_timeliness, PG_NO_PLAN);
+    assert_string_equal(r->rows[0].priority1_deadline, "2026-12-05");
+    assert_int_equal(r->rows[0].priority1_target, 5);
+    pg_report_free(r);
+    /* before the priority-1 deadline: judged against it, not against the whole's */
+    r = compute(l, &c, "2026-11-20", 0);
+    assert_int_equal(find(r, O2)->priority1_timeliness, PG_ON_TIME);
+    assert_int_equal(find(r, O1)->timeliness, PG_ON_TIME);
+    pg_report_free(r);
+    /* met late: dossier 2's correction accepted on 3 December, after O1's priority-1 deadline
+     * of the 2nd; met by the deadline of the 4th */
+    pack(l, "P4", O1, 2, "2026-12-02T08:00:00.000Z", "accepted", "2026-12-03T08:00:00.000Z");
+    exec(l, "INSERT INTO plan VALUES ('" O1 "', 0, 'priority1', '2026-11-01', '2026-12-02', 2)");
+    r = compute(l, &c, "2026-12-06T12:00:00Z", 0);
+    assert_int_equal(find(r, O1)->priority1_complete, 2);
+    assert_int_equal(find(r, O1)->priority1_timeliness, PG_OVERDUE);
+    pg_report_free(r);
+    exec(l, "UPDATE plan SET deadline = '2026-12-04' WHERE prefix = '" O1 "'"
+            " AND measure = 'priority1'");
+    r = compute(l, &c, "2026-12-06T12:00:00Z", 0);
+    assert_int_equal(find(r, O1)->priority1_timeliness, PG_ON_TIME);
+    pg_report_free(r);
+    sh_config_section_free(&pg_config_section, &c);
+    sh_ledger_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +440,11 @@ int main(void)
         cmocka_unit_test(test_periods),
         cmocka_unit_test(test_working_days),
         cmocka_unit_test_setup_teardown(test_counts, test_setup_tmpdir, test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_reimport_keeps_inventoried, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_validation_rejections, test_setup_tmpdir,
+                                        test_teardown_tmpdir),
+        cmocka_unit_test_setup_teardown(test_plan_rows, test_setup_tmpdir, test_teardown_tmpdir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -308,6 +308,58 @@ static void test_merge_refuses_tampered_and_untrusted(void **state)
     station_close(&x);
 }
 
+/* The merge checks each certificate's chain once (sign's verifier): a snapshot signed by a key
+ * no anchor vouches for, whose signature also carries the trusted certificates, is refused
+ * after a window of trusted ones has put their chain in the cache. */
+static void test_merge_untrusted_after_trusted(void **state)
+{
+    (void)state;
+    station a, x;
+    station_open(&a, "HN-XA-01", "org-rsa.p12");
+    station_open(&x, "HN-XA-03", "stranger.p12");
+    enum { COPIES = 17 }; /* more than a window of the merge's pool: x comes after them */
+    char *paths[COPIES + 1];
+    paths[0] = export(&a, 5, "2026-12-06T17:00:00Z", "u-a.json", NULL);
+    size_t len = 0, sig_len = 0;
+    char *text = test_slurp(paths[0], &len), *p7s = g_strconcat(paths[0], ".p7s", NULL);
+    char *sig = test_slurp(p7s, &sig_len);
+    for (int i = 1; i < COPIES; i++) { /* the same snapshot again: summed once */
+        char *name = g_strdup_printf("u-a%02d.json", i);
+        paths[i] = test_path(fx, name);
+        char *copy_sig = g_strconcat(paths[i], ".p7s", NULL);
+        test_write(paths[i], text, len);
+        test_write(copy_sig, sig, sig_len);
+        g_free(copy_sig);
+        g_free(name);
+    }
+    paths[COPIES] = export(&x, 7, "2026-12-06T17:00:00Z", "u-x.json", NULL);
+    char *cmd = g_strdup_printf(
+        "cd '%s' && cat org-rsa.pem chain.pem >u-certs.pem && openssl cms -sign -binary "
+        "-outform DER -in u-x.json -signer stranger.pem -inkey stranger.key -certfile "
+        "u-certs.pem -out u-x.json.p7s 2>&1",
+        fx);
+    bool ok = false;
+    g_free(test_run(cmd, &ok));
+    assert_true(ok);
+    pg_merge_result m = {0};
+    assert_int_equal(merge(paths, COPIES + 1, NULL, &m), SH_FINDINGS);
+    assert_int_equal(m.seen[0].fate, PG_SNAP_USED);
+    for (int i = 1; i < COPIES; i++)
+        assert_int_equal(m.seen[i].fate, PG_SNAP_OLDER);
+    assert_int_equal(m.seen[COPIES].fate, PG_SNAP_REFUSED);
+    test_assert_contains(m.seen[COPIES].problem, "not trusted");
+    assert_int_equal(m.report->n_stations, 1);
+    pg_merge_result_clear(&m);
+    for (int i = 0; i <= COPIES; i++)
+        g_free(paths[i]);
+    g_free(cmd);
+    g_free(text);
+    g_free(sig);
+    g_free(p7s);
+    station_close(&a);
+    station_close(&x);
+}
+
 static void test_merge_older_gap_decrease_stale(void **state)
 {
     (void)state;
@@ -407,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_export_records),
         cmocka_unit_test(test_merge_sums_two_stations),
         cmocka_unit_test(test_merge_refuses_tampered_and_untrusted),
+        cmocka_unit_test(test_merge_untrusted_after_trusted),
         cmocka_unit_test(test_merge_older_gap_decrease_stale),
         cmocka_unit_test(test_merge_conflict),
         cmocka_unit_test(test_reader_refuses),

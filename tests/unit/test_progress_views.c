@@ -62,6 +62,11 @@ static void fill_row(pg_org_row *o, size_t i)
     g_strlcpy(o->deadline, ROWS[i].deadline, sizeof o->deadline);
     o->target = ROWS[i].deadline[0] ? figure(i, 62) : 0;
     o->timeliness = ROWS[i].timeliness;
+    if (ROWS[i].deadline[0] && i % 2 == 0) { /* a priority-1 line on some rows */
+        g_strlcpy(o->priority1_deadline, "2026-11-30", sizeof o->priority1_deadline);
+        o->priority1_target = figure(i, 63);
+        o->priority1_timeliness = PG_OVERDUE;
+    }
     for (int g = 0; g < 4; g++) {
         o->by_group[g][0] = figure(i, 70 + g);
         o->by_group[g][1] = figure(i, 80 + g) % 300;
@@ -178,6 +183,13 @@ static void expected_row(sh_json *j, const pg_org_row *o)
     sh_json_kv_str(j, "timeliness_label_en", pg_timeliness_label(o->timeliness));
     sh_i18n_switch(was);
     put_counts(j, "groups", &o->by_group[0][0], 8);
+    sh_json_kv_str(j, "priority1_deadline", o->priority1_deadline);
+    sh_json_key(j, "priority1_target");
+    if (o->priority1_deadline[0])
+        put_count(j, o->priority1_target);
+    else
+        sh_json_null(j);
+    sh_json_kv_str(j, "priority1_timeliness_label", pg_timeliness_label(o->priority1_timeliness));
     sh_json_end_object(j);
 }
 

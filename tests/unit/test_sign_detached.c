@@ -168,15 +168,17 @@ static char *asn1_text(const uint8_t *der, size_t der_len)
 
 /* A signature made by `openssl cms -sign` with the fixtures' org-rsa key and extra options,
  * over DATA; g_free. */
-static uint8_t *openssl_signed(const char *options, size_t *len)
+/* DATA signed by `openssl cms -sign` with the fixtures' KEY and PEM, the certificates of CERTS
+ * added, and options. */
+static uint8_t *openssl_signs(const char *key, const char *pem, const char *certs,
+                              const char *options, size_t *len)
 {
     test_need_tool("openssl");
     char *content = fxp("ossl.txt"), *sig = fxp("ossl.sig");
     test_write(content, DATA, strlen(DATA));
     char *cmd = g_strdup_printf("cd '%s' && openssl cms -sign -binary -outform DER -in '%s' "
-                                "-signer org-rsa.pem -inkey org-rsa.key -certfile chain.pem %s "
-                                "-out '%s'",
-                                fx, content, options, sig);
+                                "-signer '%s' -inkey '%s' -certfile '%s' %s -out '%s'",
+                                fx, content, pem, key, certs, options, sig);
     bool ok = false;
     g_free(test_run(cmd, &ok));
     assert_true(ok);
@@ -185,6 +187,17 @@ static uint8_t *openssl_signed(const char *options, size_t *len)
     g_free(sig);
     g_free(content);
     return der;
+}
+
+static uint8_t *openssl_signed(const char *options, size_t *len)
+{
+    return openssl_signs("org-rsa.key", "org-rsa.pem", "chain.pem", options, len);
+}
+
+static uint8_t *openssl_signed_with(const char *key, const char *pem, const char *certs,
+                                    size_t *len)
+{
+    return openssl_signs(key, pem, certs, "", len);
 }
 
 /* A signature of s over DATA verifies, by us and by OpenSSL, and names the signer. */
@@ -413,6 +426,74 @@ static void other_producers(void **state)
     g_free(der);
 }
 
+/* ---- many signatures through one verifier (sg_detached_verify) ---- */
+
+/* The verifier's judgement of der over data is sg_verify_detached's, and is `want`. */
+static void assert_verifier(sg_detached_verifier *v, const uint8_t *der, size_t der_len,
+                            const char *data, sg_sig_state want)
+{
+    sg_detached_report got, alone;
+    sh_error err = {0};
+    assert_int_equal(sg_detached_verify(v, der, der_len, data, strlen(data), &got, &err), SH_OK);
+    assert_int_equal(sg_verify_detached(der, der_len, data, strlen(data), trust, &alone, &err),
+                     SH_OK);
+    if (got.state != want)
+        fail_msg("state %d, expected %d (%s)", got.state, want, got.problem ? got.problem : "");
+    assert_int_equal(got.state, alone.state);
+    assert_string_equal(got.problem ? got.problem : "", alone.problem ? alone.problem : "");
+    assert_string_equal(got.signer_cn ? got.signer_cn : "", alone.signer_cn ? alone.signer_cn : "");
+    assert_string_equal(got.cert_sha256, alone.cert_sha256);
+    sg_detached_report_clear(&got);
+    sg_detached_report_clear(&alone);
+}
+
+/* After a trusted signature has put its certificates and chain in the verifier's cache, a key
+ * that no anchor vouches for is still untrusted, even carrying the trusted certificates; an
+ * expired signer is untrusted; the trusted signature over changed bytes is invalid: the cache
+ * cannot be poisoned, and every judgement is sg_verify_detached's. */
+static void verifier_cache_not_poisoned(void **state)
+{
+    (void)state;
+    test_need_tool("openssl");
+    char *cmd = g_strdup_printf("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+                                "stranger.key -out stranger.pem -subj /CN=Stranger -days 30 && "
+                                "cat org-rsa.pem chain.pem >trusted-certs.pem",
+                                fx);
+    bool ok = false;
+    g_free(test_run(cmd, &ok));
+    assert_true(ok);
+    g_free(cmd);
+    sg_signer *s = signer("org-rsa.p12", NULL);
+    size_t len = 0, x_len = 0, old_len = 0, ec_len = 0;
+    uint8_t *der = sign(s, DATA, AT_UTC, &len);
+    uint8_t *x = openssl_signed_with("stranger.key", "stranger.pem", "trusted-certs.pem", &x_len);
+    uint8_t *old = openssl_signed_with("org-expired.key", "org-expired.pem", "chain.pem", &old_len);
+    uint8_t *ec = openssl_signed_with("org-ec.key", "org-ec.pem", "chain.pem", &ec_len);
+    sg_detached_verifier *v = sg_detached_verifier_new(trust);
+    for (int round = 0; round < 2; round++) { /* the second: everything cached */
+        assert_verifier(v, der, len, DATA, SG_SIG_VALID);
+        assert_verifier(v, x, x_len, DATA, SG_SIG_UNTRUSTED);
+        assert_verifier(v, old, old_len, DATA, SG_SIG_UNTRUSTED);
+        assert_verifier(v, der, len, DATA "changed", SG_SIG_INVALID);
+        assert_verifier(v, ec, ec_len, DATA, SG_SIG_VALID);
+        assert_verifier(v, ec, ec_len - 1, DATA, SG_SIG_INVALID);
+    }
+    sg_detached_verifier_free(v);
+    /* a verifier without anchors trusts nothing, cached or not */
+    v = sg_detached_verifier_new(NULL);
+    sg_detached_report rep;
+    sh_error err = {0};
+    assert_int_equal(sg_detached_verify(v, der, len, DATA, strlen(DATA), &rep, &err), SH_OK);
+    assert_int_equal(rep.state, SG_SIG_UNTRUSTED);
+    sg_detached_report_clear(&rep);
+    sg_detached_verifier_free(v);
+    g_free(der);
+    g_free(x);
+    g_free(old);
+    g_free(ec);
+    sg_signer_close(s);
+}
+
 /* ---- the signer without a stamp ---- */
 
 static void stampless_signs_no_pdf(void **state)
@@ -510,13 +591,21 @@ static void decryption_key_not_from_token(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(p12_rsa_verifies),        cmocka_unit_test(p12_ec_verifies),
-        cmocka_unit_test(token_rsa_verifies),      cmocka_unit_test(token_ec_verifies),
-        cmocka_unit_test(signing_time_encoded),    cmocka_unit_test(empty_data_signed),
-        cmocka_unit_test(flipped_bytes_invalid),   cmocka_unit_test(untrusted_signer),
-        cmocka_unit_test(truncated_and_trailing),  cmocka_unit_test(empty_and_garbage),
-        cmocka_unit_test(other_producers),         cmocka_unit_test(stampless_signs_no_pdf),
-        cmocka_unit_test(decryption_key_from_p12), cmocka_unit_test(decryption_key_not_from_token),
+        cmocka_unit_test(p12_rsa_verifies),
+        cmocka_unit_test(p12_ec_verifies),
+        cmocka_unit_test(token_rsa_verifies),
+        cmocka_unit_test(token_ec_verifies),
+        cmocka_unit_test(signing_time_encoded),
+        cmocka_unit_test(empty_data_signed),
+        cmocka_unit_test(flipped_bytes_invalid),
+        cmocka_unit_test(untrusted_signer),
+        cmocka_unit_test(truncated_and_trailing),
+        cmocka_unit_test(empty_and_garbage),
+        cmocka_unit_test(other_producers),
+        cmocka_unit_test(verifier_cache_not_poisoned),
+        cmocka_unit_test(stampless_signs_no_pdf),
+        cmocka_unit_test(decryption_key_from_p12),
+        cmocka_unit_test(decryption_key_not_from_token),
     };
     return cmocka_run_group_tests(tests, make_fixtures, drop_fixtures);
 }

@@ -153,3 +153,27 @@ void test_pdf_page_tree(pdf_writer *w, int catalog, int pages, int page)
     pdf_printf(w, "<< /Type /Pages /Kids [%d 0 R] /Count 1 >>", page);
     pdf_object_end(w);
 }
+
+static void finding_free(gpointer p)
+{
+    test_finding *h = p;
+    g_free(h->code);
+    g_free(h->path);
+    g_free(h->suggestion);
+    g_free(h->message);
+    g_free(h);
+}
+
+GPtrArray *test_findings_new(void) { return g_ptr_array_new_with_free_func(finding_free); }
+
+void test_findings_collect(const sh_finding *f, void *list)
+{
+    test_finding *h = g_new0(test_finding, 1);
+    h->code = g_strdup(f->code);
+    h->path = g_strdup(f->path);
+    h->suggestion = g_strdup(f->suggestion);
+    h->message = g_strdup(f->message);
+    h->fixable = f->fixable;
+    h->severity = f->severity;
+    g_ptr_array_add(list, h);
+}

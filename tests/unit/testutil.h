@@ -26,6 +26,8 @@ void _fail(const char *const file, const int line) __attribute__((analyzer_noret
 #define assert_int_equal(a, b) assert_true((a) == (b))
 #endif
 
+#include <glib.h>
+
 #include "core/core.h"
 #include "pdf/pdf.h"
 
@@ -33,6 +35,16 @@ void _fail(const char *const file, const int line) __attribute__((analyzer_noret
 #include <png.h>
 #include <stdio.h>
 #endif
+
+/* Findings collected as a checker reports them: test_findings_new() makes the list (of
+ * test_finding, copies of each string), test_findings_collect is the sh_finding_sink. */
+typedef struct {
+    char *code, *path, *suggestion, *message;
+    bool fixable;
+    sh_severity severity;
+} test_finding;
+GPtrArray *test_findings_new(void);
+void test_findings_collect(const sh_finding *f, void *list);
 
 /* A fresh empty folder under $SOHOA_TEST_TMP (or /tmp); g_free() the path. */
 char *test_tmpdir(const char *tag);

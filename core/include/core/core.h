@@ -128,6 +128,11 @@ SH_NODISCARD int sh_open_regular(const char *path, sh_error *err);
  * NUL-terminated for convenience; free() it. */
 SH_NODISCARD sh_status sh_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
                                     sh_error *err);
+/* The same into a buffer kept from call to call (*buf of *cap + 1 bytes, NULL and 0 at first,
+ * grown with realloc when too small; free() it when done): many files read without an
+ * allocation each. */
+SH_NODISCARD sh_status sh_read_file_into(const char *path, size_t max_bytes, char **buf,
+                                         size_t *cap, size_t *len, sh_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * SHA-256, streaming: memory use is constant whatever the file size.
@@ -549,7 +554,7 @@ SH_NODISCARD sh_status sh_check_operator_name(const char *name, sh_error *err);
  */
 typedef struct sh_ledger sh_ledger;
 
-#define SH_LEDGER_SCHEMA_VERSION 7
+#define SH_LEDGER_SCHEMA_VERSION 8
 
 /* Open for writing and migrate to SH_LEDGER_SCHEMA_VERSION. Only `create` (sohoa init) makes a
  * new ledger: without it a ledger that is missing, empty (0 bytes) or holds no schema is refused

@@ -3,6 +3,8 @@
  *
  * Folder: <M1>.<M2>.<M3>.<M4>.<M5>/<CCCD>_<HoTenDangVien>
  *         93.000.036.001.015/012345678901_NguyenVanA
+ *         (or, for a member without a CCCD, a CMND or passport number: 123456789_NguyenVanA,
+ *         C1234567_NguyenVanA)
  * File:   <STT>.<Ten tai lieu>[.<SoThuTu>].pdf
  *         02.Ly lich dang vien.pdf, 55.Giay gioi thieu sinh hoat dang tam thoi.2.pdf
  */
@@ -74,13 +76,40 @@ nm_cccd_result nm_cccd_check(const char *cccd, int current_year, int *birth_year
 /* The province whose code is digits 1-3 of a CCCD (1 → "Hà Nội"), or NULL. */
 const char *nm_province_name(int code);
 
-/* "012345678901_NguyenVanA": the CCCD and the name part; false unless it has that shape. */
-SH_NODISCARD bool nm_split_dossier_folder(const char *folder, char cccd[13], const char **person);
+/* The member key a dossier folder starts with (QĐ-KN Đ17.2): the CCCD, or for a member without
+ * one a temporary key, the old ID card (CMND) or the passport number. */
+typedef enum {
+    NM_KEY_NONE,    /* none of the shapes below */
+    NM_KEY_CCCD,    /* 12 digits (a 12-digit CMND reads as one: the same shape) */
+    NM_KEY_CMND,    /* 9 digits */
+    NM_KEY_PASSPORT /* a capital letter and 7 digits: C1234567 */
+} nm_key_kind;
+
+#define NM_KEY_LEN 12 /* the longest key, a CCCD */
+#define NM_KEY_SIZE (NM_KEY_LEN + 1)
+
+/* The kind a key's shape says; only the shape (nm_cccd_check checks a CCCD's digits). */
+nm_key_kind nm_key_kind_of(const char *key);
+/* "cccd", "cmnd", "passport" as package.json writes them; NULL for NM_KEY_NONE. */
+const char *nm_key_kind_name(nm_key_kind kind);
+/* The kind of such a word; NM_KEY_NONE for any other. */
+nm_key_kind nm_key_kind_from_name(const char *name);
+/* The kind as an operator reads it (translated): CCCD, CMND, passport. */
+const char *nm_key_kind_label(nm_key_kind kind);
+
+/* "012345678901_NguyenVanA", "123456789_NguyenVanA", "C1234567_NguyenVanA": the key and the
+ * name part; false unless it has that shape: 12 characters (any, the CCCD check says what is
+ * wrong with them), or a CMND or passport number, then "_". */
+SH_NODISCARD bool nm_split_dossier_folder(const char *folder, char key[NM_KEY_SIZE],
+                                          const char **person);
 /* A person-name part is ASCII letters, at least two words, each capitalised: NguyenVanA. */
 bool nm_person_part_valid(const char *person);
 /* The CCCD a dossier folder's name starts with: 12 digits after any leading spaces, whatever
  * follows ("012345678901 - Nguyen Van A" too); false when it does not start so. */
-SH_NODISCARD bool nm_dossier_cccd(const char *folder_name, char cccd[13]);
+SH_NODISCARD bool nm_dossier_cccd(const char *folder_name, char cccd[NM_KEY_SIZE]);
+/* The same for any member key: 12 digits (CCCD), 9 digits (CMND) or a capital letter and 7
+ * digits (passport), not followed by another digit; its kind in *kind (may be NULL). */
+SH_NODISCARD bool nm_dossier_key(const char *folder_name, char key[NM_KEY_SIZE], nm_key_kind *kind);
 
 /* ---- file names ---- */
 
@@ -181,7 +210,8 @@ typedef struct {
  * (.name), Thumbs.db and desktop.ini are not looked at. Returns SH_INPUT when path, or a folder
  * under it, could not be read (the rest is still checked); findings do not change the status.
  *
- * One CCCD in two dossier folders is name.cccd_duplicate on each, naming the other. The
+ * One member key (a CCCD, or a CMND or passport number: the same kind and number) in two
+ * dossier folders is name.cccd_duplicate on each, naming the other. The
  * dossiers compared: every one the walk meets, and for an organisation or dossier folder given
  * on its own, those of the organisation folders beside it (docs/naming.md). Before the walk,
  * one listing of each organisation folder builds the index: 16 bytes per dossier and its
@@ -206,20 +236,26 @@ typedef struct {
 SH_NODISCARD sh_status nm_walk_path(const char *path, const nm_rules *r, sh_finding_sink sink,
                                     void *ctx, const nm_visitor *visit, nm_check_summary *sum,
                                     sh_error *err);
-/* For ingest: another dossier folder of this CCCD (12 digits) in the organisation folders of a
- * workspace root than `folder_rel` ("ORG/CCCD_HoTen"): its path relative to root ("ORG/NAME",
- * the first by name), or NULL. One listing of root and of each folder in it. g_free() it. */
-char *nm_other_dossier_of(const char *root, const char *cccd, const char *folder_rel);
+/* For ingest: another dossier folder of this member key (nm_dossier_key) in the organisation
+ * folders of a workspace root than `folder_rel` ("ORG/KEY_HoTen"): its path relative to root
+ * ("ORG/NAME", the first by name), or NULL. One listing of root and of each folder in it.
+ * g_free() it. */
+char *nm_other_dossier_of(const char *root, const char *key, const char *folder_rel);
 /* The checks of an organisation code (name.folder) and a CCCD (name.cccd) on their own, for
  * "sohoa name folder"; path may be NULL. False when there is an error (a warning is not one). */
 bool nm_check_org_code(const char *code, const char *path, const nm_rules *r, sh_finding_sink sink,
                        void *ctx);
 bool nm_check_cccd(const char *cccd, const char *path, const nm_rules *r, sh_finding_sink sink,
                    void *ctx);
-/* The dossier folder "ORG/CCCD_NguyenVanA" of an organisation code, a CCCD and a full name as
- * typed ("Nguyễn Văn A"), after the checks above and of the name (name.person); NULL when any
- * of them has an error, each reported to sink. g_free() it. */
-char *nm_dossier_folder(const char *org, const char *cccd, const char *person_utf8,
+/* A member key of any kind: a CCCD as nm_check_cccd; a CMND or passport number is accepted
+ * with the warning name.temporary_key (the member has no CCCD yet); anything else is the error
+ * name.cccd. */
+bool nm_check_key(const char *key, const char *path, const nm_rules *r, sh_finding_sink sink,
+                  void *ctx);
+/* The dossier folder "ORG/KEY_NguyenVanA" of an organisation code, a member key and a full name
+ * as typed ("Nguyễn Văn A"), after the checks above (nm_check_key) and of the name
+ * (name.person); NULL when any of them has an error, each reported to sink. g_free() it. */
+char *nm_dossier_folder(const char *org, const char *key, const char *person_utf8,
                         const nm_rules *r, sh_finding_sink sink, void *ctx);
 
 /* ---- repairing names (fix.c) ---- */

@@ -164,10 +164,16 @@ typedef struct {
     /* the period [period_start, as_of]: dossiers that reached the stage in it */
     uint64_t in_period[PG_N_STAGES];
     double per_day, per_week; /* dossiers scanned per working day / per week in the period */
-    /* the plan that applies (the longest prefix, the measure 'complete', every group) */
+    /* the plan line of the row's own code (the longest plan prefix that is the code or above it;
+       a row with none, such as the whole: the rows under it, earliest deadline, targets summed,
+       worst timeliness), measure 'complete', every group */
     char deadline[11]; /* YYYY-MM-DD, "" without a plan */
     uint64_t target;   /* dossiers that should be done by as_of on the plan line */
     pg_timeliness timeliness;
+    /* the same for the measure 'priority1' (priority-1 documents complete); not in snapshots */
+    char priority1_deadline[11];
+    uint64_t priority1_target;
+    pg_timeliness priority1_timeliness;
     uint64_t by_group[4][2]; /* [group-1]: {inventoried, accepted} */
 } pg_org_row;
 

@@ -258,6 +258,19 @@ SH_NODISCARD sh_status sg_verify_detached(const uint8_t *der, size_t der_len, co
                                           sh_error *err);
 void sg_detached_report_clear(sg_detached_report *rep);
 
+/* Many detached signatures checked against one trust store (trust is borrowed: it outlives the
+ * verifier), e.g. a province merge's snapshots: each sg_detached_verify checks exactly what
+ * sg_verify_detached checks (every signature over its exact bytes, every signer chained to
+ * trust now), but a certificate met before is not parsed again and a chain that held for the
+ * very same certificates (by the SHA-256 of their DER) is not built again while all its
+ * certificates are still valid. Safe to use from several threads at once. */
+typedef struct sg_detached_verifier sg_detached_verifier;
+sg_detached_verifier *sg_detached_verifier_new(X509_STORE *trust);
+void sg_detached_verifier_free(sg_detached_verifier *v);
+SH_NODISCARD sh_status sg_detached_verify(sg_detached_verifier *v, const uint8_t *der,
+                                          size_t der_len, const void *data, size_t len,
+                                          sg_detached_report *rep, sh_error *err);
+
 /* The unlocked signer's private key and certificate (up-referenced: EVP_PKEY_free, X509_free),
  * to decrypt what was encrypted to it (a package at the receiving end). Only a key from a
  * PKCS#12 file can be handed out: a token's key never leaves it (SH_USAGE saying so). */
