@@ -133,10 +133,10 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX signatures_by_input_path ON signatures(input_path);"
     "CREATE INDEX signatures_by_output_path ON signatures(output_path);",
     /* 4: rescans (ingest/supersede.c): a document superseded by another, why, and where its
-     * old file and signed copy are kept under .sohoa/superseded. done = 0: the intent,
-     * recorded before the old files move, while the new document's temp file (temp_path) is
-     * being recorded; a dead run's is undone by the next ingest. done = 1: in effect, with
-     * its audit entry. */
+     * old file and signed copy are kept under .sohoa/superseded. done = 0: the intent, recorded
+     * before the old files move, while the new document's temp file (temp_path) is being
+     * recorded; a dead run's is undone by the next ingest. done = 1: in effect, with its audit
+     * entry. */
     "CREATE TABLE supersessions ("
     "  id INTEGER PRIMARY KEY,"
     "  path TEXT NOT NULL,"
@@ -157,8 +157,8 @@ static const char *const MIGRATIONS[] = {
     "  PRIMARY KEY (supersession_id, path));",
     /* 5: packages (issue 15). The first shapes of bundles and transfers were never written:
      * they give way to packages, their volume files and the documents they carry; transfers
-     * come back with upload (issue 16). A package row, its volumes and documents and its
-     * audit entry are one transaction with the intents that publish its volume files. */
+     * come back with upload (issue 16). A package row, its volumes and documents and its audit
+     * entry are one transaction with the intents that publish its volume files. */
     "DROP TABLE transfers;"
     "DROP TABLE bundles;"
     "CREATE TABLE packages ("
@@ -187,12 +187,11 @@ static const char *const MIGRATIONS[] = {
     "  sha256 TEXT NOT NULL,"  /* of the signed file packed */
     "  PRIMARY KEY (package_id, path));"
     "CREATE INDEX package_documents_by_dossier ON package_documents(dossier);",
-    /* 6: delivery (issue 16). uploads: one row per volume and endpoint, its tus URL stored
-     * in the transaction that starts the transfer, so that a killed run resumes there.
-     * transfers: the log of every attempt, over the network or onto a medium (Quy dinh ket
-     * noi D30.2: who, when, what, the outcome); a row whose outcome is still 'started' is
-     * an attempt that was killed. receipts: the receiver's signed receipts, verified, one
-     * per package. */
+    /* 6: delivery (issue 16). uploads: one row per volume and endpoint, its tus URL stored in
+     * the transaction that starts the transfer, so that a killed run resumes there. transfers:
+     * the log of every attempt, over the network or onto a medium (Quy dinh ket noi D30.2:
+     * who, when, what, the outcome); a row whose outcome is still 'started' is an attempt that
+     * was killed. receipts: the receiver's signed receipts, verified, one per package. */
     "CREATE TABLE uploads ("
     "  package_id TEXT NOT NULL REFERENCES packages(id),"
     "  volume INTEGER NOT NULL,"
@@ -200,8 +199,7 @@ static const char *const MIGRATIONS[] = {
     "  url TEXT,"                          /* the upload's URL once the server made it */
     "  offset INTEGER NOT NULL DEFAULT 0," /* bytes the server held when last asked */
     "  length INTEGER NOT NULL,"
-    "  complete INTEGER NOT NULL DEFAULT 0," /* every byte on the server, its digest checked
-                                              */
+    "  complete INTEGER NOT NULL DEFAULT 0," /* every byte on the server, its digest checked */
     "  error TEXT,"                          /* the last failure, in words, or NULL */
     "  updated_at TEXT NOT NULL,"
     "  PRIMARY KEY (package_id, volume, endpoint));"
@@ -232,13 +230,13 @@ static const char *const MIGRATIONS[] = {
     "  sha256 TEXT NOT NULL,"      /* of the JSON as signed */
     "  stored_at TEXT NOT NULL,"
     "  audit_id INTEGER REFERENCES audit(id));",
-    /* 7: progress (issue 17). imports: each inventory or plan file taken in (its hash is
-     * the version a snapshot names). inventory: the dossiers to digitise, the denominator;
-     * a member is known by the CCCD or, without one, the temporary key the dossier folder
-     * carries. plan: deadlines per organisation prefix, subject group (0: every group) and
-     * measure; a plan import replaces the whole plan. handovers: the paper dossier given to
-     * the scan team and given back (CV1361 IV.6). snapshots: the signed aggregates this
-     * station exported, its sequence numbers only growing. */
+    /* 7: progress (issue 17). imports: each inventory or plan file taken in (its hash is the
+     * version a snapshot names). inventory: the dossiers to digitise, the denominator; a member
+     * is known by the CCCD or, without one, the temporary key the dossier folder carries.
+     * plan: deadlines per organisation prefix, subject group (0: every group) and measure; a
+     * plan import replaces the whole plan. handovers: the paper dossier given to the scan team
+     * and given back (CV1361 IV.6). snapshots: the signed aggregates this station exported, its
+     * sequence numbers only growing. */
     "CREATE TABLE imports ("
     "  id INTEGER PRIMARY KEY,"
     "  kind TEXT NOT NULL CHECK (kind IN ('inventory', 'plan')),"
@@ -249,12 +247,10 @@ static const char *const MIGRATIONS[] = {
     "  audit_id INTEGER REFERENCES audit(id));"
     "CREATE TABLE inventory ("
     "  org_code TEXT NOT NULL,"
-    "  member_key TEXT NOT NULL," /* the CCCD, or the temporary key of a member without one
-                                   */
+    "  member_key TEXT NOT NULL," /* the CCCD, or the temporary key of a member without one */
     "  person_name TEXT NOT NULL,"
     "  subject_group INTEGER NOT NULL CHECK (subject_group BETWEEN 1 AND 4),"
-    "  import_id INTEGER NOT NULL REFERENCES imports(id)," /* the import that last wrote it
-                                                            */
+    "  import_id INTEGER NOT NULL REFERENCES imports(id)," /* the import that last wrote it */
     "  PRIMARY KEY (org_code, member_key));"
     "CREATE TABLE plan ("
     "  prefix TEXT NOT NULL," /* an organisation code or a prefix of one: "93", "93.000" */
@@ -279,18 +275,16 @@ static const char *const MIGRATIONS[] = {
     "CREATE INDEX handovers_by_member ON handovers(org_code, member_key);"
     "CREATE INDEX handovers_by_time ON handovers(at);"
     /* the report's reads (progress/report_count.c), each answered from one index without
-     * touching the table: documents by dossier, the last verdict on some bytes, the
-     * signature of some bytes, the packages holding a signed copy, failed verdicts by path,
-     * dossiers by member */
-    "CREATE INDEX documents_by_dossier ON documents(dossier_id, created_at, sha256, "
-    "type_stt,"
+     * touching the table: documents by dossier, the last verdict on some bytes, the signature
+     * of some bytes, the packages holding a signed copy, failed verdicts by path, dossiers by
+     * member */
+    "CREATE INDEX documents_by_dossier ON documents(dossier_id, created_at, sha256, type_stt,"
     "  pages);"
     "CREATE INDEX validations_by_sha256_time ON validations(sha256, validated_at, verdict);"
     "CREATE INDEX signatures_by_input_sha256 ON signatures(input_sha256, signed_at,"
     "  output_sha256);"
     "CREATE INDEX package_documents_by_sha256 ON package_documents(sha256, package_id);"
-    "CREATE INDEX validations_failed ON validations(path, validated_at) WHERE verdict = "
-    "'fail';"
+    "CREATE INDEX validations_failed ON validations(path, validated_at) WHERE verdict = 'fail';"
     "CREATE INDEX dossiers_by_member ON dossiers(org_code, cccd);"
     "CREATE TABLE snapshots ("
     "  seq INTEGER PRIMARY KEY,"   /* 1, 2, ...: never reused, never going down */
@@ -304,11 +298,12 @@ static const char *const MIGRATIONS[] = {
      * report reads (its last verdict, its first signature and the packages holding its
      * signed copy), kept by triggers on every table they come from, so that no command can
      * forget them and the report reads one row per document in dossier order instead of
-     * three searches of 64-character keys (1,000,000 documents: 5.2 s ->
-     * docs/benchmarks.md). newest: the latest time among a row's facts; the report reads
-     * this table only when its as-of time is at or after every one (an earlier --as-of
-     * takes the searches of migration 7). inventory: the import that first listed a member,
-     * so that a re-import does not move "inventoried". */
+     * three searches of 64-character keys (docs/benchmarks.md). newest: the latest time among
+     * a row's facts; the report reads this table only when its as-of time is at or after
+     * every one (an earlier --as-of takes the searches of migration 7). inventory: the import
+     * that first listed a member, so that a re-import does not move "inventoried".
+     * clang-format is off here: it cuts strings joined to macros into pieces. */
+    // clang-format off
     "CREATE TABLE document_state ("
     "  dossier_id INTEGER NOT NULL,"
     "  document_id INTEGER NOT NULL,"
@@ -321,190 +316,26 @@ static const char *const MIGRATIONS[] = {
     "  PRIMARY KEY (dossier_id, document_id)) WITHOUT ROWID;"
     "CREATE INDEX document_state_by_newest ON document_state(newest);"
     "CREATE INDEX documents_by_sha256 ON documents(sha256);"
-    "CREATE INDEX signatures_by_output_sha256 ON signatures(output_sha256, "
-    "input_sha256);" DOCUMENT_STATE_OF(
-        "1") "CREATE TRIGGER document_state_insert AFTER INSERT ON documents "
-             "BEGIN " DOCUMENT_STATE_OF(
-                 "d.id = NEW.id") "END;"
-                                  "CREATE TRIGGER document_state_update "
-                                  "AFTER UPDATE ON documents BEGIN "
-                                  "  DELETE FROM document_state WHERE "
-                                  "dossier_id = OLD.dossier_id AND "
-                                  "document_id = OLD.id;" DOCUMENT_STATE_OF(
-                                      "d.id = NEW.id") "END;"
-                                                       "CREATE TRIGGER "
-                                                       "document_state_"
-                                                       "delete AFTER DELETE "
-                                                       "ON documents BEGIN "
-                                                       "  DELETE FROM "
-                                                       "document_state "
-                                                       "WHERE dossier_id = "
-                                                       "OLD.dossier_id AND "
-                                                       "document_id = "
-                                                       "OLD.id;"
-                                                       "END;"
-                                                       "CREATE TRIGGER "
-                                                       "document_state_"
-                                                       "verdict AFTER "
-                                                       "INSERT ON "
-                                                       "validations "
-                                                       "BEGIN"
-                                                       " " DOCUMENT_STATE_OF(
-                                                           "d.sha256 = "
-                                                           "NEW.sha256") "EN"
-                                                                         "D;"
-                                                                         "CR"
-                                                                         "EA"
-                                                                         "TE"
-                                                                         " T"
-                                                                         "RI"
-                                                                         "GG"
-                                                                         "ER"
-                                                                         " d"
-                                                                         "oc"
-                                                                         "um"
-                                                                         "en"
-                                                                         "t_"
-                                                                         "st"
-                                                                         "at"
-                                                                         "e_"
-                                                                         "si"
-                                                                         "gn"
-                                                                         "at"
-                                                                         "ur"
-                                                                         "e "
-                                                                         "AF"
-                                                                         "TE"
-                                                                         "R "
-                                                                         "IN"
-                                                                         "SE"
-                                                                         "RT"
-                                                                         " O"
-                                                                         "N "
-                                                                         "si"
-                                                                         "gn"
-                                                                         "at"
-                                                                         "ur"
-                                                                         "es"
-                                                                         " B"
-                                                                         "EG"
-                                                                         "IN"
-                                                                         " " DOCUMENT_STATE_OF(
-                                                                             "d.sha256 = "
-                                                                             "NEW.input_"
-                                                                             "sha256") "END"
-                                                                                       ";"
-                                                                                       "CRE"
-                                                                                       "ATE"
-                                                                                       " TR"
-                                                                                       "IGG"
-                                                                                       "ER "
-                                                                                       "doc"
-                                                                                       "ume"
-                                                                                       "nt_"
-                                                                                       "sta"
-                                                                                       "te_"
-                                                                                       "pac"
-                                                                                       "kag"
-                                                                                       "e "
-                                                                                       "AFT"
-                                                                                       "ER "
-                                                                                       "INS"
-                                                                                       "ERT"
-                                                                                       " ON"
-                                                                                       " pa"
-                                                                                       "cka"
-                                                                                       "ge_"
-                                                                                       "doc"
-                                                                                       "ume"
-                                                                                       "nts"
-                                                                                       " BE"
-                                                                                       "GIN"
-                                                                                       " " DOCUMENT_STATE_OF(
-                                                                                           "d."
-                                                                                           "sha256 "
-                                                                                           "IN "
-                                                                                           "(SELECT"
-                                                                                           " s."
-                                                                                           "input_"
-                                                                                           "sha256 "
-                                                                                           "FROM "
-                                                                                           "signatu"
-                                                                                           "res s"
-                                                                                           " WHERE "
-                                                                                           "s."
-                                                                                           "output_"
-                                                                                           "sha256 "
-                                                                                           "= "
-                                                                                           "NEW."
-                                                                                           "sha256"
-                                                                                           ")") "EN"
-                                                                                                "D;"
-                                                                                                "AL"
-                                                                                                "TE"
-                                                                                                "R "
-                                                                                                "TA"
-                                                                                                "BL"
-                                                                                                "E "
-                                                                                                "in"
-                                                                                                "ve"
-                                                                                                "nt"
-                                                                                                "or"
-                                                                                                "y "
-                                                                                                "AD"
-                                                                                                "D "
-                                                                                                "CO"
-                                                                                                "LU"
-                                                                                                "MN"
-                                                                                                " f"
-                                                                                                "ir"
-                                                                                                "st"
-                                                                                                "_i"
-                                                                                                "mp"
-                                                                                                "or"
-                                                                                                "t_"
-                                                                                                "id"
-                                                                                                " I"
-                                                                                                "NT"
-                                                                                                "EG"
-                                                                                                "ER"
-                                                                                                " R"
-                                                                                                "EF"
-                                                                                                "ER"
-                                                                                                "EN"
-                                                                                                "CE"
-                                                                                                "S "
-                                                                                                "im"
-                                                                                                "po"
-                                                                                                "rt"
-                                                                                                "s("
-                                                                                                "id"
-                                                                                                ");"
-                                                                                                "UP"
-                                                                                                "DA"
-                                                                                                "TE"
-                                                                                                " i"
-                                                                                                "nv"
-                                                                                                "en"
-                                                                                                "to"
-                                                                                                "ry"
-                                                                                                " S"
-                                                                                                "ET"
-                                                                                                " f"
-                                                                                                "ir"
-                                                                                                "st"
-                                                                                                "_i"
-                                                                                                "mp"
-                                                                                                "or"
-                                                                                                "t_"
-                                                                                                "id"
-                                                                                                " ="
-                                                                                                " i"
-                                                                                                "mp"
-                                                                                                "or"
-                                                                                                "t_"
-                                                                                                "id"
-                                                                                                ";",
+    "CREATE INDEX signatures_by_output_sha256 ON signatures(output_sha256, input_sha256);"
+    DOCUMENT_STATE_OF("1")
+    "CREATE TRIGGER document_state_insert AFTER INSERT ON documents BEGIN "
+    DOCUMENT_STATE_OF("d.id = NEW.id") "END;"
+    "CREATE TRIGGER document_state_update AFTER UPDATE ON documents BEGIN "
+    "  DELETE FROM document_state WHERE dossier_id = OLD.dossier_id AND document_id = OLD.id;"
+    DOCUMENT_STATE_OF("d.id = NEW.id") "END;"
+    "CREATE TRIGGER document_state_delete AFTER DELETE ON documents BEGIN "
+    "  DELETE FROM document_state WHERE dossier_id = OLD.dossier_id AND document_id = OLD.id;"
+    "END;"
+    "CREATE TRIGGER document_state_verdict AFTER INSERT ON validations BEGIN "
+    DOCUMENT_STATE_OF("d.sha256 = NEW.sha256") "END;"
+    "CREATE TRIGGER document_state_signature AFTER INSERT ON signatures BEGIN "
+    DOCUMENT_STATE_OF("d.sha256 = NEW.input_sha256") "END;"
+    "CREATE TRIGGER document_state_package AFTER INSERT ON package_documents BEGIN "
+    DOCUMENT_STATE_OF("d.sha256 IN (SELECT s.input_sha256 FROM signatures s"
+                      " WHERE s.output_sha256 = NEW.sha256)") "END;"
+    "ALTER TABLE inventory ADD COLUMN first_import_id INTEGER REFERENCES imports(id);"
+    "UPDATE inventory SET first_import_id = import_id;",
+    // clang-format on
 };
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof *MIGRATIONS))
 _Static_assert(N_MIGRATIONS == SH_LEDGER_SCHEMA_VERSION, "one migration per schema version");
